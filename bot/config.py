@@ -1,0 +1,99 @@
+"""Configuration read from the environment, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+TIMEZONE = ZoneInfo("Asia/Bangkok")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Local mode talks to the fake LINE API started by `scripts/run` (bot/fakeline.py);
+# these stand-in credentials only ever sign requests on loopback.
+LOCAL_CHANNEL_SECRET = "saiyai-local-channel-secret"
+LOCAL_ACCESS_TOKEN = "saiyai-local-access-token"
+LOCAL_FAKE_LINE_URL = "http://127.0.0.1:8765"
+PRODUCTION_LINE_URL = "https://api.line.me"
+PRODUCTION_LINE_DATA_URL = "https://api-data.line.me"
+
+
+def bangkok_now() -> datetime:
+    """The current time, tz-aware, in Asia/Bangkok."""
+    return datetime.now(TIMEZONE)
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the web app, the scheduler and the CLI need to know about their surroundings."""
+
+    channel_secret: str
+    access_token: str
+    line_api_base_url: str
+    line_data_base_url: str
+    database_url: str
+    local_mode: bool
+    request_timeout: float = 10.0
+    outbox_batch: int = 200
+    outbox_concurrency: int = 8
+
+
+def default_database_url() -> str:
+    """SQLite file under instance/, the embedded default."""
+    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'saiyai.sqlite3'}"
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """Read the environment; no LINE credentials at all means local mode against the fake LINE API."""
+    env = os.environ if env is None else env
+    secret = env.get("LINE_CHANNEL_SECRET", "").strip()
+    token = env.get("LINE_CHANNEL_ACCESS_TOKEN", "").strip()
+    mode = env.get("SAIYAI_MODE", "").strip().lower()
+    if mode not in ("", "local", "production"):
+        raise ConfigError(f"SAIYAI_MODE must be 'local' or 'production', not {mode!r}.")
+
+    local = mode == "local" or (mode == "" and not secret and not token)
+    if not local:
+        missing = [name for name, value in (("LINE_CHANNEL_SECRET", secret),
+                                            ("LINE_CHANNEL_ACCESS_TOKEN", token)) if not value]
+        if missing:
+            raise ConfigError(
+                "Saiyai cannot start in production mode: set " + " and ".join(missing)
+                + " (from the LINE Developers console), or unset both for local mode."
+            )
+    base = env.get("LINE_API_BASE_URL", "").strip() or (LOCAL_FAKE_LINE_URL if local else PRODUCTION_LINE_URL)
+    data_base = env.get("LINE_DATA_API_BASE_URL", "").strip() or (base if local else PRODUCTION_LINE_DATA_URL)
+    for name, url in (("LINE_API_BASE_URL", base), ("LINE_DATA_API_BASE_URL", data_base)):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name} must start with http:// or https://, got {url!r}.")
+    return Config(
+        channel_secret=secret or LOCAL_CHANNEL_SECRET,
+        access_token=token or LOCAL_ACCESS_TOKEN,
+        line_api_base_url=base.rstrip("/"),
+        line_data_base_url=data_base.rstrip("/"),
+        database_url=env.get("DATABASE_URL", "").strip() or default_database_url(),
+        local_mode=local,
+        request_timeout=_positive_float(env, "LINE_REQUEST_TIMEOUT", 10.0),
+        outbox_batch=int(_positive_float(env, "OUTBOX_BATCH", 200)),
+        outbox_concurrency=int(_positive_float(env, "OUTBOX_CONCURRENCY", 8)),
+    )
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero, got {raw!r}.")
+    return value

@@ -1,0 +1,121 @@
+"""The only place that talks to the LINE Messaging API; every call ends in a classified outcome."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    Message,
+    MessagingApi,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+
+from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+# The console's Verify button and some old SDK samples send these; replying to them always fails.
+DUMMY_REPLY_TOKENS = frozenset({"00000000000000000000000000000000", "ffffffffffffffffffffffffffffffff"})
+MONTHLY_LIMIT_TEXT = "monthly limit"
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"  # 409 for a retry key LINE has seen: the first try got through
+    RETRY = "retry"                # 5xx, timeouts, rate limits: same request again later
+    QUOTA = "quota"                # the monthly message quota is used up: stop pushing
+    REJECTED = "rejected"          # other 4xx: sending again cannot help
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    status: int | None = None
+    detail: str = ""
+
+    @property
+    def delivered(self) -> bool:
+        return self.outcome in (Outcome.SENT, Outcome.ALREADY_SENT)
+
+
+class LineClient:
+    """Thin wrapper over the SDK's MessagingApi that never raises for an HTTP failure."""
+
+    def __init__(self, config: Config, *, pool_size: int = 16) -> None:
+        configuration = Configuration(access_token=config.access_token, host=config.line_api_base_url)
+        configuration.connection_pool_maxsize = pool_size
+        # Retries are the outbox's job (with its retry key), not urllib3's.
+        configuration.retries = urllib3.Retry(total=0, connect=0, read=0, redirect=0, status=0)
+        self._api_client = ApiClient(configuration)
+        self._api = MessagingApi(self._api_client)
+        self._timeout = config.request_timeout
+
+    def close(self) -> None:
+        self._api_client.close()
+
+    def reply(self, reply_token: str, messages: Sequence[Message]) -> SendResult:
+        """Reply with up to five messages; free of quota but the token works once, for about a minute."""
+        if reply_token in DUMMY_REPLY_TOKENS:
+            return SendResult(Outcome.REJECTED, None, "dummy reply token from the console's Verify")
+        request = ReplyMessageRequest(reply_token=reply_token, messages=list(messages))
+        return self._call(self._api.reply_message_with_http_info, request)
+
+    def push(self, to: str, messages: Sequence[Message], retry_key: str) -> SendResult:
+        """Push to one user, group or room; counted against the monthly quota per recipient."""
+        request = PushMessageRequest(to=to, messages=list(messages))
+        return self._call(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key)
+
+    def multicast(self, user_ids: Sequence[str], messages: Sequence[Message], retry_key: str) -> SendResult:
+        """Send the same messages to up to 500 users in one request."""
+        request = MulticastRequest(to=list(user_ids), messages=list(messages))
+        return self._call(self._api.multicast_with_http_info, request, x_line_retry_key=retry_key)
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> SendResult:
+        try:
+            response = method(*args, _request_timeout=self._timeout, **kwargs)
+        except ApiException as exc:
+            return classify_error(exc.status, exc.body)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # timeouts, refused connections
+            return SendResult(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}")
+        return SendResult(Outcome.SENT, response.status_code)
+
+
+def classify_error(status: int | None, body: Any) -> SendResult:
+    """Map LINE's answer to what the sender should do next (see LINE-NOTES: 409, 429, 4xx, 5xx)."""
+    message = error_message(body)
+    if status == 409:
+        return SendResult(Outcome.ALREADY_SENT, status, message)
+    if status == 429 and MONTHLY_LIMIT_TEXT in message.lower():
+        return SendResult(Outcome.QUOTA, status, message)
+    if status is None or status == 429 or status >= 500:
+        return SendResult(Outcome.RETRY, status, message)
+    return SendResult(Outcome.REJECTED, status, message)
+
+
+def error_message(body: Any) -> str:
+    """LINE's error text with its details, e.g. 'The request body has 1 error(s) (messages[0].text: ...)'."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not body:
+        return ""
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return str(body)[:500]
+    if not isinstance(data, dict):
+        return str(body)[:500]
+    text = str(data.get("message", ""))
+    details = data.get("details") or []
+    parts = [f"{d.get('property', '')}: {d.get('message', '')}" for d in details if isinstance(d, dict)]
+    return f"{text} ({'; '.join(parts)})" if parts else text

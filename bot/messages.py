@@ -1,0 +1,71 @@
+"""Fitting handler messages to LINE's limits, and storing them as JSON for the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from linebot.v3.messaging import Message, TextMessage
+
+MAX_MESSAGES_PER_REQUEST = 5
+MAX_TEXT_UNITS = 5000  # LINE counts UTF-16 code units; Thai vowels and tone marks count one each
+
+
+def utf16_len(text: str) -> int:
+    """Length as LINE counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
+    """Split text into pieces LINE accepts, preferring line breaks, then spaces, never inside a character."""
+    pieces: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        cut = _longest_prefix(rest, limit)
+        for sep in ("\n", " "):
+            at = rest.rfind(sep, 0, cut)
+            if at > cut // 2:
+                cut = at + 1
+                break
+        pieces.append(rest[:cut].rstrip("\n"))
+        rest = rest[cut:]
+    pieces.append(rest)
+    return [p for p in pieces if p] or [text]
+
+
+def _longest_prefix(text: str, limit: int) -> int:
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def fit(messages: Iterable[Message]) -> list[Message]:
+    """Split over-long texts into several text messages (keeping quick replies on the last piece)."""
+    fitted: list[Message] = []
+    for message in messages:
+        if isinstance(message, TextMessage) and utf16_len(message.text) > MAX_TEXT_UNITS:
+            parts = split_text(message.text)
+            for i, part in enumerate(parts):
+                last = i == len(parts) - 1
+                fitted.append(TextMessage(text=part, quickReply=message.quick_reply if last else None))
+        else:
+            fitted.append(message)
+    return fitted
+
+
+def batches(messages: Sequence[Message], size: int = MAX_MESSAGES_PER_REQUEST) -> list[list[Message]]:
+    """Groups of at most five messages, one LINE request each."""
+    return [list(messages[i:i + size]) for i in range(0, len(messages), size)]
+
+
+def to_json(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Serialise SDK message models the way LINE expects them on the wire."""
+    return [message.to_dict() for message in messages]
+
+
+def from_json(data: Sequence[dict[str, Any]]) -> list[Message]:
+    """Rebuild SDK message models from stored JSON."""
+    return [Message.from_dict(item) for item in data]

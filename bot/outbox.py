@@ -1,0 +1,254 @@
+"""The outbox: messages are written in the same transaction as the change that caused them,
+then sent by the scheduler's dispatcher, exactly once, whatever crashes in between.
+
+Exactly-once rests on three things:
+- a row is claimed by one atomic UPDATE (on PostgreSQL through `FOR UPDATE SKIP LOCKED`), so two
+  dispatchers never hold the same row;
+- every attempt for a row carries the row's own `X-Line-Retry-Key`, so if a dispatcher dies after
+  LINE accepted a message but before it wrote "sent", the retry is answered 409 and counted as sent;
+- a claim is a lease: a row left in `sending` by a dead process is claimed again when the lease ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+from linebot.v3.messaging import Message
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import messages as fitting
+from bot.line import LineClient, Outcome, SendResult
+from models import ChannelState, OutboxKind, OutboxMessage, OutboxState
+
+log = logging.getLogger(__name__)
+
+MULTICAST_LIMIT = 500
+# A reply token lives about a minute; until then the web worker owns the row (see enqueue_reply).
+REPLY_GRACE = timedelta(seconds=30)
+# Longer than any single LINE request can take (the client's timeout is 10 s by default).
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 12
+QUOTA_KEY = "monthly_quota_exhausted"
+RETRY_KEY_NAMESPACE = uuid.UUID("6f2d1c52-9a0e-4c55-8a43-5a1f3f6a7a11")
+
+
+def enqueue(
+    session: Session,
+    targets: Iterable[str],
+    messages: Sequence[Message],
+    *,
+    now: datetime,
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> list[OutboxMessage]:
+    """Queue messages for users, groups and rooms: users are multicast 500 at a time, groups and rooms pushed.
+
+    With a dedupe_key the rows are unique per key (the caller's job, target and occurrence); queueing
+    the same key twice adds nothing, and the retry key is derived from it so it is stable too.
+    """
+    users: list[str] = []
+    rows: list[OutboxMessage] = []
+    for target in dict.fromkeys(targets):  # keeps order, drops repeats
+        if target.startswith("U"):
+            users.append(target)
+        else:
+            rows.extend(_rows(OutboxKind.PUSH, target, None, messages, now, due_at, dedupe_key))
+    if len(users) == 1:
+        rows.extend(_rows(OutboxKind.PUSH, users[0], None, messages, now, due_at, dedupe_key))
+    elif users:
+        for start in range(0, len(users), MULTICAST_LIMIT):
+            chunk = users[start:start + MULTICAST_LIMIT]
+            key = f"{dedupe_key}#{start // MULTICAST_LIMIT}" if dedupe_key else None
+            rows.extend(_rows(OutboxKind.MULTICAST, None, chunk, messages, now, due_at, key))
+    return _add(session, rows, dedupe_key is not None)
+
+
+def enqueue_reply(session: Session, reply_token: str, target: str, messages: Sequence[Message],
+                  *, now: datetime) -> list[OutboxMessage]:
+    """Record a reply before it is sent: the web worker replies after commit; if it cannot, the row is pushed."""
+    rows: list[OutboxMessage] = []
+    for index, batch in enumerate(fitting.batches(fitting.fit(messages))):
+        # Only the first five messages fit in the reply; any more are pushed straight away.
+        token = reply_token if index == 0 else None
+        due = now + REPLY_GRACE if token else now
+        rows.append(_row(OutboxKind.PUSH, target, None, batch, now, due, None, token))
+    return _add(session, rows, False)
+
+
+def _rows(kind: OutboxKind, target: str | None, recipients: list[str] | None, messages: Sequence[Message],
+          now: datetime, due_at: datetime | None, dedupe_key: str | None) -> list[OutboxMessage]:
+    parts = fitting.batches(fitting.fit(messages))
+    return [
+        _row(kind, target, recipients, batch, now, due_at or now,
+             f"{dedupe_key}/{target or ''}/{i}" if dedupe_key else None, None)
+        for i, batch in enumerate(parts)
+    ]
+
+
+def _row(kind: OutboxKind, target: str | None, recipients: list[str] | None, batch: Sequence[Message],
+         now: datetime, due_at: datetime, dedupe_key: str | None, reply_token: str | None) -> OutboxMessage:
+    retry_key = str(uuid.uuid5(RETRY_KEY_NAMESPACE, dedupe_key) if dedupe_key else uuid.uuid4())
+    return OutboxMessage(
+        kind=kind, target=target, recipients=recipients, messages=fitting.to_json(batch),
+        reply_token=reply_token, retry_key=retry_key, dedupe_key=dedupe_key,
+        state=OutboxState.PENDING, due_at=due_at, attempts=0, created_at=now,
+    )
+
+
+def _add(session: Session, rows: list[OutboxMessage], deduplicated: bool) -> list[OutboxMessage]:
+    if not deduplicated:
+        session.add_all(rows)
+        session.flush()
+        return rows
+    added = []
+    for row in rows:
+        # A savepoint per row: an existing key is the normal case for a job that runs again.
+        try:
+            with session.begin_nested():
+                session.add(row)
+            added.append(row)
+        except IntegrityError:
+            log.debug("outbox row %s already queued", row.dedupe_key)
+    return added
+
+
+def send_reply(session_factory: sessionmaker[Session], line: LineClient, row_ids: Sequence[int],
+               now: Callable[[], datetime]) -> bool:
+    """Send a committed reply row from the web worker; on failure leave it for the dispatcher to push."""
+    if not row_ids:
+        return True
+    with session_factory() as session, session.begin():
+        row = session.get(OutboxMessage, row_ids[0])
+        if row is None or row.reply_token is None or row.state != OutboxState.PENDING:
+            return False
+        token, payload = row.reply_token, row.messages
+    result = line.reply(token, fitting.from_json(payload))
+    with session_factory() as session, session.begin():
+        done = result.delivered
+        values: dict[str, Any] = {"reply_token": None}
+        if done:
+            values.update(state=OutboxState.SENT, sent_at=now())
+        else:
+            # The token is spent or stale: fall back to a push right away, nothing is lost.
+            values.update(due_at=now(), last_error=f"reply failed: {result.status} {result.detail}"[:1000])
+            log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_ids[0])
+        session.execute(update(OutboxMessage)
+                        .where(OutboxMessage.id == row_ids[0], OutboxMessage.state == OutboxState.PENDING)
+                        .values(**values))
+    return done
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Atomically take up to `limit` due rows (and rows whose lease ran out) for this dispatcher."""
+    due = or_(
+        and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.due_at <= now),
+        and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_at <= now - LEASE),
+    )
+    candidates = (
+        select(OutboxMessage.id).where(due).order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit).with_for_update(skip_locked=True)
+    )
+    claimed = session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates), due)
+        .values(state=OutboxState.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1,
+                reply_token=None)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(claimed, key=lambda row: (row.due_at, row.id))
+
+
+def quota_blocked_until(session: Session, now: datetime) -> datetime | None:
+    """When LINE said the monthly quota is used up: the start of next month (Bangkok), else None."""
+    state = session.get(ChannelState, QUOTA_KEY)
+    if state is None or state.until is None or state.until <= now:
+        return None
+    return state.until
+
+
+def dispatch_due(session_factory: sessionmaker[Session], line: LineClient, now: Callable[[], datetime],
+                 *, limit: int = 200, concurrency: int = 8) -> dict[str, int]:
+    """Claim due rows, send them concurrently, record each outcome; returns counts per outcome."""
+    with session_factory() as session, session.begin():
+        if quota_blocked_until(session, now()) is not None:
+            return {}
+        rows = claim_due(session, now(), limit)
+    if not rows:
+        return {}
+    counts: dict[str, int] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(rows)))) as pool:
+        results = list(pool.map(lambda row: (row, _send(line, row)), rows))
+    with session_factory() as session, session.begin():
+        for row, result in results:
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+            _record(session, row, result, now())
+    return counts
+
+
+def _send(line: LineClient, row: OutboxMessage) -> SendResult:
+    payload = fitting.from_json(row.messages)
+    if row.kind == OutboxKind.MULTICAST:
+        return line.multicast(row.recipients or [], payload, row.retry_key)
+    return line.push(row.target or "", payload, row.retry_key)
+
+
+def _record(session: Session, row: OutboxMessage, result: SendResult, now: datetime) -> None:
+    values: dict[str, Any]
+    if result.delivered:
+        values = {"state": OutboxState.SENT, "sent_at": now, "last_error": None}
+    elif result.outcome == Outcome.QUOTA:
+        reason = f"LINE monthly message quota reached: {result.detail}"
+        values = {"state": OutboxState.PENDING, "due_at": now, "last_error": reason[:1000]}
+        _block_for_quota(session, reason, now)
+    elif result.outcome == Outcome.RETRY and row.attempts < MAX_ATTEMPTS:
+        values = {"state": OutboxState.PENDING, "due_at": now + backoff(row.attempts),
+                  "last_error": f"{result.status or 'no answer'}: {result.detail}"[:1000]}
+    else:
+        values = {"state": OutboxState.DEAD, "last_error": f"{result.status}: {result.detail}"[:1000]}
+        log.error("outbox row %s dead after %s attempts: %s", row.id, row.attempts, values["last_error"])
+    # Only the claimant's lease may be settled: if it ran out and another dispatcher took the row,
+    # that dispatcher's result wins (both carry the same retry key, so LINE delivered it once).
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id, OutboxMessage.state == OutboxState.SENDING,
+               OutboxMessage.claimed_at == row.claimed_at)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: about 1, 2, 4 … seconds, at most five minutes."""
+    base = min(2 ** max(attempts - 1, 0), 300)
+    return timedelta(seconds=base * random.uniform(0.75, 1.25))
+
+
+def _block_for_quota(session: Session, reason: str, now: datetime) -> None:
+    from bot.config import TIMEZONE
+
+    local = now.astimezone(TIMEZONE)
+    next_month = (local.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)).replace(day=1)
+    state = session.get(ChannelState, QUOTA_KEY)
+    if state is None:
+        session.add(ChannelState(key=QUOTA_KEY, value=reason, until=next_month, updated_at=now))
+    else:
+        state.value, state.until, state.updated_at = reason, next_month, now
+    log.error("pushing stopped until %s: %s", next_month.isoformat(), reason)
+
+
+def resume_after_quota(session: Session) -> bool:
+    """Lift the quota stop (e.g. after upgrading the LINE plan); returns whether one was in force."""
+    state = session.get(ChannelState, QUOTA_KEY)
+    if state is None:
+        return False
+    session.delete(state)
+    return True

@@ -1,0 +1,120 @@
+"""One webhook event, start to finish: route, record once, handle, reply (or queue a push)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from linebot.v3.messaging import Message
+from linebot.v3.webhooks import Event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import outbox
+from bot.line import LineClient
+from handlers.catalog import text_for
+from handlers.context import text_message
+from handlers.dispatcher import Dispatcher, Route
+from models import EventStatus, WebhookEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Saiyai:
+    """The process-wide services the web app and the scheduler share; built by their entry points."""
+
+    session_factory: sessionmaker[Session]
+    line: LineClient
+    dispatcher: Dispatcher
+    clock: Callable[[], datetime]
+
+
+def event_key(raw: dict[str, Any]) -> str:
+    """LINE's webhookEventId; very old payloads lack it, so fall back to a digest of the event."""
+    key = raw.get("webhookEventId")
+    if isinstance(key, str) and key:
+        return key[:64]
+    return "sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:56]
+
+
+def process_event(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
+    """Handle one event exactly once; returns what happened (ignored, duplicate, done, failed)."""
+    now = app.clock()
+    key = event_key(raw)
+    reply_token = getattr(event, "reply_token", None)
+    redelivery = bool((raw.get("deliveryContext") or {}).get("isRedelivery"))
+    try:
+        with app.session_factory() as session, session.begin():
+            route = app.dispatcher.route(session, event, now)
+            if route is None:
+                return "ignored"  # not addressed to the bot: nothing is stored
+            _record(session, key, raw, route, redelivery, EventStatus.DONE, None, now)
+            messages = app.dispatcher.run(session, route, event, now)
+            row_ids = _queue_answer(session, route, reply_token, messages, now)
+    except _Duplicate:
+        log.info("event %s already handled; redelivery=%s", key, redelivery)
+        return "duplicate"
+    except Exception as exc:  # one bad event must not cost the others in the same body
+        log.exception("handler failed for event %s", key)
+        return _fail(app, event, raw, key, redelivery, exc, now)
+    outbox.send_reply(app.session_factory, app.line, row_ids, app.clock)
+    return "done"
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _record(session: Session, key: str, raw: dict[str, Any], route: Route, redelivery: bool,
+            status: EventStatus, error: str | None, now: datetime) -> None:
+    session.add(WebhookEvent(
+        event_key=key, event_type=str(raw.get("type", ""))[:32], chat_kind=route.source.chat_kind,
+        chat_id=route.source.chat_id, user_id=route.source.user_id, is_redelivery=redelivery,
+        status=status, error=error, received_at=now,
+    ))
+    try:
+        # The unique event_key is the guard: a concurrent twin waits here on PostgreSQL, then fails.
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise _Duplicate() from None
+
+
+def _queue_answer(session: Session, route: Route, reply_token: str | None, messages: list[Message],
+                  now: datetime) -> list[int]:
+    if not messages:
+        return []
+    if reply_token:
+        rows = outbox.enqueue_reply(session, reply_token, route.source.chat_id, messages, now=now)
+    else:
+        rows = outbox.enqueue(session, [route.source.chat_id], messages, now=now)
+    # Only a row holding the reply token is sent from here; the rest is the dispatcher's.
+    return [row.id for row in rows if row.reply_token]
+
+
+def _fail(app: Saiyai, event: Event, raw: dict[str, Any], key: str, redelivery: bool,
+          exc: Exception, now: datetime) -> str:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    reply_token = getattr(event, "reply_token", None)
+    try:
+        with app.session_factory() as session, session.begin():
+            route = app.dispatcher.route(session, event, now)
+            if route is None:
+                return "failed"
+            _record(session, key, raw, route, redelivery, EventStatus.FAILED, error, now)
+            profile = app.dispatcher.profile_loader(session, route.source)
+            apology = text_for(profile.lang or route.lang_hint or "th", "error.apology")
+            row_ids = _queue_answer(session, route, reply_token, [text_message(apology)], now)
+    except _Duplicate:
+        return "duplicate"
+    except Exception:
+        log.exception("could not even record the failure of event %s", key)
+        return "failed"
+    outbox.send_reply(app.session_factory, app.line, row_ids, app.clock)
+    return "failed"

@@ -1,0 +1,11 @@
+"""Command handlers, one module per capability, and the registry built from them."""
+
+from __future__ import annotations
+
+from handlers import help as help_module
+from handlers.registry import Registry
+
+HANDLER_MODULES = (help_module,)
+
+# Built at import so a duplicate keyword fails as soon as anything imports handlers.
+REGISTRY = Registry.build(HANDLER_MODULES)

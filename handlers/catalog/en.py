@@ -1,0 +1,26 @@
+"""English text for users who chose English."""
+
+TEXT: dict[str, str] = {
+    "help.header": "Here is what Saiyai can do. Type any of these:",
+    "help.line": "• {keyword} — {help}",
+    "help.group_hint": "In a group, start your message with “bot”, e.g. “bot help”.",
+    "help.unknown": "Sorry, Saiyai did not understand “{text}”.",
+    "help.not_text": "Sorry, Saiyai reads text messages only for now. Type “help” to see the commands.",
+    "greeting.follow": "Hello and welcome to Saiyai 🤝, the assistant of your community network.\nType “help” to see what Saiyai can do.",
+    "greeting.join": "Hello everyone! Saiyai helps your community network work together 🤝\nIn this group, start a message with “bot”, e.g. “bot help”. Saiyai keeps no other group messages.",
+    "error.apology": "Sorry, something went wrong on our side. The problem has been logged; please try again in a moment.",
+    "flow.cancelled": "Cancelled.",
+    "flow.nothing_to_cancel": "There is nothing in progress to cancel.",
+    "flow.expired": "Your previous conversation timed out. You can start again.",
+    "flow.cancel_label": "Cancel",
+    "postback.unknown": "Sorry, this button no longer works. Type “help” to see the commands.",
+    "command.wrong_chat_user": "“{keyword}” works in a group only.",
+    "command.wrong_chat_group": "“{keyword}” works in a 1:1 chat with Saiyai only.",
+    "command.refused": "Sorry, “{keyword}” is for {role} only.",
+    "role.0": "everyone",
+    "role.1": "registered members",
+    "role.2": "network partners",
+    "role.3": "community leaders",
+    "role.4": "network chairs",
+    "role.5": "district staff",
+}

@@ -1,0 +1,86 @@
+"""What a handler receives (Context) and what it gives back (Turn)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from linebot.v3.messaging import (
+    Message,
+    MessageAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
+from sqlalchemy.orm import Session
+
+from handlers.catalog import text_for
+from handlers.registry import ChatKind, Role
+
+if TYPE_CHECKING:
+    from handlers.registry import Registry
+
+
+@dataclass
+class Context:
+    """One incoming event as a handler sees it; the session is the event's transaction."""
+
+    session: Session
+    now: datetime
+    registry: Registry
+    chat_kind: ChatKind
+    chat_id: str            # the user id in a 1:1 chat, else the group or room id
+    user_id: str | None     # missing in groups for LINE on PC or users who did not consent
+    lang: str = "th"
+    role: Role = Role.ANYONE
+    args: str = ""          # the text after the command keyword, or the whole answer in a flow
+    keyword: str = ""
+    params: dict[str, str] = field(default_factory=dict)  # postback data and datetime-picker values
+    message: Any = None     # the SDK message content (location, image, ...) when not plain text
+    event: Any = None
+    data: dict[str, Any] = field(default_factory=dict)    # the conversation's stored data
+    step: str | None = None
+
+    def t(self, key: str, **values: object) -> str:
+        """Catalogue text in the sender's language."""
+        return text_for(self.lang, key, **values)
+
+    def text(self, key: str, *, quick: Sequence[tuple[str, str]] = (), **values: object) -> TextMessage:
+        """A text message from the catalogue, with optional quick-reply buttons (label, text to send)."""
+        return text_message(self.t(key, **values), quick=quick)
+
+
+def text_message(text: str, *, quick: Sequence[tuple[str, str]] = ()) -> TextMessage:
+    """A text message with up to 13 quick-reply buttons that send their text."""
+    quick_reply = None
+    if quick:
+        quick_reply = QuickReply(items=[
+            QuickReplyItem(action=MessageAction(label=label[:20], text=value)) for label, value in quick[:13]
+        ])
+    return TextMessage(text=text, quickReply=quick_reply)
+
+
+@dataclass
+class Turn:
+    """A handler's answer: messages to send and, in a guided conversation, where it goes next.
+
+    `step=None` ends the conversation; a command starts one by naming `flow` and `step`.
+    """
+
+    messages: list[Message]
+    step: str | None = None
+    flow: str | None = None
+    data: dict[str, Any] | None = None
+
+
+def as_turn(result: Turn | Sequence[Message] | Message | None) -> Turn:
+    """Handlers may return a Turn, a list of messages, one message or nothing."""
+    if result is None:
+        return Turn([])
+    if isinstance(result, Turn):
+        return result
+    if isinstance(result, Message):
+        return Turn([result])
+    return Turn(list(result))

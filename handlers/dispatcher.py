@@ -1,0 +1,258 @@
+"""From a parsed LINE event to the handler that answers it.
+
+`route` decides, reading only, whether an event is for the bot at all: in groups only messages
+addressed to it (a leading `บอท`/`bot`, a mention of the bot) or answers in a conversation the
+sender started count. Anything else is never stored. `run` then calls the handler inside the
+event's transaction and keeps the conversation row in step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+from linebot.v3.messaging import Message
+from linebot.v3.webhooks import (
+    Event,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+)
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from handlers.context import Context, Turn, as_turn
+from handlers.help import help_message
+from handlers.registry import ChatKind, Registry, Role, clean, normalize
+from models import Conversation
+
+# Ways people call the bot in a busy group; matched case-insensitively at the start.
+BOT_PREFIXES = ("@บอท", "บอท", "@bot", "bot", "@สายใย", "สายใย", "@saiyai", "saiyai")
+CANCEL_WORDS = frozenset({"ยกเลิก", "cancel", "เลิก", "stop"})
+FLOW_ACTION = "flow"  # postback action that answers the current conversation step
+CONVERSATION_TTL = timedelta(minutes=30)
+ECHO_LIMIT = 40
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the registry knows about a sender: chosen language (None if never chosen) and role."""
+
+    lang: str | None = None
+    role: Role = Role.ANYONE
+
+
+ProfileLoader = Callable[[Session, "Source"], Profile]
+
+
+def no_profile(session: Session, source: "Source") -> Profile:
+    """Profile loader for a deployment without the registry: everyone is an anonymous user."""
+    return Profile()
+
+
+@dataclass(frozen=True)
+class Source:
+    chat_kind: ChatKind
+    chat_id: str
+    user_id: str | None
+
+
+@dataclass
+class Route:
+    """A decision to handle an event: which function, with which prepared context values."""
+
+    source: Source
+    handler: Callable[..., Any] | None
+    kind: str                        # command, step, postback, event, cancel, fallback
+    lang_hint: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    conversation_id: int | None = None
+
+
+def read_source(event: Event) -> Source | None:
+    """Chat kind, chat id and user id of an event (None for events without a source)."""
+    source = getattr(event, "source", None)
+    if source is None:
+        return None
+    user_id = getattr(source, "user_id", None)
+    kind = getattr(source, "type", None)
+    if kind == "group":
+        return Source(ChatKind.GROUP, source.group_id, user_id)
+    if kind == "room":
+        return Source(ChatKind.ROOM, source.room_id, user_id)
+    if kind == "user" and user_id:
+        return Source(ChatKind.USER, user_id, user_id)
+    return None
+
+
+def strip_address(content: TextMessageContent, chat_kind: ChatKind) -> str | None:
+    """The text meant for the bot: all of it in 1:1; in groups only after a bot prefix or mention."""
+    text = content.text or ""
+    if chat_kind == ChatKind.USER:
+        return clean(text)
+    mention = getattr(content, "mention", None)
+    for mentionee in getattr(mention, "mentionees", None) or []:
+        if getattr(mentionee, "is_self", False):
+            start, length = mentionee.index, mentionee.length
+            return clean(text[:start] + " " + text[start + length:])
+    cleaned = clean(text)
+    folded = cleaned.casefold()
+    for prefix in BOT_PREFIXES:
+        if folded.startswith(prefix):
+            rest = cleaned[len(prefix):]
+            if not rest or not rest[0].isalnum():  # "บอท ช่วยเหลือ", "bot, help" but not "bottle"
+                return rest.lstrip(" ,:;.!-")
+    return None
+
+
+class Dispatcher:
+    """Routes events to the registry's handlers; never calls LINE, only returns messages."""
+
+    def __init__(self, registry: Registry, profile_loader: ProfileLoader = no_profile) -> None:
+        self.registry = registry
+        self.profile_loader = profile_loader
+
+    def route(self, session: Session, event: Event, now: datetime) -> Route | None:
+        """Decide whether and how to handle an event, reading only; None means ignore and store nothing."""
+        source = read_source(event)
+        if source is None:
+            return None
+        if isinstance(event, MessageEvent):
+            return self._route_message(session, event, source, now)
+        if isinstance(event, PostbackEvent):
+            return self._route_postback(session, event, source, now)
+        handler = self.registry.events.get(getattr(event, "type", ""))
+        return Route(source, handler, "event") if handler else None
+
+    def _route_message(self, session: Session, event: MessageEvent, source: Source, now: datetime) -> Route | None:
+        content = event.message
+        conversation = self._conversation(session, source, now)
+        is_text = isinstance(content, TextMessageContent)
+        addressed = strip_address(content, source.chat_kind) if is_text else None
+        if conversation is not None:
+            # In a conversation the sender's next message is the answer, even without "บอท" in a group.
+            answer = addressed if addressed is not None else (clean(content.text or "") if is_text else "")
+            if is_text and normalize(answer) in CANCEL_WORDS:
+                return Route(source, None, "cancel", conversation_id=conversation.id)
+            handler = self.registry.steps.get((conversation.flow, conversation.step))
+            return Route(source, handler, "step", conversation.lang,
+                         {"args": answer, "message": None if is_text else content},
+                         conversation_id=conversation.id)
+        if addressed is None:
+            if not is_text and source.chat_kind == ChatKind.USER:
+                return Route(source, None, "not_text")
+            return None
+        if normalize(addressed) in CANCEL_WORDS:
+            return Route(source, None, "cancel", "en" if normalize(addressed) in ("cancel", "stop") else "th")
+        match = self.registry.match(addressed)
+        if match is None:
+            return Route(source, None, "fallback", "en" if re.fullmatch(r"[\x00-\x7f]+", addressed) else None,
+                         {"args": addressed})
+        return Route(source, match.spec.func, "command", match.lang,
+                     {"args": match.args, "keyword": match.keyword, "spec": match.spec})
+
+    def _route_postback(self, session: Session, event: PostbackEvent, source: Source, now: datetime) -> Route | None:
+        params = dict(parse_qsl(event.postback.data or "", keep_blank_values=True))
+        for name, value in (event.postback.params or {}).items():
+            params[name] = value  # date / time / datetime from the datetime picker, no zone
+        action = params.get("a", "")
+        if action == FLOW_ACTION:
+            conversation = self._conversation(session, source, now)
+            if conversation is None:
+                return Route(source, None, "expired", fields={"params": params})
+            handler = self.registry.steps.get((conversation.flow, conversation.step))
+            return Route(source, handler, "step", conversation.lang, {"params": params},
+                         conversation_id=conversation.id)
+        handler = self.registry.postbacks.get(action)
+        return Route(source, handler, "postback" if handler else "unknown_postback", fields={"params": params})
+
+    def _conversation(self, session: Session, source: Source, now: datetime) -> Conversation | None:
+        if source.user_id is None:
+            return None
+        row = session.scalars(select(Conversation).where(
+            Conversation.chat_id == source.chat_id, Conversation.user_id == source.user_id)).first()
+        return row if row is not None and row.expires_at > now else None
+
+    def run(self, session: Session, route: Route, event: Event, now: datetime) -> list[Message]:
+        """Call the handler inside the caller's transaction; returns the messages to send back."""
+        profile = self.profile_loader(session, route.source)
+        ctx = Context(
+            session=session, now=now, registry=self.registry, chat_kind=route.source.chat_kind,
+            chat_id=route.source.chat_id, user_id=route.source.user_id,
+            lang=profile.lang or route.lang_hint or "th", role=profile.role, event=event,
+            args=route.fields.get("args", ""), keyword=route.fields.get("keyword", ""),
+            params=route.fields.get("params", {}), message=route.fields.get("message"),
+        )
+        conversation = None
+        if route.conversation_id is not None:
+            # Lock the row so two workers handling two quick answers take turns (PostgreSQL).
+            conversation = session.scalars(
+                select(Conversation).where(Conversation.id == route.conversation_id).with_for_update()).first()
+            if conversation is None:
+                return [ctx.text("flow.expired")]
+            ctx.data, ctx.step = dict(conversation.data), conversation.step
+
+        if route.kind == "cancel":
+            if conversation is None:
+                return [ctx.text("flow.nothing_to_cancel")]
+            session.delete(conversation)
+            return [ctx.text("flow.cancelled")]
+        if route.kind == "not_text":
+            return [ctx.text("help.not_text")]
+        if route.kind == "expired":
+            return [ctx.text("flow.expired")]
+        if route.kind == "unknown_postback":
+            return [ctx.text("postback.unknown")]
+        if route.kind == "fallback":
+            return [help_message(ctx, ctx.t("help.unknown", text=_echo(ctx.args)))]
+        if route.kind == "command":
+            refusal = self._refusal(ctx, route.fields["spec"])
+            if refusal is not None:
+                return [refusal]
+        if route.handler is None:  # a flow step that no longer exists after a deploy
+            if conversation is not None:
+                session.delete(conversation)
+            return [ctx.text("flow.expired")]
+
+        turn = as_turn(route.handler(ctx))
+        self._keep_conversation(session, ctx, conversation, turn, now)
+        return turn.messages
+
+    def _refusal(self, ctx: Context, spec: Any) -> Message | None:
+        keyword = spec.keyword_for(ctx.lang)
+        if ctx.chat_kind not in spec.chats:
+            key = "command.wrong_chat_user" if ctx.chat_kind == ChatKind.USER else "command.wrong_chat_group"
+            return ctx.text(key, keyword=keyword)
+        if ctx.role < spec.min_role:
+            return ctx.text("command.refused", keyword=keyword, role=ctx.t(f"role.{int(spec.min_role)}"))
+        return None
+
+    def _keep_conversation(self, session: Session, ctx: Context, conversation: Conversation | None,
+                           turn: Turn, now: datetime) -> None:
+        if turn.step is None:
+            if conversation is not None:
+                session.delete(conversation)
+            return
+        if ctx.user_id is None:
+            return  # without a user id there is nobody to continue with; the handler said so in its reply
+        data = turn.data if turn.data is not None else ctx.data
+        if conversation is None:
+            session.execute(delete(Conversation).where(
+                Conversation.chat_id == ctx.chat_id, Conversation.user_id == ctx.user_id))
+            conversation = Conversation(chat_id=ctx.chat_id, user_id=ctx.user_id, flow=turn.flow or "",
+                                        step=turn.step, data=data, lang=ctx.lang,
+                                        expires_at=now + CONVERSATION_TTL, updated_at=now)
+            session.add(conversation)
+            return
+        if turn.flow:
+            conversation.flow = turn.flow
+        conversation.step, conversation.data, conversation.lang = turn.step, data, ctx.lang
+        conversation.expires_at, conversation.updated_at = now + CONVERSATION_TTL, now
+
+
+def _echo(text: str) -> str:
+    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "…"

@@ -1,0 +1,41 @@
+"""Help and greetings: what the bot says when it does not know what else to say."""
+
+from __future__ import annotations
+
+from linebot.v3.messaging import Message
+
+from handlers.context import Context, text_message
+from handlers.registry import ChatKind, command, on_event
+
+
+@command("ช่วยเหลือ", "วิธีใช้", "help", "menu")
+def help(ctx: Context) -> list[Message]:
+    """ดูคำสั่งทั้งหมดที่คุณใช้ได้ / See every command you can use"""
+    return [help_message(ctx)]
+
+
+def help_message(ctx: Context, prefix: str | None = None) -> Message:
+    """The command list, built from the registry, limited to the sender's role and this kind of chat."""
+    lines = [prefix] if prefix else []
+    lines.append(ctx.t("help.header"))
+    visible = [spec for spec in ctx.registry.commands
+               if spec.min_role <= ctx.role and ctx.chat_kind in spec.chats]
+    for spec in visible:
+        lines.append(ctx.t("help.line", keyword=spec.keyword_for(ctx.lang),
+                           help=spec.help_th if ctx.lang == "th" else spec.help_en))
+    if ctx.chat_kind != ChatKind.USER:
+        lines.append(ctx.t("help.group_hint"))
+    quick = [(spec.keyword_for(ctx.lang), spec.keyword_for(ctx.lang)) for spec in visible if spec.name != "help"]
+    return text_message("\n".join(lines), quick=quick)
+
+
+@on_event("follow")
+def follow(ctx: Context) -> list[Message]:
+    """Greet a user who added (or unblocked) the bot; a reply, so it costs no quota."""
+    return [ctx.text("greeting.follow")]
+
+
+@on_event("join")
+def join(ctx: Context) -> list[Message]:
+    """Introduce the bot to a group that just added it."""
+    return [ctx.text("greeting.join")]

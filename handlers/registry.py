@@ -1,0 +1,171 @@
+"""The command registry: decorators only tag functions; `Registry.build` collects the tags.
+
+A keyword used twice, a postback action declared twice or two handlers for one flow step is a
+programming error and fails when the registry is built (at import of `handlers`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from types import ModuleType
+from typing import Any
+
+TAG = "_saiyai_tags"
+THAI_CHARS = re.compile(r"[\u0E00-\u0E7F]")
+
+
+class ChatKind(StrEnum):
+    USER = "user"    # 1:1 chat
+    GROUP = "group"
+    ROOM = "room"
+
+
+class Role(IntEnum):
+    """Roles from least to most privileged; a handler names the lowest role it allows."""
+
+    ANYONE = 0
+    MEMBER = 1
+    PARTNER = 2
+    COMMUNITY_LEADER = 3
+    NETWORK_CHAIR = 4
+    STAFF = 5
+
+
+ALL_CHATS = frozenset(ChatKind)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    keywords: tuple[str, ...]
+    func: Callable[..., Any]
+    chats: frozenset[ChatKind]
+    min_role: Role
+    help_th: str
+    help_en: str
+
+    def keyword_for(self, lang: str) -> str:
+        """The first keyword written in that language (Thai keywords contain Thai letters)."""
+        for keyword in self.keywords:
+            if bool(THAI_CHARS.search(keyword)) == (lang == "th"):
+                return keyword
+        return self.keywords[0]
+
+
+@dataclass(frozen=True)
+class Match:
+    spec: CommandSpec
+    keyword: str
+    args: str
+
+    @property
+    def lang(self) -> str:
+        return "th" if THAI_CHARS.search(self.keyword) else "en"
+
+
+def clean(text: str) -> str:
+    """Normalise width, zero-width spaces and spacing, keeping case (names and codes keep theirs)."""
+    text = unicodedata.normalize("NFKC", text).replace("\u200b", "")
+    return " ".join(text.split())
+
+
+def normalize(text: str) -> str:
+    """Fold case, width and spacing so `HELP`, `help ` and full-width forms match one keyword."""
+    return clean(text).casefold()
+
+
+def _tag(func: Callable[..., Any], kind: str, value: Any) -> Callable[..., Any]:
+    tags = getattr(func, TAG, [])
+    tags.append((kind, value))
+    setattr(func, TAG, tags)
+    return func
+
+
+def command(*keywords: str, chats: Iterable[ChatKind] = ALL_CHATS,
+            min_role: Role = Role.ANYONE) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a text command; Thai keywords first. The docstring's first line is `Thai / English` help."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        return _tag(func, "command", (tuple(keywords), frozenset(chats), min_role))
+    return decorate
+
+
+def postback(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the handler of a postback action (`a=<action>` in the postback data)."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        return _tag(func, "postback", action)
+    return decorate
+
+
+def step(flow: str, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the handler of one step of a guided conversation."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        return _tag(func, "step", (flow, str(name)))
+    return decorate
+
+
+def on_event(event_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the handler of a non-message webhook event (follow, join, memberJoined, ...)."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        return _tag(func, "event", event_type)
+    return decorate
+
+
+class DuplicateRegistration(Exception):
+    """Two handlers claim the same keyword, action, step or event."""
+
+
+@dataclass
+class Registry:
+    commands: list[CommandSpec] = field(default_factory=list)
+    keywords: dict[str, CommandSpec] = field(default_factory=dict)
+    postbacks: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    steps: dict[tuple[str, str], Callable[..., Any]] = field(default_factory=dict)
+    events: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, modules: Iterable[ModuleType]) -> Registry:
+        """Collect every tagged function of the given modules."""
+        registry = cls()
+        for module in modules:
+            for value in vars(module).values():
+                if callable(value) and getattr(value, "__module__", None) == module.__name__:
+                    for kind, tag in getattr(value, TAG, []):
+                        registry._add(kind, tag, value)
+        return registry
+
+    def _add(self, kind: str, tag: Any, func: Callable[..., Any]) -> None:
+        if kind == "command":
+            keywords, chats, min_role = tag
+            help_th, _, help_en = (func.__doc__ or "").strip().splitlines()[0].partition(" / ")
+            if not help_th or not help_en:
+                raise DuplicateRegistration(f"{func.__qualname__}: docstring must start with 'Thai / English' help")
+            spec = CommandSpec(func.__name__, keywords, func, chats, min_role, help_th.strip(), help_en.strip())
+            for keyword in keywords:
+                key = normalize(keyword)
+                if key in self.keywords:
+                    raise DuplicateRegistration(f"keyword {keyword!r} used by {self.keywords[key].name} and {spec.name}")
+                self.keywords[key] = spec
+            self.commands.append(spec)
+            return
+        table: dict[Any, Callable[..., Any]] = {"postback": self.postbacks, "step": self.steps, "event": self.events}[kind]
+        if tag in table:
+            raise DuplicateRegistration(f"{kind} {tag!r} handled by both {table[tag].__qualname__} and {func.__qualname__}")
+        table[tag] = func
+
+    def match(self, text: str) -> Match | None:
+        """The longest keyword the text starts with (followed by a space or the end), and the rest."""
+        cleaned = clean(text)
+        folded = cleaned.casefold()
+        best: tuple[str, CommandSpec] | None = None
+        for key, spec in self.keywords.items():
+            if (folded == key or folded.startswith(key + " ")) and (best is None or len(key) > len(best[0])):
+                best = (key, spec)
+        if best is None:
+            return None
+        key, spec = best
+        original = next(k for k in spec.keywords if normalize(k) == key)
+        return Match(spec, original, cleaned[len(key):].strip())

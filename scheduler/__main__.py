@@ -1,0 +1,47 @@
+"""`python -m scheduler`: start APScheduler's BlockingScheduler with Saiyai's jobs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.config import TIMEZONE, ConfigError, bangkok_now, load_config
+from bot.line import LineClient
+from models.db import make_engine, make_session_factory
+from scheduler.jobs import JobContext, dispatch_outbox, purge_expired_conversations
+
+
+def build_scheduler(ctx: JobContext) -> BlockingScheduler:
+    """The scheduler with every periodic job; one instance of each job at a time."""
+    scheduler = BlockingScheduler(timezone=TIMEZONE, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+    scheduler.add_job(dispatch_outbox, "interval", seconds=1, args=[ctx], id="outbox")
+    scheduler.add_job(purge_expired_conversations, "interval", hours=1, args=[ctx], id="purge_conversations")
+    return scheduler
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every run of the one-second outbox job; keep its warnings only.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"saiyai scheduler: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(config.database_url)
+    ctx = JobContext(session_factory=make_session_factory(engine), line=LineClient(config),
+                     clock=bangkok_now, outbox_batch=config.outbox_batch,
+                     outbox_concurrency=config.outbox_concurrency)
+    logging.getLogger("scheduler").info("scheduler started; LINE API at %s", config.line_api_base_url)
+    try:
+        build_scheduler(ctx).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

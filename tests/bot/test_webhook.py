@@ -1,0 +1,177 @@
+"""POST /callback as LINE calls it: signatures, bad bodies, redelivery, failures, health."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.fakeline import Fault
+from handlers.context import text_message
+from handlers.dispatcher import Dispatcher
+from handlers.registry import Registry, command
+from models import EventStatus, OutboxMessage, OutboxState, WebhookEvent
+from support import events as ev
+from support.openapi import require_openapi_dir
+
+USER = "U" + "1" * 32
+GROUP = "C" + "2" * 32
+
+
+def count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_official_signature_vector() -> None:
+    # LINE-NOTES: secret "channel_secret", body "bodybodybodybody".
+    assert ev.sign("channel_secret", b"bodybodybodybody") == "/gg9a+LvFevTH1sd7XCQycD7tsWclCsInj7MhBHxN7k="
+
+
+@pytest.mark.parametrize(
+    ("signature", "raw", "status"),
+    [
+        ("", None, 400),                                             # missing
+        ("AAAA", None, 400),                                         # forged
+        (ev.sign("another-secret", ev.body(ev.text("ช่วยเหลือ"))), None, 400),  # signed with another secret
+        ("valid", b'{"events": [', 400),                             # valid signature, broken JSON
+        ("valid", b'{"destination": "x"}', 400),                     # no events
+        ("valid", b"\xff\xfe not utf-8", 400),
+        ("valid", b'{"events": [' + b'{"type": "x"},' * 100_000 + b'{}]}', 413),  # 2 MB body
+    ],
+)
+def test_bad_requests_are_refused_and_change_nothing(webhook, db, fake_line, signature, raw, status) -> None:
+    payload = raw if raw is not None else ev.body(ev.text("ช่วยเหลือ", user=USER))
+    if signature == "valid":
+        signature = ev.sign(webhook.secret, payload)
+    response = webhook.post(raw=payload, signature=signature)
+    assert response.status_code == status
+    assert count(db, WebhookEvent) == 0
+    assert count(db, OutboxMessage) == 0
+    assert fake_line.state.requests == []
+
+
+def test_verify_with_no_events_answers_200(webhook, db, fake_line) -> None:
+    response = webhook.post()
+    assert response.status_code == 200
+    assert count(db, WebhookEvent) == 0
+    assert fake_line.state.requests == []
+
+
+def test_help_is_answered_with_a_free_reply(webhook, db, fake_line) -> None:
+    response = webhook.post(ev.text("ช่วยเหลือ", user=USER))
+    assert response.status_code == 200
+    [request] = fake_line.state.requests
+    assert request.path == "/v2/bot/message/reply"
+    assert request.body["messages"][0]["text"].startswith("สายใยช่วยอะไรได้บ้างครับ")
+    row = db.scalars(select(OutboxMessage)).one()
+    assert (row.state, row.reply_token) == (OutboxState.SENT, None)
+
+
+def test_the_same_event_three_times_has_one_effect(webhook, db, fake_line) -> None:
+    first = ev.text("help", user=USER, event_id="01HREDELIVERYTEST0000000001")
+    again = {**first, "replyToken": "another-token", "deliveryContext": {"isRedelivery": True}}
+    for event in (first, again, again):
+        assert webhook.post(event).status_code == 200
+    assert [r.path for r in fake_line.state.requests] == ["/v2/bot/message/reply"]
+    assert fake_line.state.texts()[0].startswith("Here is what Saiyai can do.")
+    assert count(db, WebhookEvent) == 1
+    assert count(db, OutboxMessage) == 1
+
+
+def test_group_chatter_is_ignored_and_never_stored(webhook, db, fake_line) -> None:
+    assert webhook.post(ev.text("ใครไปตลาดบ้าง ช่วยเหลือด้วย", user=USER, group=GROUP)).status_code == 200
+    assert count(db, WebhookEvent) == 0
+    assert fake_line.state.requests == []
+
+
+def test_a_failing_handler_apologises_and_the_other_events_still_run(config, clock, fake_line, db_url) -> None:
+    from bot import create_app
+    from conftest import SECRET, WebhookClient
+
+    registry = Registry()
+    registry.keywords.clear()
+
+    @command("พัง", "boom")
+    def boom(ctx):
+        """ทดสอบ / test"""
+        raise RuntimeError("handler bug")
+
+    @command("ปกติ", "fine")
+    def fine(ctx):
+        """ทดสอบ / test"""
+        return [text_message("ok")]
+
+    registry._add("command", boom._saiyai_tags[0][1], boom)
+    registry._add("command", fine._saiyai_tags[0][1], fine)
+    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock, "DISPATCHER": Dispatcher(registry)})
+    client = WebhookClient(app.test_client(), SECRET)
+    response = client.post(ev.text("พัง", user=USER), ev.text("ปกติ", user=USER))
+    assert response.status_code == 200
+    assert fake_line.state.texts() == [
+        "ขออภัยครับ ระบบขัดข้องชั่วคราว สายใยบันทึกปัญหาไว้แล้ว กรุณาลองใหม่อีกครั้งในอีกสักครู่ครับ",
+        "ok",
+    ]
+    with app.extensions["saiyai"].session_factory() as db:
+        rows = db.scalars(select(WebhookEvent).order_by(WebhookEvent.id)).all()
+        assert [(r.status, r.error) for r in rows] == [
+            (EventStatus.FAILED, "RuntimeError: handler bug"), (EventStatus.DONE, None)]
+    app.extensions["saiyai"].line.close()
+    app.extensions["saiyai.engine"].dispose()
+
+
+def test_a_failed_reply_is_pushed_instead(webhook, db, fake_line, clock) -> None:
+    from scheduler.jobs import JobContext, dispatch_outbox
+
+    fake_line.state.faults.append(Fault(status=500))
+    assert webhook.post(ev.text("ช่วยเหลือ", user=USER)).status_code == 200
+    row = db.scalars(select(OutboxMessage)).one()
+    assert (row.state, row.reply_token, row.target) == (OutboxState.PENDING, None, USER)
+    app_services = webhook.client.application.extensions["saiyai"]
+    dispatch_outbox(JobContext(app_services.session_factory, app_services.line, clock))
+    assert [(r.path, r.status) for r in fake_line.state.requests] == [
+        ("/v2/bot/message/reply", 500), ("/v2/bot/message/push", 200)]
+    assert fake_line.state.requests[1].body["to"] == USER
+    db.expire_all()
+    assert db.scalars(select(OutboxMessage)).one().state == OutboxState.SENT
+
+
+def test_console_verify_dummy_token_is_not_an_error(webhook, db, fake_line) -> None:
+    event = ev.text("help", user="Udeadbeefdeadbeefdeadbeefdeadbeef", reply_token="0" * 32)
+    assert webhook.post(event).status_code == 200
+    assert fake_line.state.requests == []  # the dummy token is never sent to LINE
+    assert db.scalars(select(WebhookEvent)).one().status == EventStatus.DONE
+
+
+def test_healthz(app) -> None:
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_healthz_without_database(config, clock, tmp_path) -> None:
+    from dataclasses import replace
+
+    from bot import create_app
+
+    broken = replace(config, database_url="postgresql://nobody@127.0.0.1:1/none")
+    app = create_app({"SAIYAI_CONFIG": broken, "CLOCK": clock})
+    response = app.test_client().get("/healthz")
+    assert (response.status_code, response.text) == (503, "database unreachable\n")
+
+
+def test_sdk_fixture_replays_without_errors(webhook, db, fake_line) -> None:
+    """LINE's own SDK fixture (every event kind), signed: 200 and no handler error."""
+    fixture = json.loads((require_openapi_dir() / "sdk-webhook-fixture.json").read_text())
+    # As published, all 28 events share one webhookEventId: one effect, the rest are repeats.
+    assert webhook.post(raw=json.dumps(fixture).encode()).status_code == 200
+    assert count(db, WebhookEvent) == 1
+
+    # With ids of their own, as LINE really sends them, every event is looked at.
+    for n, event in enumerate(fixture["events"]):
+        event["webhookEventId"] = f"01FIXTURE{n:017d}"
+    assert webhook.post(raw=json.dumps(fixture).encode()).status_code == 200
+    rows = db.scalars(select(WebhookEvent).where(WebhookEvent.event_key.like("01FIXTURE%"))).all()
+    assert [r.error for r in rows if r.status != EventStatus.DONE] == []
+    # Group and room chatter without "บอท" is not stored; beacons and unknown types are ignored.
+    assert sorted({(r.event_type, r.chat_kind) for r in rows}) == [
+        ("follow", "user"), ("join", "group"), ("message", "user"), ("postback", "user")]

@@ -1,0 +1,150 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import create_app
+from bot.config import PROJECT_ROOT, Config
+from bot.fakeline import FakeLineServer
+from support import events as ev
+from support.clock import Clock
+from support.openapi import OpenApiSpec, openapi_dir
+
+SECRET = "test-channel-secret"
+TOKEN = "test-access-token"
+PG_URL = os.environ.get("SAIYAI_TEST_PG_URL", "")
+
+
+def alembic_upgrade(url: str) -> None:
+    """`alembic upgrade head` against the given database, as the Procfile's release step does."""
+    cfg = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+
+
+def _pg_admin_url() -> str:
+    return PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    alembic_upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    if not PG_URL:
+        if os.environ.get("SAIYAI_REQUIRE_PG"):
+            pytest.fail("SAIYAI_REQUIRE_PG is set but SAIYAI_TEST_PG_URL is not: the PostgreSQL tests cannot run")
+        pytest.skip("no PostgreSQL server: set SAIYAI_TEST_PG_URL (scripts/test starts one)")
+    name = f"saiyai_tpl_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    alembic_upgrade(PG_URL.rsplit("/", 1)[0] + f"/{name}")
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    if request.param == "sqlite":
+        if request.node.get_closest_marker("postgres_only"):
+            pytest.skip("needs PostgreSQL (row locks between processes); the PostgreSQL run covers it")
+        path = tmp_path / "saiyai.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"saiyai_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def fake_line() -> Iterator[FakeLineServer]:
+    """The fake LINE API on loopback; afterwards every request it got must match LINE's OpenAPI spec."""
+    with FakeLineServer(access_token=TOKEN) as server:
+        yield server
+    spec_dir = openapi_dir()
+    if spec_dir is not None:
+        spec = OpenApiSpec.load(spec_dir / "messaging-api.yml")
+        problems = [
+            f"{r.method} {r.path}: {error}"
+            for r in server.state.requests
+            for error in spec.validate_request(r.method, r.path, r.body, r.headers)
+        ]
+        assert problems == [], "requests that LINE's OpenAPI description rejects"
+
+
+@pytest.fixture
+def config(db_url: str, fake_line: FakeLineServer) -> Config:
+    return Config(channel_secret=SECRET, access_token=TOKEN, line_api_base_url=fake_line.url,
+                  line_data_base_url=fake_line.url, database_url=db_url, local_mode=False,
+                  request_timeout=2.0)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(config: Config, clock: Clock):
+    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock, "TESTING": True})
+    yield app
+    app.extensions["saiyai"].line.close()
+    app.extensions["saiyai.engine"].dispose()
+
+
+@pytest.fixture
+def session_factory(app) -> sessionmaker[Session]:
+    return app.extensions["saiyai"].session_factory
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for assertions; opened fresh so it sees what the app committed."""
+    with session_factory() as session:
+        yield session
+
+
+class WebhookClient:
+    """Posts signed webhook bodies to /callback, as LINE does."""
+
+    def __init__(self, flask_client, secret: str) -> None:
+        self.client = flask_client
+        self.secret = secret
+
+    def post(self, *events: dict, signature: str | None = None, raw: bytes | None = None):
+        payload = raw if raw is not None else ev.body(*events)
+        headers = {"Content-Type": "application/json",
+                   "X-Line-Signature": signature if signature is not None else ev.sign(self.secret, payload)}
+        return self.client.post("/callback", data=payload, headers=headers)
+
+
+@pytest.fixture
+def webhook(app) -> WebhookClient:
+    return WebhookClient(app.test_client(), SECRET)

@@ -1,0 +1,1 @@
+"""Test helpers: signed webhook events, the database matrix, a settable clock."""
