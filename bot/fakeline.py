@@ -174,6 +174,8 @@ def create_fake_app(state: FakeLineState) -> Flask:
 
 def _send(state: FakeLineState, endpoint: str) -> Response:
     record = Recorded("POST", request.path, {k.lower(): v for k, v in request.headers.items()}, None, at=time.time())
+    with state.lock:  # recorded on arrival, so the order is the order LINE would see
+        state.requests.append(record)
     try:
         record.body = json.loads(request.get_data(as_text=True))
     except ValueError:
@@ -185,7 +187,7 @@ def _send(state: FakeLineState, endpoint: str) -> Response:
                                              [{"message": str(exc)[:300], "property": "body"}]))
     with state.lock:
         if not state._take_token(endpoint, time.monotonic()):
-            return _finish(state, record, _error(429, "Too many requests"), locked=True)
+            return _finish(state, record, _error(429, "Too many requests"))
         fault = state.faults.popleft() if state.faults else None
         if fault is None and state.failure_rate and state.rng.random() < state.failure_rate:
             fault = state.rng.choice(state.failure_kinds or (Fault(),))
@@ -196,16 +198,16 @@ def _send(state: FakeLineState, endpoint: str) -> Response:
     with state.lock:
         key = record.retry_key
         if key and key in state.accepted_retry_keys:
-            return _finish(state, record, _error(409, "The retry key is already accepted"), locked=True)
+            return _finish(state, record, _error(409, "The retry key is already accepted"))
         if endpoint == "reply":
             token = record.body.get("replyToken", "")
             if token in DUMMY_TOKENS or token in state.used_reply_tokens:
-                return _finish(state, record, _error(400, "Invalid reply token"), locked=True)
+                return _finish(state, record, _error(400, "Invalid reply token"))
             state.used_reply_tokens.add(token)
         else:
             cost = _cost(state, endpoint, record.body)
             if state.monthly_quota is not None and state.consumed + cost > state.monthly_quota:
-                return _finish(state, record, _error(429, MONTHLY_LIMIT), locked=True)
+                return _finish(state, record, _error(429, MONTHLY_LIMIT))
             state.consumed += cost
         if key:
             state.accepted_retry_keys.add(key)
@@ -229,13 +231,8 @@ def _cost(state: FakeLineState, endpoint: str, body: dict[str, Any]) -> int:
     return 0
 
 
-def _finish(state: FakeLineState, record: Recorded, response: Response, *, locked: bool = False) -> Response:
+def _finish(state: FakeLineState, record: Recorded, response: Response) -> Response:
     record.status = response.status_code
-    if locked:
-        state.requests.append(record)
-    else:
-        with state.lock:
-            state.requests.append(record)
     if log.isEnabledFor(logging.INFO) and record.delivered and isinstance(record.body, dict):
         for message in record.body.get("messages", []):
             target = record.body.get("to") or "(reply)"

@@ -434,7 +434,7 @@ def _weekday_date(weekday: int, following: bool, now: datetime, at: time | None)
 
 
 def parse_when_parts(text: str, now: datetime) -> WhenParts | None:
-    """The date and time the text names, either None if left out; None if it names neither or an impossible one."""
+    """The date and time the text names (None for a part left out), or None if it names neither."""
     now = _as_bangkok(now)
     try:
         found = _scan(text, _Context(now))

@@ -1,0 +1,152 @@
+"""The outbox: batching, retries with one retry key, 409, dead letters, the quota stop, leases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from bot import outbox
+from bot.fakeline import MONTHLY_LIMIT, Fault
+from handlers.context import text_message
+from models import ChannelState, OutboxKind, OutboxMessage, OutboxState
+from scheduler.jobs import JobContext, dispatch_outbox
+
+GROUP = "C" + "9" * 32
+
+
+def users(n: int) -> list[str]:
+    return [f"U{i:032x}" for i in range(n)]
+
+
+@pytest.fixture
+def jobs(app, clock) -> JobContext:
+    services = app.extensions["saiyai"]
+    return JobContext(services.session_factory, services.line, clock)
+
+
+def queue(session_factory, clock, targets, text="ประกาศ", **kwargs) -> list[OutboxMessage]:
+    with session_factory() as session, session.begin():
+        return outbox.enqueue(session, targets, [text_message(text)], now=clock(), **kwargs)
+
+
+def rows(session_factory) -> list[OutboxMessage]:
+    with session_factory() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_users_are_multicast_500_at_a_time_and_groups_pushed_once(session_factory, clock, jobs, fake_line) -> None:
+    queue(session_factory, clock, users(1201) + [GROUP, GROUP])
+    assert [(r.kind, len(r.recipients or []), r.target) for r in rows(session_factory)] == [
+        (OutboxKind.PUSH, 0, GROUP),
+        (OutboxKind.MULTICAST, 500, None), (OutboxKind.MULTICAST, 500, None), (OutboxKind.MULTICAST, 201, None),
+    ]
+    assert dispatch_outbox(jobs) == {"sent": 4}
+    assert sorted(len(r.body["to"]) if r.path.endswith("multicast") else 1
+                  for r in fake_line.state.deliveries()) == [1, 201, 500, 500]
+    assert {r.state for r in rows(session_factory)} == {OutboxState.SENT}
+
+
+def test_a_5xx_is_retried_later_with_the_same_retry_key(session_factory, clock, jobs, fake_line) -> None:
+    queue(session_factory, clock, users(1))
+    fake_line.state.faults.append(Fault(status=503, message="busy"))
+    assert dispatch_outbox(jobs) == {"retry": 1}
+    [row] = rows(session_factory)
+    assert (row.state, row.attempts, row.last_error) == (OutboxState.PENDING, 1, "503: busy")
+    assert row.due_at > clock()
+    assert dispatch_outbox(jobs) == {}  # not due yet
+    clock.advance(seconds=2)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    keys = [r.retry_key for r in fake_line.state.requests]
+    assert keys == [row.retry_key, row.retry_key]
+
+
+def test_a_timeout_after_delivery_is_not_sent_twice(session_factory, clock, jobs, fake_line) -> None:
+    queue(session_factory, clock, users(1), text="ครั้งเดียว")
+    # LINE delivered it, but answered after our 2-second timeout.
+    fake_line.state.faults.append(Fault(deliver=True, delay=2.5))
+    assert dispatch_outbox(jobs) == {"retry": 1}
+    clock.advance(seconds=2)
+    assert dispatch_outbox(jobs) == {"already_sent": 1}
+    assert [(r.delivered, r.retry_key) for r in fake_line.state.requests] == [
+        (True, rows(session_factory)[0].retry_key), (False, rows(session_factory)[0].retry_key)]
+    assert fake_line.state.requests[1].status == 409
+    assert fake_line.state.texts() == ["ครั้งเดียว"]
+    assert rows(session_factory)[0].state == OutboxState.SENT
+
+
+def test_other_4xx_is_dead_lettered_with_lines_message(session_factory, clock, jobs, fake_line) -> None:
+    queue(session_factory, clock, users(1))
+    fake_line.state.faults.append(Fault(status=400, message="The property, 'to', in the request body is invalid"))
+    assert dispatch_outbox(jobs) == {"rejected": 1}
+    [row] = rows(session_factory)
+    assert (row.state, row.last_error) == (
+        OutboxState.DEAD, "400: The property, 'to', in the request body is invalid")
+    clock.advance(hours=1)
+    assert dispatch_outbox(jobs) == {}
+
+
+def test_the_monthly_quota_stops_pushing_until_next_month(session_factory, clock, jobs, fake_line) -> None:
+    fake_line.state.monthly_quota = 1
+    queue(session_factory, clock, ["U" + "1" * 32], text="แรก")
+    queue(session_factory, clock, ["U" + "2" * 32], text="สอง")
+    queue(session_factory, clock, ["U" + "3" * 32], text="สาม")
+    outcomes = dispatch_outbox(jobs)
+    assert outcomes == {"sent": 1, "quota": 2}
+    assert fake_line.state.texts() == ["แรก"]
+    with session_factory() as session:
+        stop = session.get(ChannelState, outbox.QUOTA_KEY)
+        assert stop.value == f"LINE monthly message quota reached: {MONTHLY_LIMIT}"
+        assert stop.until.astimezone(clock().tzinfo).isoformat() == "2026-12-01T00:00:00+07:00"
+    waiting = [r for r in rows(session_factory) if r.state == OutboxState.PENDING]
+    assert [r.last_error for r in waiting] == [f"LINE monthly message quota reached: {MONTHLY_LIMIT}"] * 2
+    before = len(fake_line.state.requests)
+    clock.advance(days=1)
+    assert dispatch_outbox(jobs) == {}
+    assert len(fake_line.state.requests) == before  # nothing more is tried while stopped
+    # Staff raise the plan and lift the stop: the waiting messages go out, nothing was lost.
+    fake_line.state.monthly_quota = None
+    with session_factory() as session, session.begin():
+        assert outbox.resume_after_quota(session) is True
+    assert dispatch_outbox(jobs) == {"sent": 2}
+    assert sorted(fake_line.state.texts()) == sorted(["แรก", "สอง", "สาม"])
+
+
+def test_a_row_left_sending_by_a_dead_dispatcher_is_taken_over(session_factory, clock, jobs, fake_line) -> None:
+    [row] = queue(session_factory, clock, users(1), text="ไม่หาย")
+    # A dispatcher claimed it, LINE accepted it, then the process died before writing "sent".
+    with session_factory() as session, session.begin():
+        claimed = outbox.claim_due(session, clock(), 10)
+    assert [r.id for r in claimed] == [row.id]
+    assert jobs.line.push(row.target, [text_message("ไม่หาย")], row.retry_key).delivered
+    assert dispatch_outbox(jobs) == {}  # the lease still holds
+    clock.advance(seconds=61)
+    assert dispatch_outbox(jobs) == {"already_sent": 1}
+    assert fake_line.state.texts() == ["ไม่หาย"]
+    assert rows(session_factory)[0].state == OutboxState.SENT
+
+
+def test_retries_give_up_after_the_last_attempt(session_factory, clock, jobs, fake_line) -> None:
+    [row] = queue(session_factory, clock, users(1))
+    with session_factory() as session, session.begin():
+        session.execute(update(OutboxMessage).values(attempts=outbox.MAX_ATTEMPTS - 1))
+    fake_line.state.faults.append(Fault(status=502, message="bad gateway"))
+    assert dispatch_outbox(jobs) == {"retry": 1}
+    [row] = rows(session_factory)
+    assert (row.state, row.last_error) == (OutboxState.DEAD, "502: bad gateway")
+
+
+def test_dedupe_key_queues_once_and_fixes_the_retry_key(session_factory, clock) -> None:
+    first = queue(session_factory, clock, ["U" + "1" * 32], dedupe_key="reminder:activity-7:3d")
+    again = queue(session_factory, clock, ["U" + "1" * 32], dedupe_key="reminder:activity-7:3d")
+    assert (len(first), again) == (1, [])
+    [row] = rows(session_factory)
+    assert row.retry_key == first[0].retry_key
+    assert row.dedupe_key == f"reminder:activity-7:3d/{'U' + '1' * 32}/0"
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert timedelta(seconds=0.75) <= outbox.backoff(1) <= timedelta(seconds=1.25)
+    assert timedelta(seconds=6) <= outbox.backoff(4) <= timedelta(seconds=10)
+    assert outbox.backoff(30) <= timedelta(seconds=375)
