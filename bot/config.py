@@ -43,6 +43,8 @@ class Config:
     request_timeout: float = 10.0
     outbox_batch: int = 200
     outbox_concurrency: int = 8
+    outbox_lease: float = 60.0        # seconds before a claimed row is taken over
+    outbox_max_backoff: float = 300.0  # seconds; the longest wait between two attempts
 
 
 def default_database_url() -> str:
@@ -83,6 +85,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         request_timeout=_positive_float(env, "LINE_REQUEST_TIMEOUT", 10.0),
         outbox_batch=int(_positive_float(env, "OUTBOX_BATCH", 200)),
         outbox_concurrency=int(_positive_float(env, "OUTBOX_CONCURRENCY", 8)),
+        outbox_lease=_positive_float(env, "OUTBOX_LEASE_SECONDS", 60.0),
+        outbox_max_backoff=_positive_float(env, "OUTBOX_MAX_BACKOFF_SECONDS", 300.0),
     )
 
 

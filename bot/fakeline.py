@@ -27,7 +27,7 @@ from linebot.v3.messaging import (
     PushMessageRequest,
     ReplyMessageRequest,
 )
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 log = logging.getLogger("fakeline")
 
@@ -241,12 +241,18 @@ def _finish(state: FakeLineState, record: Recorded, response: Response) -> Respo
     return response
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        """Thousands of requests per test: the state records them, the log need not."""
+
+
 class FakeLineServer:
     """The fake served over real HTTP on 127.0.0.1 in a background thread."""
 
     def __init__(self, port: int = 0, access_token: str | None = None) -> None:
         self.state = FakeLineState(access_token=access_token)
-        self._server: BaseWSGIServer = make_server("127.0.0.1", port, create_fake_app(self.state), threaded=True)
+        self._server: BaseWSGIServer = make_server("127.0.0.1", port, create_fake_app(self.state), threaded=True,
+                                                   request_handler=_QuietHandler)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="fakeline", daemon=True)

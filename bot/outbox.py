@@ -35,6 +35,7 @@ MULTICAST_LIMIT = 500
 REPLY_GRACE = timedelta(seconds=30)
 # Longer than any single LINE request can take (the client's timeout is 10 s by default).
 LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(seconds=300)
 MAX_ATTEMPTS = 12
 QUOTA_KEY = "monthly_quota_exhausted"
 RETRY_KEY_NAMESPACE = uuid.UUID("6f2d1c52-9a0e-4c55-8a43-5a1f3f6a7a11")
@@ -146,11 +147,11 @@ def send_reply(session_factory: sessionmaker[Session], line: LineClient, row_ids
     return done
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
+def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[OutboxMessage]:
     """Atomically take up to `limit` due rows (and rows whose lease ran out) for this dispatcher."""
     due = or_(
         and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.due_at <= now),
-        and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_at <= now - LEASE),
+        and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_at <= now - lease),
     )
     candidates = (
         select(OutboxMessage.id).where(due).order_by(OutboxMessage.due_at, OutboxMessage.id)
@@ -176,12 +177,13 @@ def quota_blocked_until(session: Session, now: datetime) -> datetime | None:
 
 
 def dispatch_due(session_factory: sessionmaker[Session], line: LineClient, now: Callable[[], datetime],
-                 *, limit: int = 200, concurrency: int = 8) -> dict[str, int]:
+                 *, limit: int = 200, concurrency: int = 8, lease: timedelta = LEASE,
+                 max_backoff: timedelta = MAX_BACKOFF) -> dict[str, int]:
     """Claim due rows, send them concurrently, record each outcome; returns counts per outcome."""
     with session_factory() as session, session.begin():
         if quota_blocked_until(session, now()) is not None:
             return {}
-        rows = claim_due(session, now(), limit)
+        rows = claim_due(session, now(), limit, lease)
     if not rows:
         return {}
     counts: dict[str, int] = {}
@@ -190,7 +192,7 @@ def dispatch_due(session_factory: sessionmaker[Session], line: LineClient, now: 
     with session_factory() as session, session.begin():
         for row, result in results:
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
-            _record(session, row, result, now())
+            _record(session, row, result, now(), max_backoff)
     return counts
 
 
@@ -201,7 +203,8 @@ def _send(line: LineClient, row: OutboxMessage) -> SendResult:
     return line.push(row.target or "", payload, row.retry_key)
 
 
-def _record(session: Session, row: OutboxMessage, result: SendResult, now: datetime) -> None:
+def _record(session: Session, row: OutboxMessage, result: SendResult, now: datetime,
+            max_backoff: timedelta) -> None:
     values: dict[str, Any]
     if result.delivered:
         values = {"state": OutboxState.SENT, "sent_at": now, "last_error": None}
@@ -210,7 +213,7 @@ def _record(session: Session, row: OutboxMessage, result: SendResult, now: datet
         values = {"state": OutboxState.PENDING, "due_at": now, "last_error": reason[:1000]}
         _block_for_quota(session, reason, now)
     elif result.outcome == Outcome.RETRY and row.attempts < MAX_ATTEMPTS:
-        values = {"state": OutboxState.PENDING, "due_at": now + backoff(row.attempts),
+        values = {"state": OutboxState.PENDING, "due_at": now + backoff(row.attempts, max_backoff),
                   "last_error": f"{result.status or 'no answer'}: {result.detail}"[:1000]}
     else:
         values = {"state": OutboxState.DEAD, "last_error": f"{result.status}: {result.detail}"[:1000]}
@@ -226,9 +229,9 @@ def _record(session: Session, row: OutboxMessage, result: SendResult, now: datet
     )
 
 
-def backoff(attempts: int) -> timedelta:
-    """Exponential backoff with jitter: about 1, 2, 4 … seconds, at most five minutes."""
-    base = min(2 ** max(attempts - 1, 0), 300)
+def backoff(attempts: int, cap: timedelta = MAX_BACKOFF) -> timedelta:
+    """Exponential backoff with jitter: about 1, 2, 4 … seconds, at most `cap` (five minutes)."""
+    base = min(2.0 ** max(attempts - 1, 0), cap.total_seconds())
     return timedelta(seconds=base * random.uniform(0.75, 1.25))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -34,7 +35,9 @@ def main() -> int:
     engine = make_engine(config.database_url)
     ctx = JobContext(session_factory=make_session_factory(engine), line=LineClient(config),
                      clock=bangkok_now, outbox_batch=config.outbox_batch,
-                     outbox_concurrency=config.outbox_concurrency)
+                     outbox_concurrency=config.outbox_concurrency,
+                     outbox_lease=timedelta(seconds=config.outbox_lease),
+                     outbox_max_backoff=timedelta(seconds=config.outbox_max_backoff))
     logging.getLogger("scheduler").info("scheduler started; LINE API at %s", config.line_api_base_url)
     try:
         build_scheduler(ctx).start()

@@ -26,6 +26,8 @@ class JobContext:
     clock: Callable[[], datetime]
     outbox_batch: int = 200
     outbox_concurrency: int = 8
+    outbox_lease: timedelta = outbox.LEASE
+    outbox_max_backoff: timedelta = outbox.MAX_BACKOFF
 
 
 def dispatch_outbox(ctx: JobContext) -> dict[str, int]:
@@ -33,7 +35,8 @@ def dispatch_outbox(ctx: JobContext) -> dict[str, int]:
     totals: dict[str, int] = {}
     while True:
         counts = outbox.dispatch_due(ctx.session_factory, ctx.line, ctx.clock,
-                                     limit=ctx.outbox_batch, concurrency=ctx.outbox_concurrency)
+                                     limit=ctx.outbox_batch, concurrency=ctx.outbox_concurrency,
+                                     lease=ctx.outbox_lease, max_backoff=ctx.outbox_max_backoff)
         if not counts:
             return totals
         for outcome, count in counts.items():
