@@ -15,6 +15,7 @@ from bot.line import LineClient
 from bot.pipeline import Saiyai
 from handlers import REGISTRY
 from handlers.dispatcher import Dispatcher
+from handlers.services.registry import load_profile
 from models.db import make_engine, make_session_factory
 
 
@@ -36,7 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["saiyai"] = Saiyai(
         session_factory=make_session_factory(engine),
         line=LineClient(config),
-        dispatcher=test_config.get("DISPATCHER") or Dispatcher(REGISTRY),
+        dispatcher=test_config.get("DISPATCHER") or Dispatcher(REGISTRY, load_profile),
         clock=test_config.get("CLOCK") or bangkok_now,
     )
     app.register_blueprint(webhook.blueprint)

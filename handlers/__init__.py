@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from handlers import help as help_module
+from handlers import registration
 from handlers.registry import Registry
 
-HANDLER_MODULES = (help_module,)
+HANDLER_MODULES = (help_module, registration)
 
 # Built at import so a duplicate keyword fails as soon as anything imports handlers.
 REGISTRY = Registry.build(HANDLER_MODULES)

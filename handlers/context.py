@@ -42,14 +42,24 @@ class Context:
     event: Any = None
     data: dict[str, Any] = field(default_factory=dict)    # the conversation's stored data
     step: str | None = None
+    person: Any = None      # models.Person of the sender, when Saiyai knows them
+    memberships: list[Any] = field(default_factory=list)  # the sender's roles (models.Membership)
 
     def t(self, key: str, **values: object) -> str:
         """Catalogue text in the sender's language."""
         return text_for(self.lang, key, **values)
 
-    def text(self, key: str, *, quick: Sequence[tuple[str, str]] = (), **values: object) -> TextMessage:
+    def text(self, key: str, *, quick: Sequence[tuple[str, str]] = (), cancel: bool = False,
+             **values: object) -> TextMessage:
         """A text message from the catalogue, with optional quick-reply buttons (label, text to send)."""
-        return text_message(self.t(key, **values), quick=quick)
+        return self.text_message(self.t(key, **values), quick=quick, cancel=cancel)
+
+    def text_message(self, text: str, *, quick: Sequence[tuple[str, str]] = (), cancel: bool = False) -> TextMessage:
+        """A text message; `cancel` adds the cancel button that works at every step of a conversation."""
+        buttons = list(quick)
+        if cancel:
+            buttons = buttons[:12] + [(self.t("flow.cancel_label"), self.t("flow.cancel_label"))]
+        return text_message(text, quick=buttons)
 
 
 def text_message(text: str, *, quick: Sequence[tuple[str, str]] = ()) -> TextMessage:
@@ -66,13 +76,15 @@ def text_message(text: str, *, quick: Sequence[tuple[str, str]] = ()) -> TextMes
 class Turn:
     """A handler's answer: messages to send and, in a guided conversation, where it goes next.
 
-    `step=None` ends the conversation; a command starts one by naming `flow` and `step`.
+    `step=None` ends the conversation; a command starts one by naming `flow` and `step`;
+    `private=True` keeps the conversation in the sender's 1:1 chat even when it started in a group.
     """
 
     messages: list[Message]
     step: str | None = None
     flow: str | None = None
     data: dict[str, Any] | None = None
+    private: bool = False
 
 
 def as_turn(result: Turn | Sequence[Message] | Message | None) -> Turn:

@@ -44,6 +44,8 @@ class Profile:
 
     lang: str | None = None
     role: Role = Role.ANYONE
+    person: Any = None
+    memberships: tuple[Any, ...] = ()
 
 
 ProfileLoader = Callable[[Session, "Source"], Profile]
@@ -184,6 +186,7 @@ class Dispatcher:
             session=session, now=now, registry=self.registry, chat_kind=route.source.chat_kind,
             chat_id=route.source.chat_id, user_id=route.source.user_id,
             lang=profile.lang or route.lang_hint or "th", role=profile.role, event=event,
+            person=profile.person, memberships=list(profile.memberships),
             args=route.fields.get("args", ""), keyword=route.fields.get("keyword", ""),
             params=route.fields.get("params", {}), message=route.fields.get("message"),
         )
@@ -240,10 +243,14 @@ class Dispatcher:
         if ctx.user_id is None:
             return  # without a user id there is nobody to continue with; the handler said so in its reply
         data = turn.data if turn.data is not None else ctx.data
-        if conversation is None:
+        # A flow started in a group may continue in the sender's 1:1 chat (personal answers).
+        chat_id = ctx.user_id if turn.private else ctx.chat_id
+        if conversation is None or conversation.chat_id != chat_id:
+            if conversation is not None:
+                session.delete(conversation)
             session.execute(delete(Conversation).where(
-                Conversation.chat_id == ctx.chat_id, Conversation.user_id == ctx.user_id))
-            conversation = Conversation(chat_id=ctx.chat_id, user_id=ctx.user_id, flow=turn.flow or "",
+                Conversation.chat_id == chat_id, Conversation.user_id == ctx.user_id))
+            conversation = Conversation(chat_id=chat_id, user_id=ctx.user_id, flow=turn.flow or "",
                                         step=turn.step, data=data, lang=ctx.lang,
                                         expires_at=now + CONVERSATION_TTL, updated_at=now)
             session.add(conversation)

@@ -1,0 +1,203 @@
+"""Registration (`สมัคร` / `register`) and taking a role with an invite code (`รหัส` / `join`).
+
+Nothing about the person is stored before they consent, except the pending conversation row
+(which expires). See registration.mmd for the flow.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers.context import Context, Turn
+from handlers.registry import ChatKind, command, step
+from handlers.services import registry as reg
+from models import ChatLink, Community, InviteCode, Network, WebhookEvent
+
+FLOW = "registration"
+SKIP_WORDS = {"ข้าม", "ไม่มี", "skip", "none", "-"}
+YES_WORDS = {"ยินยอม", "ตกลง", "ใช่", "yes", "agree", "i agree"}
+NO_WORDS = {"ไม่ยินยอม", "ไม่", "no", "disagree"}
+LIKELY_LIMIT = 12
+
+
+class Step(StrEnum):
+    NAME = "awaiting_name"
+    COMMUNITY = "awaiting_community"
+    PHONE = "awaiting_phone"
+    CONSENT = "awaiting_consent"
+
+
+@command("สมัคร", "ลงทะเบียน", "register", "sign up")
+def register(ctx: Context) -> Turn:
+    """สมัครเป็นสมาชิกชุมชน / Register as a community member"""
+    if ctx.chat_kind == ChatKind.USER:
+        return _ask_name(ctx, {})
+    if ctx.user_id is None:
+        return Turn([ctx.text("register.no_user_id")])
+    link = reg.chat_link(ctx.session, ctx.chat_id)
+    community = ctx.session.get(Community, link.community_id) if link and link.community_id else None
+    if community is None:
+        return Turn([ctx.text("register.group_not_linked")])
+    if reg.is_registered(ctx.person):
+        reg.join_community(ctx.session, ctx.person, community, ctx.now)
+        return Turn([ctx.text("register.group_joined", community=community.name)])
+    # Personal answers belong in the 1:1 chat: the conversation continues there.
+    return Turn([ctx.text("register.continue_in_private", community=community.name)],
+                flow=FLOW, step=Step.NAME, data={"community_id": community.id}, private=True)
+
+
+@command("รหัส", "join")
+def join(ctx: Context) -> Turn:
+    """ใช้รหัสเชิญเพื่อรับบทบาท / Use an invite code to take a role"""
+    code = ctx.args.strip()
+    if not code:
+        return Turn([ctx.text("invite.usage")])
+    if ctx.user_id is None:
+        return Turn([ctx.text("register.no_user_id")])
+    if not reg.is_registered(ctx.person):
+        invite = _invite(ctx, code)
+        if isinstance(invite, str):
+            return Turn([ctx.text(invite)])
+        data: dict[str, Any] = {"invite": invite.code}
+        if invite.community_id:
+            data["community_id"] = invite.community_id
+        return _ask_name(ctx, data, prefix=ctx.t("invite.register_first"))
+    try:
+        membership = reg.redeem_invite(ctx.session, ctx.person, code, ctx.now)
+    except reg.InviteError as error:
+        return Turn([ctx.text(str(error))])
+    return Turn([ctx.text("invite.granted", role=_role_label(ctx, membership))])
+
+
+def _invite(ctx: Context, code: str) -> InviteCode | str:
+    """Check a code without using it (for someone who must register first)."""
+    cleaned = code.upper().replace(" ", "").replace("-", "")
+    invite = ctx.session.scalars(select(InviteCode).where(
+        InviteCode.code == f"{cleaned[:4]}-{cleaned[4:]}")).first() if len(cleaned) == 8 else None
+    if invite is None:
+        return "invite.unknown"
+    if invite.used_at is not None:
+        return "invite.used"
+    if invite.expires_at <= ctx.now:
+        return "invite.expired"
+    return invite
+
+
+def _ask_name(ctx: Context, data: dict[str, Any], prefix: str | None = None) -> Turn:
+    text = ctx.t("register.ask_name")
+    return Turn([ctx.text_message(f"{prefix}\n{text}" if prefix else text, cancel=True)],
+                flow=FLOW, step=Step.NAME, data=data, private=True)
+
+
+@step(FLOW, Step.NAME)
+def register_name(ctx: Context) -> Turn:
+    name = ctx.args.strip()
+    if not reg.valid_name(name):
+        key = "register.name_too_long" if len(name) > reg.NAME_LIMIT else "register.name_invalid"
+        return Turn([ctx.text(key, cancel=True)], step=Step.NAME)
+    ctx.data["full_name"] = name
+    if "community_id" in ctx.data:
+        return _ask_phone(ctx)
+    return _ask_community(ctx)
+
+
+def _ask_community(ctx: Context, prefix_key: str | None = None, suggestions: list[Community] | None = None,
+                   **values: object) -> Turn:
+    options = suggestions if suggestions is not None else _likely_communities(ctx)
+    text = ctx.t(prefix_key, **values) if prefix_key else ctx.t("register.ask_community")
+    quick = [(c.name, c.name) for c in options[:LIKELY_LIMIT]]
+    return Turn([ctx.text_message(text, quick=quick, cancel=True)], step=Step.COMMUNITY)
+
+
+def _likely_communities(ctx: Context) -> list[Community]:
+    """Communities of the groups where this user has talked to the bot, then their current one."""
+    linked = select(ChatLink.community_id).join(WebhookEvent, WebhookEvent.chat_id == ChatLink.chat_id).where(
+        WebhookEvent.user_id == ctx.user_id, ChatLink.community_id.is_not(None)).distinct()
+    found = list(ctx.session.scalars(select(Community).where(Community.id.in_(linked)).order_by(Community.name)))
+    current = reg.member_community(ctx.session, ctx.person)
+    if current is not None and current not in found:
+        found.insert(0, current)
+    return found
+
+
+@step(FLOW, Step.COMMUNITY)
+def register_community(ctx: Context) -> Turn:
+    text = ctx.args.strip()
+    if not text:
+        return _ask_community(ctx)
+    match = reg.match_community(ctx.session, text)
+    if match.found is not None:
+        ctx.data["community_id"] = match.found.id
+        return _ask_phone(ctx)
+    if match.suggestions:
+        return _ask_community(ctx, "register.community_suggest", list(match.suggestions), text=_short(text))
+    return _ask_community(ctx, "register.community_unknown", text=_short(text))
+
+
+def _ask_phone(ctx: Context) -> Turn:
+    return Turn([ctx.text_message(ctx.t("register.ask_phone"), quick=[(ctx.t("register.skip"),) * 2],
+                                  cancel=True)], step=Step.PHONE)
+
+
+@step(FLOW, Step.PHONE)
+def register_phone(ctx: Context) -> Turn:
+    text = ctx.args.strip()
+    if text.casefold() in SKIP_WORDS:
+        ctx.data["phone"] = None
+    else:
+        phone = reg.normalize_phone(text)
+        if phone is None:
+            return Turn([ctx.text_message(ctx.t("register.phone_invalid"), quick=[(ctx.t("register.skip"),) * 2],
+                                          cancel=True)], step=Step.PHONE)
+        ctx.data["phone"] = phone
+    return _ask_consent(ctx)
+
+
+def _ask_consent(ctx: Context) -> Turn:
+    community = ctx.session.get(Community, ctx.data["community_id"])
+    summary = ctx.t("register.summary", name=ctx.data["full_name"], community=community.name if community else "-",
+                    phone=ctx.data.get("phone") or ctx.t("register.no_phone"))
+    consent = ctx.t("register.consent")
+    return Turn([ctx.text_message(f"{summary}\n\n{consent}",
+                                  quick=[(ctx.t("register.agree"),) * 2, (ctx.t("register.disagree"),) * 2])],
+                step=Step.CONSENT)
+
+
+@step(FLOW, Step.CONSENT)
+def register_consent(ctx: Context) -> Turn:
+    answer = ctx.args.strip().casefold()
+    if answer in NO_WORDS:
+        return Turn([ctx.text("register.declined")])
+    if answer not in YES_WORDS:
+        again = _ask_consent(ctx)
+        return Turn([ctx.text("register.consent_again"), *again.messages], step=Step.CONSENT)
+    community = ctx.session.get(Community, ctx.data["community_id"])
+    if community is None:  # removed by staff while the person was answering
+        ctx.data.pop("community_id")
+        return _ask_community(ctx)
+    person = reg.register_person(ctx.session, ctx.user_id, full_name=ctx.data["full_name"], community=community,
+                                 phone=ctx.data.get("phone"), display_name=None, now=ctx.now)
+    messages = [ctx.text("register.done", name=person.full_name, community=community.name)]
+    if ctx.data.get("invite"):
+        try:
+            membership = reg.redeem_invite(ctx.session, person, ctx.data["invite"], ctx.now)
+            messages.append(ctx.text("invite.granted", role=_role_label(ctx, membership)))
+        except reg.InviteError as error:
+            messages.append(ctx.text(str(error)))
+    return Turn(messages)
+
+
+def _role_label(ctx: Context, membership: Any) -> str:
+    scope = ""
+    if membership.community_id:
+        scope = ctx.session.get(Community, membership.community_id).name
+    elif membership.network_id:
+        scope = ctx.session.get(Network, membership.network_id).name
+    return ctx.t(f"role_name.{membership.role}", scope=scope)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "…"

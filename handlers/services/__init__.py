@@ -1,0 +1,1 @@
+"""Service functions shared by handlers and scheduler jobs; database only, no LINE."""

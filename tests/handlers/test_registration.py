@@ -1,0 +1,199 @@
+"""Registration and invite codes, as conversation tables through signed webhooks."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import create_app
+from conftest import SECRET, WebhookClient
+from handlers.catalog import th
+from handlers.services import registry as reg
+from models import Conversation, InviteCode, Membership, Person, RoleName
+from support.dialog import Dialog
+from support.registry import USERS, seed_district
+
+NEW = "U" + "a" * 32
+T = th.TEXT
+CONSENT_PROMPT = T["register.consent"]
+
+
+@pytest.fixture
+def district(session_factory, clock):
+    with session_factory() as session, session.begin():
+        return seed_district(session, clock())
+
+
+@pytest.fixture
+def second_worker(config, clock):
+    """Another app instance on the same database: a second gunicorn worker."""
+    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock})
+    yield WebhookClient(app.test_client(), SECRET)
+    app.extensions["saiyai"].line.close()
+    app.extensions["saiyai.engine"].dispose()
+
+
+@pytest.fixture
+def dialog(fake_line, webhook, second_worker) -> Dialog:
+    return Dialog(fake_line, webhook, second_worker)
+
+
+def summary(name: str, community: str, phone: str) -> str:
+    return T["register.summary"].format(name=name, community=community, phone=phone) + "\n\n" + CONSENT_PROMPT
+
+
+def person(db, user_id: str) -> Person | None:
+    db.expire_all()
+    return db.scalars(select(Person).where(Person.line_user_id == user_id)).first()
+
+
+def test_registration_in_thai_across_two_workers(dialog, district, db) -> None:
+    dialog.run([
+        (NEW, "สมัคร", T["register.ask_name"]),
+        (NEW, "สมศรี ใจดี", T["register.ask_community"]),
+        (NEW, "วัดบางนา", T["register.ask_phone"]),
+        (NEW, "๐๘๑-๒๓๔-๕๖๗๘", summary("สมศรี ใจดี", "ชุมชนวัดบางนา", "0812345678")),
+    ])
+    assert person(db, NEW) is None  # nothing stored before consent
+    assert db.scalar(select(func.count()).select_from(Conversation)) == 1
+    dialog.run([(NEW, "ยินยอม", "ลงทะเบียนเรียบร้อยครับ คุณสมศรี ใจดี เป็นสมาชิกชุมชนวัดบางนาแล้ว 🎉")])
+    saved = person(db, NEW)
+    assert (saved.full_name, saved.phone, saved.consent_version) == ("สมศรี ใจดี", "0812345678", reg.CONSENT_VERSION)
+    assert [(m.role, m.community_id) for m in saved.memberships] == [(RoleName.MEMBER, district.wat.id)]
+    assert db.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+def test_registration_in_english(dialog, district, db) -> None:
+    from handlers.catalog import en
+
+    E = en.TEXT
+    dialog.run([
+        (NEW, "register", E["register.ask_name"]),
+        (NEW, "Somsri Jaidee", E["register.ask_community"]),
+        (NEW, "ชุมชนคลองบางนา", E["register.ask_phone"]),
+        (NEW, "skip", E["register.summary"].format(name="Somsri Jaidee", community="ชุมชนคลองบางนา",
+                                                   phone="not given") + "\n\n" + E["register.consent"]),
+        (NEW, "I agree", "Done! Somsri Jaidee, you are now a member of ชุมชนคลองบางนา 🎉"),
+    ])
+    assert person(db, NEW).phone is None
+
+
+@pytest.mark.parametrize("cancel_after", [1, 2, 3, 4])
+def test_cancel_at_every_step_stores_nothing(dialog, district, db, cancel_after) -> None:
+    answers = ["สมัคร", "สมศรี ใจดี", "วัดบางนา", "ข้าม"][:cancel_after]
+    for answer in answers:
+        dialog.say(NEW, answer)
+    dialog.run([(NEW, "ยกเลิก", T["flow.cancelled"])])
+    assert person(db, NEW) is None
+    assert db.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+def test_declining_consent_stores_nothing(dialog, district, db) -> None:
+    for answer in ["สมัคร", "สมศรี ใจดี", "วัดบางนา", "ข้าม"]:
+        dialog.say(NEW, answer)
+    dialog.run([
+        (NEW, "อาจจะ", [T["register.consent_again"], summary("สมศรี ใจดี", "ชุมชนวัดบางนา", "ไม่ระบุ")]),
+        (NEW, "ไม่ยินยอม", T["register.declined"]),
+    ])
+    assert person(db, NEW) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "reply"),
+    [
+        ("🙂🙂🙂", T["register.name_invalid"]),
+        ("12345", T["register.name_invalid"]),
+        ("ก" * 201, T["register.name_too_long"]),
+    ],
+)
+def test_bad_names_are_asked_again(dialog, district, db, answer, reply) -> None:
+    dialog.say(NEW, "สมัคร")
+    dialog.run([(NEW, answer, reply), (NEW, "สมชาย", T["register.ask_community"])])
+
+
+def test_community_matching_is_forgiving(dialog, district) -> None:
+    dialog.say(NEW, "สมัคร")
+    dialog.say(NEW, "สมชาย")
+    dialog.run([
+        (NEW, "หมู่บ้านที่ไม่มีจริง", T["register.community_unknown"].format(text="หมู่บ้านที่ไม่มีจริง")),
+        (NEW, "บางนา", T["register.community_suggest"].format(text="บางนา")),
+    ])
+    assert sorted(dialog.quick_replies()) == sorted(["ชุมชนวัดบางนา", "ชุมชนตลาดบางนา", "ชุมชนคลองบางนา", "ยกเลิก"])
+    dialog.run([(NEW, "วัดบางนานอก", T["register.ask_phone"])])  # an alias
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("081-234-5678", "0812345678"), ("๐๒ ๑๒๓ ๔๕๖๗", "021234567"), ("+66 81 234 5678", "0812345678")],
+)
+def test_phone_numbers_are_normalised(dialog, district, db, typed, stored) -> None:
+    for answer in ["สมัคร", "สมชาย", "วัดบางนา", "12-34", typed, "ยินยอม"]:
+        dialog.say(NEW, answer)
+    assert person(db, NEW).phone == stored
+
+
+def test_invalid_phone_is_asked_again(dialog, district) -> None:
+    for answer in ["สมัคร", "สมชาย", "วัดบางนา"]:
+        dialog.say(NEW, answer)
+    dialog.run([(NEW, "โทรมาได้เลย", T["register.phone_invalid"])])
+
+
+def test_registering_again_updates_and_never_duplicates(dialog, district, db) -> None:
+    for answers in (["สมัคร", "สมชาย", "วัดบางนา", "ข้าม", "ยินยอม"],
+                    ["สมัคร", "สมชาย ใหม่", "คลองบางนา", "0812345678", "ยินยอม"]):
+        for answer in answers:
+            dialog.say(NEW, answer)
+    saved = person(db, NEW)
+    assert (saved.full_name, saved.phone) == ("สมชาย ใหม่", "0812345678")
+    assert [(m.role, m.community_id) for m in saved.memberships] == [(RoleName.MEMBER, district.canal.id)]
+    assert db.scalar(select(func.count()).select_from(Person).where(Person.line_user_id == NEW)) == 1
+
+
+def test_register_in_a_linked_group_continues_in_private(dialog, district, db, session_factory, clock) -> None:
+    group = "C" + "1" * 32
+    with session_factory() as session, session.begin():
+        reg.link_chat(session, group, session.get(type(district.wat), district.wat.id), None, clock())
+    dialog.run([
+        (NEW, "บอท สมัคร", T["register.continue_in_private"].format(community="ชุมชนวัดบางนา"), group),
+        (NEW, "สมหญิง", T["register.ask_phone"]),  # in the 1:1 chat; the community is known
+        (NEW, "ข้าม", summary("สมหญิง", "ชุมชนวัดบางนา", "ไม่ระบุ")),
+        (NEW, "ยินยอม", "ลงทะเบียนเรียบร้อยครับ คุณสมหญิง เป็นสมาชิกชุมชนวัดบางนาแล้ว 🎉"),
+    ])
+    # Already registered: สมัคร in a linked group just adds the community.
+    dialog.run([(USERS["other_leader"], "บอท สมัคร", T["register.group_joined"].format(community="ชุมชนวัดบางนา"),
+                 group)])
+
+
+def test_register_in_an_unlinked_group(dialog, district) -> None:
+    dialog.run([(NEW, "บอท สมัคร", T["register.group_not_linked"], "C" + "8" * 32)])
+
+
+def test_invite_for_an_unregistered_person_registers_then_grants(dialog, district, db, session_factory, clock) -> None:
+    with session_factory() as session, session.begin():
+        code = reg.create_invite(session, RoleName.COMMUNITY_LEADER, district.org.id, now=clock(),
+                                 community=session.get(type(district.market), district.market.id)).code
+    dialog.run([
+        (NEW, f"รหัส {code.lower()}", T["invite.register_first"] + "\n" + T["register.ask_name"]),
+        (NEW, "ประธานตลาด", T["register.ask_phone"]),
+        (NEW, "ข้าม", summary("ประธานตลาด", "ชุมชนตลาดบางนา", "ไม่ระบุ")),
+        (NEW, "ยินยอม", ["ลงทะเบียนเรียบร้อยครับ คุณประธานตลาด เป็นสมาชิกชุมชนตลาดบางนาแล้ว 🎉",
+                         "เรียบร้อยครับ ตอนนี้คุณเป็นผู้นำชุมชนตลาดบางนาแล้ว"]),
+        # Single use: the same code again is refused and changes nothing.
+        (USERS["member"], f"รหัส {code}", T["invite.used"]),
+    ])
+    roles = db.scalars(select(Membership.role).join(Person).where(Person.line_user_id == NEW)).all()
+    assert sorted(roles) == [RoleName.COMMUNITY_LEADER, RoleName.MEMBER]
+
+
+def test_expired_and_unknown_invites_are_refused(dialog, district, db, session_factory, clock) -> None:
+    with session_factory() as session, session.begin():
+        code = reg.create_invite(session, RoleName.NETWORK_CHAIR, district.org.id, now=clock(),
+                                 network=session.get(type(district.zone2), district.zone2.id)).code
+    clock.advance(days=8)
+    dialog.run([
+        (USERS["member"], f"รหัส {code}", T["invite.expired"]),
+        (USERS["member"], "รหัส ZZZZ-ZZZZ", T["invite.unknown"]),
+        (USERS["member"], "รหัส", T["invite.usage"]),
+    ])
+    db.expire_all()
+    assert db.scalars(select(InviteCode)).one().used_at is None

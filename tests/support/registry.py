@@ -1,0 +1,63 @@
+"""A small district to test with: one organization, zones, communities with aliases, people in roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.services import registry as reg
+from models import Alias, Community, Network, NetworkKind, Organization, Person, RoleName
+
+USERS = {
+    "staff": "U" + "5" * 32,
+    "chair": "U" + "4" * 32,
+    "leader": "U" + "3" * 32,
+    "member": "U" + "2" * 32,
+    "partner": "U" + "6" * 32,
+    "stranger": "U" + "1" * 32,
+    "other_leader": "U" + "7" * 32,
+}
+
+
+@dataclass
+class District:
+    org: Organization
+    zone1: Network
+    zone2: Network
+    elderly: Network
+    wat: Community       # ชุมชนวัดบางนา (zone 1)
+    market: Community    # ชุมชนตลาดบางนา (zone 1)
+    canal: Community     # ชุมชนคลองบางนา (zone 2)
+    people: dict[str, Person]
+
+
+def seed_district(session, now: datetime) -> District:
+    """Bang Na-like district: 2 zones, 3 communities, an issue network, one person per role."""
+    org = Organization(name="สำนักงานเขตบางนา", created_at=now)
+    session.add(org)
+    session.flush()
+    zone1 = Network(organization_id=org.id, name="เครือข่ายโซน 1", kind=NetworkKind.ZONE)
+    zone2 = Network(organization_id=org.id, name="เครือข่ายโซน 2", kind=NetworkKind.ZONE)
+    elderly = Network(organization_id=org.id, name="เครือข่ายผู้สูงอายุ", kind=NetworkKind.ISSUE)
+    session.add_all([zone1, zone2, elderly])
+    session.flush()
+    wat = Community(organization_id=org.id, name="ชุมชนวัดบางนา", zone_id=zone1.id)
+    market = Community(organization_id=org.id, name="ชุมชนตลาดบางนา", zone_id=zone1.id)
+    canal = Community(organization_id=org.id, name="ชุมชนคลองบางนา", zone_id=zone2.id)
+    session.add_all([wat, market, canal])
+    session.flush()
+    session.add(Alias(community_id=wat.id, name="วัดบางนานอก"))
+    canal.issue_networks.append(elderly)
+    people = {}
+    for key, user_id in USERS.items():
+        if key == "stranger":
+            continue
+        people[key] = reg.register_person(session, user_id, full_name=f"คุณ{key}", community=wat if key != "other_leader" else canal,
+                                          phone=None, display_name=None, now=now)
+    reg.grant(session, people["staff"], RoleName.STAFF, org, now=now)
+    reg.grant(session, people["chair"], RoleName.NETWORK_CHAIR, org, network=zone1, now=now)
+    reg.grant(session, people["leader"], RoleName.COMMUNITY_LEADER, org, community=wat, title="ประธาน", now=now)
+    reg.grant(session, people["other_leader"], RoleName.COMMUNITY_LEADER, org, community=canal, now=now)
+    reg.grant(session, people["partner"], RoleName.PARTNER, org, network=zone1, now=now)
+    session.flush()
+    return District(org, zone1, zone2, elderly, wat, market, canal, people)
