@@ -1,5 +1,16 @@
 """Saiyai's SQLAlchemy models, one module per aggregate."""
 
+from models.activities import (
+    Activity,
+    ActivityStatus,
+    Answer,
+    HostLog,
+    HostLogKind,
+    HostSlot,
+    HostState,
+    Rsvp,
+    Series,
+)
 from models.base import Base, UTCDateTime
 from models.conversation import Conversation
 from models.outbox import ChannelState, OutboxKind, OutboxMessage, OutboxState
@@ -21,5 +32,6 @@ __all__ = [
     "Base", "UTCDateTime", "Conversation", "ChannelState", "OutboxKind", "OutboxMessage",
     "OutboxState", "EventStatus", "WebhookEvent", "ChatLink", "InviteCode", "Membership", "Person",
     "RoleName", "Alias", "Community", "Network", "NetworkKind", "Organization", "Partner", "PartnerSector",
-    "community_issue_network", "partner_network",
+    "community_issue_network", "partner_network", "Activity", "ActivityStatus", "Answer", "HostLog",
+    "HostLogKind", "HostSlot", "HostState", "Rsvp", "Series",
 ]

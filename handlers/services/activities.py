@@ -1,0 +1,444 @@
+"""Activity services: codes, who hosts next (the rotation), answers with waitlist and quotas, check-in,
+recurring series. Database only; handlers and scheduler jobs call these.
+"""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.config import TIMEZONE
+from handlers.services.registry import INVITE_ALPHABET
+from models import (
+    Activity,
+    ActivityStatus,
+    Answer,
+    ChatLink,
+    Community,
+    HostLog,
+    HostLogKind,
+    HostSlot,
+    HostState,
+    Membership,
+    Network,
+    NetworkKind,
+    Person,
+    Rsvp,
+    Series,
+    community_issue_network,
+)
+
+CHECK_IN_OPENS = timedelta(hours=1)
+UPCOMING_LIMIT = 12  # a Flex carousel holds at most 12 bubbles
+
+
+def new_code(session: Session) -> str:
+    """A short code people can type (`ไป K7M2`), unique among activities."""
+    while True:
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(4))
+        if session.scalar(select(func.count()).where(Activity.code == code)) == 0:
+            return code
+
+
+def find_activity(session: Session, code: str) -> Activity | None:
+    """The activity with this code (case and spaces forgiven)."""
+    cleaned = code.strip().upper().replace(" ", "")
+    return session.scalars(select(Activity).where(Activity.code == cleaned)).first() if cleaned else None
+
+
+def network_communities(session: Session, network: Network) -> list[Community]:
+    """The communities of a network: a zone's own communities, or an issue network's members."""
+    if network.kind == NetworkKind.ZONE:
+        query = select(Community).where(Community.zone_id == network.id)
+    else:
+        query = select(Community).join(community_issue_network,
+                                       community_issue_network.c.community_id == Community.id).where(
+            community_issue_network.c.network_id == network.id)
+    return list(session.scalars(query.order_by(Community.name)))
+
+
+# --- host rotation ----------------------------------------------------------------------------
+
+def rotation(session: Session, network: Network) -> list[HostSlot]:
+    """The network's rotation in list order; communities new to the network join at the end."""
+    slots = list(session.scalars(select(HostSlot).where(HostSlot.network_id == network.id)
+                                 .order_by(HostSlot.position)))
+    known = {slot.community_id for slot in slots}
+    position = max((slot.position for slot in slots), default=0)
+    for community in network_communities(session, network):
+        if community.id not in known:
+            position += 1
+            slot = HostSlot(network_id=network.id, community_id=community.id, position=position,
+                            times_hosted=0, declines=0, owed_turns=0)
+            session.add(slot)
+            slots.append(slot)
+    session.flush()
+    return slots
+
+
+def host_order(slots: Sequence[HostSlot]) -> list[HostSlot]:
+    """Who should host first: fewest turns hosted, then longest since last hosting (never = longest),
+    then the network's list order."""
+    def key(slot: HostSlot) -> tuple[int, int, float, int]:
+        last = slot.last_hosted_at
+        return (slot.times_hosted, 0 if last is None else 1, last.timestamp() if last else 0.0, slot.position)
+
+    return sorted(slots, key=key)
+
+
+@dataclass(frozen=True)
+class HostChoice:
+    slot: HostSlot
+    community: Community
+    reason: str          # catalogue key: host.reason.least / host.reason.longest / host.reason.order
+    values: dict[str, object] = field(default_factory=dict)
+
+
+def next_host(session: Session, network: Network, exclude: set[int] = frozenset()) -> HostChoice | None:
+    """The community that should host next, and why (None when every community is excluded)."""
+    ordered = [s for s in host_order(rotation(session, network)) if s.community_id not in exclude]
+    if not ordered:
+        return None
+    first = ordered[0]
+    ties = [s for s in ordered if s.times_hosted == first.times_hosted]
+    if len(ties) == 1:
+        reason = "host.reason.least"
+    elif first.last_hosted_at != ties[1].last_hosted_at:
+        reason = "host.reason.longest"
+    else:
+        reason = "host.reason.order"
+    return HostChoice(first, session.get(Community, first.community_id), reason,
+                      {"times": first.times_hosted, "position": first.position})
+
+
+def _log(session: Session, network_id: int, kind: HostLogKind, now: datetime, *, community_id: int | None = None,
+         other_id: int | None = None, activity: Activity | None = None, reason: str | None = None,
+         actor: Person | None = None) -> None:
+    session.add(HostLog(network_id=network_id, community_id=community_id, other_community_id=other_id,
+                        activity_id=activity.id if activity else None, kind=kind, reason=reason,
+                        actor_id=actor.id if actor else None, at=now))
+
+
+def passed_over(session: Session, activity: Activity) -> set[int]:
+    """Communities that declined or were skipped for this activity: not proposed again for it."""
+    return set(session.scalars(select(HostLog.community_id).where(
+        HostLog.activity_id == activity.id, HostLog.kind.in_([HostLogKind.DECLINED, HostLogKind.SKIPPED]))))
+
+
+def propose_host(session: Session, activity: Activity, now: datetime, actor: Person | None = None) -> HostChoice | None:
+    """Propose the next host for an activity of a network, passing over those who declined it."""
+    network = session.get(Network, activity.network_id)
+    choice = next_host(session, network, passed_over(session, activity))
+    if choice is None:
+        activity.host_community_id, activity.host_state = None, HostState.NONE
+        return None
+    activity.host_community_id, activity.host_state = choice.community.id, HostState.PROPOSED
+    _log(session, network.id, HostLogKind.PROPOSED, now, community_id=choice.community.id, activity=activity,
+         actor=actor)
+    return choice
+
+
+def _slot(session: Session, network_id: int, community_id: int) -> HostSlot:
+    slot = session.scalars(select(HostSlot).where(HostSlot.network_id == network_id,
+                                                  HostSlot.community_id == community_id)).first()
+    if slot is None:
+        rotation(session, session.get(Network, network_id))
+        slot = session.scalars(select(HostSlot).where(HostSlot.network_id == network_id,
+                                                      HostSlot.community_id == community_id)).one()
+    return slot
+
+
+def confirm_host(session: Session, activity: Activity, now: datetime, actor: Person | None = None) -> None:
+    """The proposed host accepts: its turn is counted."""
+    slot = _slot(session, activity.network_id, activity.host_community_id)
+    slot.times_hosted += 1
+    slot.last_hosted_at = activity.starts_at
+    slot.owed_turns = max(0, slot.owed_turns - 1)
+    activity.host_state = HostState.CONFIRMED
+    _log(session, activity.network_id, HostLogKind.CONFIRMED, now, community_id=slot.community_id,
+         activity=activity, actor=actor)
+
+
+def decline_host(session: Session, activity: Activity, reason: str, now: datetime,
+                 actor: Person | None = None) -> HostChoice | None:
+    """The proposed host declines (with a reason): its turn stays owed, the proposal moves on."""
+    slot = _slot(session, activity.network_id, activity.host_community_id)
+    slot.declines += 1
+    slot.owed_turns += 1
+    _log(session, activity.network_id, HostLogKind.DECLINED, now, community_id=slot.community_id,
+         activity=activity, reason=reason, actor=actor)
+    return propose_host(session, activity, now, actor)
+
+
+def skip_host(session: Session, activity: Activity, reason: str, now: datetime,
+              actor: Person | None = None) -> HostChoice | None:
+    """A chair or staff passes over the proposed host with a reason; its turn stays owed."""
+    slot = _slot(session, activity.network_id, activity.host_community_id)
+    slot.owed_turns += 1
+    _log(session, activity.network_id, HostLogKind.SKIPPED, now, community_id=slot.community_id,
+         activity=activity, reason=reason, actor=actor)
+    return propose_host(session, activity, now, actor)
+
+
+def swap_hosts(session: Session, network: Network, first: Community, second: Community, reason: str | None,
+               now: datetime, actor: Person | None = None) -> None:
+    """Swap two communities' places in the list order (the tie-breaker)."""
+    a, b = _slot(session, network.id, first.id), _slot(session, network.id, second.id)
+    a.position, b.position = b.position, a.position
+    _log(session, network.id, HostLogKind.SWAPPED, now, community_id=first.id, other_id=second.id,
+         reason=reason, actor=actor)
+
+
+def host_history(session: Session, network: Network, limit: int = 20) -> list[HostLog]:
+    """The latest rotation changes, newest first."""
+    return list(session.scalars(select(HostLog).where(HostLog.network_id == network.id)
+                                .order_by(HostLog.at.desc(), HostLog.id.desc()).limit(limit)))
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+@dataclass
+class AnswerResult:
+    """What happened to an answer: recorded as asked, waitlisted (with position) or refused."""
+
+    rsvp: Rsvp | None
+    outcome: str                       # going, waitlisted, not_going, maybe, community_full, closed, too_many_guests
+    position: int | None = None        # place on the waitlist
+    promoted: list[Rsvp] = field(default_factory=list)  # moved from the waitlist to going: tell them
+
+
+MAX_GUESTS = 10
+
+
+def seats_taken(session: Session, activity: Activity, community_id: int | None = None,
+                exclude_person: int | None = None) -> int:
+    """People (and their guests) answering going and not waitlisted."""
+    query = select(func.coalesce(func.sum(1 + Rsvp.guests), 0)).where(
+        Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_(None))
+    if community_id is not None:
+        query = query.where(Rsvp.community_id == community_id)
+    if exclude_person is not None:
+        query = query.where(Rsvp.person_id != exclude_person)
+    return int(session.scalar(query))
+
+
+def answer(session: Session, activity: Activity, person: Person, choice: Answer, now: datetime, *,
+           guests: int = 0, community_id: int | None = None, proxy_by: Person | None = None) -> AnswerResult:
+    """Record an answer; going beyond capacity joins the waitlist; a freed seat promotes the waitlist."""
+    # One answer at a time per activity, so two last seats are not both given away (PostgreSQL).
+    session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.DONE) or activity.ends_at <= now:
+        return AnswerResult(None, "closed")
+    if activity.rsvp_deadline is not None and now > activity.rsvp_deadline:
+        return AnswerResult(None, "closed")
+    if guests < 0 or guests > MAX_GUESTS:
+        return AnswerResult(None, "too_many_guests")
+    rsvp = session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id, Rsvp.person_id == person.id)).first()
+    if choice == Answer.GOING and activity.seats_per_community and community_id is not None:
+        taken = seats_taken(session, activity, community_id, exclude_person=person.id)
+        if taken + 1 + guests > activity.seats_per_community:
+            return AnswerResult(rsvp, "community_full", position=activity.seats_per_community)
+    if rsvp is None:
+        rsvp = Rsvp(activity_id=activity.id, person_id=person.id, answer=choice, guests=0, answered_at=now)
+        session.add(rsvp)
+    was_holding_seat = rsvp.answer == Answer.GOING and rsvp.waitlisted_at is None and rsvp.id is not None
+    rsvp.answer, rsvp.guests, rsvp.answered_at = choice, guests if choice == Answer.GOING else 0, now
+    rsvp.community_id = community_id
+    rsvp.proxy_by_id = proxy_by.id if proxy_by else None
+    session.flush()
+
+    result = AnswerResult(rsvp, str(choice))
+    if choice == Answer.GOING:
+        if activity.capacity is not None and not was_holding_seat and rsvp.waitlisted_at is None:
+            if seats_taken(session, activity, exclude_person=person.id) + 1 + guests > activity.capacity:
+                rsvp.waitlisted_at = now
+        elif activity.capacity is not None and was_holding_seat:
+            # More guests than seats left: keep the seat only if everyone fits.
+            if seats_taken(session, activity) > activity.capacity:
+                rsvp.waitlisted_at = now
+        if rsvp.waitlisted_at is not None:
+            session.flush()
+            result.outcome, result.position = "waitlisted", waitlist_position(session, rsvp)
+    else:
+        rsvp.waitlisted_at = None
+    session.flush()
+    result.promoted = promote_waitlist(session, activity)
+    return result
+
+
+def waitlist_position(session: Session, rsvp: Rsvp) -> int:
+    """1 for the first in line."""
+    return int(session.scalar(select(func.count()).where(
+        Rsvp.activity_id == rsvp.activity_id, Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_not(None),
+        or_(Rsvp.waitlisted_at < rsvp.waitlisted_at,
+            (Rsvp.waitlisted_at == rsvp.waitlisted_at) & (Rsvp.id <= rsvp.id)))))
+
+
+def promote_waitlist(session: Session, activity: Activity) -> list[Rsvp]:
+    """Give freed seats to the waitlist in order (skipping those whose party no longer fits)."""
+    if activity.capacity is None:
+        return []
+    promoted = []
+    waiting = session.scalars(select(Rsvp).where(
+        Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_not(None))
+        .order_by(Rsvp.waitlisted_at, Rsvp.id)).all()
+    free = activity.capacity - seats_taken(session, activity)
+    for rsvp in waiting:
+        if 1 + rsvp.guests <= free:
+            rsvp.waitlisted_at = None
+            free -= 1 + rsvp.guests
+            promoted.append(rsvp)
+    session.flush()
+    return promoted
+
+
+def counts_by_community(session: Session, activity: Activity) -> list[tuple[int | None, Answer, bool, int]]:
+    """(community id, answer, waitlisted, people incl. guests) for an activity."""
+    rows = session.execute(select(Rsvp.community_id, Rsvp.answer, Rsvp.waitlisted_at.is_not(None),
+                                  func.sum(1 + Rsvp.guests))
+                           .where(Rsvp.activity_id == activity.id)
+                           .group_by(Rsvp.community_id, Rsvp.answer, Rsvp.waitlisted_at.is_not(None)))
+    return [(c, Answer(a), bool(w), int(n)) for c, a, w, n in rows]
+
+
+# --- check-in ---------------------------------------------------------------------------------
+
+def check_in_open(activity: Activity, now: datetime) -> bool:
+    """From an hour before the start to the end."""
+    return activity.starts_at - CHECK_IN_OPENS <= now <= activity.ends_at and \
+        activity.status not in (ActivityStatus.CANCELLED,)
+
+
+def check_in(session: Session, activity: Activity, person: Person, now: datetime, *,
+             by: Person | None = None, community_id: int | None = None) -> Rsvp:
+    """Mark someone present (walk-ins get an answer of going recorded with the check-in)."""
+    rsvp = session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id, Rsvp.person_id == person.id)).first()
+    if rsvp is None:
+        rsvp = Rsvp(activity_id=activity.id, person_id=person.id, answer=Answer.GOING, guests=0,
+                    community_id=community_id, answered_at=now)
+        session.add(rsvp)
+    rsvp.checked_in_at = rsvp.checked_in_at or now
+    rsvp.checked_in_by_id = by.id if by else None
+    session.flush()
+    return rsvp
+
+
+def attendance_rate(session: Session, activity: Activity) -> float | None:
+    """Checked in ÷ answered going (None when nobody answered going)."""
+    going = session.scalar(select(func.count()).where(Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING,
+                                                      Rsvp.waitlisted_at.is_(None)))
+    came = session.scalar(select(func.count()).where(Rsvp.activity_id == activity.id,
+                                                     Rsvp.checked_in_at.is_not(None)))
+    return came / going if going else None
+
+
+# --- who sees what ----------------------------------------------------------------------------
+
+def networks_of_person(session: Session, person: Person | None) -> set[int]:
+    """Networks the person belongs to through their communities, or chairs (staff: all of their organization)."""
+    if person is None:
+        return set()
+    held = list(session.scalars(select(Membership).where(Membership.person_id == person.id)))
+    ids: set[int] = set()
+    for m in held:
+        if m.role == "staff":
+            ids.update(session.scalars(select(Network.id).where(Network.organization_id == m.organization_id)))
+        if m.network_id:
+            ids.add(m.network_id)
+        if m.community_id:
+            community = session.get(Community, m.community_id)
+            ids.add(community.zone_id)
+            ids.update(session.scalars(select(community_issue_network.c.network_id).where(
+                community_issue_network.c.community_id == community.id)))
+    return ids
+
+
+def communities_of_person(session: Session, person: Person | None) -> set[int]:
+    if person is None:
+        return set()
+    return set(session.scalars(select(Membership.community_id).where(
+        Membership.person_id == person.id, Membership.community_id.is_not(None))))
+
+
+def upcoming_for(session: Session, person: Person | None, now: datetime,
+                 limit: int = UPCOMING_LIMIT) -> list[Activity]:
+    """Planned or confirmed activities ahead, of the person's networks and communities, soonest first."""
+    networks, communities = networks_of_person(session, person), communities_of_person(session, person)
+    if not networks and not communities:
+        return []
+    return list(session.scalars(select(Activity).where(
+        Activity.status.in_([ActivityStatus.PLANNED, ActivityStatus.CONFIRMED]), Activity.ends_at > now,
+        or_(Activity.network_id.in_(networks), Activity.community_id.in_(communities)))
+        .order_by(Activity.starts_at).limit(limit)))
+
+
+def linked_chats(session: Session, activity: Activity) -> list[ChatLink]:
+    """Groups to announce an activity in: those linked to its network, or to its communities."""
+    if activity.network_id:
+        network = session.get(Network, activity.network_id)
+        community_ids = [c.id for c in network_communities(session, network)]
+        condition = or_(ChatLink.network_id == network.id, ChatLink.community_id.in_(community_ids))
+    else:
+        condition = ChatLink.community_id == activity.community_id
+    return list(session.scalars(select(ChatLink).where(condition, ChatLink.left_at.is_(None))
+                                .order_by(ChatLink.id)))
+
+
+def interested_people(session: Session, activity: Activity, answers: Sequence[Answer] = (Answer.GOING, Answer.MAYBE)
+                      ) -> list[Person]:
+    """People who answered going or maybe (not blocked): told about edits and cancellation, reminded."""
+    return list(session.scalars(select(Person).join(Rsvp, Rsvp.person_id == Person.id).where(
+        Rsvp.activity_id == activity.id, Rsvp.answer.in_(list(answers)), Person.blocked_at.is_(None))
+        .order_by(Person.id)))
+
+
+# --- recurring series -------------------------------------------------------------------------
+
+SERIES_RULES = {"ทุกเดือน": 1, "รายเดือน": 1, "ทุก 2 เดือน": 2, "ทุก 3 เดือน": 3, "ทุกไตรมาส": 3,
+                "ปีละ 2 ครั้ง": 6, "ทุก 6 เดือน": 6, "ปีละครั้ง": 12, "ทุกปี": 12,
+                "monthly": 1, "every month": 1, "every 2 months": 2, "every 3 months": 3, "quarterly": 3,
+                "twice a year": 6, "every 6 months": 6, "yearly": 12, "every year": 12}
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def generate_next(session: Session, series: Series, now: datetime, horizon: timedelta = timedelta(days=30),
+                  actor: Person | None = None) -> Activity | None:
+    """Create the series' next occurrence if it starts within the horizon and does not exist yet,
+    with its host proposed. Safe to call again: (series, occurrence) is unique."""
+    if not series.active:
+        return None
+    last = session.scalars(select(Activity).where(Activity.series_id == series.id)
+                           .order_by(Activity.occurrence.desc())).first()
+    anchor = series.anchor_at.astimezone(TIMEZONE)
+    occurrence = (last.occurrence if last else 0) + 1
+    starts = add_months(anchor, series.interval_months * (occurrence - 1))
+    # Skip occurrences whose time already passed (e.g. the series was paused).
+    while starts < now:
+        occurrence += 1
+        starts = add_months(anchor, series.interval_months * (occurrence - 1))
+    if starts > now + horizon:
+        return None
+    activity = Activity(code=new_code(session), title=series.title, organization_id=series.organization_id,
+                        network_id=series.network_id, starts_at=starts,
+                        ends_at=starts + timedelta(minutes=series.duration_minutes), place_text=series.place_text,
+                        status=ActivityStatus.PLANNED, series_id=series.id, occurrence=occurrence,
+                        reminder_offsets=[3 * 24 * 60, 120], remind_groups=True, host_state=HostState.PROPOSED,
+                        created_by_id=series.created_by_id, created_at=now, updated_at=now, revision=1)
+    session.add(activity)
+    session.flush()
+    propose_host(session, activity, now, actor)
+    return activity
+
