@@ -1,48 +1,20 @@
-"""Saiyai's web side: the app factory wires configuration, database, LINE client and handlers."""
+"""Saiyai's web side and its shared building blocks (config, LINE client, outbox, Thai dates).
+
+This package's top level stays import-light on purpose: handlers import `bot.thaitime`,
+`bot.outbox` and `bot.messages`, so importing `bot` must not pull in the handlers in turn.
+The app factory lives in bot/app.py.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from linebot.v3 import SignatureValidator
-
-from bot import cli, webhook
-from bot.config import Config, bangkok_now, load_config
-from bot.line import LineClient
-from bot.pipeline import Saiyai
-from handlers import REGISTRY
-from handlers.dispatcher import Dispatcher
-from handlers.services.registry import load_profile
-from models.db import make_engine, make_session_factory
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app. `test_config` may carry a ready Config, a clock or a dispatcher."""
-    test_config = dict(test_config or {})
-    config: Config = test_config.pop("SAIYAI_CONFIG", None) or load_config()
-    app = Flask(__name__, instance_relative_config=False)
-    app.config.update(
-        MAX_CONTENT_LENGTH=1024 * 1024,  # LINE's bodies are small; anything over 1 MB is refused (413)
-        SAIYAI=config,
-    )
-    app.config.update(test_config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Build the Flask app (gunicorn: `bot:create_app()`); see bot.app.build_app."""
+    from bot.app import build_app  # the factory needs handlers, which need bot's building blocks
 
-    engine = make_engine(config.database_url)
-    app.extensions["saiyai.engine"] = engine
-    app.extensions["saiyai.signature"] = SignatureValidator(config.channel_secret)
-    app.extensions["saiyai"] = Saiyai(
-        session_factory=make_session_factory(engine),
-        line=LineClient(config),
-        dispatcher=test_config.get("DISPATCHER") or Dispatcher(REGISTRY, load_profile),
-        clock=test_config.get("CLOCK") or bangkok_now,
-    )
-    app.register_blueprint(webhook.blueprint)
-    cli.register(app)
-    if config.local_mode:
-        app.logger.info("local mode: no LINE credentials, talking to the fake LINE API at %s",
-                        config.line_api_base_url)
-    return app
+    return build_app(test_config)

@@ -45,6 +45,7 @@ class Config:
     outbox_concurrency: int = 8
     outbox_lease: float = 60.0        # seconds before a claimed row is taken over
     outbox_max_backoff: float = 300.0  # seconds; the longest wait between two attempts
+    storage_dir: Path = PROJECT_ROOT / "instance"  # report photos fetched from LINE
 
 
 def default_database_url() -> str:
@@ -87,6 +88,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         outbox_concurrency=int(_positive_float(env, "OUTBOX_CONCURRENCY", 8)),
         outbox_lease=_positive_float(env, "OUTBOX_LEASE_SECONDS", 60.0),
         outbox_max_backoff=_positive_float(env, "OUTBOX_MAX_BACKOFF_SECONDS", 300.0),
+        storage_dir=Path(env.get("SAIYAI_STORAGE_DIR", "").strip() or PROJECT_ROOT / "instance"),
     )
 
 

@@ -84,6 +84,7 @@ class FakeLineState:
     consumed: int = 0
     group_sizes: dict[str, int] = field(default_factory=dict)
     rate_limits: dict[str, float] = field(default_factory=dict)  # endpoint → requests per second
+    missing_content: set[str] = field(default_factory=set)      # message ids whose content LINE no longer has
     rng: random.Random = field(default_factory=lambda: random.Random(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
     _buckets: dict[str, list[float]] = field(default_factory=dict)
@@ -152,6 +153,16 @@ def create_fake_app(state: FakeLineState) -> Flask:
     @app.get("/v2/bot/message/quota/consumption")
     def consumption() -> Response:
         return Response(json.dumps({"totalUsage": state.consumed}), mimetype="application/json")
+
+    @app.get("/v2/bot/message/<message_id>/content")
+    def content(message_id: str) -> Response:
+        # A tiny JPEG-looking body: enough for storage code to write and tests to compare.
+        with state.lock:
+            state.requests.append(Recorded("GET", request.path, {k.lower(): v for k, v in request.headers.items()},
+                                          None, 200, False, time.time()))
+        if message_id in state.missing_content:
+            return _error(404, "Not found")
+        return Response(b"\xff\xd8\xff\xe0fake-jpeg-" + message_id.encode(), mimetype="image/jpeg")
 
     @app.get("/v2/bot/profile/<user_id>")
     def profile(user_id: str) -> Response:

@@ -16,6 +16,7 @@ from linebot.v3.messaging import (
     Configuration,
     Message,
     MessagingApi,
+    MessagingApiBlob,
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
@@ -59,10 +60,15 @@ class LineClient:
         configuration.retries = urllib3.Retry(total=0, connect=0, read=0, redirect=0, status=0)
         self._api_client = ApiClient(configuration)
         self._api = MessagingApi(self._api_client)
+        blob_configuration = Configuration(access_token=config.access_token, host=config.line_data_base_url)
+        blob_configuration.retries = configuration.retries
+        self._blob_client = ApiClient(blob_configuration)
+        self._blob = MessagingApiBlob(self._blob_client)
         self._timeout = config.request_timeout
 
     def close(self) -> None:
         self._api_client.close()
+        self._blob_client.close()
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> SendResult:
         """Reply with up to five messages; free of quota but the token works once, for about a minute."""
@@ -80,6 +86,15 @@ class LineClient:
         """Send the same messages to up to 500 users in one request."""
         request = MulticastRequest(to=list(user_ids), messages=list(messages))
         return self._call(self._api.multicast_with_http_info, request, x_line_retry_key=retry_key)
+
+    def content(self, message_id: str) -> bytes | SendResult:
+        """The bytes of an image (or other file) a user sent, from the content API (api-data)."""
+        try:
+            return self._blob.get_message_content(message_id, _request_timeout=self._timeout)
+        except ApiException as exc:
+            return classify_error(exc.status, exc.body)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return SendResult(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}")
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> SendResult:
         try:

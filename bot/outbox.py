@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import messages as fitting
+from bot.config import TIMEZONE
 from bot.line import LineClient, Outcome, SendResult
 from models import ChannelState, OutboxKind, OutboxMessage, OutboxState
 
@@ -49,12 +50,16 @@ def enqueue(
     now: datetime,
     due_at: datetime | None = None,
     dedupe_key: str | None = None,
+    quiet_hours: bool = False,
 ) -> list[OutboxMessage]:
     """Queue messages for users, groups and rooms: users are multicast 500 at a time, groups and rooms pushed.
 
     With a dedupe_key the rows are unique per key (the caller's job, target and occurrence); queueing
     the same key twice adds nothing, and the retry key is derived from it so it is stable too.
+    `quiet_hours=True` (non-urgent follow-ups) holds a message due 21:00–07:00 Bangkok until 07:00.
     """
+    if quiet_hours:
+        due_at = after_quiet_hours(due_at or now)
     users: list[str] = []
     rows: list[OutboxMessage] = []
     for target in dict.fromkeys(targets):  # keeps order, drops repeats
@@ -70,6 +75,24 @@ def enqueue(
             key = f"{dedupe_key}#{start // MULTICAST_LIMIT}" if dedupe_key else None
             rows.extend(_rows(OutboxKind.MULTICAST, None, chunk, messages, now, due_at, key))
     return _add(session, rows, dedupe_key is not None)
+
+
+QUIET_START, QUIET_END = 21, 7
+
+
+def in_quiet_hours(moment: datetime) -> bool:
+    """21:00–07:00 in Bangkok, when non-urgent messages wait."""
+    hour = moment.astimezone(TIMEZONE).hour
+    return hour >= QUIET_START or hour < QUIET_END
+
+
+def after_quiet_hours(moment: datetime) -> datetime:
+    """The moment itself, or 07:00 Bangkok after it when it falls in quiet hours."""
+    if not in_quiet_hours(moment):
+        return moment
+    local = moment.astimezone(TIMEZONE)
+    morning = local.replace(hour=QUIET_END, minute=0, second=0, microsecond=0)
+    return morning if local.hour < QUIET_END else morning + timedelta(days=1)
 
 
 def enqueue_reply(session: Session, reply_token: str, target: str, messages: Sequence[Message],
@@ -236,8 +259,6 @@ def backoff(attempts: int, cap: timedelta = MAX_BACKOFF) -> timedelta:
 
 
 def _block_for_quota(session: Session, reason: str, now: datetime) -> None:
-    from bot.config import TIMEZONE
-
     local = now.astimezone(TIMEZONE)
     next_month = (local.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)).replace(day=1)
     state = session.get(ChannelState, QUOTA_KEY)

@@ -13,6 +13,7 @@ from models.activities import (
 )
 from models.base import Base, UTCDateTime
 from models.conversation import Conversation
+from models.followups import ActivityReport, ReportPhoto
 from models.outbox import ChannelState, OutboxKind, OutboxMessage, OutboxState
 from models.people import ChatLink, InviteCode, Membership, Person, RoleName
 from models.registry import (
@@ -33,5 +34,5 @@ __all__ = [
     "OutboxState", "EventStatus", "WebhookEvent", "ChatLink", "InviteCode", "Membership", "Person",
     "RoleName", "Alias", "Community", "Network", "NetworkKind", "Organization", "Partner", "PartnerSector",
     "community_issue_network", "partner_network", "Activity", "ActivityStatus", "Answer", "HostLog",
-    "HostLogKind", "HostSlot", "HostState", "Rsvp", "Series",
+    "HostLogKind", "HostSlot", "HostState", "Rsvp", "Series", "ActivityReport", "ReportPhoto",
 ]

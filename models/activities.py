@@ -79,7 +79,7 @@ class Activity(Base):
     occurrence: Mapped[int | None]
     # Follow-up settings read by the scheduler (minutes before the start; groups or individuals).
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [3 * 24 * 60, 120])
-    remind_groups: Mapped[bool] = mapped_column(default=True)
+    remind_groups: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Bumped by every edit: reminders are keyed by it, so an edited activity reminds with new details.

@@ -5,21 +5,24 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.config import TIMEZONE, ConfigError, bangkok_now, load_config
 from bot.line import LineClient
 from models.db import make_engine, make_session_factory
+from scheduler import followups
 from scheduler.jobs import JobContext, dispatch_outbox, purge_expired_conversations
 
 
-def build_scheduler(ctx: JobContext) -> BlockingScheduler:
+def build_scheduler(ctx: JobContext, storage: Path) -> BlockingScheduler:
     """The scheduler with every periodic job; one instance of each job at a time."""
     scheduler = BlockingScheduler(timezone=TIMEZONE, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     scheduler.add_job(dispatch_outbox, "interval", seconds=1, args=[ctx], id="outbox")
     scheduler.add_job(purge_expired_conversations, "interval", hours=1, args=[ctx], id="purge_conversations")
+    followups.register_jobs(scheduler, ctx, storage)
     return scheduler
 
 
@@ -40,7 +43,7 @@ def main() -> int:
                      outbox_max_backoff=timedelta(seconds=config.outbox_max_backoff))
     logging.getLogger("scheduler").info("scheduler started; LINE API at %s", config.line_api_base_url)
     try:
-        build_scheduler(ctx).start()
+        build_scheduler(ctx, config.storage_dir).start()
     except (KeyboardInterrupt, SystemExit):
         pass
     return 0

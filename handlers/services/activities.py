@@ -131,10 +131,25 @@ def passed_over(session: Session, activity: Activity) -> set[int]:
         HostLog.activity_id == activity.id, HostLog.kind.in_([HostLogKind.DECLINED, HostLogKind.SKIPPED]))))
 
 
+def busy_hosts(session: Session, network: Network, now: datetime, activity: Activity | None = None) -> set[int]:
+    """Communities proposed for another open activity of the network, still waiting for their answer."""
+    query = select(Activity.host_community_id).where(
+        Activity.network_id == network.id, Activity.host_state == HostState.PROPOSED,
+        Activity.host_community_id.is_not(None), Activity.ends_at > now,
+        Activity.status.in_([ActivityStatus.PLANNED, ActivityStatus.CONFIRMED]))
+    if activity is not None and activity.id is not None:
+        query = query.where(Activity.id != activity.id)
+    return set(session.scalars(query))
+
+
 def propose_host(session: Session, activity: Activity, now: datetime, actor: Person | None = None) -> HostChoice | None:
     """Propose the next host for an activity of a network, passing over those who declined it."""
     network = session.get(Network, activity.network_id)
-    choice = next_host(session, network, passed_over(session, activity))
+    passed = passed_over(session, activity)
+    # A community already asked for another open activity is not asked twice at once (both could be
+    # confirmed and it would host twice in a row); only when nobody else is left is it asked again.
+    choice = next_host(session, network, passed | busy_hosts(session, network, now, activity)) or \
+        next_host(session, network, passed)
     if choice is None:
         activity.host_community_id, activity.host_state = None, HostState.NONE
         return None
@@ -158,7 +173,9 @@ def confirm_host(session: Session, activity: Activity, now: datetime, actor: Per
     """The proposed host accepts: its turn is counted."""
     slot = _slot(session, activity.network_id, activity.host_community_id)
     slot.times_hosted += 1
-    slot.last_hosted_at = activity.starts_at
+    # Activities may be confirmed out of date order: the latest hosting date stays the latest.
+    if slot.last_hosted_at is None or activity.starts_at > slot.last_hosted_at:
+        slot.last_hosted_at = activity.starts_at
     slot.owed_turns = max(0, slot.owed_turns - 1)
     activity.host_state = HostState.CONFIRMED
     _log(session, activity.network_id, HostLogKind.CONFIRMED, now, community_id=slot.community_id,
@@ -241,7 +258,9 @@ def answer(session: Session, activity: Activity, person: Person, choice: Answer,
         return AnswerResult(None, "too_many_guests")
     rsvp = session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id, Rsvp.person_id == person.id)).first()
     if choice == Answer.GOING and activity.seats_per_community and community_id is not None:
-        taken = seats_taken(session, activity, community_id, exclude_person=person.id)
+        # The quota counts the community's waitlist too: a place in line the quota can never seat is a
+        # false promise, and promoting it later would push the community over its limit.
+        taken = community_going(session, activity, community_id, exclude_person=person.id)
         if taken + 1 + guests > activity.seats_per_community:
             return AnswerResult(rsvp, "community_full", position=activity.seats_per_community)
     if rsvp is None:
@@ -289,7 +308,12 @@ def promote_waitlist(session: Session, activity: Activity) -> list[Rsvp]:
         Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_not(None))
         .order_by(Rsvp.waitlisted_at, Rsvp.id)).all()
     free = activity.capacity - seats_taken(session, activity)
+    limit = activity.seats_per_community
     for rsvp in waiting:
+        # Never over a community's quota (it may have been lowered since this answer was waitlisted).
+        if limit and rsvp.community_id is not None and \
+                seats_taken(session, activity, rsvp.community_id) + 1 + rsvp.guests > limit:
+            continue
         if 1 + rsvp.guests <= free:
             rsvp.waitlisted_at = None
             free -= 1 + rsvp.guests
@@ -323,8 +347,13 @@ def check_in(session: Session, activity: Activity, person: Person, now: datetime
         rsvp = Rsvp(activity_id=activity.id, person_id=person.id, answer=Answer.GOING, guests=0,
                     community_id=community_id, answered_at=now)
         session.add(rsvp)
-    rsvp.checked_in_at = rsvp.checked_in_at or now
-    rsvp.checked_in_by_id = by.id if by else None
+    if rsvp.checked_in_at is None:
+        # The first check-in is the record; checking in again changes neither when nor by whom.
+        rsvp.checked_in_at, rsvp.checked_in_by_id = now, (by.id if by else None)
+    if rsvp.answer != Answer.GOING or rsvp.waitlisted_at is not None:
+        # Someone who said maybe or no, or was waiting for a seat, and came: they are going after all,
+        # so the attendance rate (checked in / going) counts them on both sides.
+        rsvp.answer, rsvp.waitlisted_at = Answer.GOING, None
     session.flush()
     return rsvp
 
@@ -422,6 +451,10 @@ def generate_next(session: Session, series: Series, now: datetime, horizon: time
         return None
     last = session.scalars(select(Activity).where(Activity.series_id == series.id)
                            .order_by(Activity.occurrence.desc())).first()
+    if last is not None and last.starts_at >= now:
+        # The next occurrence already exists; one upcoming occurrence at a time keeps calling this
+        # idempotent and never asks the same host for two occurrences before it has answered.
+        return None
     anchor = series.anchor_at.astimezone(TIMEZONE)
     occurrence = (last.occurrence if last else 0) + 1
     starts = add_months(anchor, series.interval_months * (occurrence - 1))
@@ -435,10 +468,216 @@ def generate_next(session: Session, series: Series, now: datetime, horizon: time
                         network_id=series.network_id, starts_at=starts,
                         ends_at=starts + timedelta(minutes=series.duration_minutes), place_text=series.place_text,
                         status=ActivityStatus.PLANNED, series_id=series.id, occurrence=occurrence,
-                        reminder_offsets=[3 * 24 * 60, 120], remind_groups=True, host_state=HostState.PROPOSED,
+                        reminder_offsets=[3 * 24 * 60, 120], remind_groups=False, host_state=HostState.PROPOSED,
                         created_by_id=series.created_by_id, created_at=now, updated_at=now, revision=1)
     session.add(activity)
     session.flush()
     propose_host(session, activity, now, actor)
     return activity
 
+
+
+# --- for the RSVP and check-in commands -----------------------------------------------------------
+
+def community_going(session: Session, activity: Activity, community_id: int,
+                    exclude_person: int | None = None) -> int:
+    """People (and guests) of one community answering going, seated or waiting: what its quota counts."""
+    query = select(func.coalesce(func.sum(1 + Rsvp.guests), 0)).where(
+        Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING, Rsvp.community_id == community_id)
+    if exclude_person is not None:
+        query = query.where(Rsvp.person_id != exclude_person)
+    return int(session.scalar(query))
+
+
+def seats_left(session: Session, activity: Activity) -> int | None:
+    """Free seats (None without a capacity; never below zero)."""
+    if activity.capacity is None:
+        return None
+    return max(0, activity.capacity - seats_taken(session, activity))
+
+
+def community_seats_left(session: Session, activity: Activity, community_id: int | None,
+                         exclude_person: int | None = None) -> int | None:
+    """Places a community still has under the seats-per-community limit (None without a limit)."""
+    if not activity.seats_per_community or community_id is None:
+        return None
+    return max(0, activity.seats_per_community - community_going(session, activity, community_id, exclude_person))
+
+
+def closed_reason(activity: Activity, now: datetime) -> str | None:
+    """Why answers are no longer taken: cancelled, past or deadline (None while open); as `answer` decides."""
+    if activity.status == ActivityStatus.CANCELLED:
+        return "cancelled"
+    if activity.status == ActivityStatus.DONE or activity.ends_at <= now:
+        return "past"
+    if activity.rsvp_deadline is not None and now > activity.rsvp_deadline:
+        return "deadline"
+    return None
+
+
+def attendance_counts(session: Session, activity: Activity) -> tuple[int, int]:
+    """(checked in, answered going with a seat): the two sides of `attendance_rate`."""
+    going = session.scalar(select(func.count()).where(Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING,
+                                                      Rsvp.waitlisted_at.is_(None)))
+    came = session.scalar(select(func.count()).where(Rsvp.activity_id == activity.id,
+                                                     Rsvp.checked_in_at.is_not(None)))
+    return int(came), int(going)
+
+
+def sees_names(session: Session, held: Sequence[Membership], activity: Activity) -> bool:
+    """Leaders and above for this activity: staff of its organization, a chair of its network, a leader of
+    one of its communities (for a single community's activity: whoever manages that community)."""
+    if activity.network_id is not None:
+        network = session.get(Network, activity.network_id)
+        networks = {network.id}
+        communities = {c.id for c in network_communities(session, network)}
+    else:
+        community = session.get(Community, activity.community_id)
+        networks = {community.zone_id, *session.scalars(select(community_issue_network.c.network_id).where(
+            community_issue_network.c.community_id == community.id))}
+        communities = {community.id}
+    return any(
+        (m.role == "staff" and m.organization_id == activity.organization_id)
+        or (m.role == "network_chair" and m.network_id in networks)
+        or (m.role == "community_leader" and m.community_id in communities)
+        for m in held
+    )
+
+
+def managed_community_ids(session: Session, held: Sequence[Membership]) -> set[int]:
+    """Communities whose members these roles may act for: staff's organization, a chair's network, a
+    leader's own community (the same scope as `can_manage_community`)."""
+    ids: set[int] = set()
+    for m in held:
+        if m.role == "staff":
+            ids.update(session.scalars(select(Community.id).where(Community.organization_id == m.organization_id)))
+        elif m.role == "network_chair" and m.network_id is not None:
+            ids.update(c.id for c in network_communities(session, session.get(Network, m.network_id)))
+        elif m.role == "community_leader" and m.community_id is not None:
+            ids.add(m.community_id)
+    return ids
+
+
+def _person_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def managed_people_named(session: Session, held: Sequence[Membership], name: str) -> list[Person]:
+    """Registered people of the communities these roles manage, by full name: the exact matches, else
+    those whose name contains the text (a first name alone); a leading คุณ is forgiven."""
+    ids = managed_community_ids(session, held)
+    if not ids or not name.strip():
+        return []
+    people = sorted(session.scalars(select(Person).where(Person.consent_version.is_not(None), Person.id.in_(
+        select(Membership.person_id).where(Membership.community_id.in_(ids))))),
+        key=lambda p: (p.full_name or "", p.id))  # sorted here: database collations order Thai differently
+    keys = [_person_key(name)]
+    if keys[0].startswith("คุณ") and keys[0][3:].strip():
+        keys.append(keys[0][3:].strip())
+    for key in keys:
+        exact = [p for p in people if _person_key(p.full_name or "") == key]
+        if exact:
+            return exact
+    for key in keys:
+        partial = [p for p in people if key in _person_key(p.full_name or "")]
+        if partial:
+            return partial
+    return []
+
+
+# --- for creating, editing and cancelling activities (handlers/events.py) --------------------------
+
+DEFAULT_DURATION = timedelta(hours=3)
+DEFAULT_RSVP_LEAD = timedelta(days=1)
+
+
+def default_rsvp_deadline(starts_at: datetime, now: datetime) -> datetime:
+    """A day before the start; for an activity sooner than that, answers are taken until it starts."""
+    deadline = starts_at - DEFAULT_RSVP_LEAD
+    return deadline if deadline > now else starts_at
+
+
+def create_activity(session: Session, *, title: str, organization_id: int, starts_at: datetime, now: datetime,
+                    network_id: int | None = None, community_id: int | None = None, ends_at: datetime | None = None,
+                    place_text: str | None = None, place_lat: float | None = None, place_lng: float | None = None,
+                    capacity: int | None = None, seats_per_community: int | None = None,
+                    created_by: Person | None = None) -> Activity:
+    """A planned activity with a fresh code; it ends 3 hours after the start unless told, answers close a
+    day before. No host yet: propose one with `propose_host` or `propose_chosen_host`."""
+    activity = Activity(code=new_code(session), title=title, organization_id=organization_id, network_id=network_id,
+                        community_id=community_id, starts_at=starts_at, ends_at=ends_at or starts_at + DEFAULT_DURATION,
+                        place_text=place_text, place_lat=place_lat, place_lng=place_lng, capacity=capacity,
+                        seats_per_community=seats_per_community,
+                        rsvp_deadline=default_rsvp_deadline(starts_at, now), status=ActivityStatus.PLANNED,
+                        host_state=HostState.NONE, reminder_offsets=[3 * 24 * 60, 120], remind_groups=True,
+                        created_by_id=created_by.id if created_by else None, created_at=now, updated_at=now,
+                        revision=1)
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def suggested_host(session: Session, network: Network, now: datetime) -> HostChoice | None:
+    """The host `propose_host` would pick for a new activity of the network, to show before creating it."""
+    return next_host(session, network, busy_hosts(session, network, now)) or next_host(session, network)
+
+
+def propose_chosen_host(session: Session, activity: Activity, community: Community, now: datetime,
+                        actor: Person | None = None, reason: str | None = None) -> None:
+    """The creator named the host instead of the rotation's choice: propose it, logged as such."""
+    activity.host_community_id, activity.host_state = community.id, HostState.PROPOSED
+    _log(session, activity.network_id, HostLogKind.PROPOSED, now, community_id=community.id, activity=activity,
+         reason=reason, actor=actor)
+
+
+def community_leaders(session: Session, community_id: int) -> list[Person]:
+    """The community's leaders who can still be reached (not blocked): asked to confirm hosting."""
+    return list(session.scalars(select(Person).join(Membership, Membership.person_id == Person.id).where(
+        Membership.role == "community_leader", Membership.community_id == community_id,
+        Person.blocked_at.is_(None)).distinct().order_by(Person.id)))
+
+
+def can_change_activity(session: Session, person: Person | None, held: Sequence[Membership],
+                        activity: Activity) -> bool:
+    """Its creator, a leader of its host community (or of its own community), its network's chair, or
+    staff of its organization."""
+    if person is None:
+        return False
+    if activity.created_by_id is not None and activity.created_by_id == person.id:
+        return True
+    communities = {activity.host_community_id, activity.community_id} - {None}
+    return any(
+        (m.role == "staff" and m.organization_id == activity.organization_id)
+        or (m.role == "network_chair" and activity.network_id is not None and m.network_id == activity.network_id)
+        or (m.role == "community_leader" and m.community_id in communities)
+        for m in held
+    )
+
+
+def touch(activity: Activity, now: datetime) -> None:
+    """Record a change: reminders are keyed by the revision, so they go out again with the new details."""
+    activity.revision += 1
+    activity.updated_at = now
+
+
+def reschedule(activity: Activity, starts_at: datetime, ends_at: datetime | None, now: datetime) -> None:
+    """Move an activity, keeping its length (unless an end is given) and how long before it answers close."""
+    lead = activity.starts_at - activity.rsvp_deadline if activity.rsvp_deadline else DEFAULT_RSVP_LEAD
+    duration = activity.ends_at - activity.starts_at
+    activity.starts_at, activity.ends_at = starts_at, ends_at or starts_at + duration
+    deadline = starts_at - lead
+    activity.rsvp_deadline = deadline if deadline > now else starts_at
+
+
+def cancel_activity(activity: Activity, now: datetime) -> None:
+    """Cancelled: no more answers or reminders; the answers stay on record."""
+    activity.status = ActivityStatus.CANCELLED
+    touch(activity, now)
+
+
+def answers_of(session: Session, person: Person | None, activity_ids: Sequence[int]) -> dict[int, Rsvp]:
+    """The person's answer to each of these activities (missing when they did not answer)."""
+    if person is None or not activity_ids:
+        return {}
+    return {r.activity_id: r for r in session.scalars(select(Rsvp).where(
+        Rsvp.person_id == person.id, Rsvp.activity_id.in_(list(activity_ids))))}

@@ -1,0 +1,138 @@
+"""After-activity reports (`รายงาน <code>` / `report <code>`): a guided flow for the host's leaders,
+and the report shown to everyone in the network afterwards."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from linebot.v3.webhooks import ImageMessageContent
+from sqlalchemy import func, select
+
+from bot.thaitime import format_when, format_when_en
+from handlers.context import Context, Turn
+from handlers.registry import Role, command, postback, step
+from handlers.services import activities as acts
+from handlers.services import registry as reg
+from models import Activity, ActivityReport, Community, Network, ReportPhoto, Rsvp
+
+FLOW = "report"
+DONE_WORDS = {"เสร็จ", "เสร็จแล้ว", "จบ", "done", "finish", "ไม่มี", "none", "skip", "ข้าม"}
+MAX_PHOTOS = 10
+TEXT_LIMIT = 2000
+
+
+class Step(StrEnum):
+    ATTENDED = "awaiting_attended"
+    SUMMARY = "awaiting_summary"
+    LESSONS = "awaiting_lessons"
+    PHOTOS = "awaiting_photos"
+
+
+def may_report(ctx: Context, activity: Activity) -> bool:
+    """The host community's leaders, the network's chair, or staff."""
+    host = ctx.session.get(Community, activity.host_community_id or activity.community_id or 0)
+    if host is not None and reg.can_manage_community(ctx.session, ctx.memberships, host):
+        return True
+    network = ctx.session.get(Network, activity.network_id) if activity.network_id else None
+    return network is not None and reg.can_manage_network(ctx.memberships, network)
+
+
+@command("รายงาน", "report", min_role=Role.MEMBER)
+def report(ctx: Context) -> Turn:
+    """ดูหรือส่งรายงานหลังกิจกรรม (รายงาน รหัส) / See or send an after-activity report (report CODE)"""
+    if not ctx.args:
+        return Turn([ctx.text("report.usage")])
+    activity = acts.find_activity(ctx.session, ctx.args)
+    if activity is None:
+        return Turn([ctx.text("report.unknown_code", code=ctx.args[:20])])
+    existing = ctx.session.scalars(select(ActivityReport).where(ActivityReport.activity_id == activity.id)).first()
+    if existing is not None:
+        return Turn([ctx.text_message(_show(ctx, activity, existing))])
+    return _start(ctx, activity)
+
+
+@postback("report_start")
+def report_start(ctx: Context) -> Turn:
+    """The button in the report request."""
+    activity = ctx.session.get(Activity, int(ctx.params.get("id", "0") or 0)) if ctx.params.get("id", "").isdigit() else None
+    if activity is None:
+        return Turn([ctx.text("postback.unknown")])
+    existing = ctx.session.scalars(select(ActivityReport).where(ActivityReport.activity_id == activity.id)).first()
+    if existing is not None:
+        return Turn([ctx.text_message(_show(ctx, activity, existing))])
+    return _start(ctx, activity)
+
+
+def _start(ctx: Context, activity: Activity) -> Turn:
+    if not may_report(ctx, activity):
+        return Turn([ctx.text("report.not_yet", title=activity.title)])
+    if activity.ends_at > ctx.now:
+        return Turn([ctx.text("report.too_early", title=activity.title)])
+    checked_in = ctx.session.scalar(select(func.count()).where(
+        Rsvp.activity_id == activity.id, Rsvp.checked_in_at.is_not(None))) or 0
+    return Turn([ctx.text("report.ask_attended", title=activity.title, count=checked_in,
+                          quick=[(str(checked_in), str(checked_in))], cancel=True)],
+                flow=FLOW, step=Step.ATTENDED, data={"activity_id": activity.id, "photos": []}, private=True)
+
+
+@step(FLOW, Step.ATTENDED)
+def report_attended(ctx: Context) -> Turn:
+    text = ctx.args.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).strip()
+    if not text.isdigit() or int(text) > 100_000:
+        return Turn([ctx.text("report.attended_invalid", cancel=True)], step=Step.ATTENDED)
+    ctx.data["attended"] = int(text)
+    return Turn([ctx.text("report.ask_summary", cancel=True)], step=Step.SUMMARY)
+
+
+@step(FLOW, Step.SUMMARY)
+def report_summary(ctx: Context) -> Turn:
+    text = ctx.args.strip()
+    if not text or len(text) > TEXT_LIMIT:
+        return Turn([ctx.text("report.text_invalid", limit=TEXT_LIMIT, cancel=True)], step=Step.SUMMARY)
+    ctx.data["summary"] = text
+    return Turn([ctx.text("report.ask_lessons", cancel=True)], step=Step.LESSONS)
+
+
+@step(FLOW, Step.LESSONS)
+def report_lessons(ctx: Context) -> Turn:
+    text = ctx.args.strip()
+    if not text or len(text) > TEXT_LIMIT:
+        return Turn([ctx.text("report.text_invalid", limit=TEXT_LIMIT, cancel=True)], step=Step.LESSONS)
+    ctx.data["lessons"] = text
+    return Turn([ctx.text("report.ask_photos", quick=[(ctx.t("report.done_label"),) * 2], cancel=True)],
+                step=Step.PHOTOS)
+
+
+@step(FLOW, Step.PHOTOS)
+def report_photos(ctx: Context) -> Turn:
+    if isinstance(ctx.message, ImageMessageContent):
+        photos = ctx.data.setdefault("photos", [])
+        if len(photos) >= MAX_PHOTOS:
+            return Turn([ctx.text("report.photos_full", limit=MAX_PHOTOS,
+                                  quick=[(ctx.t("report.done_label"),) * 2])], step=Step.PHOTOS)
+        photos.append(ctx.message.id)
+        return Turn([ctx.text("report.photo_received", count=len(photos),
+                              quick=[(ctx.t("report.done_label"),) * 2])], step=Step.PHOTOS)
+    if ctx.args.strip().casefold() not in DONE_WORDS:
+        return Turn([ctx.text("report.ask_photos", quick=[(ctx.t("report.done_label"),) * 2], cancel=True)],
+                    step=Step.PHOTOS)
+    activity = ctx.session.get(Activity, ctx.data["activity_id"])
+    if activity is None:
+        return Turn([ctx.text("flow.expired")])
+    if ctx.session.scalars(select(ActivityReport).where(ActivityReport.activity_id == activity.id)).first():
+        return Turn([ctx.text("report.already_sent", title=activity.title)])  # a co-leader was quicker
+    saved = ActivityReport(activity_id=activity.id, reporter_id=ctx.person.id if ctx.person else None,
+                           attended=ctx.data["attended"], summary=ctx.data["summary"], lessons=ctx.data["lessons"],
+                           submitted_at=ctx.now)
+    ctx.session.add(saved)
+    ctx.session.flush()
+    for message_id in dict.fromkeys(ctx.data.get("photos", [])):
+        ctx.session.add(ReportPhoto(report_id=saved.id, line_message_id=message_id, received_at=ctx.now, attempts=0))
+    return Turn([ctx.text("report.saved", title=activity.title, code=activity.code,
+                          photos=len(ctx.data.get("photos", [])))])
+
+
+def _show(ctx: Context, activity: Activity, saved: ActivityReport) -> str:
+    when = format_when(activity.starts_at) if ctx.lang == "th" else format_when_en(activity.starts_at)
+    return ctx.t("report.show", title=activity.title, when=when, attended=saved.attended, summary=saved.summary,
+                 lessons=saved.lessons, photos=len(saved.photos))

@@ -1,0 +1,357 @@
+"""Follow-up jobs: reminders, nudges through leaders, report requests and escalation, the monthly
+activity check and summary, recurring series, and fetching report photos.
+
+Every job derives what to send from database rows at the clock's time, so a restart loses nothing
+and a run missed while the scheduler was down happens when it is back (if still meaningful). Each
+message is queued with a dedupe key naming (job, target, occurrence): the outbox's unique constraint,
+not a check, makes it once-only, even with two schedulers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.config import TIMEZONE
+from bot.line import Outcome
+from bot.thaitime import format_when, format_when_en
+from handlers.catalog import text_for
+from handlers.services import activities as acts
+from models import (
+    Activity,
+    ActivityReport,
+    ActivityStatus,
+    Answer,
+    Community,
+    HostState,
+    Membership,
+    Network,
+    Organization,
+    Person,
+    ReportPhoto,
+    RoleName,
+    Rsvp,
+    Series,
+)
+from scheduler.jobs import JobContext
+
+log = logging.getLogger(__name__)
+
+NUDGE_BEFORE_DEADLINE = timedelta(days=2)
+REPORT_AFTER_END = timedelta(hours=2)
+REPORT_REMINDER_AFTER = timedelta(days=3)
+REPORT_ESCALATION_AFTER = timedelta(days=7)
+SERIES_HORIZON = timedelta(days=30)
+ATTENDANCE_TARGET = 0.9
+NETWORKS_ACTIVE_TARGET = 3
+PHOTO_ATTEMPTS = 5
+LOOKBACK = timedelta(days=8)  # older activities have nothing left to follow up
+
+
+def _lang_groups(people: Iterable[Person]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for person in people:
+        if person.blocked_at is None:
+            groups[person.language or "th"].append(person.line_user_id)
+    return groups
+
+
+def _send(session: Session, people: Iterable[Person], dedupe_key: str, now: datetime,
+          build: Callable[[str], Message]) -> int:
+    """Queue one message per language (built by `build(lang)`) for these people; returns rows added."""
+    added = 0
+    for lang, user_ids in _lang_groups(people).items():
+        added += len(outbox.enqueue(session, user_ids, [build(lang)], now=now, dedupe_key=f"{dedupe_key}:{lang}",
+                                    quiet_hours=True))
+    return added
+
+
+def _text(key: str, **values: object) -> Callable[[str], Message]:
+    return lambda lang: TextMessage(text=text_for(lang, key, **values))
+
+
+def _when(activity: Activity, lang: str) -> str:
+    return format_when(activity.starts_at) if lang == "th" else format_when_en(activity.starts_at)
+
+
+def leaders_of(session: Session, community_id: int) -> list[Person]:
+    return list(session.scalars(select(Person).join(Membership).where(
+        Membership.role == RoleName.COMMUNITY_LEADER, Membership.community_id == community_id)
+        .order_by(Person.id).distinct()))
+
+
+def chairs_of(session: Session, network_id: int) -> list[Person]:
+    return list(session.scalars(select(Person).join(Membership).where(
+        Membership.role == RoleName.NETWORK_CHAIR, Membership.network_id == network_id).order_by(Person.id).distinct()))
+
+
+def staff_of(session: Session, organization_id: int) -> list[Person]:
+    return list(session.scalars(select(Person).join(Membership).where(
+        Membership.role == RoleName.STAFF, Membership.organization_id == organization_id)
+        .order_by(Person.id).distinct()))
+
+
+def _open_activities(session: Session, now: datetime) -> list[Activity]:
+    return list(session.scalars(select(Activity).where(
+        Activity.status.in_([ActivityStatus.PLANNED, ActivityStatus.CONFIRMED]),
+        Activity.starts_at > now).order_by(Activity.starts_at)))
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+def send_reminders(ctx: JobContext) -> int:
+    """Before each activity (default 3 days and 2 hours), remind those going or maybe, or its groups."""
+    now, added = ctx.clock(), 0
+    with ctx.session_factory() as session, session.begin():
+        for activity in _open_activities(session, now):
+            due = [o for o in activity.reminder_offsets or []
+                   if activity.starts_at - timedelta(minutes=o) <= now
+                   and activity.starts_at - timedelta(minutes=o) >= activity.created_at]
+            if not due:
+                continue
+            offset = min(due)  # a missed earlier reminder is superseded by the latest one due
+            dedupe = f"reminder:{activity.id}:{offset}"
+            values = {"title": activity.title, "place": activity.place_text or "-", "code": activity.code}
+            if activity.remind_groups:
+                chats = [link.chat_id for link in acts.linked_chats(session, activity)]
+                message = TextMessage(text=text_for("th", "followup.reminder", when=_when(activity, "th"), **values))
+                added += len(outbox.enqueue(session, chats, [message], now=now, dedupe_key=dedupe, quiet_hours=True))
+            else:
+                added += _send(session, acts.interested_people(session, activity), dedupe, now,
+                               lambda lang, a=activity, v=values: TextMessage(
+                                   text=text_for(lang, "followup.reminder", when=_when(a, lang), **v)))
+    return added
+
+
+# --- nudges through leaders -------------------------------------------------------------------
+
+def nudge_leaders(ctx: JobContext) -> int:
+    """Before the RSVP deadline, each leader gets one message listing their members who have not answered."""
+    now, added = ctx.clock(), 0
+    with ctx.session_factory() as session, session.begin():
+        for activity in _open_activities(session, now):
+            deadline = activity.rsvp_deadline
+            if deadline is None or not (deadline - NUDGE_BEFORE_DEADLINE <= now < deadline):
+                continue
+            if activity.network_id:
+                communities = acts.network_communities(session, session.get(Network, activity.network_id))
+            else:
+                communities = [session.get(Community, activity.community_id)]
+            answered = select(Rsvp.person_id).where(Rsvp.activity_id == activity.id)
+            for community in communities:
+                silent = session.scalars(select(Person.full_name).join(Membership).where(
+                    Membership.community_id == community.id, Membership.role == RoleName.MEMBER,
+                    Person.consent_version.is_not(None), Person.id.not_in(answered)).order_by(Person.full_name)).all()
+                if not silent:
+                    continue
+                names = "\n".join(f"• {name}" for name in silent[:30])
+                more = len(silent) - 30
+                for leader in leaders_of(session, community.id):
+                    lang = leader.language or "th"
+                    text = text_for(lang, "followup.nudge", community=community.name, title=activity.title,
+                                    when=_when(activity, lang), count=len(silent), names=names,
+                                    deadline=format_when(deadline) if lang == "th" else format_when_en(deadline),
+                                    code=activity.code)
+                    if more > 0:
+                        text += "\n" + text_for(lang, "followup.nudge_more", count=more)
+                    added += len(outbox.enqueue(session, [leader.line_user_id], [TextMessage(text=text)], now=now,
+                                                dedupe_key=f"nudge:{activity.id}:{community.id}", quiet_hours=True))
+    return added
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+def report_button(lang: str, activity: Activity) -> QuickReply:
+    label = text_for(lang, "followup.report_button")
+    return QuickReply(items=[QuickReplyItem(action=PostbackAction(
+        label=label, data=f"a=report_start&id={activity.id}", displayText=label))])
+
+
+def request_reports(ctx: JobContext) -> int:
+    """Ask the host's leaders for a report 2 h after the end; remind after 3 days; tell the chair and staff after 7."""
+    now, added = ctx.clock(), 0
+    with ctx.session_factory() as session, session.begin():
+        reported = select(ActivityReport.activity_id)
+        ended = session.scalars(select(Activity).where(
+            Activity.status.in_([ActivityStatus.PLANNED, ActivityStatus.CONFIRMED, ActivityStatus.DONE]),
+            Activity.ends_at <= now - REPORT_AFTER_END, Activity.ends_at > now - LOOKBACK - REPORT_ESCALATION_AFTER,
+            Activity.id.not_in(reported))).all()
+        for activity in ended:
+            if activity.status != ActivityStatus.DONE:
+                activity.status = ActivityStatus.DONE
+            host = activity.host_community_id or activity.community_id
+            leaders = leaders_of(session, host) if host else []
+            since_end = now - activity.ends_at
+            if since_end >= REPORT_ESCALATION_AFTER:
+                people = chairs_of(session, activity.network_id) if activity.network_id else []
+                people += staff_of(session, activity.organization_id)
+                host_name = session.get(Community, host).name if host else "-"
+                added += _send(session, people, f"report_escalation:{activity.id}", now,
+                               _text("followup.report_escalation", title=activity.title, code=activity.code,
+                                     community=host_name))
+            stage = "report_reminder" if since_end >= REPORT_REMINDER_AFTER else "report_request"
+            key = "followup.report_reminder" if stage == "report_reminder" else "followup.report_request"
+            added += _send(session, leaders, f"{stage}:{activity.id}", now,
+                           lambda lang, a=activity, k=key: TextMessage(
+                               text=text_for(lang, k, title=a.title, code=a.code), quickReply=report_button(lang, a)))
+    return added
+
+
+def fetch_report_photos(ctx: JobContext, storage: Path) -> int:
+    """Download images sent in report flows from LINE's content API into storage."""
+    fetched = 0
+    with ctx.session_factory() as session:
+        pending = session.scalars(select(ReportPhoto).where(ReportPhoto.storage_path.is_(None),
+                                                            ReportPhoto.attempts < PHOTO_ATTEMPTS).limit(50)).all()
+        work = [(p.id, p.line_message_id, p.report.activity_id) for p in pending]
+    for photo_id, message_id, activity_id in work:
+        result = ctx.line.content(message_id)
+        with ctx.session_factory() as session, session.begin():
+            photo = session.get(ReportPhoto, photo_id)
+            photo.attempts += 1
+            if isinstance(result, bytes | bytearray):
+                path = storage / "photos" / str(activity_id) / f"{message_id}.jpg"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(bytes(result))
+                photo.storage_path, photo.fetched_at, photo.last_error = str(path), ctx.clock(), None
+                fetched += 1
+            else:
+                photo.last_error = f"{result.status}: {result.detail}"[:500]
+                if result.outcome == Outcome.REJECTED:
+                    photo.attempts = PHOTO_ATTEMPTS  # LINE no longer has it: stop asking
+    return fetched
+
+
+# --- monthly check and summary ----------------------------------------------------------------
+
+def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    local = moment.astimezone(TIMEZONE)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return start, acts.add_months(start, 1)
+
+
+THAI_MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
+               "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
+
+
+def _month_label(lang: str, start: datetime) -> str:
+    if lang == "th":
+        return f"{THAI_MONTHS[start.month - 1]} {start.year + 543}"
+    return start.strftime("%B %Y")
+
+
+def monthly_check(ctx: JobContext) -> int:
+    """From the 20th, chairs of networks with no activity this month get one nudge; from the 1st (to the 7th),
+    staff get last month's summary."""
+    now, added = ctx.clock(), 0
+    local = now.astimezone(TIMEZONE)
+    with ctx.session_factory() as session, session.begin():
+        if local.day >= 20:
+            start, end = _month_bounds(now)
+            month = f"{start:%Y-%m}"
+            for network in session.scalars(select(Network).order_by(Network.id)):
+                count = session.scalar(select(func.count()).where(
+                    Activity.network_id == network.id, Activity.status != ActivityStatus.CANCELLED,
+                    Activity.starts_at >= start, Activity.starts_at < end))
+                if count == 0:
+                    added += _send(session, chairs_of(session, network.id), f"monthly_nudge:{network.id}:{month}",
+                                   now, lambda lang, n=network, s=start: TextMessage(text=text_for(
+                                       lang, "followup.monthly_nudge", network=n.name, month=_month_label(lang, s))))
+        if local.day <= 7:
+            start, end = _month_bounds(acts.add_months(local.replace(day=1), -1))
+            for organization in session.scalars(select(Organization).order_by(Organization.id)):
+                added += _send(session, staff_of(session, organization.id),
+                               f"monthly_summary:{organization.id}:{start:%Y-%m}", now,
+                               lambda lang, o=organization, s=start, e=end: TextMessage(
+                                   text=monthly_summary(session, o, s, e, lang)))
+    return added
+
+
+def monthly_summary(session: Session, organization: Organization, start: datetime, end: datetime, lang: str) -> str:
+    """Activities per network, attendance against the 90 % target, active networks, missing reports."""
+    lines = [text_for(lang, "followup.summary_header", month=_month_label(lang, start), org=organization.name)]
+    active_networks = going_total = came_total = 0
+    missing: list[str] = []
+    for network in session.scalars(select(Network).where(Network.organization_id == organization.id)
+                                   .order_by(Network.name)):
+        activities = session.scalars(select(Activity).where(
+            Activity.network_id == network.id, Activity.status != ActivityStatus.CANCELLED,
+            Activity.starts_at >= start, Activity.starts_at < end)).all()
+        going = came = 0
+        for activity in activities:
+            going += session.scalar(select(func.count()).where(
+                Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_(None)))
+            came += session.scalar(select(func.count()).where(
+                Rsvp.activity_id == activity.id, Rsvp.checked_in_at.is_not(None)))
+            if session.scalar(select(func.count()).where(ActivityReport.activity_id == activity.id)) == 0:
+                missing.append(f"{activity.title} ({activity.code})")
+        active_networks += bool(activities)
+        going_total, came_total = going_total + going, came_total + came
+        rate = f"{came / going:.0%}" if going else "-"
+        lines.append(text_for(lang, "followup.summary_network", network=network.name, count=len(activities),
+                              rate=rate))
+    overall = came_total / going_total if going_total else None
+    lines.append(text_for(lang, "followup.summary_attendance",
+                          rate=f"{overall:.0%}" if overall is not None else "-",
+                          verdict=text_for(lang, "followup.target_met" if overall is not None and
+                                           overall >= ATTENDANCE_TARGET else "followup.target_missed")))
+    lines.append(text_for(lang, "followup.summary_networks", count=active_networks, target=NETWORKS_ACTIVE_TARGET,
+                          verdict=text_for(lang, "followup.target_met" if active_networks >= NETWORKS_ACTIVE_TARGET
+                                           else "followup.target_missed")))
+    lines.append(text_for(lang, "followup.summary_missing", count=len(missing),
+                          names=", ".join(missing) if missing else "-"))
+    return "\n".join(lines)
+
+
+# --- recurring series -------------------------------------------------------------------------
+
+def generate_series(ctx: JobContext, horizon: timedelta = SERIES_HORIZON) -> int:
+    """Create each series' next occurrence 30 days ahead and ask its proposed host to confirm."""
+    now, created = ctx.clock(), 0
+    with ctx.session_factory() as session, session.begin():
+        for series in session.scalars(select(Series).where(Series.active.is_(True)).order_by(Series.id)):
+            with session.begin_nested():
+                activity = acts.generate_next(session, series, now, horizon)
+            if activity is None:
+                continue
+            created += 1
+            if activity.host_state == HostState.PROPOSED and activity.host_community_id:
+                ask_host(session, activity, now)
+    return created
+
+
+def ask_host(session: Session, activity: Activity, now: datetime) -> int:
+    """Ask the proposed host community's leaders to confirm or decline hosting (once per proposal)."""
+    community = session.get(Community, activity.host_community_id)
+
+    def build(lang: str) -> Message:
+        confirm, decline = text_for(lang, "followup.host_confirm"), text_for(lang, "followup.host_decline")
+        return TextMessage(
+            text=text_for(lang, "followup.host_request", community=community.name, title=activity.title,
+                          when=_when(activity, lang), occurrence=activity.occurrence or 1, code=activity.code),
+            quickReply=QuickReply(items=[
+                QuickReplyItem(action=PostbackAction(label=confirm, data=f"a=host_confirm&id={activity.id}",
+                                                     displayText=confirm)),
+                QuickReplyItem(action=PostbackAction(label=decline, data=f"a=host_decline&id={activity.id}",
+                                                     displayText=decline))]))
+
+    return _send(session, leaders_of(session, community.id), f"host_request:{activity.id}:{community.id}",
+                 now, build)
+
+
+def register_jobs(scheduler, ctx: JobContext, storage: Path) -> None:
+    """Add the follow-up jobs to the scheduler (each runs once at a time; a missed run just runs late)."""
+    scheduler.add_job(send_reminders, "interval", minutes=1, args=[ctx], id="reminders")
+    scheduler.add_job(nudge_leaders, "interval", minutes=5, args=[ctx], id="nudges")
+    scheduler.add_job(request_reports, "interval", minutes=5, args=[ctx], id="reports")
+    scheduler.add_job(fetch_report_photos, "interval", minutes=1, args=[ctx, storage], id="photos")
+    scheduler.add_job(monthly_check, "interval", minutes=30, args=[ctx], id="monthly")
+    scheduler.add_job(generate_series, "interval", hours=1, args=[ctx], id="series")
