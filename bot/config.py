@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -84,8 +85,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         database_url=env.get("DATABASE_URL", "").strip() or default_database_url(),
         local_mode=local,
         request_timeout=_positive_float(env, "LINE_REQUEST_TIMEOUT", 10.0),
-        outbox_batch=int(_positive_float(env, "OUTBOX_BATCH", 200)),
-        outbox_concurrency=int(_positive_float(env, "OUTBOX_CONCURRENCY", 8)),
+        outbox_batch=_positive_int(env, "OUTBOX_BATCH", 200),
+        outbox_concurrency=_positive_int(env, "OUTBOX_CONCURRENCY", 8),
         outbox_lease=_positive_float(env, "OUTBOX_LEASE_SECONDS", 60.0),
         outbox_max_backoff=_positive_float(env, "OUTBOX_MAX_BACKOFF_SECONDS", 300.0),
         storage_dir=Path(env.get("SAIYAI_STORAGE_DIR", "").strip() or PROJECT_ROOT / "instance"),
@@ -100,6 +101,21 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {raw!r}.")
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero, got {raw!r}.")
+    return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
     if value <= 0:
         raise ConfigError(f"{name} must be greater than zero, got {raw!r}.")
     return value

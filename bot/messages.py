@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -38,8 +39,18 @@ def _longest_prefix(text: str, limit: int) -> int:
     for index, char in enumerate(text):
         units += 2 if ord(char) > 0xFFFF else 1
         if units > limit:
-            return index
+            # Never start a piece with a tone mark or vowel sign: it belongs to the consonant before it
+            # (unless the text is nothing but marks, where any cut is as good as another).
+            cut = index
+            while cut > 0 and _clings(text[cut]):
+                cut -= 1
+            return cut or index
     return len(text)
+
+
+def _clings(char: str) -> bool:
+    """Marks that attach to the previous character (Thai vowels above/below, tone marks, SARA AM, ZWJ)."""
+    return unicodedata.category(char) in ("Mn", "Mc", "Me") or char in ("\u0e33", "\u200d")
 
 
 def fit(messages: Iterable[Message]) -> list[Message]:

@@ -16,11 +16,12 @@ import random
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from linebot.v3.messaging import Message
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,6 +52,7 @@ def enqueue(
     due_at: datetime | None = None,
     dedupe_key: str | None = None,
     quiet_hours: bool = False,
+    topic: str | None = None,
 ) -> list[OutboxMessage]:
     """Queue messages for users, groups and rooms: users are multicast 500 at a time, groups and rooms pushed.
 
@@ -60,6 +62,15 @@ def enqueue(
     """
     if quiet_hours:
         due_at = after_quiet_hours(due_at or now)
+    rows = _plan(targets, messages, now, due_at, dedupe_key)
+    for row in rows:
+        row.topic = topic
+    return _add(session, rows, dedupe_key is not None)
+
+
+def _plan(targets: Iterable[str], messages: Sequence[Message], now: datetime, due_at: datetime | None,
+          dedupe_key: str | None) -> list[OutboxMessage]:
+    """The rows for these targets: users multicast 500 at a time (one alone is pushed), groups pushed."""
     users: list[str] = []
     rows: list[OutboxMessage] = []
     for target in dict.fromkeys(targets):  # keeps order, drops repeats
@@ -74,7 +85,7 @@ def enqueue(
             chunk = users[start:start + MULTICAST_LIMIT]
             key = f"{dedupe_key}#{start // MULTICAST_LIMIT}" if dedupe_key else None
             rows.extend(_rows(OutboxKind.MULTICAST, None, chunk, messages, now, due_at, key))
-    return _add(session, rows, dedupe_key is not None)
+    return rows
 
 
 QUIET_START, QUIET_END = 21, 7
@@ -95,16 +106,27 @@ def after_quiet_hours(moment: datetime) -> datetime:
     return morning if local.hour < QUIET_END else morning + timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class PendingReply:
+    """A reply recorded in the outbox, to be sent by the web worker once the transaction commits."""
+
+    row: OutboxMessage
+    reply_token: str
+    messages: list[Message]
+
+
 def enqueue_reply(session: Session, reply_token: str, target: str, messages: Sequence[Message],
-                  *, now: datetime) -> list[OutboxMessage]:
+                  *, now: datetime) -> PendingReply | None:
     """Record a reply before it is sent: the web worker replies after commit; if it cannot, the row is pushed."""
     rows: list[OutboxMessage] = []
-    for index, batch in enumerate(fitting.batches(fitting.fit(messages))):
+    batches = fitting.batches(fitting.fit(messages))
+    for index, batch in enumerate(batches):
         # Only the first five messages fit in the reply; any more are pushed straight away.
         token = reply_token if index == 0 else None
         due = now + REPLY_GRACE if token else now
         rows.append(_row(OutboxKind.PUSH, target, None, batch, now, due, None, token))
-    return _add(session, rows, False)
+    _add(session, rows, False)
+    return PendingReply(rows[0], reply_token, batches[0]) if rows else None
 
 
 def _rows(kind: OutboxKind, target: str | None, recipients: list[str] | None, messages: Sequence[Message],
@@ -144,28 +166,25 @@ def _add(session: Session, rows: list[OutboxMessage], deduplicated: bool) -> lis
     return added
 
 
-def send_reply(session_factory: sessionmaker[Session], line: LineClient, row_ids: Sequence[int],
+def send_reply(session_factory: sessionmaker[Session], line: LineClient, pending: PendingReply | None,
                now: Callable[[], datetime]) -> bool:
-    """Send a committed reply row from the web worker; on failure leave it for the dispatcher to push."""
-    if not row_ids:
+    """Send a committed reply from the web worker; on failure leave its row for the dispatcher to push."""
+    if pending is None:
         return True
-    with session_factory() as session, session.begin():
-        row = session.get(OutboxMessage, row_ids[0])
-        if row is None or row.reply_token is None or row.state != OutboxState.PENDING:
-            return False
-        token, payload = row.reply_token, row.messages
-    result = line.reply(token, fitting.from_json(payload))
+    row_id = pending.row.id
+    result = line.reply(pending.reply_token, pending.messages)
     with session_factory() as session, session.begin():
         done = result.delivered
         values: dict[str, Any] = {"reply_token": None}
         if done:
-            values.update(state=OutboxState.SENT, sent_at=now())
+            # A sent reply needs no address any more: keep no user id where none is needed.
+            values.update(state=OutboxState.SENT, sent_at=now(), target=None)
         else:
             # The token is spent or stale: fall back to a push right away, nothing is lost.
             values.update(due_at=now(), last_error=f"reply failed: {result.status} {result.detail}"[:1000])
-            log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_ids[0])
+            log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_id)
         session.execute(update(OutboxMessage)
-                        .where(OutboxMessage.id == row_ids[0], OutboxMessage.state == OutboxState.PENDING)
+                        .where(OutboxMessage.id == row_id, OutboxMessage.state == OutboxState.PENDING)
                         .values(**values))
     return done
 
@@ -267,6 +286,16 @@ def _block_for_quota(session: Session, reason: str, now: datetime) -> None:
     else:
         state.value, state.until, state.updated_at = reason, next_month, now
     log.error("pushing stopped until %s: %s", next_month.isoformat(), reason)
+
+
+RETENTION = timedelta(days=30)
+
+
+def purge_settled(session: Session, now: datetime, retention: timedelta = RETENTION) -> int:
+    """Delete sent and dead rows older than the retention period: they hold user ids and message text."""
+    result = session.execute(delete(OutboxMessage).where(
+        OutboxMessage.state.in_([OutboxState.SENT, OutboxState.DEAD]), OutboxMessage.created_at < now - retention))
+    return result.rowcount or 0
 
 
 def resume_after_quota(session: Session) -> bool:

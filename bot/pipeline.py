@@ -12,7 +12,8 @@ from typing import Any
 
 from linebot.v3.messaging import Message
 from linebot.v3.webhooks import Event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
@@ -56,14 +57,14 @@ def process_event(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
                 return "ignored"  # not addressed to the bot: nothing is stored
             _record(session, key, raw, route, redelivery, EventStatus.DONE, None, now)
             messages = app.dispatcher.run(session, route, event, now)
-            row_ids = _queue_answer(session, route, reply_token, messages, now)
+            pending = _queue_answer(session, route, reply_token, messages, now)
     except _Duplicate:
         log.info("event %s already handled; redelivery=%s", key, redelivery)
         return "duplicate"
     except Exception as exc:  # one bad event must not cost the others in the same body
         log.exception("handler failed for event %s", key)
         return _fail(app, event, raw, key, redelivery, exc, now)
-    outbox.send_reply(app.session_factory, app.line, row_ids, app.clock)
+    outbox.send_reply(app.session_factory, app.line, pending, app.clock)
     return "done"
 
 
@@ -73,29 +74,27 @@ class _Duplicate(Exception):
 
 def _record(session: Session, key: str, raw: dict[str, Any], route: Route, redelivery: bool,
             status: EventStatus, error: str | None, now: datetime) -> None:
-    session.add(WebhookEvent(
-        event_key=key, event_type=str(raw.get("type", ""))[:32], chat_kind=route.source.chat_kind,
-        chat_id=route.source.chat_id, user_id=route.source.user_id, is_redelivery=redelivery,
-        status=status, error=error, received_at=now,
-    ))
-    try:
-        # The unique event_key is the guard: a concurrent twin waits here on PostgreSQL, then fails.
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise _Duplicate() from None
+    values = dict(event_key=key, event_type=str(raw.get("type", ""))[:32], chat_kind=route.source.chat_kind,
+                  chat_id=route.source.chat_id, user_id=route.source.user_id, is_redelivery=redelivery,
+                  status=status, error=error, received_at=now)
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
+    # The unique event_key is the guard: a concurrent twin waits on PostgreSQL, then inserts nothing.
+    inserted = session.execute(insert(WebhookEvent).values(**values)
+                               .on_conflict_do_nothing(index_elements=["event_key"])
+                               .returning(WebhookEvent.id)).first()
+    if inserted is None:
+        raise _Duplicate()
 
 
 def _queue_answer(session: Session, route: Route, reply_token: str | None, messages: list[Message],
-                  now: datetime) -> list[int]:
+                  now: datetime) -> outbox.PendingReply | None:
+    """Record the answer in the outbox; a reply is then sent from here, anything else by the dispatcher."""
     if not messages:
-        return []
+        return None
     if reply_token:
-        rows = outbox.enqueue_reply(session, reply_token, route.source.chat_id, messages, now=now)
-    else:
-        rows = outbox.enqueue(session, [route.source.chat_id], messages, now=now)
-    # Only a row holding the reply token is sent from here; the rest is the dispatcher's.
-    return [row.id for row in rows if row.reply_token]
+        return outbox.enqueue_reply(session, reply_token, route.source.chat_id, messages, now=now)
+    outbox.enqueue(session, [route.source.chat_id], messages, now=now)
+    return None
 
 
 def _fail(app: Saiyai, event: Event, raw: dict[str, Any], key: str, redelivery: bool,
@@ -110,11 +109,11 @@ def _fail(app: Saiyai, event: Event, raw: dict[str, Any], key: str, redelivery: 
             _record(session, key, raw, route, redelivery, EventStatus.FAILED, error, now)
             profile = app.dispatcher.profile_loader(session, route.source)
             apology = text_for(profile.lang or route.lang_hint or "th", "error.apology")
-            row_ids = _queue_answer(session, route, reply_token, [text_message(apology)], now)
+            pending = _queue_answer(session, route, reply_token, [text_message(apology)], now)
     except _Duplicate:
         return "duplicate"
     except Exception:
         log.exception("could not even record the failure of event %s", key)
         return "failed"
-    outbox.send_reply(app.session_factory, app.line, row_ids, app.clock)
+    outbox.send_reply(app.session_factory, app.line, pending, app.clock)
     return "failed"

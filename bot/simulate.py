@@ -72,10 +72,31 @@ def sticker(*, user: str = "U" + "a" * 32, group: str | None = None) -> dict[str
     return event
 
 
+def location(latitude: float, longitude: float, *, title: str | None = None, address: str | None = None,
+             user: str = "U" + "a" * 32, group: str | None = None) -> dict[str, Any]:
+    """A location message (LINE's "Send location"); title and address are absent for a bare pin."""
+    event = _base("message", user, group, _token("auto"), False, None)
+    content: dict[str, Any] = {"id": f"{next(_ids)}", "type": "location", "latitude": latitude,
+                               "longitude": longitude}
+    if title is not None:
+        content["title"] = title
+    if address is not None:
+        content["address"] = address
+    event["message"] = content
+    return event
+
+
 def simple(kind: str, *, user: str | None = "U" + "a" * 32, group: str | None = None,
-           reply_token: str | None = "auto") -> dict[str, Any]:
-    """follow, unfollow, join, leave, ... (reply token only where LINE gives one)."""
-    return _base(kind, user, group, _token(reply_token), False, None)
+           reply_token: str | None = "auto", members: list[str] | None = None) -> dict[str, Any]:
+    """follow, unfollow, join, leave, memberJoined, memberLeft (reply token only where LINE gives one)."""
+    event = _base(kind, user, group, _token(reply_token), False, None)
+    if kind == "follow":
+        event["follow"] = {"isUnblocked": False}
+    if kind in ("memberJoined", "memberLeft"):
+        key = "joined" if kind == "memberJoined" else "left"
+        event[key] = {"members": [{"type": "user", "userId": m} for m in (members or [user])]}
+        event["source"].pop("userId", None)
+    return event
 
 
 def _token(reply_token: str | None) -> str | None:

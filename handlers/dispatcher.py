@@ -139,7 +139,7 @@ class Dispatcher:
             # In a conversation the sender's next message is the answer, even without "บอท" in a group.
             answer = addressed if addressed is not None else (clean(content.text or "") if is_text else "")
             if is_text and normalize(answer) in CANCEL_WORDS:
-                return Route(source, None, "cancel", conversation_id=conversation.id)
+                return Route(source, None, "cancel", conversation.lang, conversation_id=conversation.id)
             handler = self.registry.steps.get((conversation.flow, conversation.step))
             return Route(source, handler, "step", conversation.lang,
                          {"args": answer, "message": None if is_text else content},
@@ -150,6 +150,9 @@ class Dispatcher:
             return None
         if normalize(addressed) in CANCEL_WORDS:
             return Route(source, None, "cancel", "en" if normalize(addressed) in ("cancel", "stop") else "th")
+        if not addressed:
+            return Route(source, self.registry.keywords["help"].func, "command", None,
+                         {"args": "", "keyword": "ช่วยเหลือ", "spec": self.registry.keywords["help"]})
         match = self.registry.match(addressed)
         if match is None:
             return Route(source, None, "fallback", "en" if re.fullmatch(r"[\x00-\x7f]+", addressed) else None,

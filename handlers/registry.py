@@ -67,10 +67,19 @@ class Match:
         return "th" if THAI_CHARS.search(self.keyword) else "en"
 
 
+# Full-width ASCII (Ａ, １, ！) and the ideographic space, as some phone keyboards type them.
+_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff"))
+
+
 def clean(text: str) -> str:
-    """Normalise width, zero-width spaces and spacing, keeping case (names and codes keep theirs)."""
-    text = unicodedata.normalize("NFKC", text).replace("\u200b", "")
-    return " ".join(text.split())
+    """Normalise width, invisible characters and spacing, keeping case (names and codes keep theirs).
+
+    Not NFKC: it splits Thai SARA AM (ำ) into NIKHAHIT + SARA AA, so "กำนัน" would be stored broken;
+    the reverse (ํ + า typed separately, as some keyboards do) is joined back into ำ here.
+    """
+    text = unicodedata.normalize("NFC", text).translate(_WIDTH).translate(_INVISIBLE)
+    return " ".join(text.replace("\u0e4d\u0e32", "\u0e33").split())
 
 
 def normalize(text: str) -> str:
@@ -140,7 +149,8 @@ class Registry:
     def _add(self, kind: str, tag: Any, func: Callable[..., Any]) -> None:
         if kind == "command":
             keywords, chats, min_role = tag
-            help_th, _, help_en = (func.__doc__ or "").strip().splitlines()[0].partition(" / ")
+            lines = (func.__doc__ or "").strip().splitlines()
+            help_th, _, help_en = (lines[0] if lines else "").partition(" / ")
             if not help_th or not help_en:
                 raise DuplicateRegistration(f"{func.__qualname__}: docstring must start with 'Thai / English' help")
             spec = CommandSpec(func.__name__, keywords, func, chats, min_role, help_th.strip(), help_en.strip())

@@ -27,9 +27,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets the scheduler read while a web worker writes; busy_timeout waits for the
-    # write lock instead of failing; SQLite leaves foreign keys off unless asked.
+    # write lock instead of failing; SQLite leaves foreign keys off unless asked. In WAL mode
+    # synchronous=NORMAL survives a crash of the app (a power cut may lose the last commits):
+    # the usual choice for the embedded default; production runs on PostgreSQL.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -44,8 +44,10 @@ def dispatch_outbox(ctx: JobContext) -> dict[str, int]:
 
 
 def purge_expired_conversations(ctx: JobContext) -> int:
-    """Forget guided conversations abandoned more than a day ago (their answers may be personal)."""
+    """Forget guided conversations abandoned more than a day ago (their answers may be personal),
+    and outbox rows settled more than 30 days ago (they hold user ids and message text)."""
     with ctx.session_factory() as session, session.begin():
         result = session.execute(delete(Conversation).where(
             Conversation.expires_at < ctx.clock() - timedelta(days=1)))
-    return result.rowcount or 0
+        purged = outbox.purge_settled(session, ctx.clock())
+    return (result.rowcount or 0) + purged

@@ -174,4 +174,5 @@ def test_sdk_fixture_replays_without_errors(webhook, db, fake_line) -> None:
     assert [r.error for r in rows if r.status != EventStatus.DONE] == []
     # Group and room chatter without "บอท" is not stored; beacons and unknown types are ignored.
     assert sorted({(r.event_type, r.chat_kind) for r in rows}) == [
-        ("follow", "user"), ("join", "group"), ("message", "user"), ("postback", "user")]
+        ("follow", "user"), ("join", "group"), ("leave", "group"), ("memberJoined", "group"),
+        ("message", "user"), ("postback", "user"), ("unfollow", "user")]
