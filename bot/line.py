@@ -96,6 +96,32 @@ class LineClient:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return SendResult(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}")
 
+    def quota(self) -> int | None | SendResult:
+        """This month's message limit (None when the plan sets none); a SendResult when LINE did not answer."""
+        answer = self._get(self._api.get_message_quota)
+        if isinstance(answer, SendResult):
+            return answer
+        return answer.value if answer.type == "limited" else None
+
+    def consumption(self) -> int | SendResult:
+        """Messages counted against the quota so far this month."""
+        answer = self._get(self._api.get_message_quota_consumption)
+        return answer if isinstance(answer, SendResult) else int(answer.total_usage)
+
+    def group_member_count(self, chat_id: str) -> int | SendResult:
+        """Members of a group or room: a push there counts each of them against the quota."""
+        method = self._api.get_room_member_count if chat_id.startswith("R") else self._api.get_group_member_count
+        answer = self._get(method, chat_id)
+        return answer if isinstance(answer, SendResult) else int(answer.count)
+
+    def _get(self, method: Any, *args: Any) -> Any:
+        try:
+            return method(*args, _request_timeout=self._timeout)
+        except ApiException as exc:
+            return classify_error(exc.status, exc.body)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return SendResult(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}")
+
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> SendResult:
         try:
             response = method(*args, _request_timeout=self._timeout, **kwargs)

@@ -32,6 +32,8 @@ def help_message(ctx: Context, prefix: str | None = None) -> Message:
 @on_event("follow")
 def follow(ctx: Context) -> list[Message]:
     """Greet a user who added (or unblocked) the bot; a reply, so it costs no quota."""
+    if ctx.person is not None:
+        ctx.person.blocked_at = None  # set by `unfollow` (handlers/groups.py): pushes reach them again
     return [ctx.text("greeting.follow")]
 
 

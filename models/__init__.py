@@ -14,6 +14,7 @@ from models.activities import (
 from models.base import Base, UTCDateTime
 from models.conversation import Conversation
 from models.followups import ActivityReport, ReportPhoto
+from models.notices import AckKind, Notice, NoticeAck, NoticeScope, NoticeStatus, RoleFilter
 from models.outbox import ChannelState, OutboxKind, OutboxMessage, OutboxState
 from models.people import ChatLink, InviteCode, Membership, Person, RoleName
 from models.registry import (
@@ -35,4 +36,5 @@ __all__ = [
     "RoleName", "Alias", "Community", "Network", "NetworkKind", "Organization", "Partner", "PartnerSector",
     "community_issue_network", "partner_network", "Activity", "ActivityStatus", "Answer", "HostLog",
     "HostLogKind", "HostSlot", "HostState", "Rsvp", "Series", "ActivityReport", "ReportPhoto",
+    "AckKind", "Notice", "NoticeAck", "NoticeScope", "NoticeStatus", "RoleFilter",
 ]

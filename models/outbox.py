@@ -43,6 +43,8 @@ class OutboxMessage(Base):
     retry_key: Mapped[str] = mapped_column(String(36), unique=True)
     # Set by jobs that must send a thing once per (job, target, occurrence).
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # What the row belongs to (e.g. "notice:17"), to tell staff what was and was not delivered.
+    topic: Mapped[str | None] = mapped_column(String(64), index=True)
     state: Mapped[OutboxState] = mapped_column(String(16), default=OutboxState.PENDING)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)

@@ -12,7 +12,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot.config import TIMEZONE, ConfigError, bangkok_now, load_config
 from bot.line import LineClient
 from models.db import make_engine, make_session_factory
-from scheduler import followups
+from scheduler import followups, notices
 from scheduler.jobs import JobContext, dispatch_outbox, purge_expired_conversations
 
 
@@ -23,6 +23,7 @@ def build_scheduler(ctx: JobContext, storage: Path) -> BlockingScheduler:
     scheduler.add_job(dispatch_outbox, "interval", seconds=1, args=[ctx], id="outbox")
     scheduler.add_job(purge_expired_conversations, "interval", hours=1, args=[ctx], id="purge_conversations")
     followups.register_jobs(scheduler, ctx, storage)
+    notices.register_jobs(scheduler, ctx)
     return scheduler
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from handlers.dispatcher import Profile, Source
 from handlers.registry import Role
@@ -365,7 +365,388 @@ def forget_person(session: Session, person: Person) -> None:
 
 def load_profile(session: Session, source: Source) -> Profile:
     """The dispatcher's profile loader: the sender's chosen language, highest role and memberships."""
-    person = find_person(session, source.user_id)
-    held = memberships(session, person)
+    person = None
+    if source.user_id:
+        # One round trip on every event: the person and their roles together.
+        person = session.scalars(select(Person).options(joinedload(Person.memberships))
+                                 .where(Person.line_user_id == source.user_id)).unique().first()
+    held = list(person.memberships) if person else []
     return Profile(lang=person.language if person else None, role=highest_role(held), person=person,
                    memberships=tuple(held))
+
+
+# --- bootstrap: organizations, the CSV import, who may create invite codes -----------------------
+# (Used by `flask --app bot org ...` in bot/cli.py and by handlers/invites.py.)
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def tidy_name(text: str) -> str:
+    """A name as it is stored: NFC, no zero-width characters, single spaces, ํ+า typed for ำ joined."""
+    # Not NFKC: it would split ำ (SARA AM) into ํ + า in every stored Thai name.
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH).replace("\u0e4d\u0e32", "\u0e33")
+    return " ".join(text.split())
+
+
+def find_organization(session: Session, name: str) -> Organization | None:
+    """The organization with this name, forgiving spacing and width."""
+    key = name_key(name)
+    if not key:
+        return None
+    return next((o for o in session.scalars(select(Organization).order_by(Organization.id))
+                 if name_key(o.name) == key), None)
+
+
+def create_organization(session: Session, name: str, now: datetime) -> tuple[Organization, bool]:
+    """The organization with this name, created if new; the flag says whether it was created."""
+    existing = find_organization(session, name)
+    if existing is not None:
+        return existing, False
+    organization = Organization(name=tidy_name(name), created_at=now)
+    session.add(organization)
+    session.flush()
+    return organization, True
+
+
+@dataclass(frozen=True)
+class CommunityRow:
+    """One row of a registry CSV: a community, its zone, other spellings and issue networks."""
+
+    line: int
+    community: str
+    zone: str
+    aliases: tuple[str, ...] = ()
+    issue_networks: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with errors, why it did nothing)."""
+
+    errors: list[str]
+    rows: int = 0
+    zones_created: int = 0
+    zones_existing: int = 0
+    issues_created: int = 0
+    issues_existing: int = 0
+    communities_created: int = 0
+    communities_moved: int = 0
+    communities_unchanged: int = 0
+    aliases_added: int = 0
+    aliases_known: int = 0
+    issue_links_added: int = 0
+
+
+def import_communities(session: Session, organization: Organization, rows: Sequence[CommunityRow],
+                       now: datetime) -> ImportReport:
+    """Create zone and issue networks, communities and aliases; idempotent, and all or nothing.
+
+    Names are compared with `name_key` (so "ชุมชน", spacing and Thai digits do not make a new
+    community) but never fuzzily: two similar names are two communities. Existing names are kept;
+    a community listed under another zone moves there; aliases and issue links are only added.
+    Any bad row means nothing is written and every problem comes back in `errors`.
+    """
+    report = ImportReport(errors=[], rows=len(rows))
+    networks = {name_key(n.name): n for n in session.scalars(
+        select(Network).where(Network.organization_id == organization.id))}
+    communities = {name_key(c.name): c for c in session.scalars(
+        select(Community).where(Community.organization_id == organization.id))}
+    alias_owner = {name_key(a.name): key for key, c in communities.items() for a in c.aliases}
+
+    planned: dict[str, dict] = {}      # community key -> what the file says about it
+    zones: dict[str, str] = {}         # zone key -> name as first written
+    issues: dict[str, str] = {}
+    errors = report.errors
+    for row in rows:
+        name, zone = tidy_name(row.community), tidy_name(row.zone)
+        key, zone_key = name_key(name), name_key(zone)
+        where = f"line {row.line}"
+        if not name:
+            errors.append(f"{where}: the community name is empty")
+        elif not key:
+            errors.append(f"{where}: “{name}” is not a community name")
+        elif len(name) > NAME_LIMIT:
+            errors.append(f"{where}: the community name is longer than {NAME_LIMIT} characters")
+        if not zone:
+            errors.append(f"{where}: the zone is empty" + (f" (community “{name}”)" if name else ""))
+        elif not zone_key or len(zone) > NAME_LIMIT:
+            errors.append(f"{where}: “{zone[:40]}” is not a zone name")
+        if not key or not zone_key or len(name) > NAME_LIMIT or len(zone) > NAME_LIMIT:
+            continue
+        existing_zone = networks.get(zone_key)
+        if existing_zone is not None and existing_zone.kind != NetworkKind.ZONE:
+            article = "an" if existing_zone.kind[0] in "aeiou" else "a"
+            errors.append(f"{where}: “{zone}” is {article} {existing_zone.kind} network, not a zone")
+        zones.setdefault(zone_key, zone)
+        if key in alias_owner and alias_owner[key] != key:
+            errors.append(f"{where}: “{name}” is already another name of "
+                          f"“{_community_name(alias_owner[key], communities, planned)}”")
+            continue
+        entry = planned.setdefault(key, {"name": name, "zone": zone_key, "line": row.line,
+                                         "aliases": [], "issues": []})
+        if entry["zone"] != zone_key:
+            errors.append(f"{where}: “{name}” is in zone “{zone}” here but in "
+                          f"“{zones[entry['zone']]}” on line {entry['line']}")
+        for alias in map(tidy_name, row.aliases):
+            alias_key = name_key(alias)
+            if not alias_key:
+                continue
+            owner = alias_owner.get(alias_key, key)
+            if alias_key != key and (alias_key in communities or alias_key in planned):
+                errors.append(f"{where}: “{alias}”, given as another name of “{name}”, is the name of "
+                              f"another community")
+            elif owner != key:
+                errors.append(f"{where}: “{alias}”, given as another name of “{name}”, already belongs to "
+                              f"“{_community_name(owner, communities, planned)}”")
+            else:
+                alias_owner[alias_key] = key
+                entry["aliases"].append(alias)
+        for issue in map(tidy_name, row.issue_networks):
+            issue_key = name_key(issue)
+            if not issue_key:
+                continue
+            existing_issue = networks.get(issue_key)
+            if issue_key in zones or (existing_issue is not None and existing_issue.kind == NetworkKind.ZONE):
+                errors.append(f"{where}: “{issue}” is a zone, not an issue network")
+                continue
+            issues.setdefault(issue_key, issue)
+            entry["issues"].append(issue_key)
+    # A name first seen as a zone and later as an issue network (or the other way round).
+    for issue_key, issue in issues.items():
+        if issue_key in zones:
+            errors.append(f"“{issue}” is used both as a zone and as an issue network")
+    if errors:
+        return report
+
+    for zone_key, zone in zones.items():
+        if zone_key in networks:
+            report.zones_existing += 1
+            continue
+        networks[zone_key] = Network(organization_id=organization.id, name=zone, kind=NetworkKind.ZONE)
+        session.add(networks[zone_key])
+        report.zones_created += 1
+    for issue_key, issue in issues.items():
+        if issue_key in networks:
+            report.issues_existing += 1
+            continue
+        networks[issue_key] = Network(organization_id=organization.id, name=issue, kind=NetworkKind.ISSUE)
+        session.add(networks[issue_key])
+        report.issues_created += 1
+    session.flush()
+
+    for key, entry in planned.items():
+        zone_network = networks[entry["zone"]]
+        community = communities.get(key)
+        if community is None:
+            community = Community(organization_id=organization.id, name=entry["name"], zone_id=zone_network.id)
+            session.add(community)
+            communities[key] = community
+            report.communities_created += 1
+        elif community.zone_id != zone_network.id:
+            community.zone_id = zone_network.id
+            report.communities_moved += 1
+        else:
+            report.communities_unchanged += 1
+        known = {key, *(name_key(a.name) for a in community.aliases)}
+        for alias in entry["aliases"]:
+            if name_key(alias) in known:
+                report.aliases_known += 1
+                continue
+            known.add(name_key(alias))
+            community.aliases.append(Alias(name=alias))
+            report.aliases_added += 1
+        for issue_key in dict.fromkeys(entry["issues"]):
+            network = networks[issue_key]
+            if network not in community.issue_networks:
+                community.issue_networks.append(network)
+                report.issue_links_added += 1
+    session.flush()
+    return report
+
+
+def _community_name(key: str, communities: dict[str, Community], planned: dict[str, dict]) -> str:
+    return communities[key].name if key in communities else planned[key]["name"]
+
+
+def can_invite_leader(session: Session, held: Sequence[Membership], community: Community) -> bool:
+    """Staff of its organization or the chair of one of its networks (a leader does not invite leaders)."""
+    inviters = [m for m in held if m.role in (RoleName.STAFF, RoleName.NETWORK_CHAIR)]
+    return can_manage_community(session, inviters, community)
+
+
+def can_invite_chair(held: Sequence[Membership], network: Network) -> bool:
+    """Only staff of the network's organization create codes for network chairs."""
+    return any(m.role == RoleName.STAFF and m.organization_id == network.organization_id for m in held)
+
+
+def chaired_communities(session: Session, held: Sequence[Membership]) -> list[Community]:
+    """The communities in every network the person chairs (zone or issue), by name."""
+    chaired = [m.network_id for m in held if m.role == RoleName.NETWORK_CHAIR and m.network_id]
+    if not chaired:
+        return []
+    in_issue = select(community_issue_network.c.community_id).where(
+        community_issue_network.c.network_id.in_(chaired))
+    found = session.scalars(select(Community).where(or_(Community.zone_id.in_(chaired), Community.id.in_(in_issue))))
+    return sorted(found, key=lambda c: c.name)  # in Python: the same order on every database's collation
+
+
+def networks_of(session: Session, organization_ids: Iterable[int]) -> list[Network]:
+    """The networks of these organizations: zones first, then by name."""
+    found = session.scalars(select(Network).where(Network.organization_id.in_(list(organization_ids))))
+    return sorted(found, key=lambda n: (n.kind != NetworkKind.ZONE, n.name))
+
+
+# --- groups and directory (handlers/groups.py, handlers/directory.py) ----------------------------
+
+# Highest first: the order roles are listed and counted in.
+ROLES_BY_RANK = sorted(ROLE_RANK, key=lambda role: -ROLE_RANK[role])
+NETWORK_PREFIX = re.compile(r"^(เครือข่าย|network)")
+# forget_user scrubs names and phones from outgoing messages; shorter strings would cut unrelated words.
+MIN_SCRUB_LENGTH = 3
+SCRUBBED = "—"
+
+
+def match_chat_target(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
+    """A community (tried first) or a network to link a group to; `โซน 1` finds `เครือข่ายโซน 1`."""
+    organization_ids = None if organization_ids is None else list(organization_ids)
+    community = match_community(session, text, organization_ids)
+    if community.found is not None:
+        return community
+    query = select(Network)
+    if organization_ids is not None:
+        query = query.where(Network.organization_id.in_(organization_ids))
+    candidates: list[tuple[str, Community | Network]] = [
+        (_network_key(network.name), network) for network in session.scalars(query)]
+    network = _best(_network_key(text), candidates)
+    if network.found is not None:
+        return network
+    return NameMatch(None, [*community.suggestions, *network.suggestions])
+
+
+def _network_key(name: str) -> str:
+    """A network's name without the word "เครือข่าย" / "network", which people add or drop."""
+    key = name_key(name)
+    return NETWORK_PREFIX.sub("", key) or key
+
+
+def end_chat_link(session: Session, chat_id: str, now: datetime) -> ChatLink | None:
+    """The bot left the group: its link ends, so nothing is pushed there any more (relinking restarts it)."""
+    link = chat_link(session, chat_id)
+    if link is not None:
+        link.left_at = now
+        session.flush()
+    return link
+
+
+def set_language(person: Person, lang: str, now: datetime) -> None:
+    """Remember the reply language a person chose."""
+    person.language, person.updated_at = lang, now
+
+
+def command_log_count(session: Session, line_user_id: str | None) -> int:
+    """How many webhook events Saiyai has recorded from this user (times and chats only, no text)."""
+    if not line_user_id:
+        return 0
+    return session.scalar(select(func.count()).select_from(WebhookEvent)
+                          .where(WebhookEvent.user_id == line_user_id)) or 0
+
+
+def managed_communities(session: Session, held: Sequence[Membership]) -> list[Community]:
+    """Communities whose members someone may list: staff all of its organization's, a chair its
+    network's (zone or issue), a leader its own — the same scopes as can_manage_community. By name."""
+    conditions = []
+    for m in held:
+        if m.role == RoleName.STAFF:
+            conditions.append(Community.organization_id == m.organization_id)
+        elif m.role == RoleName.NETWORK_CHAIR and m.network_id:
+            conditions.append(Community.zone_id == m.network_id)
+            conditions.append(Community.id.in_(select(community_issue_network.c.community_id)
+                                               .where(community_issue_network.c.network_id == m.network_id)))
+        elif m.role == RoleName.COMMUNITY_LEADER and m.community_id:
+            conditions.append(Community.id == m.community_id)
+    if not conditions:
+        return []
+    # Sorted here, not by the database: collations order Thai differently on SQLite and PostgreSQL.
+    return sorted(session.scalars(select(Community).where(or_(*conditions))), key=lambda c: (c.name, c.id))
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    community: Community
+    person: Person
+    roles: list[RoleName]  # highest first
+
+
+def community_roster(session: Session, community_ids: Sequence[int]) -> list[RosterEntry]:
+    """Everyone holding a role in these communities, one entry per (community, person):
+    by community name, leaders before members, then by name."""
+    if not community_ids:
+        return []
+    rows = session.execute(select(Membership.role, Person, Community)
+                           .join(Person, Person.id == Membership.person_id)
+                           .join(Community, Community.id == Membership.community_id)
+                           .where(Membership.community_id.in_(list(community_ids))))
+    grouped: dict[tuple[int, int], tuple[Community, Person, set[RoleName]]] = {}
+    for role, person, community in rows:
+        grouped.setdefault((community.id, person.id), (community, person, set()))[2].add(RoleName(role))
+    entries = [RosterEntry(community, person, [r for r in ROLES_BY_RANK if r in roles])
+               for community, person, roles in grouped.values()]
+    return sorted(entries, key=lambda e: (e.community.name, e.community.id, -ROLE_RANK[e.roles[0]],
+                                          e.person.full_name or "", e.person.id))
+
+
+def member_networks(session: Session, held: Sequence[Membership]) -> list[Network]:
+    """The networks whose communities someone sees: staff its organization's zones, a chair or partner
+    its network, a leader or member the zone of its community. By name."""
+    found: dict[int, Network] = {}
+    for m in held:
+        if m.role == RoleName.STAFF:
+            found.update((n.id, n) for n in zone_networks(session, m.organization_id))
+        elif m.network_id:
+            found[m.network_id] = session.get(Network, m.network_id)
+        elif m.community_id:
+            community = session.get(Community, m.community_id)
+            found[community.zone_id] = session.get(Network, community.zone_id)
+    return sorted(found.values(), key=lambda n: (n.name, n.id))
+
+
+def network_communities(session: Session, network: Network) -> list[Community]:
+    """A zone's communities, or the communities that joined an issue or sector network. By name."""
+    if network.kind == NetworkKind.ZONE:
+        query = select(Community).where(Community.zone_id == network.id)
+    else:
+        query = select(Community).where(Community.id.in_(
+            select(community_issue_network.c.community_id).where(community_issue_network.c.network_id == network.id)))
+    return sorted(session.scalars(query), key=lambda c: (c.name, c.id))
+
+
+def forget_user(session: Session, line_user_id: str, now: datetime) -> bool:
+    """`forget me`: erase a LINE user, known person or not, and scrub their name and phone from messages
+    queued or sent to others (a leader's member list, a nudge). True if a person was erased."""
+    person = find_person(session, line_user_id)
+    known = person is not None
+    secrets_ = [] if person is None else [s for s in (person.full_name, person.display_name, person.phone)
+                                          if s and len(s.strip()) >= MIN_SCRUB_LENGTH]
+    # A stranger's traces (conversation state, event log) go the same way as a person's.
+    forget_person(session, person if person is not None else ensure_person(session, line_user_id, now))
+    if secrets_:
+        for row in session.scalars(select(OutboxMessage)):
+            scrubbed = _scrub(row.messages, secrets_)
+            if scrubbed != row.messages:
+                row.messages = scrubbed
+        session.flush()
+    return known
+
+
+
+def _scrub(value, secrets_: Sequence[str]):
+    """The same JSON value with every secret string replaced (a new object, so the change is saved)."""
+    if isinstance(value, str):
+        for secret in secrets_:
+            value = value.replace(secret, SCRUBBED)
+        return value
+    if isinstance(value, list):
+        return [_scrub(item, secrets_) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub(item, secrets_) for key, item in value.items()}
+    return value

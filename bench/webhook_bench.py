@@ -1,0 +1,689 @@
+"""Webhook throughput and latency: Saiyai answering `help` against a minimal echo app (the floor).
+
+Run from the repository root (with the defaults: about 1½ minutes on a quiet 2-CPU machine, up to ~3 on a busy one;
+every run is capped by --time-limit and no further round starts past --budget):
+
+    python bench/webhook_bench.py                       # 3,000 events, 16 clients, best of 2; writes BENCHMARKS.md
+    python bench/webhook_bench.py --events 500 --repeat 1 --no-write --targets echo,saiyai-sqlite
+    python bench/webhook_bench.py --profile             # + py-spy stacks of the workers (pip install py-spy)
+
+Each target is served by gunicorn with the Procfile's settings (`gunicorn -c gunicorn.conf.py APP`,
+gthread, WEB_CONCURRENCY workers, GUNICORN_THREADS threads) on a free loopback port, talking to its
+own fresh fake LINE API (`python -m bot.fakeline`). The generator signs every body up front (each
+event has its own webhookEventId and replyToken, as LINE's do), warms up, then sends the events from
+C threads over keep-alive connections and times each request. Afterwards it asks the fake for the
+replies it delivered: every event must have been answered exactly once, or the run counts as failed.
+
+Targets: `echo` (bench/echo_app.py: Flask + SDK, no database), `saiyai-sqlite` (a fresh SQLite file),
+`saiyai-postgresql` (a fresh `saiyai_bench` database on --pg-url; skipped when the server is not there).
+Results go to a marked section of BENCHMARKS.md and, as JSON, to bench/results/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import http.client
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
+RESULTS_DIR = ROOT / "bench" / "results"
+SECTION_START = "<!-- webhook-bench:start (written by bench/webhook_bench.py; edit the script, not this) -->"
+SECTION_END = "<!-- webhook-bench:end -->"
+
+SECRET = "saiyai-bench-channel-secret"
+ACCESS_TOKEN = "saiyai-bench-access-token"
+DESTINATION = "U" + "b" * 32
+USERS = 100  # distinct senders; every one of them sends `help` in a 1:1 chat
+TARGET_RATIO = 0.8
+MAX_EVENTS = 20_000  # bounds, whatever the command line says
+MAX_CLIENTS = 128
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:54330/postgres"
+PG_BENCH_DB = "saiyai_bench"
+TARGETS = ("echo", "saiyai-sqlite", "saiyai-postgresql")
+APPS = {"echo": "bench.echo_app:create_app()", "saiyai": "bot:create_app()"}
+
+
+class BenchError(Exception):
+    """Something the benchmark cannot carry on from; the message says what."""
+
+
+@dataclass
+class Result:
+    target: str
+    app: str
+    database: str
+    events: int = 0
+    clients: int = 0
+    seconds: float = 0.0
+    events_per_s: float = 0.0
+    p50_ms: float = 0.0
+    p90_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    errors: int = 0
+    replies_expected: int = 0
+    replies_delivered: int = 0
+    verified: bool = False
+    app_cpu_ms_per_event: float = 0.0
+    fake_cpu_ms_per_event: float = 0.0
+    loadgen_cpu_ms_per_event: float = 0.0
+    skipped: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+class Processes:
+    """Subprocesses this run started, each in its own session, stopped by id even on error."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self._procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"{name}.log", "wb")
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        self._procs.append((name, proc))
+        return proc
+
+    def stop(self, proc: subprocess.Popen[bytes]) -> None:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)  # the group this process leads: gunicorn and its workers
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=5)
+        self._procs = [(n, p) for n, p in self._procs if p is not proc]
+
+    def stop_all(self) -> None:
+        for _, proc in reversed(list(self._procs)):
+            self.stop(proc)
+
+    def tail(self, name: str, lines: int = 20) -> str:
+        path = self.log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], procs: Processes, name: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"{name} exited with {proc.returncode}:\n{procs.tail(name)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise BenchError(f"{name} did not answer {url} within {timeout:.0f} s:\n{procs.tail(name)}")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of processes (all their threads) from /proc; 0 where /proc is not there."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (gunicorn's master and workers)."""
+    pids, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        pids.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                queue.extend(int(c) for c in children)
+        except OSError:
+            continue
+    return pids
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+def prepare_postgres(admin_url: str) -> str:
+    """A fresh database for the run; returns its URL. Raises BenchError when the server is not there."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise BenchError(f"psycopg is not installed ({exc})") from None
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+    except psycopg.Error as exc:
+        raise BenchError(f"PostgreSQL at {redact(admin_url)}: {str(exc).strip().splitlines()[0]}") from None
+    parts = urllib.parse.urlsplit(admin_url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + PG_BENCH_DB))
+
+
+def drop_postgres(admin_url: str) -> None:
+    try:
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+    except Exception as exc:  # leaving the database behind is harmless; say so and go on
+        print(f"  (could not drop {PG_BENCH_DB}: {exc})", file=sys.stderr)
+
+
+def migrate(database_url: str, env: dict[str, str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT,
+                            env={**env, "DATABASE_URL": database_url}, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise BenchError(f"alembic upgrade head failed:\n{result.stdout}{result.stderr}")
+
+
+def redact(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+# --- load ------------------------------------------------------------------------------------
+
+
+def sign(body: bytes) -> str:
+    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def make_events(count: int, start: int) -> list[tuple[bytes, str, str]]:
+    """Signed bodies, one `help` text event each, as LINE sends them: (body, signature, reply token)."""
+    out = []
+    for i in range(start, start + count):
+        token = uuid.uuid4().hex
+        event = {
+            "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
+            "source": {"type": "user", "userId": f"U{i % USERS:032x}"},
+            "webhookEventId": "01" + uuid.uuid4().hex[:24].upper(),
+            "deliveryContext": {"isRedelivery": False},
+            "replyToken": token,
+            "message": {"id": str(10_000_000 + i), "type": "text", "text": "help", "quoteToken": "q"},
+        }
+        body = json.dumps({"destination": DESTINATION, "events": [event]}).encode()
+        out.append((body, sign(body), token))
+    return out
+
+
+def send_all(port: int, events: list[tuple[bytes, str, str]], clients: int,
+             deadline: float) -> tuple[list[float], int, float]:
+    """POST every event from `clients` threads on keep-alive connections; (latencies s, errors, wall s)."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    source = iter(events)
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        mine: list[float] = []
+        failed = 0
+        try:
+            while time.monotonic() < deadline:
+                with lock:
+                    item = next(source, None)
+                if item is None:
+                    break
+                body, signature, _ = item
+                headers = {"Content-Type": "application/json", "X-Line-Signature": signature}
+                started = time.perf_counter()
+                try:
+                    conn.request("POST", "/callback", body, headers)
+                    response = conn.getresponse()
+                    response.read()
+                    ok = response.status == 200
+                    if response.getheader("Connection", "").lower() == "close":
+                        conn.close()
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    ok = False
+                mine.append(time.perf_counter() - started)
+                failed += 0 if ok else 1
+        finally:
+            conn.close()
+            with lock:
+                latencies.extend(mine)
+                errors[0] += failed
+
+    threads = [threading.Thread(target=client, name=f"client-{i}", daemon=True) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()) + 20)
+    wall = time.perf_counter() - started
+    unsent = sum(1 for _ in source)
+    return latencies, errors[0] + unsent, wall
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return 0.0
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def fake_replies(fake_url: str) -> tuple[set[str], int, Counter[str]]:
+    """Reply tokens the fake delivered, how many reply requests it refused, and the replies' first lines."""
+    with urllib.request.urlopen(fake_url + "/__fake__/requests", timeout=30) as response:
+        rows = json.load(response)
+    delivered: set[str] = set()
+    refused = 0
+    texts: Counter[str] = Counter()
+    for row in rows:
+        if not row["path"].endswith("/reply"):
+            continue
+        if row["delivered"] and row["status"] == 200:
+            delivered.add(row["body"]["replyToken"])
+            first = row["body"]["messages"][0]
+            texts[(first.get("text") or first.get("altText") or first.get("type", "")).split("\n", 1)[0][:60]] += 1
+        else:
+            refused += 1
+    return delivered, refused, texts
+
+
+# --- one target ------------------------------------------------------------------------------
+
+
+def run_target(target: str, args: argparse.Namespace, procs: Processes, base_env: dict[str, str],
+               workdir: Path) -> Result:
+    app_name, _, db_kind = target.partition("-")
+    result = Result(target=target, app=APPS[app_name], database=db_kind or "none",
+                    events=args.events, clients=args.clients)
+    env = {**base_env}
+    pg_admin = args.pg_url
+    if db_kind == "sqlite":
+        database_url = f"sqlite:///{workdir / 'saiyai-bench.sqlite3'}"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(workdir / "saiyai-bench.sqlite3") + suffix).unlink(missing_ok=True)
+    elif db_kind == "postgresql":
+        try:
+            database_url = prepare_postgres(pg_admin)
+        except BenchError as exc:
+            result.skipped = str(exc)
+            return result
+    else:
+        database_url = f"sqlite:///{workdir / 'unused-by-echo.sqlite3'}"  # load_config wants one; echo never opens it
+    if db_kind:
+        migrate(database_url, env)
+
+    fake_port, app_port = free_port(), free_port()
+    fake_url = f"http://127.0.0.1:{fake_port}"
+    fake = procs.start(f"{target}-fakeline", [sys.executable, "-m", "bot.fakeline", "--port", str(fake_port)], env)
+    try:
+        wait_http(fake_url + "/__fake__/requests", fake, procs, f"{target}-fakeline")
+        env.update(PORT=str(app_port), LINE_API_BASE_URL=fake_url, DATABASE_URL=database_url)
+        app = procs.start(target, [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", APPS[app_name]], env)
+        try:
+            wait_http(f"http://127.0.0.1:{app_port}/healthz", app, procs, target)
+            deadline = time.monotonic() + args.time_limit
+            warm = make_events(args.warmup, 0)
+            _, warm_errors, _ = send_all(app_port, warm, args.clients, deadline)
+            if warm_errors:
+                raise BenchError(f"{target}: {warm_errors} of {args.warmup} warm-up events failed:\n{procs.tail(target)}")
+            events = make_events(args.events, args.warmup)
+            app_pids, fake_pids = process_tree(app.pid), process_tree(fake.pid)
+            cpu_before = cpu_seconds(app_pids), cpu_seconds(fake_pids), time.process_time()
+            spy = start_profiler(target, app.pid, procs, env) if args.profile else None
+            latencies, errors, wall = send_all(app_port, events, args.clients, deadline)
+            cpu_after = cpu_seconds(app_pids), cpu_seconds(fake_pids), time.process_time()
+            if spy is not None:
+                stop_profiler(spy, procs)
+                result.notes.append(f"profiled (py-spy): see bench/results/profile-{target}.txt")
+            delivered, refused, texts = fake_replies(fake_url)
+        finally:
+            procs.stop(app)
+    finally:
+        procs.stop(fake)
+        if db_kind == "postgresql" and not args.keep_db:
+            drop_postgres(pg_admin)
+
+    latencies.sort()
+    done = len(latencies) - errors
+    result.seconds = wall
+    result.events_per_s = done / wall if wall else 0.0
+    result.p50_ms, result.p90_ms = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.90) * 1000
+    result.p99_ms, result.max_ms = percentile(latencies, 0.99) * 1000, (latencies[-1] * 1000 if latencies else 0.0)
+    result.errors = errors
+    expected = {token for _, _, token in warm + events}
+    result.replies_expected = len(expected)
+    result.replies_delivered = len(delivered & expected)
+    result.verified = errors == 0 and delivered == expected and refused == 0
+    per_event = 1000 / max(1, len(events))
+    result.app_cpu_ms_per_event = (cpu_after[0] - cpu_before[0]) * per_event
+    result.fake_cpu_ms_per_event = (cpu_after[1] - cpu_before[1]) * per_event
+    result.loadgen_cpu_ms_per_event = (cpu_after[2] - cpu_before[2]) * per_event
+    if refused:
+        result.notes.append(f"the fake refused {refused} reply requests")
+    # Every event is the same `help`, so one answer is expected; an apology here means handlers failed.
+    for text, count in texts.most_common(3):
+        result.notes.append(f"reply ×{count}: {text}")
+    if len(texts) > 3:
+        result.notes.append(f"… {len(texts)} different replies in all")
+    return result
+
+
+# --- profiling -------------------------------------------------------------------------------
+
+
+def start_profiler(target: str, pid: int, procs: Processes, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """py-spy sampling gunicorn's workers (on-CPU stacks) into bench/results/profile-TARGET.txt."""
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise BenchError("--profile needs py-spy: pip install py-spy")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / f"profile-{target}.txt"
+    out.unlink(missing_ok=True)
+    proc = procs.start(f"{target}-py-spy", [spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "250",
+                                           "--format", "raw", "--nonblocking", "-o", str(out)], env)
+    time.sleep(1.0)  # py-spy attaches to every worker before the measured events start
+    return proc
+
+
+def stop_profiler(proc: subprocess.Popen[bytes], procs: Processes) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGINT)  # py-spy writes its file on SIGINT
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+    procs.stop(proc)
+
+
+def summarize_profile(path: Path, top: int = 30) -> str:
+    """Share of request samples in Saiyai's own functions (and the library calls that tell most), by line."""
+    project = ("(bot/", "(handlers/", "(models/", "(bench/")
+    telling = ("do_ping", "do_commit", "Event.from_dict", "reply_message_with_http_info")
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = stack.split(";")
+        if not any("Flask.__call__" in f for f in frames):
+            continue  # only samples inside a request, not gunicorn's idle loop
+        total += int(count)
+        for frame in set(frames):
+            if any(p in frame for p in project) or any(t in frame for t in telling):
+                inclusive[frame] += int(count)
+    if not total:
+        return f"{path.name}: no request samples"
+    lines = [f"{path.name}: {total} samples inside requests; share that passed through each function (by line)"]
+    lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in inclusive.most_common(top)]
+    return "\n".join(lines)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    return {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "cpu": _cpu_model(), "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
+            "threads": int(os.environ.get("GUNICORN_THREADS", "4")), "code": _code_version()}
+
+
+def _code_version() -> str:
+    """The commit measured, and whether the working tree had changes on top of it (read-only git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head or 'unknown'}" + (" + uncommitted changes" if dirty else "")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def ratios(results: list[Result]) -> dict[str, float]:
+    by_name = {r.target: r for r in results if not r.skipped}
+    echo = by_name.get("echo")
+    if echo is None or not echo.events_per_s:
+        return {}
+    return {name: r.events_per_s / echo.events_per_s for name, r in by_name.items() if name.startswith("saiyai")}
+
+
+def render_section(results: list[Result], info: dict[str, Any], command: str, started: str,
+                   repeat: int) -> str:
+    lines = [
+        SECTION_START,
+        "## Webhook throughput: `help` vs. the echo floor",
+        "",
+        f"- Date: {started}",
+        f"- Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, {info['platform']}",
+        f"- Server: gunicorn with `gunicorn.conf.py` as in the Procfile (gthread, {info['workers']} workers "
+        f"× {info['threads']} threads); fake LINE API `python -m bot.fakeline`; load generator, fake and app share the machine",
+        f"- Code: {info['code']}; load average before the run: {info['load']}",
+        f"- Command: `{command}`",
+        "",
+        "| target | events/s | p50 ms | p90 ms | p99 ms | max ms | errors | replies delivered | app CPU ms/event |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        if r.skipped:
+            lines.append(f"| {r.target} | skipped: {r.skipped} | | | | | | | |")
+            continue
+        check = "" if r.verified else " ✗"
+        lines.append(f"| {r.target} | {r.events_per_s:.0f} | {r.p50_ms:.1f} | {r.p90_ms:.1f} | {r.p99_ms:.1f} | "
+                     f"{r.max_ms:.1f} | {r.errors} | {r.replies_delivered}/{r.replies_expected}{check} | "
+                     f"{r.app_cpu_ms_per_event:.2f} |")
+    lines.append("")
+    lines.append(f"Target: Saiyai ≥ {TARGET_RATIO}× the echo app's throughput.")
+    lines.append("")
+    for name, ratio in ratios(results).items():
+        verdict = "**pass**" if ratio >= TARGET_RATIO else "**fail**"
+        lines.append(f"- {name} / echo = {ratio:.2f}× — {verdict}")
+    unverified = [r.target for r in results if not r.skipped and not r.verified]
+    if unverified:
+        lines.append(f"- Not every event was answered exactly once for: {', '.join(unverified)} — those numbers do not count.")
+    lines += [
+        "",
+        f"Each target got {results[0].events} measured events (after a warm-up) from {results[0].clients} "
+        "keep-alive clients; every event has its own webhookEventId and replyToken, and the run checks at the "
+        "fake that each reply token was answered exactly once. Latency is per webhook request as the client "
+        "sees it; for Saiyai it includes the reply to LINE, which is sent before the webhook answers. "
+        + (f"Each target ran {repeat} times, in rounds; the table keeps each target's best run (other work on a "
+           "shared machine only slows a run down). " if repeat > 1 else "Each target ran once. ") +
+        "\"App CPU ms/event\" is the CPU time of gunicorn's master and "
+        "workers during the measured events divided by their number (PostgreSQL's own CPU is not in it): it "
+        "moves less than events/s when the machine is busy.",
+        SECTION_END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_benchmarks_md(section: str) -> None:
+    """Replace the marked section of BENCHMARKS.md (or append it), leaving the rest of the file alone."""
+    if BENCHMARKS_MD.exists():
+        text = BENCHMARKS_MD.read_text()
+    else:
+        text = "# Benchmarks\n\nResults written by the scripts in `bench/`; each section says how to reproduce it.\n\n"
+    start, end = text.find(SECTION_START), text.find(SECTION_END)
+    if start != -1 and end != -1:
+        rest = text[end + len(SECTION_END):].lstrip("\n")
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    BENCHMARKS_MD.write_text(text)
+
+
+def print_table(results: list[Result]) -> None:
+    print(f"\n{'target':<20}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'replies':>14}{'cpu ms/ev':>11}")
+    for r in results:
+        if r.skipped:
+            print(f"{r.target:<20}skipped: {r.skipped}")
+            continue
+        print(f"{r.target:<20}{r.events_per_s:>10.0f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.errors:>8}"
+              f"{f'{r.replies_delivered}/{r.replies_expected}':>14}{r.app_cpu_ms_per_event:>11.2f}"
+              + ("" if r.verified else "  NOT VERIFIED"))
+        for note in r.notes:
+            print(f"{'':<20}{note}")
+    for name, ratio in ratios(results).items():
+        print(f"{name} / echo = {ratio:.2f}x ({'pass' if ratio >= TARGET_RATIO else 'FAIL'} vs {TARGET_RATIO})")
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=3000, help="measured events per target (default 3000)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent keep-alive clients (default 16)")
+    parser.add_argument("--warmup", type=int, default=200, help="warm-up events per target, not measured")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per target, in rounds; the best by events/s is kept")
+    parser.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated, from {', '.join(TARGETS)}")
+    parser.add_argument("--pg-url", default=os.environ.get("SAIYAI_BENCH_PG_URL", DEFAULT_PG_URL),
+                        help=f"an admin URL of a PostgreSQL server; the bench creates {PG_BENCH_DB} on it")
+    parser.add_argument("--time-limit", type=float, default=90, help="seconds allowed per run (warm-up + measure)")
+    parser.add_argument("--budget", type=float, default=150,
+                        help="no further round starts when it would end past this many seconds (default 150)")
+    parser.add_argument("--keep-db", action="store_true", help=f"leave {PG_BENCH_DB} behind for inspection")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the workers with py-spy while measuring (slows them: implies --no-write)")
+    args = parser.parse_args(argv)
+    args.no_write = args.no_write or args.profile
+    args.events = max(1, min(args.events, MAX_EVENTS))
+    args.warmup = max(0, min(args.warmup, MAX_EVENTS))
+    args.clients = max(1, min(args.clients, MAX_CLIENTS))
+    args.repeat = max(1, min(args.repeat, 5))
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = [t for t in args.targets if t not in TARGETS]
+    if unknown:
+        parser.error(f"unknown target(s): {', '.join(unknown)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = "python bench/webhook_bench.py" + ("" if argv is None and len(sys.argv) == 1 else " " + " ".join(
+        sys.argv[1:] if argv is None else argv))
+    base_env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_ACCESS_LOG", "SAIYAI_MODE")}
+    base_env.update(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN, PYTHONUNBUFFERED="1")
+    # SIGTERM (a CI timeout, `kill`) unwinds through the finally blocks below, stopping our subprocesses.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    results: list[Result] = []
+    rounds = 0
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+    with tempfile.TemporaryDirectory(prefix="saiyai-bench-") as tmp:
+        workdir = Path(tmp)
+        procs = Processes(workdir)
+        try:
+            runs: dict[str, list[Result]] = {target: [] for target in args.targets}
+            # Rounds (echo, sqlite, postgresql, echo, ...) rather than one target at a time, so a
+            # busy spell on a shared machine does not land on one target only.
+            began = time.monotonic()
+            for attempt in range(args.repeat):
+                spent = time.monotonic() - began
+                if attempt and spent / attempt * (attempt + 1) > args.budget:
+                    print(f"stopping after {attempt} round(s): another would pass the {args.budget:.0f} s budget")
+                    break
+                for target in args.targets:
+                    if runs[target] and runs[target][-1].skipped:
+                        continue
+                    print(f"{target}: run {attempt + 1}/{args.repeat}, {args.events} events, {args.clients} clients…",
+                          flush=True)
+                    result = run_target(target, args, procs, base_env, workdir)
+                    runs[target].append(result)
+                    if result.skipped:
+                        print(f"  skipped: {result.skipped}")
+                        continue
+                    print(f"  {result.events_per_s:.0f} events/s, p50 {result.p50_ms:.1f} ms, "
+                          f"p99 {result.p99_ms:.1f} ms, verified={result.verified}", flush=True)
+            rounds = max(len(r) for r in runs.values()) if runs else 0
+            for target in args.targets:
+                # Best of N: on a shared machine other work only ever slows a run down.
+                kept = max(runs[target], key=lambda r: (r.verified or bool(r.skipped), r.events_per_s))
+                if len(runs[target]) > 1:
+                    kept.notes.append("runs (events/s): " + ", ".join(f"{r.events_per_s:.0f}" for r in runs[target]))
+                results.append(kept)
+        except BenchError as exc:
+            print(f"benchmark failed: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            procs.stop_all()
+
+    print_table(results)
+    if args.profile:
+        for r in results:
+            path = RESULTS_DIR / f"profile-{r.target}.txt"
+            if not r.skipped and path.exists():
+                print("\n" + summarize_profile(path))
+    info = {**machine(), "load": load_before}
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS_DIR / f"webhook-{stamp}.json").write_text(json.dumps(
+        {"date": started, "command": command, "machine": info, "ratios": ratios(results),
+         "results": [asdict(r) for r in results]}, indent=2, ensure_ascii=False))
+    if not args.no_write:
+        write_benchmarks_md(render_section(results, info, command, started, rounds))
+        print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)}")
+    return 0 if all(r.verified for r in results if not r.skipped) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Directory commands: what Saiyai holds about the sender (and erasing it), members, communities, language.
+
+Personal listings (`me`, `members`) and erasing work in the 1:1 chat only, so nothing personal is
+ever shown to a whole group.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+
+from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
+
+from bot.thaitime import format_when, format_when_en
+from handlers.catalog import LANGUAGES
+from handlers.context import Context
+from handlers.registry import ChatKind, Role, command, postback
+from handlers.services import registry as reg
+from models import Community, Membership, Network, Organization, RoleName
+
+PAGE_SIZE = 10
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+PAGE_ARG = re.compile(r"(?:หน้า|page)?\s*(\d{1,4})", re.IGNORECASE)
+FORGET_ACTION = "forget"
+
+
+# --- me -----------------------------------------------------------------------------------------
+
+@command("ข้อมูลของฉัน", "me", chats={ChatKind.USER})
+def me(ctx: Context) -> list[Message]:
+    """ดูข้อมูลทั้งหมดที่สายใยเก็บไว้เกี่ยวกับคุณ / See everything Saiyai holds about you"""
+    person = ctx.person
+    if person is None or (not reg.is_registered(person) and not ctx.memberships):
+        return [ctx.text("me.nothing", quick=[_register_button(ctx)])]
+    not_given = ctx.t("me.not_given")
+    lines = [ctx.t("me.header"), ctx.t("me.name", value=person.full_name or not_given)]
+    if person.display_name:
+        lines.append(ctx.t("me.display_name", value=person.display_name))
+    lines.append(ctx.t("me.phone", value=person.phone or not_given))
+    lines.append(ctx.t("me.language", value=ctx.t(f"me.lang.{person.language or 'none'}")))
+    if person.consented_at is not None:
+        lines.append(ctx.t("me.consent", when=_when(ctx, person.consented_at)))
+    else:
+        lines.append(ctx.t("me.no_consent"))
+    if ctx.memberships:
+        lines.append(ctx.t("me.roles"))
+        lines.extend(_role_line(ctx, m) for m in sorted(
+            ctx.memberships, key=lambda m: (-reg.ROLE_RANK[RoleName(m.role)], m.id)))
+    else:
+        lines.append(ctx.t("me.no_roles"))
+    lines.append(ctx.t("me.log", count=reg.command_log_count(ctx.session, ctx.user_id)))
+    lines.append(ctx.t("me.footer"))
+    return [ctx.text_message("\n".join(lines))]
+
+
+def _role_line(ctx: Context, membership: Membership) -> str:
+    if membership.community_id:
+        scope = ctx.session.get(Community, membership.community_id).name
+    elif membership.network_id:
+        scope = ctx.session.get(Network, membership.network_id).name
+    else:
+        scope = ctx.session.get(Organization, membership.organization_id).name
+    role = ctx.t(f"directory.role.{membership.role}", scope=scope)
+    if membership.title:
+        return ctx.t("me.role_line_titled", role=role, title=membership.title)
+    return ctx.t("me.role_line", role=role)
+
+
+def _when(ctx: Context, moment: datetime) -> str:
+    return format_when(moment) if ctx.lang == "th" else format_when_en(moment)
+
+
+def _register_button(ctx: Context) -> tuple[str, str]:
+    """A quick reply that starts registration; in a group it must be addressed to the bot."""
+    label = ctx.t("directory.register_label")
+    return (label, label if ctx.chat_kind == ChatKind.USER else ctx.t("welcome.register_text"))
+
+
+# --- forget me ----------------------------------------------------------------------------------
+
+@command("ลบข้อมูลของฉัน", "forget me", chats={ChatKind.USER})
+def forget_me(ctx: Context) -> list[Message]:
+    """ลบข้อมูลทั้งหมดของคุณออกจากสายใย / Erase everything Saiyai holds about you"""
+    # Even a stranger has a log of the commands they sent (times and chat ids): they may erase it too.
+    text = ctx.t("forget.ask" if ctx.person is not None else "forget.ask_unknown")
+    buttons = [
+        ("forget.confirm_label", "forget.confirm_display", "1"),
+        ("forget.cancel_label", "forget.cancel_display", "0"),
+    ]
+    items = [QuickReplyItem(action=PostbackAction(
+        label=ctx.t(label), displayText=ctx.t(display), data=f"a={FORGET_ACTION}&confirm={confirm}&l={ctx.lang}"))
+        for label, display, confirm in buttons]
+    return [TextMessage(text=text, quickReply=QuickReply(items=items))]
+
+
+@postback(FORGET_ACTION)
+def forget_answer(ctx: Context) -> list[Message]:
+    """The confirm or cancel button of `forget me`: erase in this event's transaction, or keep everything."""
+    if ctx.params.get("l") in LANGUAGES and (ctx.person is None or ctx.person.language is None):
+        ctx.lang = ctx.params["l"]  # the language the question was asked in
+    if ctx.user_id is None:
+        return [ctx.text("register.no_user_id")]
+    if ctx.params.get("confirm") != "1":
+        return [ctx.text("forget.kept")]
+    reg.forget_user(ctx.session, ctx.user_id, ctx.now)
+    return [ctx.text("forget.done")]
+
+
+# --- members ------------------------------------------------------------------------------------
+
+@command("สมาชิก", "members", chats={ChatKind.USER}, min_role=Role.COMMUNITY_LEADER)
+def members(ctx: Context) -> list[Message]:
+    """ดูสมาชิกของชุมชนที่คุณดูแล / See the members of the communities you look after"""
+    page = _page_number(ctx.args)
+    if page is None:
+        return [ctx.text("members.usage")]
+    communities = reg.managed_communities(ctx.session, ctx.memberships)
+    roster = reg.community_roster(ctx.session, [c.id for c in communities])
+    if not roster:
+        return [ctx.text("members.none")]
+    pages = math.ceil(len(roster) / PAGE_SIZE)
+    if page > pages:
+        return [ctx.text("members.no_page", pages=pages)]
+    messages: list[Message] = []
+    if page == 1:
+        messages.append(ctx.text_message(_summary(ctx, communities, roster)))
+    first = (page - 1) * PAGE_SIZE
+    lines = [ctx.t("members.page_header", page=page, pages=pages)]
+    for n, entry in enumerate(roster[first:first + PAGE_SIZE], start=first + 1):
+        lines.append(ctx.t("members.name_line", n=n, name=entry.person.full_name or ctx.t("members.no_name"),
+                           community=entry.community.name, roles=_roles(ctx, entry.roles)))
+    quick = [(ctx.t("members.next_label"), ctx.t("members.next_text", page=page + 1))] if page < pages else []
+    messages.append(ctx.text_message("\n".join(lines), quick=quick))
+    return messages
+
+
+def _page_number(args: str) -> int | None:
+    """1 for no argument; the page asked for (Thai digits too); None for anything else."""
+    text = args.strip().translate(THAI_DIGITS)
+    if not text:
+        return 1
+    match = PAGE_ARG.fullmatch(text)
+    page = int(match.group(1)) if match else 0
+    return page if page >= 1 else None
+
+
+def _summary(ctx: Context, communities: list[Community], roster: list[reg.RosterEntry]) -> str:
+    lines = [ctx.t("members.summary", people=len({e.person.id for e in roster}), communities=len(communities))]
+    for community in communities:
+        entries = [e for e in roster if e.community.id == community.id]
+        if not entries:
+            lines.append(ctx.t("members.community_empty", community=community.name))
+            continue
+        counts = [(role, sum(role in e.roles for e in entries)) for role in reg.ROLES_BY_RANK]
+        roles = ", ".join(ctx.t("members.role_count", role=ctx.t(f"members.role.{role}"), count=count)
+                          for role, count in counts if count)
+        lines.append(ctx.t("members.community_line", community=community.name, count=len(entries), roles=roles))
+    return "\n".join(lines)
+
+
+def _roles(ctx: Context, roles: list[RoleName]) -> str:
+    return ", ".join(ctx.t(f"members.role.{role}") for role in roles)
+
+
+# --- communities --------------------------------------------------------------------------------
+
+@command("ชุมชน", "communities", min_role=Role.MEMBER)
+def communities(ctx: Context) -> list[Message]:
+    """ดูชุมชนในเครือข่ายของคุณและจำนวนสมาชิก / See the communities of your network and their members"""
+    networks = reg.member_networks(ctx.session, ctx.memberships)
+    if not networks:
+        return [ctx.text("communities.none")]
+    blocks = []
+    for network in networks:
+        listed = reg.network_communities(ctx.session, network)
+        if not listed:
+            blocks.append(ctx.t("communities.empty_network", network=network.name))
+            continue
+        counts = reg.member_counts(ctx.session, [c.id for c in listed])
+        lines = [ctx.t("communities.header", network=network.name, count=len(listed))]
+        lines.extend(ctx.t("communities.line", community=c.name, count=counts.get(c.id, 0)) for c in listed)
+        blocks.append("\n".join(lines))
+    return [ctx.text_message("\n\n".join(blocks))]
+
+
+# --- language -----------------------------------------------------------------------------------
+
+@command("ภาษาอังกฤษ", "english")
+def english(ctx: Context) -> list[Message]:
+    """ให้สายใยตอบเป็นภาษาอังกฤษ / Have Saiyai reply in English"""
+    return _choose_language(ctx, "en")
+
+
+@command("ภาษาไทย", "thai")
+def thai(ctx: Context) -> list[Message]:
+    """ให้สายใยตอบเป็นภาษาไทย / Have Saiyai reply in Thai"""
+    return _choose_language(ctx, "th")
+
+
+def _choose_language(ctx: Context, lang: str) -> list[Message]:
+    # The choice is kept only on a person Saiyai already knows: a stranger gets no row just for this.
+    ctx.lang = lang
+    if ctx.person is None:
+        return [ctx.text("language.not_kept", quick=[_register_button(ctx)])]
+    reg.set_language(ctx.person, lang, ctx.now)
+    return [ctx.text("language.set")]

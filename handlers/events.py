@@ -1,0 +1,836 @@
+"""Activities: create (`สร้างกิจกรรม` / `new event`), list (`กิจกรรม` / `events`), edit and cancel.
+
+Creating is a guided conversation; in a group it continues in the sender's 1:1 chat:
+
+    title → when (typed, or the datetime picker; a date alone asks for the time; shown back)
+          → place (text or a LINE location; "เปลี่ยนวันเวลา" goes back to when)
+          → network (asked only when the sender may choose; a leader may pick their own community)
+          → host (the rotation's suggestion with its reason, or another community of the network)
+          → capacity → seats per community (networks only) → preview card → confirm
+
+`ยกเลิก` ends it at any step (the dispatcher does that). Editing asks the field, then its value.
+Announcements to groups, host requests and change notices go through the outbox; the reply to the
+person acting carries their own card, which is free.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from linebot.v3.messaging import (
+    DatetimePickerAction,
+    LocationAction,
+    Message,
+    MessageAction,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
+from linebot.v3.webhooks import LocationMessageContent
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.config import TIMEZONE
+from bot.thaitime import (
+    ENGLISH_MONTHS,
+    ENGLISH_WEEKDAYS,
+    format_date,
+    from_picker_value,
+    parse_when,
+    parse_when_parts,
+    to_picker_value,
+)
+from handlers import cards
+from handlers.catalog import CATALOGUES, text_for
+from handlers.context import Context, Turn, text_message
+from handlers.registry import ChatKind, Role, command, postback, step
+from handlers.services import activities as svc
+from handlers.services import registry as reg
+from models import Activity, ActivityStatus, Community, HostState, Network, Person, RoleName
+
+NEW = "new_event"
+EDIT = "edit_event"
+TITLE_LIMIT = 120
+PLACE_LIMIT = 500
+COUNT_LIMIT = 10_000
+QUICK_LIMIT = 12           # quick replies besides the cancel button (LINE allows 13)
+DEFAULT_START = time(9, 0)  # what the datetime picker offers first
+SKIP_WORDS = frozenset({"ข้าม", "ไม่มี", "ไม่จำกัด", "skip", "none", "no limit", "unlimited", "-"})
+YES_WORDS = frozenset({"ยืนยัน", "ตกลง", "ใช่", "โอเค", "ok", "okay", "yes", "confirm"})
+CHANGE_TIME_WORDS = frozenset({"เปลี่ยนวันเวลา", "change time"})
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+CODE = re.compile(r"[A-Za-z0-9]{4,8}")
+COUNT = re.compile(r"(\d+)\s*(?:คน|ที่|ท่าน|people|persons|seats)?")
+# "13:00-16:00 น.", "9.00 ถึง 12.00": parse_when takes the first time; the second is the end.
+TIME_RANGE = re.compile(r"(\d{1,2})[:.](\d{2})\s*(?:น\.?)?\s*(?:-|–|ถึง|to|until)\s*(\d{1,2})[:.](\d{2})")
+FIELDS = {
+    "title": ("ชื่อ", "ชื่อกิจกรรม", "title", "name"),
+    "when": ("วันเวลา", "เวลา", "วัน", "วันที่", "when", "time", "date"),
+    "place": ("สถานที่", "ที่", "place", "where", "location"),
+    "capacity": ("จำนวนที่นั่ง", "ที่นั่ง", "จำนวน", "capacity", "seats"),
+}
+
+
+class NewStep(StrEnum):
+    TITLE = "awaiting_title"
+    WHEN = "awaiting_when"
+    TIME = "awaiting_time"
+    PLACE = "awaiting_place"
+    SCOPE = "awaiting_network"
+    HOST = "awaiting_host"
+    CAPACITY = "awaiting_capacity"
+    SEATS = "awaiting_seats"
+    CONFIRM = "awaiting_confirm"
+
+
+class EditStep(StrEnum):
+    FIELD = "awaiting_field"
+    TITLE = "awaiting_title"
+    WHEN = "awaiting_when"
+    TIME = "awaiting_time"
+    PLACE = "awaiting_place"
+    CAPACITY = "awaiting_capacity"
+
+
+# --- reading answers ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Invalid:
+    """Why an answer cannot be used: a catalogue key and its values."""
+
+    key: str
+    values: dict[str, object]
+
+
+@dataclass(frozen=True)
+class DateOnly:
+    """A date without a time: ask for the time."""
+
+    day: date
+
+
+@dataclass(frozen=True)
+class When:
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+def _answer(ctx: Context) -> str:
+    """The sender's answer, trimmed (the dispatcher already normalised it: see registry.clean)."""
+    return ctx.args.strip()
+
+
+def _invalid(key: str, **values: object) -> Invalid:
+    return Invalid(key, values)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def read_title(text: str) -> str | Invalid:
+    title = text.strip()
+    if not title or not any(ch.isalnum() for ch in title):
+        return _invalid("event.title_empty")
+    if len(title) > TITLE_LIMIT:
+        return _invalid("event.title_too_long", length=len(title))
+    return title
+
+
+def read_when(ctx: Context, day: date | None = None) -> When | DateOnly | Invalid:
+    """The start (and an end, from a range like 13:00-16:00) typed or picked; `day` is a date already given."""
+    picked = ctx.params.get("datetime")
+    text = _answer(ctx)
+    if picked is not None:
+        starts_at = from_picker_value(picked)
+        if starts_at is None:
+            return _invalid("event.when_unknown", text=_short(picked))
+        ends_at = None
+    else:
+        parts = parse_when_parts(text, ctx.now) if text else None
+        if parts is None:
+            return _invalid("event.time_unknown" if day else "event.when_unknown", text=_short(text))
+        if parts.time is None:
+            return DateOnly(parts.date)
+        if parts.date is None and day is not None:
+            starts_at = datetime.combine(day, parts.time, TIMEZONE)
+        else:
+            starts_at = parse_when(text, ctx.now)
+        ends_at = _range_end(text, starts_at)
+    if starts_at <= ctx.now:
+        return _invalid("event.when_past", when=cards.when_range(ctx.lang, starts_at))
+    return When(starts_at, ends_at)
+
+
+def _range_end(text: str, starts_at: datetime) -> datetime | None:
+    match = TIME_RANGE.search(unicodedata.normalize("NFC", text).translate(THAI_DIGITS))
+    if match is None:
+        return None
+    hour, minute = int(match[3]), int(match[4])
+    if hour > 23 or minute > 59:
+        return None
+    ends_at = datetime.combine(starts_at.date(), time(hour, minute), TIMEZONE)
+    return ends_at if ends_at > starts_at else None
+
+
+def read_place(ctx: Context) -> dict[str, Any] | Invalid:
+    """A typed place, a LINE location (title, address and coordinates), or skip (not known yet)."""
+    message = ctx.message
+    if isinstance(message, LocationMessageContent):
+        text = ", ".join(p for p in (message.title, message.address) if p) or ctx.t("event.pinned_location")
+        return {"place_text": _short(text, PLACE_LIMIT - 1), "place_lat": message.latitude,
+                "place_lng": message.longitude}
+    text = _answer(ctx)
+    if message is not None or not text:
+        return _invalid("event.place_invalid")
+    if text.casefold() in SKIP_WORDS:
+        return {"place_text": None, "place_lat": None, "place_lng": None}
+    if len(text) > PLACE_LIMIT:
+        return _invalid("event.place_too_long", length=len(text))
+    return {"place_text": text, "place_lat": None, "place_lng": None}
+
+
+def read_count(text: str, invalid_key: str = "event.capacity_invalid") -> int | None | Invalid:
+    """A positive number of people (Thai digits and `คน` allowed); None for skip / no limit."""
+    cleaned = unicodedata.normalize("NFC", text).translate(THAI_DIGITS).strip().casefold()
+    if cleaned in SKIP_WORDS:
+        return None
+    match = COUNT.fullmatch(cleaned)
+    if match is None or not 0 < int(match[1]) <= COUNT_LIMIT:
+        return _invalid(invalid_key, text=_short(text))
+    return int(match[1])
+
+
+# --- prompts --------------------------------------------------------------------------------------
+
+def _say(ctx: Context, text: str, quick: Sequence[tuple[str, str]] = (), *, picker: datetime | None = None,
+         location: bool = False, cancel: bool = True) -> TextMessage:
+    """A text with quick replies: optional datetime picker or location button, texts, and cancel."""
+    items: list[QuickReplyItem] = []
+    if picker is not None:
+        earliest = ctx.now + timedelta(minutes=1)
+        items.append(QuickReplyItem(action=DatetimePickerAction(
+            label=ctx.t("event.picker_label"), data="a=flow", mode="datetime",
+            initial=to_picker_value(max(picker, earliest)), min=to_picker_value(earliest))))
+    if location:
+        items.append(QuickReplyItem(action=LocationAction(label=ctx.t("event.location_label"))))
+    buttons = list(quick)[:QUICK_LIMIT - len(items)]
+    if cancel:
+        buttons.append((ctx.t("flow.cancel_label"), ctx.t("flow.cancel_label")))
+    items.extend(QuickReplyItem(action=MessageAction(label=label[:20], text=value)) for label, value in buttons)
+    return TextMessage(text=text, quickReply=QuickReply(items=items) if items else None)
+
+
+def _tomorrow_morning(ctx: Context) -> datetime:
+    return datetime.combine(ctx.now.astimezone(TIMEZONE).date() + timedelta(days=1), DEFAULT_START, TIMEZONE)
+
+
+def _ask_when(ctx: Context, prefix: Invalid | None = None) -> TextMessage:
+    text = ctx.t("event.ask_when")
+    if prefix is not None:
+        text = ctx.t(prefix.key, **prefix.values) + "\n" + text
+    return _say(ctx, text, picker=_tomorrow_morning(ctx))
+
+
+def _ask_time(ctx: Context, day: date) -> TextMessage:
+    return _say(ctx, ctx.t("event.ask_time", date=_date_text(ctx.lang, day)),
+                picker=datetime.combine(day, DEFAULT_START, TIMEZONE))
+
+
+def _date_text(lang: str, day: date) -> str:
+    """A long date: Thai (พ.ศ.) or English; a datetime is first moved to Bangkok."""
+    if isinstance(day, datetime):
+        day = day.astimezone(TIMEZONE).date()
+    if lang == "en":
+        return f"{ENGLISH_WEEKDAYS[day.weekday()]} {day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}"
+    return format_date(day)
+
+
+def _invalid_text(ctx: Context, invalid: Invalid, *, quick: Sequence[tuple[str, str]] = (),
+                  location: bool = False) -> TextMessage:
+    return _say(ctx, ctx.t(invalid.key, **invalid.values), quick, location=location)
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+@command("สร้างกิจกรรม", "new event", min_role=Role.COMMUNITY_LEADER)
+def new_event(ctx: Context) -> Turn:
+    """สร้างกิจกรรมใหม่และประกาศในกลุ่มของเครือข่าย / Create an activity and announce it to the network's groups"""
+    data: dict[str, Any] = {}
+    if ctx.chat_kind != ChatKind.USER:
+        data["origin_chat"] = ctx.chat_id
+        # A long guided conversation would flood the group: it continues in the 1:1 chat.
+        return Turn([ctx.text("event.continue_in_private")], flow=NEW, step=NewStep.TITLE, data=data, private=True)
+    return Turn([ctx.text("event.ask_title", cancel=True)], flow=NEW, step=NewStep.TITLE, data=data, private=True)
+
+
+@step(NEW, NewStep.TITLE)
+def new_event_title(ctx: Context) -> Turn:
+    title = read_title(_answer(ctx))
+    if isinstance(title, Invalid):
+        return Turn([_invalid_text(ctx, title)], step=NewStep.TITLE)
+    ctx.data["title"] = title
+    return Turn([_ask_when(ctx)], step=NewStep.WHEN)
+
+
+@step(NEW, NewStep.WHEN)
+def new_event_when(ctx: Context) -> Turn:
+    return _took_when(ctx, read_when(ctx))
+
+
+@step(NEW, NewStep.TIME)
+def new_event_time(ctx: Context) -> Turn:
+    return _took_when(ctx, read_when(ctx, date.fromisoformat(ctx.data["day"])))
+
+
+def _when_again(ctx: Context, invalid: Invalid) -> Turn:
+    """Ask again at the same step: for the whole date and time, or for the time of the date given."""
+    if ctx.step == NewStep.TIME:
+        day = date.fromisoformat(ctx.data["day"])
+        return Turn([_say(ctx, ctx.t(invalid.key, **invalid.values),
+                          picker=datetime.combine(day, DEFAULT_START, TIMEZONE))], step=ctx.step)
+    return Turn([_ask_when(ctx, invalid)], step=ctx.step)
+
+
+def _took_when(ctx: Context, when: When | DateOnly | Invalid) -> Turn:
+    if isinstance(when, Invalid):
+        return _when_again(ctx, when)
+    if isinstance(when, DateOnly):
+        ctx.data["day"] = when.day.isoformat()
+        return Turn([_ask_time(ctx, when.day)], step=NewStep.TIME)
+    ctx.data.pop("day", None)
+    ctx.data["starts_at"] = when.starts_at.isoformat()
+    ctx.data["ends_at"] = (when.ends_at or when.starts_at + svc.DEFAULT_DURATION).isoformat()
+    # The parsed result is shown back, with a way to correct it before going on.
+    text = ctx.t("event.when_set", when=_draft_when(ctx)) + "\n" + ctx.t("event.ask_place")
+    return Turn([_say(ctx, text, [(ctx.t("event.skip"),) * 2, (ctx.t("event.change_time"),) * 2], location=True)],
+                step=NewStep.PLACE)
+
+
+def _draft_when(ctx: Context) -> str:
+    return cards.when_range(ctx.lang, datetime.fromisoformat(ctx.data["starts_at"]),
+                            datetime.fromisoformat(ctx.data["ends_at"]))
+
+
+@step(NEW, NewStep.PLACE)
+def new_event_place(ctx: Context) -> Turn:
+    if ctx.message is None and _answer(ctx).casefold() in CHANGE_TIME_WORDS:
+        return Turn([_ask_when(ctx)], step=NewStep.WHEN)
+    place = read_place(ctx)
+    if isinstance(place, Invalid):
+        return Turn([_invalid_text(ctx, place, quick=[(ctx.t("event.skip"),) * 2], location=True)],
+                    step=NewStep.PLACE)
+    ctx.data.update(place)
+    return _ask_scope(ctx)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where an activity belongs: a network (host rotates) or a single community."""
+
+    kind: str   # "network" or "community"
+    id: int
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def creatable_scopes(ctx: Context) -> list[Scope]:
+    """Networks the sender may create for (staff: their organization's; chairs: theirs; leaders: their
+    community's networks), then, for leaders, their own community for a single-community activity."""
+    session = ctx.session
+    networks: dict[int, Network] = {}
+    communities: dict[int, Community] = {}
+    for m in ctx.memberships:
+        if m.role == RoleName.STAFF:
+            networks.update((n.id, n) for n in session.scalars(
+                select(Network).where(Network.organization_id == m.organization_id)))
+        elif m.role == RoleName.NETWORK_CHAIR and m.network_id:
+            networks[m.network_id] = session.get(Network, m.network_id)
+        elif m.role == RoleName.COMMUNITY_LEADER and m.community_id:
+            community = session.get(Community, m.community_id)
+            communities[community.id] = community
+            for network_id in reg.community_networks(session, community):
+                networks[network_id] = session.get(Network, network_id)
+    return ([Scope("network", n.id, n.name) for n in sorted(networks.values(), key=lambda n: n.name)]
+            + [Scope("community", c.id, c.name) for c in sorted(communities.values(), key=lambda c: c.name)])
+
+
+def _ask_scope(ctx: Context) -> Turn:
+    scopes = creatable_scopes(ctx)
+    if not scopes:
+        return Turn([ctx.text("event.no_scope")])
+    origin = reg.chat_link(ctx.session, ctx.data["origin_chat"]) if ctx.data.get("origin_chat") else None
+    preset = next((s for s in scopes if origin is not None and s.kind == "network" and s.id == origin.network_id),
+                  None)
+    if preset is None and len(scopes) == 1:
+        preset = scopes[0]
+    if preset is not None:
+        return _took_scope(ctx, preset)
+    return Turn([_say(ctx, ctx.t("event.ask_network"), [(s.name, s.name) for s in scopes])], step=NewStep.SCOPE)
+
+
+@step(NEW, NewStep.SCOPE)
+def new_event_network(ctx: Context) -> Turn:
+    scopes = creatable_scopes(ctx)
+    key = reg.name_key(_answer(ctx))
+    found = [s for s in scopes if key and reg.name_key(s.name) == key]
+    if len(found) != 1:
+        # Forgive typos: the registry's fuzzy match, kept only when it is one of the sender's choices.
+        match = reg.match_network(ctx.session, _answer(ctx))
+        if match.found is None:
+            match = reg.match_community(ctx.session, _answer(ctx))
+        kind = "network" if isinstance(match.found, Network) else "community"
+        found = [s for s in scopes if match.found is not None and (s.kind, s.id) == (kind, match.found.id)]
+    if len(found) != 1:
+        return Turn([_say(ctx, ctx.t("event.network_unknown", text=_short(_answer(ctx))),
+                          [(s.name, s.name) for s in scopes])], step=NewStep.SCOPE)
+    return _took_scope(ctx, found[0])
+
+
+def _took_scope(ctx: Context, scope: Scope) -> Turn:
+    ctx.data["scope"] = scope.key
+    if scope.kind == "community":
+        ctx.data["host_id"], ctx.data["host_default"] = scope.id, False
+        return _ask_capacity(ctx, ctx.t("event.scope_community", community=scope.name))
+    network = ctx.session.get(Network, scope.id)
+    choice = svc.suggested_host(ctx.session, network, ctx.now)
+    if choice is None:
+        ctx.data["host_id"], ctx.data["host_default"] = None, False
+        return _ask_capacity(ctx, ctx.t("event.no_host", network=network.name))
+    ctx.data["host_id"], ctx.data["host_default"] = choice.community.id, True
+    text = ctx.t("event.ask_host", network=network.name, community=choice.community.name,
+                 reason=_host_reason(ctx, choice))
+    return Turn([_say(ctx, text, _host_buttons(ctx, network, choice.community.id))], step=NewStep.HOST)
+
+
+def _host_reason(ctx: Context, choice: svc.HostChoice) -> str:
+    """The rotation's reason in the rotation's own words (host.reason.* in the catalogue)."""
+    last = choice.slot.last_hosted_at
+    return ctx.t(choice.reason, **{"last": _date_text(ctx.lang, last) if last else ctx.t("host.never"),
+                                   **choice.values})
+
+
+def _host_buttons(ctx: Context, network: Network, proposed_id: int) -> list[tuple[str, str]]:
+    others = [c for c in svc.network_communities(ctx.session, network) if c.id != proposed_id]
+    return [(ctx.t("event.accept"),) * 2] + [(c.name, c.name) for c in others]
+
+
+@step(NEW, NewStep.HOST)
+def new_event_host(ctx: Context) -> Turn:
+    network = ctx.session.get(Network, _scope(ctx.data)[1])
+    answer = _answer(ctx)
+    if answer.casefold() in YES_WORDS:
+        return _ask_capacity(ctx)
+    members = svc.network_communities(ctx.session, network)
+    match = reg.match_community(ctx.session, answer, [network.organization_id]) if answer else None
+    found = match.found if match is not None else None
+    if found is None or found.id not in {c.id for c in members}:
+        return Turn([_say(ctx, ctx.t("event.host_unknown", text=_short(answer), network=network.name),
+                          _host_buttons(ctx, network, ctx.data["host_id"]))], step=NewStep.HOST)
+    ctx.data["host_default"] = found.id == ctx.data["host_id"]
+    ctx.data["host_id"] = found.id
+    return _ask_capacity(ctx, ctx.t("event.host_chosen", community=found.name))
+
+
+def _ask_capacity(ctx: Context, prefix: str | None = None) -> Turn:
+    text = ctx.t("event.ask_capacity")
+    return Turn([_say(ctx, f"{prefix}\n{text}" if prefix else text, [(ctx.t("event.skip"),) * 2])],
+                step=NewStep.CAPACITY)
+
+
+@step(NEW, NewStep.CAPACITY)
+def new_event_capacity(ctx: Context) -> Turn:
+    capacity = read_count(_answer(ctx))
+    if isinstance(capacity, Invalid):
+        return Turn([_invalid_text(ctx, capacity, quick=[(ctx.t("event.skip"),) * 2])], step=NewStep.CAPACITY)
+    ctx.data["capacity"] = capacity
+    if _scope(ctx.data)[0] == "community":
+        ctx.data["seats"] = None
+        return _preview(ctx)
+    return Turn([_say(ctx, ctx.t("event.ask_seats"), [(ctx.t("event.skip"),) * 2])], step=NewStep.SEATS)
+
+
+@step(NEW, NewStep.SEATS)
+def new_event_seats(ctx: Context) -> Turn:
+    seats = read_count(_answer(ctx), "event.seats_invalid")
+    capacity = ctx.data.get("capacity")
+    if isinstance(seats, int) and capacity is not None and seats > capacity:
+        seats = _invalid("event.seats_over_capacity", seats=seats, capacity=capacity)
+    if isinstance(seats, Invalid):
+        return Turn([_invalid_text(ctx, seats, quick=[(ctx.t("event.skip"),) * 2])], step=NewStep.SEATS)
+    ctx.data["seats"] = seats
+    return _preview(ctx)
+
+
+def _scope(data: dict[str, Any]) -> tuple[str, int]:
+    kind, _, ident = data["scope"].partition(":")
+    return kind, int(ident)
+
+
+def _draft(ctx: Context) -> Activity:
+    """The activity as it would be saved; never added to the session."""
+    kind, ident = _scope(ctx.data)
+    starts_at = datetime.fromisoformat(ctx.data["starts_at"])
+    host_id = ctx.data.get("host_id")
+    if kind == "community":
+        host_state = HostState.CONFIRMED
+    else:
+        host_state = HostState.PROPOSED if host_id else HostState.NONE
+    return Activity(
+        code=None, title=ctx.data["title"], network_id=ident if kind == "network" else None,
+        community_id=ident if kind == "community" else None, starts_at=starts_at,
+        ends_at=datetime.fromisoformat(ctx.data["ends_at"]), place_text=ctx.data.get("place_text"),
+        place_lat=ctx.data.get("place_lat"), place_lng=ctx.data.get("place_lng"),
+        capacity=ctx.data.get("capacity"), seats_per_community=ctx.data.get("seats"),
+        rsvp_deadline=svc.default_rsvp_deadline(starts_at, ctx.now), status=ActivityStatus.PLANNED,
+        host_community_id=host_id, host_state=host_state, occurrence=None)
+
+
+def _preview(ctx: Context) -> Turn:
+    card = cards.activity_message(ctx, ctx.session, _draft(ctx), preview=True)
+    return Turn([card, _say(ctx, ctx.t("event.preview"), [(ctx.t("event.confirm"),) * 2])], step=NewStep.CONFIRM)
+
+
+@step(NEW, NewStep.CONFIRM)
+def new_event_confirm(ctx: Context) -> Turn:
+    if _answer(ctx).casefold() not in YES_WORDS:
+        return Turn([_say(ctx, ctx.t("event.confirm_again"), [(ctx.t("event.confirm"),) * 2])],
+                    step=NewStep.CONFIRM)
+    starts_at = datetime.fromisoformat(ctx.data["starts_at"])
+    if starts_at <= ctx.now:  # the conversation may have waited past the start
+        return Turn([_ask_when(ctx, _invalid("event.when_past", when=cards.when_range(ctx.lang, starts_at)))],
+                    step=NewStep.WHEN)
+    if ctx.data["scope"] not in {s.key for s in creatable_scopes(ctx)}:  # the role was taken away meanwhile
+        return Turn([ctx.text("event.no_scope")])
+    activity = _create(ctx, *_scope(ctx.data))
+    return Turn(_announce(ctx, activity))
+
+
+def _create(ctx: Context, kind: str, ident: int) -> Activity:
+    session = ctx.session
+    owner = session.get(Network if kind == "network" else Community, ident)
+    activity = svc.create_activity(
+        session, title=ctx.data["title"], organization_id=owner.organization_id,
+        network_id=ident if kind == "network" else None, community_id=ident if kind == "community" else None,
+        starts_at=datetime.fromisoformat(ctx.data["starts_at"]), ends_at=datetime.fromisoformat(ctx.data["ends_at"]),
+        place_text=ctx.data.get("place_text"), place_lat=ctx.data.get("place_lat"),
+        place_lng=ctx.data.get("place_lng"), capacity=ctx.data.get("capacity"),
+        seats_per_community=ctx.data.get("seats"), created_by=ctx.person, now=ctx.now)
+    host_id = ctx.data.get("host_id")
+    if kind == "community":
+        # The community's own activity: its leader created it, so it hosts; no rotation turn.
+        activity.host_community_id, activity.host_state = ident, HostState.CONFIRMED
+    elif host_id and ctx.data.get("host_default"):
+        svc.propose_host(session, activity, ctx.now, ctx.person)
+    elif host_id:
+        svc.propose_chosen_host(session, activity, session.get(Community, host_id), ctx.now, ctx.person,
+                                reason=text_for("th", "event.host_chosen_reason"))
+    session.flush()
+    return activity
+
+
+def _announce(ctx: Context, activity: Activity) -> list[Message]:
+    """Push the card to every linked group and the host request to the host's leaders; reply to the creator."""
+    session = ctx.session
+    groups = [link.chat_id for link in svc.linked_chats(session, activity) if link.chat_id != ctx.chat_id]
+    if groups:
+        # Groups have no single language: Saiyai speaks Thai there.
+        outbox.enqueue(session, groups, [cards.activity_message("th", session, activity)], now=ctx.now,
+                       dedupe_key=f"activity:{activity.id}:announce")
+    lines = [ctx.t("event.created", title=activity.title, code=activity.code),
+             ctx.t("event.announced", count=len(groups)) if groups else ctx.t("event.no_groups")]
+    messages: list[Message] = []
+    if activity.network_id and activity.host_community_id and activity.host_state == HostState.PROPOSED:
+        host = session.get(Community, activity.host_community_id)
+        leaders = svc.community_leaders(session, host.id)
+        others = [p for p in leaders if ctx.person is None or p.id != ctx.person.id]
+        for lang, people in _by_language(others).items():
+            outbox.enqueue(session, [p.line_user_id for p in people],
+                           [cards.host_request_message(lang, session, activity)], now=ctx.now,
+                           dedupe_key=f"activity:{activity.id}:host:{host.id}:{lang}")
+        if leaders:
+            lines.append(ctx.t("event.host_asked", community=host.name, count=len(leaders)))
+        else:
+            lines.append(ctx.t("event.host_no_leader", community=host.name))
+        if len(others) < len(leaders):  # the creator leads the host community: ask them right here
+            messages.append(cards.host_request_message(ctx, session, activity))
+    return [text_message("\n".join(lines)), cards.activity_message(ctx, session, activity, now=ctx.now), *messages]
+
+
+def _by_language(people: Sequence[Person]) -> dict[str, list[Person]]:
+    grouped: dict[str, list[Person]] = defaultdict(list)
+    for person in people:
+        grouped[person.language if person.language in CATALOGUES else "th"].append(person)
+    return dict(grouped)
+
+
+# --- list -----------------------------------------------------------------------------------------
+
+@command("กิจกรรม", "events")
+def events(ctx: Context) -> list[Message]:
+    """ดูกิจกรรมที่กำลังจะมาถึงและคำตอบของคุณ / See upcoming activities and your answers"""
+    code = _answer(ctx)
+    single = None
+    if CODE.fullmatch(code):
+        single = svc.find_activity(ctx.session, code)
+        if single is None:
+            return [ctx.text("event.unknown_code", code=code)]
+    activities = [single] if single is not None else svc.upcoming_for(ctx.session, ctx.person, ctx.now)
+    if not activities:
+        if ctx.role >= Role.COMMUNITY_LEADER:
+            return [ctx.text("event.list_none_leader", keyword=_keyword(ctx, new_event))]
+        if not reg.is_registered(ctx.person):
+            return [ctx.text("event.list_none_register")]
+        return [ctx.text("event.list_none")]
+    answers = svc.answers_of(ctx.session, ctx.person, [a.id for a in activities])
+    if single is not None:
+        return [cards.activity_message(ctx, ctx.session, single, answers.get(single.id),
+                                       personal=ctx.person is not None, now=ctx.now)]
+    return [cards.carousel(ctx, ctx.session, activities, answers, personal=ctx.person is not None, now=ctx.now)]
+
+
+def _keyword(ctx: Context, func: Any) -> str:
+    spec = next(s for s in ctx.registry.commands if s.func is func)
+    return spec.keyword_for(ctx.lang)
+
+
+# --- edit and cancel ------------------------------------------------------------------------------
+
+def _activity_to_change(ctx: Context, code: str, usage_key: str) -> Activity | Message:
+    """The activity the sender may change, or the reply saying why not."""
+    if not code:
+        return ctx.text(usage_key)
+    activity = svc.find_activity(ctx.session, code)
+    if activity is None:
+        return ctx.text("event.unknown_code", code=_short(code, 20))
+    refusal = _refusal(ctx, activity)
+    return activity if refusal is None else refusal
+
+
+def _refusal(ctx: Context, activity: Activity) -> Message | None:
+    """Why the sender may not change this activity now (None when they may)."""
+    if not svc.can_change_activity(ctx.session, ctx.person, ctx.memberships, activity):
+        return ctx.text("event.change_refused")
+    if activity.status == ActivityStatus.CANCELLED:
+        return ctx.text("event.already_cancelled", title=activity.title)
+    if activity.status == ActivityStatus.DONE or activity.ends_at <= ctx.now:
+        return ctx.text("event.already_over", title=activity.title)
+    return None
+
+
+def _locked(ctx: Context, activity_id: int) -> Activity | None:
+    """The activity, locked for this transaction and read afresh, so that two edits or two taps on
+    "cancel" take turns and the second sees what the first did."""
+    return ctx.session.scalars(select(Activity).where(Activity.id == activity_id).with_for_update()
+                               .execution_options(populate_existing=True)).first()
+
+
+@command("แก้ไขกิจกรรม", "edit event", min_role=Role.COMMUNITY_LEADER)
+def edit_event(ctx: Context) -> Turn:
+    """แก้ไขชื่อ วันเวลา สถานที่ หรือจำนวนที่นั่งของกิจกรรม / Change an activity's title, time, place or seats"""
+    found = _activity_to_change(ctx, _answer(ctx), "event.edit_usage")
+    if not isinstance(found, Activity):
+        return Turn([found])
+    return Turn([_say(ctx, ctx.t("event.ask_field", title=found.title), _field_buttons(ctx))],
+                flow=EDIT, step=EditStep.FIELD, data={"activity_id": found.id})
+
+
+def _field_buttons(ctx: Context) -> list[tuple[str, str]]:
+    return [(ctx.t(f"event.field.{name}"),) * 2 for name in FIELDS]
+
+
+@step(EDIT, EditStep.FIELD)
+def edit_event_field(ctx: Context) -> Turn:
+    answer = _answer(ctx).casefold()
+    field = next((name for name, words in FIELDS.items()
+                  if answer in words or answer == ctx.t(f"event.field.{name}").casefold()), None)
+    activity = ctx.session.get(Activity, ctx.data["activity_id"])
+    if field is None:
+        return Turn([_say(ctx, ctx.t("event.field_unknown"), _field_buttons(ctx))], step=EditStep.FIELD)
+    if field == "title":
+        return Turn([_say(ctx, ctx.t("event.ask_new_title", title=activity.title))], step=EditStep.TITLE)
+    if field == "when":
+        return Turn([_ask_when(ctx)], step=EditStep.WHEN)
+    if field == "place":
+        return Turn([_say(ctx, ctx.t("event.ask_new_place"), location=True)], step=EditStep.PLACE)
+    current = _capacity_text(ctx.lang, activity)
+    return Turn([_say(ctx, ctx.t("event.ask_new_capacity", current=current), [(ctx.t("event.unlimited"),) * 2])],
+                step=EditStep.CAPACITY)
+
+
+@step(EDIT, EditStep.TITLE)
+def edit_event_title(ctx: Context) -> Turn:
+    title = read_title(_answer(ctx))
+    if isinstance(title, Invalid):
+        return Turn([_invalid_text(ctx, title)], step=EditStep.TITLE)
+    return _apply(ctx, "title", lambda a: setattr(a, "title", title), lambda lang, a: a.title)
+
+
+@step(EDIT, EditStep.WHEN)
+def edit_event_when(ctx: Context) -> Turn:
+    return _edit_when(ctx, read_when(ctx))
+
+
+@step(EDIT, EditStep.TIME)
+def edit_event_time(ctx: Context) -> Turn:
+    return _edit_when(ctx, read_when(ctx, date.fromisoformat(ctx.data["day"])))
+
+
+def _edit_when(ctx: Context, when: When | DateOnly | Invalid) -> Turn:
+    if isinstance(when, Invalid):
+        return _when_again(ctx, when)
+    if isinstance(when, DateOnly):
+        ctx.data["day"] = when.day.isoformat()
+        return Turn([_ask_time(ctx, when.day)], step=EditStep.TIME)
+    return _apply(ctx, "when", lambda a: svc.reschedule(a, when.starts_at, when.ends_at, ctx.now),
+                  lambda lang, a: cards.when_range(lang, a.starts_at, a.ends_at))
+
+
+@step(EDIT, EditStep.PLACE)
+def edit_event_place(ctx: Context) -> Turn:
+    place = read_place(ctx)
+    if isinstance(place, Invalid):
+        return Turn([_invalid_text(ctx, place, location=True)], step=EditStep.PLACE)
+
+    def change(activity: Activity) -> None:
+        activity.place_text, activity.place_lat, activity.place_lng = (
+            place["place_text"], place["place_lat"], place["place_lng"])
+
+    return _apply(ctx, "place", change, lambda lang, a: a.place_text or text_for(lang, "card.place_unknown"))
+
+
+@step(EDIT, EditStep.CAPACITY)
+def edit_event_capacity(ctx: Context) -> Turn:
+    capacity = read_count(_answer(ctx))
+    activity = ctx.session.get(Activity, ctx.data["activity_id"])
+    if isinstance(capacity, int) and activity.seats_per_community and activity.seats_per_community > capacity:
+        capacity = _invalid("event.seats_over_capacity", seats=activity.seats_per_community, capacity=capacity)
+    if isinstance(capacity, int):
+        taken = svc.seats_taken(ctx.session, activity)
+        if taken > capacity:
+            capacity = _invalid("event.capacity_below_taken", taken=taken)
+    if isinstance(capacity, Invalid):
+        return Turn([_invalid_text(ctx, capacity, quick=[(ctx.t("event.unlimited"),) * 2])],
+                    step=EditStep.CAPACITY)
+    return _apply(ctx, "capacity", lambda a: setattr(a, "capacity", capacity), _capacity_text)
+
+
+def _capacity_text(lang: str, activity: Activity) -> str:
+    if activity.capacity is None:
+        return text_for(lang, "event.unlimited")
+    return text_for(lang, "event.people", count=activity.capacity)
+
+
+def _apply(ctx: Context, field: str, change: Callable[[Activity], None],
+           shown: Callable[[str, Activity], str]) -> Turn:
+    """Change one field under a lock, bump the revision, tell those going or maybe, reply with the card."""
+    activity = _locked(ctx, ctx.data["activity_id"])
+    if activity is None:
+        return Turn([ctx.text("flow.expired")])
+    refusal = _refusal(ctx, activity)  # cancelled, over or no longer allowed while the sender was typing
+    if refusal is not None:
+        return Turn([refusal])
+    change(activity)
+    svc.touch(activity, ctx.now)
+    promoted = svc.promote_waitlist(ctx.session, activity) if field == "capacity" else []
+    field_names = {lang: text_for(lang, f"event.field.{field}") for lang in CATALOGUES}
+    told = _notify(ctx, activity, "event.edit_notice", f"r{activity.revision}", with_card=True,
+                   values=lambda lang: {"field": field_names[lang], "value": shown(lang, activity)})
+    for lang, people in _by_language(_people(ctx.session, [r.person_id for r in promoted])).items():
+        outbox.enqueue(ctx.session, [p.line_user_id for p in people],
+                       [text_message(text_for(lang, "event.promoted_notice", title=activity.title,
+                                              when=cards.when_range(lang, activity.starts_at)))],
+                       now=ctx.now, dedupe_key=f"activity:{activity.id}:r{activity.revision}:promoted:{lang}")
+    lines = [ctx.t("event.edited", title=activity.title, field=field_names[ctx.lang], value=shown(ctx.lang, activity)),
+             ctx.t("event.notified", count=told) if told else ctx.t("event.nobody_to_notify")]
+    return Turn([text_message("\n".join(lines)), cards.activity_message(ctx, ctx.session, activity, now=ctx.now)])
+
+
+def _people(session: Session, person_ids: Sequence[int]) -> list[Person]:
+    if not person_ids:
+        return []
+    return list(session.scalars(select(Person).where(Person.id.in_(list(person_ids)), Person.blocked_at.is_(None))))
+
+
+def _notify(ctx: Context, activity: Activity, key: str, occasion: str, *, with_card: bool,
+            values: Callable[[str], dict[str, object]]) -> int:
+    """Tell everyone who answered going or maybe (except the sender), one multicast per language."""
+    people = [p for p in svc.interested_people(ctx.session, activity)
+              if ctx.person is None or p.id != ctx.person.id]
+    for lang, group in _by_language(people).items():
+        messages: list[Message] = [text_message(text_for(lang, key, title=activity.title, code=activity.code,
+                                                         **values(lang)))]
+        if with_card:
+            messages.append(cards.activity_message(lang, ctx.session, activity))
+        outbox.enqueue(ctx.session, [p.line_user_id for p in group], messages, now=ctx.now,
+                       dedupe_key=f"activity:{activity.id}:{occasion}:{lang}")
+    return len(people)
+
+
+@command("ยกเลิกกิจกรรม", "cancel event", min_role=Role.COMMUNITY_LEADER)
+def cancel_event(ctx: Context) -> list[Message]:
+    """ยกเลิกกิจกรรมและแจ้งผู้ที่ตอบรับ / Cancel an activity and tell those who answered"""
+    found = _activity_to_change(ctx, _answer(ctx), "event.cancel_usage")
+    if not isinstance(found, Activity):
+        return [found]
+    count = len([p for p in svc.interested_people(ctx.session, found) if ctx.person is None or p.id != ctx.person.id])
+    lang = f"&l={ctx.lang}"
+    # Buttons, not a conversation: "ยกเลิก" typed in a conversation would only end the conversation.
+    buttons = QuickReply(items=[
+        QuickReplyItem(action=PostbackAction(label=ctx.t("event.cancel_yes"), data=f"a=event_cancel&id={found.id}{lang}",
+                                             display_text=ctx.t("event.cancel_yes_display", code=found.code))),
+        QuickReplyItem(action=PostbackAction(label=ctx.t("event.cancel_no"), data=f"a=event_keep&id={found.id}{lang}",
+                                             display_text=ctx.t("event.cancel_no"))),
+    ])
+    text = ctx.t("event.ask_cancel", title=found.title, when=cards.when_range(ctx.lang, found.starts_at), count=count)
+    return [TextMessage(text=text, quickReply=buttons)]
+
+
+def _postback_lang(ctx: Context) -> None:
+    """A button remembers the language it was shown in, unless the person chose one."""
+    lang = ctx.params.get("l")
+    if lang in CATALOGUES and (ctx.person is None or ctx.person.language is None):
+        ctx.lang = lang
+
+
+def _postback_activity(ctx: Context, *, lock: bool = False) -> Activity | None:
+    ident = ctx.params.get("id", "")
+    if not ident.isdigit():
+        return None
+    return _locked(ctx, int(ident)) if lock else ctx.session.get(Activity, int(ident))
+
+
+@postback("event_cancel")
+def event_cancel(ctx: Context) -> list[Message]:
+    _postback_lang(ctx)
+    activity = _postback_activity(ctx, lock=True)
+    if activity is None:
+        return [ctx.text("postback.unknown")]
+    refusal = _refusal(ctx, activity)
+    if refusal is not None:
+        return [refusal]
+    svc.cancel_activity(activity, ctx.now)
+    told = _notify(ctx, activity, "event.cancel_notice", "cancelled", with_card=False,
+                   values=lambda lang: {"when": cards.when_range(lang, activity.starts_at, activity.ends_at)})
+    lines = [ctx.t("event.cancelled", title=activity.title),
+             ctx.t("event.notified", count=told) if told else ctx.t("event.nobody_to_notify")]
+    return [text_message("\n".join(lines))]
+
+
+@postback("event_keep")
+def event_keep(ctx: Context) -> list[Message]:
+    _postback_lang(ctx)
+    activity = _postback_activity(ctx)
+    return [ctx.text("event.cancel_kept", title=activity.title if activity else "-")]

@@ -1,0 +1,742 @@
+"""District notices and urgent alerts.
+
+`ประกาศ` / `announce` (leaders and up) and `แจ้งเตือนด่วน` / `alert` (staff) are guided conversations in
+the 1:1 chat: scope → (network or community) → role filter → text → attachment → send time →
+preview → send (an alert skips the role filter and the send time).
+The preview counts the people reached, the delivery path and the cost against LINE's remaining
+monthly quota; sending only saves the notice: the scheduler queues its recipients page by page into
+the outbox (scheduler/notices.py), so a notice to two million people does not hold up a webhook.
+
+Buttons on a notice: `a=ack&n=<id>` (รับทราบ); on an alert `a=alert&n=<id>&v=safe|need_help`. "Need
+help" tells staff and the zone chair at once and asks for the person's location (a LINE location
+message), which is forwarded to them as soon as it arrives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from linebot.v3.messaging import (
+    DatetimePickerAction,
+    FlexBox,
+    FlexBubble,
+    FlexButton,
+    FlexMessage,
+    FlexSeparator,
+    FlexText,
+    ImageMessage,
+    LocationAction,
+    LocationMessage,
+    Message,
+    MessageAction,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
+from linebot.v3.webhooks import ImageMessageContent, LocationMessageContent
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.thaitime import format_when, format_when_en, from_picker_value, parse_when, to_picker_value
+from handlers.catalog import CATALOGUES, text_for
+from handlers.context import Context, Turn
+from handlers.registry import ChatKind, Role, command, normalize, postback, step
+from handlers.services import notices as svc
+from handlers.services import registry as reg
+from models import (
+    AckKind,
+    Community,
+    Network,
+    Notice,
+    NoticeAck,
+    NoticeScope,
+    NoticeStatus,
+    Organization,
+    Person,
+    RoleFilter,
+    RoleName,
+)
+
+FLOW = "notice"
+HELP_FLOW = "alert_help"
+QUICK_LIMIT = 12          # quick replies besides the cancel button (LINE allows 13)
+SNIPPET = 40
+NEWS_TEXT_LIMIT = 500
+ALT_TEXT_LIMIT = 400
+STATUS_LIMIT = 3
+PENDING_NAMES = 30
+COMMUNITY_LINES = 20   # per notice in the status reply; the rest are summed in one line
+LOCATION_LIMIT = 100      # LINE: a location message's title and address
+SKIP_WORDS = frozenset({"ข้าม", "ไม่มี", "skip", "none", "no", "-"})
+NOW_WORDS = frozenset({"ส่งทันที", "ทันที", "ตอนนี้", "now", "send now", "right now"})
+IMAGE_URL = re.compile(r"https://\S+\.(?:jpe?g|png)(?:\?\S*)?", re.IGNORECASE)
+ACCENT = "#06C755"
+URGENT = "#D93025"
+ONLY_1_1 = frozenset({ChatKind.USER})
+
+
+class Step(StrEnum):
+    SCOPE = "awaiting_scope"
+    TARGET = "awaiting_target"
+    ROLES = "awaiting_roles"
+    TEXT = "awaiting_text"
+    ATTACHMENT = "awaiting_attachment"
+    WHEN = "awaiting_when"
+    CONFIRM = "awaiting_confirm"
+
+
+class HelpStep(StrEnum):
+    LOCATION = "awaiting_location"
+
+
+SCOPE_KINDS = (NoticeScope.ORGANIZATION, NoticeScope.NETWORK, NoticeScope.COMMUNITY)
+ROLE_CHOICES = (RoleFilter.EVERYONE, RoleFilter.LEADERS, RoleFilter.COMMITTEE, RoleFilter.PARTNERS)
+
+
+# --- what a sender may address --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    kind: NoticeScope
+    id: int
+    name: str
+    organization_id: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def targets(ctx: Context) -> list[Target]:
+    """Staff: their organization, its networks and communities; chairs: their networks and those
+    networks' communities; leaders: their communities. Networks and communities by name."""
+    session = ctx.session
+    organizations: dict[int, Organization] = {}
+    networks: dict[int, Network] = {}
+    communities: dict[int, Community] = {}
+    for m in ctx.memberships:
+        if m.role == RoleName.STAFF:
+            organizations[m.organization_id] = session.get(Organization, m.organization_id)
+            networks.update((n.id, n) for n in session.scalars(
+                select(Network).where(Network.organization_id == m.organization_id)))
+            communities.update((c.id, c) for c in session.scalars(
+                select(Community).where(Community.organization_id == m.organization_id)))
+        elif m.role == RoleName.NETWORK_CHAIR and m.network_id:
+            network = session.get(Network, m.network_id)
+            networks[network.id] = network
+            communities.update((c.id, c) for c in reg.network_communities(session, network))
+        elif m.role == RoleName.COMMUNITY_LEADER and m.community_id:
+            communities[m.community_id] = session.get(Community, m.community_id)
+    found = [Target(NoticeScope.ORGANIZATION, o.id, o.name, o.id) for o in sorted(organizations.values(),
+                                                                                   key=lambda o: o.id)]
+    found += [Target(NoticeScope.NETWORK, n.id, n.name, n.organization_id)
+              for n in sorted(networks.values(), key=lambda n: (n.name, n.id))]
+    found += [Target(NoticeScope.COMMUNITY, c.id, c.name, c.organization_id)
+              for c in sorted(communities.values(), key=lambda c: (c.name, c.id))]
+    return found
+
+
+def _of_kind(found: Sequence[Target], kind: NoticeScope) -> list[Target]:
+    return [t for t in found if t.kind == kind]
+
+
+def _match_target(ctx: Context, text: str, allowed: Sequence[Target]) -> Target | None:
+    """A typed network or community name among the sender's targets, forgiving spacing and small typos."""
+    key = reg.name_key(text)
+    if not key:
+        return None
+    exact = [t for t in allowed if reg.name_key(t.name) == key]
+    if len(exact) == 1:
+        return exact[0]
+    match = reg.match_chat_target(ctx.session, text, {t.organization_id for t in allowed})
+    if match.found is None:
+        return None
+    kind = NoticeScope.COMMUNITY if isinstance(match.found, Community) else NoticeScope.NETWORK
+    return next((t for t in allowed if (t.kind, t.id) == (kind, match.found.id)), None)
+
+
+def _label_is(ctx: Context, text: str, key: str) -> bool:
+    """Whether the answer is a button's label, in either language (the dispatcher's NFKC splits ำ)."""
+    folded = normalize(text)
+    return bool(folded) and any(folded == normalize(catalogue[key]) for catalogue in CATALOGUES.values())
+
+
+# --- prompts ------------------------------------------------------------------------------------
+
+def _say(ctx: Context, text: str, quick: Sequence[tuple[str, str]] = (), *, location: bool = False,
+         picker: bool = False, cancel: bool = True) -> TextMessage:
+    """A text with quick replies: a location or datetime-picker button, texts, then cancel."""
+    items: list[QuickReplyItem] = []
+    if location:
+        items.append(QuickReplyItem(action=LocationAction(label=ctx.t("notice.location_label"))))
+    if picker:
+        earliest = to_picker_value(ctx.now)
+        items.append(QuickReplyItem(action=DatetimePickerAction(
+            label=ctx.t("notice.picker_label"), data="a=flow", mode="datetime", initial=earliest, min=earliest)))
+    buttons = list(quick)[:QUICK_LIMIT - len(items)]
+    if cancel:
+        buttons.append((ctx.t("flow.cancel_label"), ctx.t("flow.cancel_label")))
+    items.extend(QuickReplyItem(action=MessageAction(label=label[:20], text=value)) for label, value in buttons)
+    return TextMessage(text=text, quickReply=QuickReply(items=items) if items else None)
+
+
+def _short(text: str, limit: int = SNIPPET) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _clip(text: str, limit: int = NEWS_TEXT_LIMIT) -> str:
+    """The text as written (line breaks kept), cut to `limit` characters."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def _when(lang: str, moment: datetime) -> str:
+    return format_when(moment) if lang == "th" else format_when_en(moment)
+
+
+# --- compose ------------------------------------------------------------------------------------
+
+@command("ประกาศ", "announce", chats=ONLY_1_1, min_role=Role.COMMUNITY_LEADER)
+def announce(ctx: Context) -> Turn:
+    """ส่งประกาศถึงสมาชิก พร้อมปุ่มรับทราบ / Send a notice with an acknowledge button"""
+    return _start(ctx, urgent=False)
+
+
+@command("แจ้งเตือนด่วน", "alert", chats=ONLY_1_1, min_role=Role.STAFF)
+def alert(ctx: Context) -> Turn:
+    """แจ้งเตือนด่วน ส่งทันทีพร้อมปุ่มปลอดภัย/ขอความช่วยเหลือ / Urgent alert: sent at once, with safe / need help"""
+    return _start(ctx, urgent=True)
+
+
+def _start(ctx: Context, urgent: bool) -> Turn:
+    found = targets(ctx)
+    if not found:
+        return Turn([ctx.text("notice.no_scope")])
+    ctx.data = {"urgent": urgent}
+    if ctx.args:
+        target = _match_target(ctx, ctx.args, found)
+        if target is None:
+            return _ask_scope(ctx, found, ctx.t("notice.scope_unknown", text=_short(ctx.args)))
+        return _took_target(ctx, target)
+    return _ask_scope(ctx, found)
+
+
+def _ask_scope(ctx: Context, found: list[Target], prefix: str | None = None) -> Turn:
+    kinds = [kind for kind in SCOPE_KINDS if _of_kind(found, kind)]
+    if len(kinds) == 1 and prefix is None:
+        return _ask_target(ctx, kinds[0], found)
+    intro = ctx.t("alert.ask_scope" if ctx.data.get("urgent") else "notice.ask_scope")
+    text = f"{prefix}\n{intro}" if prefix else intro
+    quick = [(ctx.t(f"notice.scope.{kind}"),) * 2 for kind in kinds]
+    return Turn([_say(ctx, text, quick)], flow=FLOW, step=Step.SCOPE, data=ctx.data, private=True)
+
+
+def _ask_target(ctx: Context, kind: NoticeScope, found: list[Target], prefix: str | None = None) -> Turn:
+    of_kind = _of_kind(found, kind)
+    if len(of_kind) == 1 and prefix is None:
+        return _took_target(ctx, of_kind[0])
+    ctx.data["kind"] = str(kind)
+    text = ctx.t(f"notice.ask_{kind}")
+    if prefix:
+        text = f"{prefix}\n{text}"
+    return Turn([_say(ctx, text, [(t.name, t.name) for t in of_kind[:QUICK_LIMIT]])],
+                flow=FLOW, step=Step.TARGET, data=ctx.data, private=True)
+
+
+@step(FLOW, Step.SCOPE)
+def notice_scope(ctx: Context) -> Turn:
+    found = targets(ctx)
+    answer = ctx.args.strip()
+    for kind in SCOPE_KINDS:
+        if _label_is(ctx, answer, f"notice.scope.{kind}") and _of_kind(found, kind):
+            return _ask_target(ctx, kind, found)
+    target = _match_target(ctx, answer, found) if ctx.message is None else None
+    if target is None:
+        return _ask_scope(ctx, found, ctx.t("notice.scope_unknown", text=_short(answer) or "-"))
+    return _took_target(ctx, target)
+
+
+@step(FLOW, Step.TARGET)
+def notice_target(ctx: Context) -> Turn:
+    found = targets(ctx)
+    kind = NoticeScope(ctx.data["kind"])
+    answer = ctx.args.strip()
+    target = _match_target(ctx, answer, _of_kind(found, kind)) if ctx.message is None else None
+    if target is None:
+        return _ask_target(ctx, kind, found, ctx.t("notice.scope_unknown", text=_short(answer) or "-"))
+    return _took_target(ctx, target)
+
+
+def _took_target(ctx: Context, target: Target) -> Turn:
+    ctx.data.pop("kind", None)
+    ctx.data.update(scope=str(target.kind), target_id=target.id, organization_id=target.organization_id)
+    if ctx.data.get("urgent"):
+        ctx.data["role"] = str(RoleFilter.EVERYONE)
+        return _ask_text(ctx, ctx.t("notice.target_set", target=_target_text(ctx, target)))
+    return _ask_roles(ctx, target)
+
+
+def _target_text(ctx: Context, target: Target) -> str:
+    return ctx.t(f"notice.target.{target.kind}", name=target.name)
+
+
+def _ask_roles(ctx: Context, target: Target, prefix: str | None = None) -> Turn:
+    text = ctx.t("notice.ask_roles", target=_target_text(ctx, target))
+    quick = [(ctx.t(f"notice.role.{role}"),) * 2 for role in ROLE_CHOICES]
+    return Turn([_say(ctx, f"{prefix}\n{text}" if prefix else text, quick)],
+                flow=FLOW, step=Step.ROLES, data=ctx.data, private=True)
+
+
+def _chosen_target(ctx: Context) -> Target | None:
+    """The target the conversation chose, if the sender may still address it."""
+    key = f"{ctx.data['scope']}:{ctx.data['target_id']}"
+    return next((t for t in targets(ctx) if t.key == key), None)
+
+
+@step(FLOW, Step.ROLES)
+def notice_roles(ctx: Context) -> Turn:
+    target = _chosen_target(ctx)
+    if target is None:
+        return Turn([ctx.text("notice.scope_gone")])
+    role = next((r for r in ROLE_CHOICES if _label_is(ctx, ctx.args, f"notice.role.{r}")), None)
+    if role is None:
+        return _ask_roles(ctx, target, ctx.t("notice.roles_unknown"))
+    ctx.data["role"] = str(role)
+    return _ask_text(ctx)
+
+
+def _ask_text(ctx: Context, prefix: str | None = None) -> Turn:
+    text = ctx.t("notice.ask_text", limit=svc.TEXT_LIMIT)
+    return Turn([_say(ctx, f"{prefix}\n{text}" if prefix else text)], flow=FLOW, step=Step.TEXT,
+                data=ctx.data, private=True)
+
+
+@step(FLOW, Step.TEXT)
+def notice_text(ctx: Context) -> Turn:
+    # The raw text, not the dispatcher's NFKC-cleaned one: line breaks belong to the notice.
+    raw = getattr(getattr(ctx.event, "message", None), "text", None)
+    text = (raw if isinstance(raw, str) and ctx.message is None else ctx.args).strip()
+    if ctx.message is not None or not any(ch.isalnum() for ch in text) or len(text) > svc.TEXT_LIMIT:
+        return Turn([_say(ctx, ctx.t("notice.text_invalid", limit=svc.TEXT_LIMIT))], step=Step.TEXT)
+    ctx.data["text"] = text
+    return _ask_attachment(ctx)
+
+
+def _ask_attachment(ctx: Context, key: str = "notice.ask_attachment") -> Turn:
+    return Turn([_say(ctx, ctx.t(key), [(ctx.t("notice.skip"),) * 2], location=True)], step=Step.ATTACHMENT)
+
+
+@step(FLOW, Step.ATTACHMENT)
+def notice_attachment(ctx: Context) -> Turn:
+    message = ctx.message
+    if isinstance(message, LocationMessageContent):
+        ctx.data["attachment"] = {
+            "location_title": _short(message.title or ctx.t("notice.pinned_location"), LOCATION_LIMIT - 1),
+            "location_address": _short(message.address or f"{message.latitude:.5f}, {message.longitude:.5f}",
+                                       LOCATION_LIMIT - 1),
+            "latitude": message.latitude, "longitude": message.longitude}
+    elif isinstance(message, ImageMessageContent):
+        return _ask_attachment(ctx, "notice.image_note")
+    elif message is not None:
+        return _ask_attachment(ctx, "notice.attachment_invalid")
+    elif normalize(ctx.args) in SKIP_WORDS:
+        ctx.data["attachment"] = None
+    elif IMAGE_URL.fullmatch(ctx.args.strip()):
+        ctx.data["attachment"] = {"image_url": ctx.args.strip()}
+    else:
+        return _ask_attachment(ctx, "notice.attachment_invalid")
+    if ctx.data.get("urgent"):
+        ctx.data["send_at"] = None
+        return _preview(ctx)
+    return _ask_when(ctx)
+
+
+def _ask_when(ctx: Context, prefix: str | None = None) -> Turn:
+    text = ctx.t("notice.ask_when")
+    return Turn([_say(ctx, f"{prefix}\n{text}" if prefix else text, [(ctx.t("notice.now"),) * 2], picker=True)],
+                step=Step.WHEN)
+
+
+@step(FLOW, Step.WHEN)
+def notice_when(ctx: Context) -> Turn:
+    picked = ctx.params.get("datetime")
+    answer = ctx.args.strip()
+    if picked is None and normalize(answer) in NOW_WORDS:
+        ctx.data["send_at"] = None
+        return _preview(ctx)
+    when = from_picker_value(picked) if picked is not None else (parse_when(answer, ctx.now) if answer else None)
+    if when is None:
+        return _ask_when(ctx, ctx.t("notice.when_unknown", text=_short(picked or answer) or "-"))
+    if when <= ctx.now:
+        return _ask_when(ctx, ctx.t("notice.when_past", when=_when(ctx.lang, when)))
+    ctx.data["send_at"] = when.isoformat()
+    return _preview(ctx)
+
+
+def _audience(ctx: Context) -> svc.Audience:
+    scope = NoticeScope(ctx.data["scope"])
+    return svc.Audience(
+        organization_id=ctx.data["organization_id"], scope=scope,
+        network_id=ctx.data["target_id"] if scope == NoticeScope.NETWORK else None,
+        community_id=ctx.data["target_id"] if scope == NoticeScope.COMMUNITY else None,
+        role_filter=RoleFilter(ctx.data["role"]), author_id=ctx.person.id if ctx.person else None)
+
+
+def _send_at(ctx: Context) -> datetime | None:
+    return datetime.fromisoformat(ctx.data["send_at"]) if ctx.data.get("send_at") else None
+
+
+def _preview(ctx: Context) -> Turn:
+    target = _chosen_target(ctx)
+    if target is None:
+        return Turn([ctx.text("notice.scope_gone")])
+    urgent = bool(ctx.data.get("urgent"))
+    audience = _audience(ctx)
+    planned = svc.plan(ctx.session, audience, ctx.now)
+    if planned.people == 0:
+        return Turn([ctx.text("notice.nobody", target=_target_text(ctx, target))])
+    t = ctx.t
+    lines = [t("alert.preview_header" if urgent else "notice.preview_header"),
+             t("notice.preview_to", roles=t(f"notice.role.{audience.role_filter}"),
+               target=_target_text(ctx, target)),
+             t("notice.preview_text", text=ctx.data["text"])]
+    attachment = ctx.data.get("attachment") or {}
+    if attachment.get("image_url"):
+        lines.append(t("notice.preview_image", url=attachment["image_url"]))
+    if attachment.get("latitude") is not None:
+        lines.append(t("notice.preview_location", place=attachment["location_title"]))
+    send_at = _send_at(ctx)
+    if urgent:
+        lines.append(t("alert.preview_when"))
+    else:
+        lines.append(t("notice.preview_when", when=_when(ctx.lang, send_at)) if send_at
+                     else t("notice.preview_now"))
+        moment = send_at or ctx.now
+        if outbox.in_quiet_hours(moment):
+            lines.append(t("notice.preview_quiet", when=_when(ctx.lang, outbox.after_quiet_hours(moment))))
+    if planned.via_groups:
+        lines.append(t("notice.preview_groups", people=f"{planned.people:,}", groups=len(planned.groups)))
+        if planned.estimated:
+            lines.append(t("notice.preview_estimated"))
+    else:
+        lines.append(t("notice.preview_people", people=f"{planned.people:,}"))
+    lines.extend(_cost_lines(ctx, planned.cost))
+    quick = [(t("notice.send"),) * 2]
+    if not urgent:
+        lines.append(t("notice.preview_nudge", hours=svc.DEFAULT_NUDGE_HOURS))
+        quick.append((t("notice.send_no_nudge"),) * 2)
+    return Turn([_say(ctx, "\n".join(lines), quick)], step=Step.CONFIRM)
+
+
+def _cost_lines(ctx: Context, cost: int) -> list[str]:
+    blocked = outbox.quota_blocked_until(ctx.session, ctx.now)
+    quota = svc.cached_quota(ctx.session, ctx.now)
+    if quota is None:
+        lines = [ctx.t("notice.preview_cost_unknown", cost=f"{cost:,}")]
+    elif quota.limit is None:
+        lines = [ctx.t("notice.preview_cost_unlimited", cost=f"{cost:,}")]
+    else:
+        lines = [ctx.t("notice.preview_cost", cost=f"{cost:,}", remaining=f"{quota.remaining:,}",
+                       limit=f"{quota.limit:,}", time=f"{quota.as_of.astimezone(ctx.now.tzinfo):%H:%M}")]
+        if cost > quota.remaining and blocked is None:
+            lines.append(ctx.t("notice.preview_over_quota", remaining=f"{quota.remaining:,}"))
+    if blocked is not None:
+        lines.append(ctx.t("notice.preview_blocked", until=_when(ctx.lang, blocked)))
+    return lines
+
+
+@step(FLOW, Step.CONFIRM)
+def notice_confirm(ctx: Context) -> Turn:
+    answer = ctx.args.strip()
+    urgent = bool(ctx.data.get("urgent"))
+    no_nudge = not urgent and _label_is(ctx, answer, "notice.send_no_nudge")
+    if not (no_nudge or _label_is(ctx, answer, "notice.send") or normalize(answer) in {"ยืนยัน", "confirm", "ok"}):
+        quick = [(ctx.t("notice.send"),) * 2] + ([] if urgent else [(ctx.t("notice.send_no_nudge"),) * 2])
+        return Turn([_say(ctx, ctx.t("notice.confirm_again"), quick)], step=Step.CONFIRM)
+    target = _chosen_target(ctx)
+    if target is None:  # the role was taken away while the sender was writing
+        return Turn([ctx.text("notice.scope_gone")])
+    send_at = _send_at(ctx)
+    if send_at is not None and send_at <= ctx.now:  # the conversation waited past the chosen time
+        return _ask_when(ctx, ctx.t("notice.when_past", when=_when(ctx.lang, send_at)))
+    audience = _audience(ctx)
+    planned = svc.plan(ctx.session, audience, ctx.now)
+    notice = svc.create_notice(ctx.session, audience, text=ctx.data["text"], now=ctx.now, send_at=send_at,
+                               urgent=urgent, nudge_after_hours=None if no_nudge else svc.DEFAULT_NUDGE_HOURS,
+                               attachment=ctx.data.get("attachment"), planned=planned)
+    if urgent:
+        return Turn([ctx.text("alert.queued", people=f"{notice.recipients:,}")])
+    if send_at is not None:
+        return Turn([ctx.text("notice.scheduled", when=_when(ctx.lang, send_at), people=f"{notice.recipients:,}")])
+    return Turn([ctx.text("notice.queued", people=f"{notice.recipients:,}")])
+
+
+# --- the notice as LINE shows it ----------------------------------------------------------------
+
+def notice_messages(session: Session, notice: Notice, lang: str, *, nudge: bool = False) -> list[Message]:
+    """The card with its buttons (รับทราบ, or ปลอดภัย / ต้องการความช่วยเหลือ), then any image or location."""
+    def t(key: str, **values: object) -> str:
+        return text_for(lang, key, **values)
+
+    organization = session.get(Organization, notice.organization_id)
+    header = t("alert.card_header" if notice.urgent else "notice.card_header", org=organization.name)
+    body: list[Any] = [FlexText(text=header, weight="bold", size="md", wrap=True,
+                                color=URGENT if notice.urgent else ACCENT)]
+    if nudge:
+        body.append(FlexText(text=t("notice.card_nudge"), size="xs", wrap=True, color=URGENT))
+    body += [FlexSeparator(margin="md"), FlexText(text=notice.text, size="md", wrap=True, margin="md")]
+    if notice.urgent:
+        buttons = [_button(t("alert.safe_button"), f"a=alert&n={notice.id}&v=safe", t("alert.safe_display"),
+                           "primary", ACCENT),
+                   _button(t("alert.help_button"), f"a=alert&n={notice.id}&v=need_help", t("alert.help_display"),
+                           "primary", URGENT)]
+    else:
+        buttons = [_button(t("notice.ack_button"), f"a=ack&n={notice.id}", t("notice.ack_display"), "primary",
+                           ACCENT)]
+    alt = t("alert.alt" if notice.urgent else "notice.alt", text=_short(notice.text, 200))
+    messages: list[Message] = [FlexMessage(
+        alt_text=alt[:ALT_TEXT_LIMIT],
+        contents=FlexBubble(body=FlexBox(layout="vertical", contents=body),
+                            footer=FlexBox(layout="vertical", spacing="sm", contents=buttons)))]
+    if notice.image_url:
+        messages.append(ImageMessage(original_content_url=notice.image_url, preview_image_url=notice.image_url))
+    if notice.latitude is not None and notice.longitude is not None:
+        messages.append(LocationMessage(title=notice.location_title or t("notice.pinned_location"),
+                                        address=notice.location_address or "-",
+                                        latitude=notice.latitude, longitude=notice.longitude))
+    return messages
+
+
+def nudge_messages(session: Session, notice: Notice, lang: str) -> list[Message]:
+    return notice_messages(session, notice, lang, nudge=True)[:1]
+
+
+def _button(label: str, data: str, display: str, style: str, color: str) -> FlexButton:
+    return FlexButton(style=style, height="sm", color=color,
+                      action=PostbackAction(label=label, data=data, display_text=display))
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+def _notice_from(ctx: Context) -> Notice | None:
+    ident = ctx.params.get("n", "")
+    return ctx.session.get(Notice, int(ident)) if ident.isdigit() else None
+
+
+def _name(person: Person) -> str:
+    return person.full_name or person.display_name or "-"
+
+
+@postback("ack")
+def acknowledge(ctx: Context) -> Turn:
+    """The รับทราบ button on a notice."""
+    notice = _notice_from(ctx)
+    if notice is None or notice.urgent:
+        return Turn([ctx.text("postback.unknown")])
+    if ctx.user_id is None:
+        return Turn([ctx.text("register.no_user_id")])
+    if not reg.is_registered(ctx.person):
+        return Turn([ctx.text("notice.ack_unregistered")])
+    svc.record_answer(ctx.session, notice, ctx.person, AckKind.ACKNOWLEDGED, ctx.now)
+    return Turn([ctx.text("notice.acknowledged", name=_name(ctx.person))])
+
+
+@postback("alert")
+def alert_answer(ctx: Context) -> Turn:
+    """The ปลอดภัย / ต้องการความช่วยเหลือ buttons on an urgent alert."""
+    notice = _notice_from(ctx)
+    answer = ctx.params.get("v", "")
+    if notice is None or not notice.urgent or answer not in (AckKind.SAFE, AckKind.NEED_HELP):
+        return Turn([ctx.text("postback.unknown")])
+    if ctx.user_id is None:
+        return Turn([ctx.text("register.no_user_id")])
+    if not reg.is_registered(ctx.person):
+        return Turn([ctx.text("alert.unregistered")])
+    ack = svc.record_answer(ctx.session, notice, ctx.person, AckKind(answer), ctx.now)
+    if answer == AckKind.SAFE:
+        return Turn([ctx.text("alert.safe_recorded", name=_name(ctx.person))])
+    community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
+    told = _tell_helpers(ctx, notice, community, lambda lang: [TextMessage(text=text_for(
+        lang, "alert.help_forward", name=_name(ctx.person), community=_community_name(lang, community),
+        phone=ctx.person.phone or text_for(lang, "alert.no_phone"), text=_short(notice.text)))])
+    key = "alert.help_recorded" if told else "alert.help_recorded_nobody"
+    # The location may be sent where the button was tapped (a group too): the answer is awaited there.
+    return Turn([_say(ctx, ctx.t(key), [(ctx.t("notice.skip"),) * 2], location=True, cancel=False)],
+                flow=HELP_FLOW, step=HelpStep.LOCATION, data={"notice_id": notice.id, "ack_id": ack.id})
+
+
+def _community_name(lang: str, community: Community | None) -> str:
+    return community.name if community is not None else text_for(lang, "notice.no_community")
+
+
+def _tell_helpers(ctx: Context, notice: Notice, community: Community | None,
+                  build: Callable[[str], list[Message]]) -> int:
+    """Push to staff and the zone chair at once (urgent: quiet hours do not apply); returns how many."""
+    helpers = [p for p in svc.helpers_for(ctx.session, notice, community.id if community else None)
+               if ctx.person is None or p.id != ctx.person.id]
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    for person in helpers:
+        by_lang[person.language if person.language in CATALOGUES else "th"].append(person.line_user_id)
+    for lang, user_ids in by_lang.items():
+        outbox.enqueue(ctx.session, user_ids, build(lang), now=ctx.now, topic=f"alert_help:{notice.id}")
+    return len(helpers)
+
+
+@step(HELP_FLOW, HelpStep.LOCATION)
+def alert_location(ctx: Context) -> Turn:
+    notice = ctx.session.get(Notice, ctx.data["notice_id"])
+    ack = ctx.session.get(NoticeAck, ctx.data["ack_id"])
+    if notice is None or ack is None:
+        return Turn([ctx.text("flow.expired")])
+    message = ctx.message
+    if isinstance(message, LocationMessageContent):
+        svc.record_location(ctx.session, ack, message.latitude, message.longitude, message.address, ctx.now)
+        community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
+        name = _name(ctx.person) if ctx.person else "-"
+
+        def build(lang: str) -> list[Message]:
+            title = text_for(lang, "alert.location_title", name=name)
+            return [TextMessage(text=text_for(lang, "alert.location_forward", name=name,
+                                              community=_community_name(lang, community),
+                                              phone=ctx.person.phone if ctx.person and ctx.person.phone
+                                              else text_for(lang, "alert.no_phone"))),
+                    LocationMessage(title=_short(title, LOCATION_LIMIT - 1),
+                                    address=_short(message.address or f"{message.latitude:.5f}, "
+                                                   f"{message.longitude:.5f}", LOCATION_LIMIT - 1),
+                                    latitude=message.latitude, longitude=message.longitude)]
+
+        _tell_helpers(ctx, notice, community, build)
+        return Turn([ctx.text("alert.location_sent")])
+    if message is None and normalize(ctx.args) in SKIP_WORDS:
+        return Turn([ctx.text("alert.location_skipped")])
+    return Turn([_say(ctx, ctx.t("alert.location_again"), [(ctx.t("notice.skip"),) * 2], location=True,
+                      cancel=False)], step=HelpStep.LOCATION)
+
+
+# --- status -------------------------------------------------------------------------------------
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part * 100 // whole}%" if whole else "-"
+
+
+def _state(ctx: Context, notice: Notice) -> str:
+    status = NoticeStatus(notice.status)
+    if status == NoticeStatus.SCHEDULED:
+        return ctx.t("notice.state.scheduled", when=_when(ctx.lang, notice.send_at))
+    if status == NoticeStatus.SENT:
+        return ctx.t("notice.state.sent", when=_when(ctx.lang, notice.sent_at or notice.send_at))
+    return ctx.t(f"notice.state.{status}")
+
+
+@command("ประกาศ สถานะ", "notice status", chats=ONLY_1_1, min_role=Role.COMMUNITY_LEADER)
+def notice_status(ctx: Context) -> list[Message]:
+    """ดูว่าใครรับทราบประกาศล่าสุดแล้วบ้าง / See who acknowledged the latest notices"""
+    notices = svc.visible_notices(ctx.session, ctx.memberships, ctx.person, urgent=False, limit=STATUS_LIMIT)
+    if not notices:
+        return [ctx.text("notice.status_none")]
+    blocks = [ctx.t("notice.status_header")]
+    for notice in notices:
+        lines = [ctx.t("notice.status_item", text=_short(notice.text), state=_state(ctx, notice))]
+        if notice.status in svc.SHOWN:
+            if notice.status != NoticeStatus.SENT:
+                # Counted from its outbox rows, which are purged a month after they settle: only while
+                # the notice is going out or stopped (a sent one reported any failure when it settled).
+                sent = svc.delivery(ctx.session, notice, ctx.now)
+                lines.append(ctx.t("notice.status_delivery", delivered=f"{sent.delivered:,}",
+                                   total=f"{sent.total:,}"))
+                if notice.status == NoticeStatus.STOPPED:
+                    lines.append(ctx.t("notice.status_stopped", missing=f"{sent.missing:,}"))
+            rows = svc.tally(ctx.session, notice)
+            for row in rows[:COMMUNITY_LINES]:
+                lines.append(ctx.t("notice.status_community", community=_community_label(ctx, row),
+                                   acked=row.acknowledged, expected=row.expected,
+                                   rate=_rate(row.acknowledged, row.expected)))
+            rest = rows[COMMUNITY_LINES:]
+            if rest:  # a district-wide notice: the first communities by name, the others summed up
+                acked, expected = sum(r.acknowledged for r in rest), sum(r.expected for r in rest)
+                lines.append(ctx.t("notice.status_other_communities", count=len(rest), acked=acked,
+                                   expected=expected, rate=_rate(acked, expected)))
+            if ctx.person is not None and notice.author_id == ctx.person.id:
+                names, count = svc.unanswered(ctx.session, notice, PENDING_NAMES)
+                if count == 0:
+                    lines.append(ctx.t("notice.status_all_acked"))
+                else:
+                    more = ctx.t("notice.status_more", count=count - len(names)) if count > len(names) else ""
+                    lines.append(ctx.t("notice.status_pending", count=count, names=", ".join(names)) + more)
+        blocks.append("\n".join(lines))
+    return [ctx.text_message("\n\n".join(blocks))]
+
+
+def _community_label(ctx: Context, row: svc.CommunityTally) -> str:
+    return row.name if row.name is not None else ctx.t("notice.no_community")
+
+
+@command("แจ้งเตือนด่วน สถานะ", "alert status", chats=ONLY_1_1, min_role=Role.STAFF)
+def alert_status(ctx: Context) -> list[Message]:
+    """ดูคำตอบของแจ้งเตือนด่วนล่าสุดแยกตามชุมชน / See the answers to the latest alert by community"""
+    found = svc.visible_notices(ctx.session, ctx.memberships, ctx.person, urgent=True, limit=1)
+    if not found:
+        return [ctx.text("alert.status_none")]
+    notice = found[0]
+    lines = [ctx.t("alert.status_header", text=_short(notice.text), when=_when(ctx.lang, notice.send_at))]
+    rows = svc.tally(ctx.session, notice)
+    # Communities with people asking for help or not answering come first: that is where to go.
+    rows.sort(key=lambda r: (-r.need_help, -(r.expected - r.safe - r.need_help)))
+    for row in rows[:COMMUNITY_LINES]:
+        lines.append(ctx.t("alert.status_community", community=_community_label(ctx, row), safe=row.safe,
+                           help=row.need_help, silent=row.expected - row.safe - row.need_help))
+    if len(rows) > COMMUNITY_LINES:
+        lines.append(ctx.t("alert.status_other_communities", count=len(rows) - COMMUNITY_LINES))
+    safe, helped = sum(r.safe for r in rows), sum(r.need_help for r in rows)
+    silent = sum(r.expected - r.safe - r.need_help for r in rows)
+    lines.append(ctx.t("alert.status_total", safe=safe, help=helped, silent=silent))
+    for person, ack, community in svc.need_help(ctx.session, notice):
+        where = ctx.t("alert.status_map", lat=f"{ack.latitude:.5f}", lng=f"{ack.longitude:.5f}") \
+            if ack.latitude is not None and ack.longitude is not None else ctx.t("alert.status_no_location")
+        lines.append(ctx.t("alert.status_help_line", name=_name(person),
+                           community=community or ctx.t("notice.no_community"),
+                           phone=person.phone or ctx.t("alert.no_phone"), where=where))
+    return [ctx.text_message("\n".join(lines))]
+
+
+# --- news: pull instead of push -----------------------------------------------------------------
+
+@command("ข่าว", "news")
+def news(ctx: Context) -> list[Message]:
+    """ดูประกาศล่าสุดของชุมชนและเครือข่ายของคุณ (ไม่เสียโควตา) / See the latest notices for your communities"""
+    if ctx.chat_kind != ChatKind.USER:
+        link = reg.chat_link(ctx.session, ctx.chat_id)
+        if link is None:
+            return [ctx.text("news.group_unlinked")]
+        return _news_reply(ctx, svc.news_for_link(ctx.session, link), answered=set())
+    if not reg.is_registered(ctx.person):
+        return [ctx.text("news.unregistered")]
+    found = svc.news_for(ctx.session, ctx.memberships)
+    answered = set(ctx.session.scalars(select(NoticeAck.notice_id).where(
+        NoticeAck.person_id == ctx.person.id, NoticeAck.notice_id.in_([n.id for n in found])))) \
+        if found else set()
+    return _news_reply(ctx, found, answered)
+
+
+def _news_reply(ctx: Context, found: list[Notice], answered: set[int]) -> list[Message]:
+    if not found:
+        return [ctx.text("news.none")]
+    lines = [ctx.t("news.header", count=len(found))]
+    buttons: list[QuickReplyItem] = []
+    for n, notice in enumerate(found, 1):
+        key = "news.item_urgent" if notice.urgent else "news.item"
+        mark = ctx.t("news.acknowledged") if notice.id in answered else ""
+        lines.append(ctx.t(key, n=n, when=_when(ctx.lang, notice.send_at), text=_clip(notice.text)) + mark)
+        if ctx.chat_kind == ChatKind.USER and not notice.urgent and notice.id not in answered:
+            label = ctx.t("news.ack_label", n=n)
+            buttons.append(QuickReplyItem(action=PostbackAction(label=label, data=f"a=ack&n={notice.id}",
+                                                                display_text=label)))
+    return [TextMessage(text="\n\n".join(lines), quickReply=QuickReply(items=buttons) if buttons else None)]

@@ -1,0 +1,357 @@
+"""Answers to activities (RSVP), answers by proxy, who is coming (`ผู้เข้าร่วม`), and check-in.
+
+The buttons on an activity's card send `a=rsvp&id=<activity id>&v=going|not_going|maybe` (optional
+`g=<guests>`) and `a=checkin&id=<activity id>`; the text commands (`ไป K7M2 +2`, `เช็คอิน K7M2`) do the same
+for people who type. An answer counts for the person's own community whichever group it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from linebot.v3.messaging import Message
+from sqlalchemy import select
+
+from bot import outbox
+from bot.config import TIMEZONE
+from bot.thaitime import format_when, format_when_en
+from handlers.catalog import text_for
+from handlers.context import Context, text_message
+from handlers.registry import ChatKind, Role, command, postback
+from handlers.services import activities as act
+from handlers.services import registry as reg
+from models import Activity, Answer, Community, Person, Rsvp
+
+GUESTS = re.compile(r"\+\s*(\d+)")
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+ANSWER_WORDS = {"ไป": Answer.GOING, "going": Answer.GOING, "ไม่ไป": Answer.NOT_GOING,
+                "not going": Answer.NOT_GOING, "ไม่แน่ใจ": Answer.MAYBE, "maybe": Answer.MAYBE}
+# `<member name> <answer> [+N]`: the answer is the last word(s), so a name may have any number of words.
+PROXY_TAIL = re.compile(r"(?P<name>.+?)\s+(?P<answer>not going|going|maybe|ไม่ไป|ไป|ไม่แน่ใจ)"
+                        r"(?:\s*\+\s*(?P<guests>\d+))?", re.IGNORECASE)
+# `สมศรี ใจดี (ชุมชนวัดบางนา)`: the form the ambiguous-name list offers, to tell namesakes apart.
+NAME_WITH_COMMUNITY = re.compile(r"(?P<name>.+?)\s*\((?P<community>[^()]+)\)")
+ECHO_LIMIT = 20
+QUICK_LIMIT = 13
+
+
+# --- answering ----------------------------------------------------------------------------------
+
+@postback("rsvp")
+def rsvp(ctx: Context) -> list[Message]:
+    """The ไป / ไม่ไป / ไม่แน่ใจ buttons of an activity card."""
+    activity = _activity_by_id(ctx)
+    choice = _answer_value(ctx.params.get("v", ""))
+    guests = _number(ctx.params.get("g", "0"))
+    if activity is None or choice is None or guests is None:
+        return [ctx.text("postback.unknown")]
+    refusal = _sender_refusal(ctx, activity.code)
+    if refusal is not None:
+        return [refusal]
+    return _record(ctx, activity, ctx.person, choice, guests)
+
+
+@command("ไป", "going")
+def going(ctx: Context) -> list[Message]:
+    """ตอบว่าไปกิจกรรม เช่น “ไป K7M2” หรือพาผู้ติดตาม “ไป K7M2 +2” / Answer going, e.g. “going K7M2 +2”"""
+    return _answer_text(ctx, Answer.GOING)
+
+
+@command("ไม่ไป", "not going")
+def not_going(ctx: Context) -> list[Message]:
+    """ตอบว่าไม่ไปกิจกรรม เช่น “ไม่ไป K7M2” / Answer not going, e.g. “not going K7M2”"""
+    return _answer_text(ctx, Answer.NOT_GOING)
+
+
+@command("ไม่แน่ใจ", "maybe")
+def maybe(ctx: Context) -> list[Message]:
+    """ตอบว่ายังไม่แน่ใจ เช่น “ไม่แน่ใจ K7M2” / Answer maybe, e.g. “maybe K7M2”"""
+    return _answer_text(ctx, Answer.MAYBE)
+
+
+def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
+    args = ctx.args.translate(THAI_DIGITS)
+    found = GUESTS.search(args)
+    guests = int(found.group(1)) if found and choice == Answer.GOING else 0
+    code = GUESTS.sub(" ", args).strip()
+    if not code:
+        return [ctx.text("rsvp.usage", keyword=ctx.keyword)]
+    refusal = _sender_refusal(ctx, code)
+    if refusal is not None:
+        return [refusal]
+    activity = act.find_activity(ctx.session, code)
+    if activity is None:
+        return [ctx.text("rsvp.unknown_code", code=_echo(code))]
+    return _record(ctx, activity, ctx.person, choice, guests)
+
+
+@command("ตอบแทน", "proxy", min_role=Role.COMMUNITY_LEADER)
+def proxy(ctx: Context) -> list[Message]:
+    """ตอบรับกิจกรรมแทนสมาชิกที่ไม่มีสมาร์ตโฟน / Answer for a member without a smartphone"""
+    code, _, rest = ctx.args.translate(THAI_DIGITS).partition(" ")
+    tail = PROXY_TAIL.fullmatch(rest.strip())
+    if not code or tail is None:
+        return [ctx.text("proxy.usage")]
+    activity = act.find_activity(ctx.session, code)
+    if activity is None:
+        return [ctx.text("rsvp.unknown_code", code=_echo(code))]
+    choice = ANSWER_WORDS[tail["answer"].casefold()]
+    guests = int(tail["guests"]) if tail["guests"] and choice == Answer.GOING else 0
+    found = _managed_person(ctx, tail["name"], lambda label: f"{ctx.keyword} {activity.code} {label} "
+                                                             f"{tail['answer']}")
+    if not isinstance(found, Person):
+        return [found]
+    by = ctx.person if ctx.person is not None and found.id != ctx.person.id else None
+    return _record(ctx, activity, found, choice, guests, proxy_by=by)
+
+
+def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, guests: int,
+            proxy_by: Person | None = None) -> list[Message]:
+    """Record the answer, queue word to anyone it moved off the waitlist, and say what happened."""
+    community = reg.member_community(ctx.session, person)
+    result = act.answer(ctx.session, activity, person, choice, ctx.now, guests=guests,
+                        community_id=community.id if community else None, proxy_by=proxy_by)
+    _tell_promoted(ctx, activity, result.promoted)
+    values = {"name": _name(person), "title": activity.title, "when": _when(ctx.lang, activity.starts_at),
+              "code": activity.code}
+    if result.outcome == "closed":
+        reason = act.closed_reason(activity, ctx.now) or "past"
+        deadline = activity.rsvp_deadline
+        return [ctx.text(f"rsvp.closed_{reason}", **values,
+                         deadline=_when(ctx.lang, deadline) if deadline else "")]
+    if result.outcome == "too_many_guests":
+        return [ctx.text("rsvp.too_many_guests", max=act.MAX_GUESTS)]
+    if result.outcome == "community_full":
+        left = act.community_seats_left(ctx.session, activity, community.id, exclude_person=person.id)
+        key = "rsvp.community_full" if left == 0 else "rsvp.community_short"
+        return [ctx.text(key, **values, limit=activity.seats_per_community, community=community.name, left=left)]
+    lines = []
+    if result.outcome == "going":
+        lines.append(ctx.t("rsvp.going_guests" if guests else "rsvp.going", **values, guests=guests))
+        left = act.seats_left(ctx.session, activity)
+        if left is not None:
+            lines.append(ctx.t("rsvp.seats_left", left=left) if left else ctx.t("rsvp.seats_none"))
+    elif result.outcome == "waitlisted":
+        lines.append(ctx.t("rsvp.waitlisted", **values, position=result.position))
+    else:
+        lines.append(ctx.t(f"rsvp.{result.outcome}", **values))
+    if proxy_by is not None:
+        lines.append(ctx.t("rsvp.by_proxy", leader=_name(proxy_by)))
+    return [text_message("\n".join(lines))]
+
+
+def _tell_promoted(ctx: Context, activity: Activity, promoted: list[Rsvp]) -> None:
+    """Push the news to each person given a seat from the waitlist (to the leader who answered for them,
+    if it was a proxy answer: that member has no smartphone), once per time they waited."""
+    for rsvp in promoted:
+        person = ctx.session.get(Person, rsvp.person_id)
+        leader = ctx.session.get(Person, rsvp.proxy_by_id) if rsvp.proxy_by_id else None
+        target, key = (leader, "rsvp.promoted_proxy") if leader is not None else (person, "rsvp.promoted")
+        if person is None or target is None or target.blocked_at is not None:
+            continue
+        lang = target.language or "th"
+        community = ctx.session.get(Community, rsvp.community_id) if rsvp.community_id else None
+        text = text_for(lang, key, name=_name(person), title=activity.title, code=activity.code,
+                        when=_when(lang, activity.starts_at), community=community.name if community else "-")
+        # One message per event that gave the seat: a later wait and promotion is told again.
+        cause = getattr(ctx.event, "webhook_event_id", None) or f"{rsvp.answered_at.timestamp():.6f}"
+        outbox.enqueue(ctx.session, [target.line_user_id], [text_message(text)], now=ctx.now,
+                       dedupe_key=f"rsvp-promoted:{rsvp.id}:{cause}")
+
+
+# --- who is coming ------------------------------------------------------------------------------
+
+@command("ผู้เข้าร่วม", "attendees")
+def attendees(ctx: Context) -> list[Message]:
+    """ดูจำนวนผู้ตอบรับแยกตามชุมชน เช่น “ผู้เข้าร่วม K7M2” / See answers by community, e.g. “attendees K7M2”"""
+    code = ctx.args.translate(THAI_DIGITS).strip()
+    if not code:
+        return [ctx.text("attendees.usage")]
+    activity = act.find_activity(ctx.session, code)
+    if activity is None:
+        return [ctx.text("rsvp.unknown_code", code=_echo(code))]
+    leader = act.sees_names(ctx.session, ctx.memberships, activity)
+    # Names are personal: shown to leaders, and only in a 1:1 chat where nobody else reads them.
+    names = leader and ctx.chat_kind == ChatKind.USER
+    lines = [ctx.t("attendees.header", title=activity.title, code=activity.code,
+                   when=_when(ctx.lang, activity.starts_at))]
+    if activity.capacity is not None:
+        lines.append(ctx.t("attendees.capacity", capacity=activity.capacity,
+                           left=act.seats_left(ctx.session, activity)))
+    if activity.seats_per_community:
+        lines.append(ctx.t("attendees.quota", limit=activity.seats_per_community))
+    rows = act.counts_by_community(ctx.session, activity)
+    if not rows:
+        lines.append(ctx.t("attendees.none"))
+        return [text_message("\n".join(lines))]
+    by_community: dict[int | None, dict[str, int]] = {}
+    for community_id, answer, waitlisted, people in rows:
+        slot = "waitlisted" if waitlisted else str(answer)
+        counts = by_community.setdefault(community_id, dict.fromkeys(("going", "maybe", "not_going", "waitlisted"), 0))
+        counts[slot] += people
+    totals = {slot: sum(c[slot] for c in by_community.values()) for slot in ("going", "maybe", "not_going", "waitlisted")}
+    lines.append(ctx.t("attendees.totals", **totals))
+    communities = {c.id: c for c in ctx.session.scalars(select(Community).where(
+        Community.id.in_([i for i in by_community if i is not None])))}
+    order = sorted(by_community, key=lambda i: (i is None, communities[i].name if i is not None else ""))
+    listed = _names_by_community(ctx, activity) if names else {}
+    for community_id in order:
+        label = communities[community_id].name if community_id is not None else ctx.t("attendees.no_community")
+        lines.append(ctx.t("attendees.community", community=label, **by_community[community_id]))
+        for slot, people in listed.get(community_id, {}).items():
+            lines.append(ctx.t("attendees.names", label=ctx.t(f"attendees.label.{slot}"), names=", ".join(people)))
+    if leader:
+        came, going_count = act.attendance_counts(ctx.session, activity)
+        if came:
+            lines.append(_rate_line(ctx, activity, came, going_count))
+    if not names:
+        lines.append(ctx.t("attendees.names_private" if leader else "attendees.names_hidden"))
+    return [text_message("\n".join(lines))]
+
+
+def _names_by_community(ctx: Context, activity: Activity) -> dict[int | None, dict[str, list[str]]]:
+    """Names per community and answer; guests as (+N), checked in as ✓, the waitlist in its order."""
+    rows = ctx.session.execute(select(Rsvp, Person).join(Person, Person.id == Rsvp.person_id)
+                               .where(Rsvp.activity_id == activity.id)
+                               .order_by(Rsvp.waitlisted_at, Rsvp.answered_at, Rsvp.id)).all()
+    listed: dict[int | None, dict[str, list[str]]] = {}
+    for rsvp, person in rows:
+        slot = "waitlisted" if rsvp.waitlisted_at is not None else str(rsvp.answer)
+        name = _name(person) + (f" (+{rsvp.guests})" if rsvp.guests else "") + (" ✓" if rsvp.checked_in_at else "")
+        slots = listed.setdefault(rsvp.community_id, {key: [] for key in ("going", "maybe", "not_going", "waitlisted")})
+        slots[slot].append(name)
+    return {c: {slot: people for slot, people in slots.items() if people} for c, slots in listed.items()}
+
+
+# --- check-in -----------------------------------------------------------------------------------
+
+@command("เช็คอิน", "เช็กอิน", "checkin", "check in")
+def checkin(ctx: Context) -> list[Message]:
+    """เช็คอินเมื่อถึงงาน เช่น “เช็คอิน K7M2” (ผู้นำเช็คอินให้สมาชิกได้) / Check in at an activity, e.g. “checkin K7M2”"""
+    code, _, name = ctx.args.translate(THAI_DIGITS).partition(" ")
+    if not code:
+        return [ctx.text("checkin.usage")]
+    refusal = _sender_refusal(ctx, code)
+    if refusal is not None:
+        return [refusal]
+    activity = act.find_activity(ctx.session, code)
+    if activity is None:
+        return [ctx.text("rsvp.unknown_code", code=_echo(code))]
+    if not name.strip():
+        return _check_in(ctx, activity, ctx.person)
+    if ctx.role < Role.COMMUNITY_LEADER:
+        return [ctx.text("checkin.others_refused", code=activity.code)]
+    found = _managed_person(ctx, name, lambda label: f"{ctx.keyword} {activity.code} {label}")
+    if not isinstance(found, Person):
+        return [found]
+    return _check_in(ctx, activity, found, by=ctx.person if found.id != ctx.person.id else None)
+
+
+@postback("checkin")
+def checkin_button(ctx: Context) -> list[Message]:
+    """The check-in button of an activity card."""
+    activity = _activity_by_id(ctx)
+    if activity is None:
+        return [ctx.text("postback.unknown")]
+    refusal = _sender_refusal(ctx, activity.code)
+    if refusal is not None:
+        return [refusal]
+    return _check_in(ctx, activity, ctx.person)
+
+
+def _check_in(ctx: Context, activity: Activity, person: Person, by: Person | None = None) -> list[Message]:
+    values = {"name": _name(person), "title": activity.title}
+    if act.closed_reason(activity, ctx.now) == "cancelled":
+        return [ctx.text("checkin.cancelled", **values)]
+    if not act.check_in_open(activity, ctx.now):
+        if ctx.now < activity.starts_at:
+            return [ctx.text("checkin.not_yet", **values,
+                             opens=_when(ctx.lang, activity.starts_at - act.CHECK_IN_OPENS))]
+        return [ctx.text("checkin.ended", **values)]
+    earlier = ctx.session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id, Rsvp.person_id == person.id,
+                                                     Rsvp.checked_in_at.is_not(None))).first()
+    if earlier is not None:
+        lines = [ctx.t("checkin.already", **values, time=f"{earlier.checked_in_at.astimezone(TIMEZONE):%H:%M}")]
+    else:
+        community = reg.member_community(ctx.session, person)
+        act.check_in(ctx.session, activity, person, ctx.now, by=by, community_id=community.id if community else None)
+        lines = [ctx.t("checkin.done_for" if by else "checkin.done", **values)]
+    if act.sees_names(ctx.session, ctx.memberships, activity):
+        came, going_count = act.attendance_counts(ctx.session, activity)
+        lines.append(_rate_line(ctx, activity, came, going_count))
+    return [text_message("\n".join(lines))]
+
+
+def _rate_line(ctx: Context, activity: Activity, came: int, going_count: int) -> str:
+    rate = act.attendance_rate(ctx.session, activity)
+    if rate is None:
+        return ctx.t("checkin.rate_none", came=came)
+    return ctx.t("checkin.rate", came=came, going=going_count, percent=round(rate * 100))
+
+
+# --- shared -------------------------------------------------------------------------------------
+
+def _sender_refusal(ctx: Context, code: str) -> Message | None:
+    """Answers and check-ins belong to a registered person: say how to become one."""
+    if ctx.user_id is None:
+        return ctx.text("rsvp.no_user_id", code=_echo(code))
+    if not reg.is_registered(ctx.person):
+        return ctx.text("rsvp.not_registered")
+    return None
+
+
+def _managed_person(ctx: Context, text: str, command_for) -> Person | Message:
+    """The one registered person of the sender's communities with this name, or the reply saying why not
+    (nobody; several, listed with buttons that repeat the command for each)."""
+    people: list[tuple[Person, Community | None]] = []
+    written = NAME_WITH_COMMUNITY.fullmatch(text.strip())
+    if written:
+        wanted = reg.name_key(written["community"])
+        people = [(p, c) for p, c in _named(ctx, written["name"]) if c is not None and reg.name_key(c.name) == wanted]
+    if not people:  # no community written, or the brackets were part of the name
+        people = _named(ctx, text)
+    if not people:
+        return ctx.text("proxy.not_found", name=_echo(text.strip()))
+    if len(people) == 1:
+        return people[0][0]
+    labels = [f"{_name(p)} ({c.name if c else '-'})" for p, c in people]
+    # In a group a button's text must call the bot like any other message there.
+    call = "" if ctx.chat_kind == ChatKind.USER else ("บอท " if ctx.lang == "th" else "bot ")
+    return ctx.text_message(ctx.t("proxy.ambiguous", name=_echo(text.strip()),
+                                  people="\n".join(f"• {label}" for label in labels)),
+                            quick=[(label, call + command_for(label)) for label in labels[:QUICK_LIMIT]])
+
+
+def _named(ctx: Context, name: str) -> list[tuple[Person, Community | None]]:
+    return [(p, reg.member_community(ctx.session, p))
+            for p in act.managed_people_named(ctx.session, ctx.memberships, name.strip())]
+
+
+def _activity_by_id(ctx: Context) -> Activity | None:
+    activity_id = _number(ctx.params.get("id", ""))
+    return ctx.session.get(Activity, activity_id) if activity_id else None
+
+
+def _answer_value(value: str) -> Answer | None:
+    try:
+        return Answer(value)
+    except ValueError:
+        return None
+
+
+def _number(value: str) -> int | None:
+    value = value.strip().translate(THAI_DIGITS)
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _name(person: Person) -> str:
+    return person.full_name or person.display_name or "-"
+
+
+def _when(lang: str, moment: datetime) -> str:
+    return format_when(moment) if lang == "th" else format_when_en(moment)
+
+
+def _echo(text: str) -> str:
+    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "…"

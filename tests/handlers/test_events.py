@@ -1,0 +1,650 @@
+"""Activities: create, list, edit and cancel, as conversation tables through signed webhooks.
+
+Announcements, host requests and change notices go through the outbox: the tests run the scheduler's
+dispatcher and read what the fake LINE server received (each body validated by the SDK's models and,
+after the test, by LINE's OpenAPI description).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import create_app
+from bot.config import TIMEZONE
+from conftest import SECRET, WebhookClient
+from handlers.catalog import en, th
+from handlers.services import activities as svc
+from handlers.services import registry as reg
+from models import (
+    Activity,
+    ActivityStatus,
+    Answer,
+    Conversation,
+    HostLog,
+    HostLogKind,
+    HostState,
+    Person,
+    RoleName,
+    Rsvp,
+)
+from scheduler.jobs import JobContext, dispatch_outbox
+from support import events as ev
+from support.dialog import Dialog
+from support.registry import USERS, seed_district
+
+T, E = th.TEXT, en.TEXT
+LEADER, MEMBER, CHAIR, STAFF = USERS["leader"], USERS["member"], USERS["chair"], USERS["staff"]
+PARTNER, STRANGER, CANAL_LEADER = USERS["partner"], USERS["stranger"], USERS["other_leader"]
+MARKET_LEADER = "U" + "8" * 32
+GROUP_ZONE = "C" + "a" * 32     # linked to เครือข่ายโซน 1
+GROUP_MARKET = "C" + "b" * 32   # linked to ชุมชนตลาดบางนา, a community of zone 1
+GROUP_CANAL = "C" + "c" * 32    # linked to ชุมชนคลองบางนา (zone 2): never told about zone 1
+FLEX = "[flex]"
+WHEN_20_DEC = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–16:00 น."
+
+
+def t(key: str, **values: object) -> str:
+    return T[key].format(**values)
+
+
+def e(key: str, **values: object) -> str:
+    return E[key].format(**values)
+
+
+@pytest.fixture
+def district(session_factory, clock):
+    """The test district, a leader for ชุมชนตลาดบางนา, and three linked groups."""
+    with session_factory() as session, session.begin():
+        d = seed_district(session, clock())
+        leader = reg.register_person(session, MARKET_LEADER, full_name="คุณประธานตลาด", community=d.market,
+                                     phone=None, display_name=None, now=clock())
+        reg.grant(session, leader, RoleName.COMMUNITY_LEADER, d.org, community=d.market, now=clock())
+        reg.link_chat(session, GROUP_ZONE, d.zone1, None, clock())
+        reg.link_chat(session, GROUP_MARKET, d.market, None, clock())
+        reg.link_chat(session, GROUP_CANAL, d.canal, None, clock())
+    return d
+
+
+@pytest.fixture
+def second_worker(config, clock):
+    """Another app instance on the same database: a second gunicorn worker."""
+    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock})
+    yield WebhookClient(app.test_client(), SECRET)
+    app.extensions["saiyai"].line.close()
+    app.extensions["saiyai.engine"].dispose()
+
+
+@pytest.fixture
+def dialog(fake_line, webhook, second_worker):
+    yield Dialog(fake_line, webhook, second_worker)
+    # LINE (the fake, validating with the SDK's models) accepted every reply, push and multicast.
+    assert [(r.path, r.status) for r in fake_line.state.requests if r.status != 200] == []
+
+
+@pytest.fixture
+def jobs(app, clock) -> JobContext:
+    services = app.extensions["saiyai"]
+    return JobContext(services.session_factory, services.line, clock)
+
+
+def bangkok(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TIMEZONE)
+
+
+def activities(db) -> list[Activity]:
+    db.expire_all()
+    return list(db.scalars(select(Activity).order_by(Activity.id)))
+
+
+def last_message(fake_line) -> dict:
+    return fake_line.state.requests[-1].body["messages"][-1]
+
+
+def sent_to(fake_line, since: int = 0) -> list[tuple[str, dict]]:
+    """(recipient, message) for every push and multicast LINE delivered after request number `since`."""
+    found = []
+    for r in fake_line.state.requests[since:]:
+        if r.delivered and r.path in ("/v2/bot/message/push", "/v2/bot/message/multicast"):
+            recipients = r.body["to"] if isinstance(r.body["to"], list) else [r.body["to"]]
+            found.extend((to, m) for to in recipients for m in r.body["messages"])
+    return found
+
+
+def postback_data(message: dict) -> list[str]:
+    """Every postback data string inside a Flex message."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            action = node.get("action")
+            if isinstance(action, dict) and action.get("type") == "postback":
+                found.append(action["data"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message["contents"])
+    return found
+
+
+def texts_in(message: dict) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("contents", {}))
+    return found
+
+
+def ask_place(when: str, lang: str = "th") -> str:
+    cat = T if lang == "th" else E
+    return cat["event.when_set"].format(when=when) + "\n" + cat["event.ask_place"]
+
+
+def ask_host_zone1() -> str:
+    # Both communities of zone 1 never hosted: the list order decides, and ตลาด comes first.
+    reason = t("host.reason.order", times=0, position=1, last=T["host.never"])
+    return t("event.ask_host", network="เครือข่ายโซน 1", community="ชุมชนตลาดบางนา", reason=reason)
+
+
+def created_lines(title: str, code: str, groups: int, community: str, leaders: int, lang: str = "th") -> str:
+    cat = T if lang == "th" else E
+    return "\n".join([cat["event.created"].format(title=title, code=code),
+                      cat["event.announced"].format(count=groups),
+                      cat["event.host_asked"].format(community=community, count=leaders)])
+
+
+# --- create -----------------------------------------------------------------------------------------
+
+def test_create_in_thai_announces_in_every_linked_group_and_asks_the_host(dialog, district, db, jobs,
+                                                                         fake_line) -> None:
+    dialog.run([
+        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "ประชุมเครือข่ายโซน 1", T["event.ask_when"]),
+        (LEADER, "20 ธ.ค. 69 14.00-16.00 น.", ask_place(WHEN_20_DEC)),
+        (LEADER, "ศาลาวัดบางนา", T["event.ask_network"]),
+    ])
+    assert dialog.quick_replies() == ["เครือข่ายโซน 1", "ชุมชนวัดบางนา", "ยกเลิก"]
+    dialog.run([
+        (LEADER, "เครือข่ายโซน 1", ask_host_zone1()),
+    ])
+    assert dialog.quick_replies() == ["ตกลง", "ชุมชนวัดบางนา", "ยกเลิก"]
+    dialog.run([
+        (LEADER, "ตกลง", T["event.ask_capacity"]),
+        (LEADER, "๕๐ คน", T["event.ask_seats"]),
+        (LEADER, "3", [FLEX, T["event.preview"]]),
+    ])
+    assert activities(db) == []  # nothing saved before the confirmation
+    preview = fake_line.state.requests[-1].body["messages"][0]
+    assert postback_data(preview) == []  # a preview has no buttons to tap
+    assert texts_in(preview)[:2] == [T["card.preview"], "ประชุมเครือข่ายโซน 1"]
+
+    replies = dialog.say(LEADER, "ยืนยัน")
+    [activity] = activities(db)
+    assert replies == [created_lines("ประชุมเครือข่ายโซน 1", activity.code, 2, "ชุมชนตลาดบางนา", 1), FLEX]
+    assert (activity.title, activity.place_text, activity.capacity, activity.seats_per_community) == (
+        "ประชุมเครือข่ายโซน 1", "ศาลาวัดบางนา", 50, 3)
+    assert (activity.starts_at, activity.ends_at, activity.rsvp_deadline) == (
+        bangkok(2026, 12, 20, 14), bangkok(2026, 12, 20, 16), bangkok(2026, 12, 19, 14))
+    assert (activity.network_id, activity.community_id, activity.status, activity.revision) == (
+        district.zone1.id, None, ActivityStatus.PLANNED, 1)
+    assert (activity.host_community_id, activity.host_state) == (district.market.id, HostState.PROPOSED)
+    assert activity.created_by_id == district.people["leader"].id
+    assert [(log.kind, log.community_id) for log in db.scalars(select(HostLog))] == [
+        (HostLogKind.PROPOSED, district.market.id)]
+    assert db.scalar(select(func.count()).select_from(Conversation)) == 0
+
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 3}
+    delivered = sent_to(fake_line, before)
+    assert sorted(to for to, _ in delivered) == sorted([GROUP_ZONE, GROUP_MARKET, MARKET_LEADER])
+    rsvp = [f"a=rsvp&id={activity.id}&v={v}" for v in ("going", "not_going", "maybe")]
+    for group in (GROUP_ZONE, GROUP_MARKET):
+        [card] = [m for to, m in delivered if to == group]
+        assert card["type"] == "flex"
+        assert card["altText"] == f"📅 ประชุมเครือข่ายโซน 1 — {WHEN_20_DEC}"
+        assert postback_data(card) == rsvp
+    [request] = [m for to, m in delivered if to == MARKET_LEADER]
+    assert postback_data(request) == [f"a=host_confirm&id={activity.id}", f"a=host_decline&id={activity.id}"]
+    assert dispatch_outbox(jobs) == {}  # each went out once
+
+    # The buttons work with the RSVP and rotation handlers: a member taps ไป in the other group,
+    # the host's leader accepts, and the member's own list shows the answer.
+    dialog.postback(MEMBER, f"a=rsvp&id={activity.id}&v=going", group=GROUP_MARKET)
+    dialog.postback(MARKET_LEADER, f"a=host_confirm&id={activity.id}")
+    db.expire_all()
+    assert [(r.person_id, r.answer) for r in db.scalars(select(Rsvp))] == [(district.people["member"].id,
+                                                                            Answer.GOING)]
+    assert db.get(Activity, activity.id).host_state == HostState.CONFIRMED
+    dialog.run([(MEMBER, "กิจกรรม", FLEX)])
+    [bubble] = last_message(fake_line)["contents"]["contents"]
+    assert texts_in({"contents": bubble})[-1] == t("card.my_answer", answer=T["card.answer.going"])
+
+
+def test_create_in_english_with_the_only_host_of_a_zone(dialog, district, db, jobs, fake_line) -> None:
+    dialog.run([
+        (STAFF, "new event", E["event.ask_title"]),
+        (STAFF, "Canal clean-up day", E["event.ask_when"]),
+        (STAFF, "20 December 2026 8:00", ask_place("Sunday 20 December 2026, 08:00–11:00", "en")),
+        (STAFF, "skip", E["event.ask_network"]),
+    ])
+    assert dialog.quick_replies() == ["เครือข่ายผู้สูงอายุ", "เครือข่ายโซน 1", "เครือข่ายโซน 2", "Cancel"]
+    reason = e("host.reason.least", times=0, position=1, last=E["host.never"])
+    dialog.run([
+        (STAFF, "เครือข่ายโซน 2", e("event.ask_host", network="เครือข่ายโซน 2", community="ชุมชนคลองบางนา",
+                                      reason=reason)),
+        (STAFF, "OK", E["event.ask_capacity"]),
+        (STAFF, "skip", E["event.ask_seats"]),
+        (STAFF, "skip", [FLEX, E["event.preview"]]),
+    ])
+    replies = dialog.say(STAFF, "confirm")
+    [activity] = activities(db)
+    assert replies == [created_lines("Canal clean-up day", activity.code, 1, "ชุมชนคลองบางนา", 1, "en"), FLEX]
+    assert (activity.place_text, activity.capacity, activity.seats_per_community) == (None, None, None)
+    assert dispatch_outbox(jobs) == {"sent": 2}
+    assert sorted(to for to, _ in sent_to(fake_line)) == sorted([GROUP_CANAL, CANAL_LEADER])
+
+
+def test_create_with_the_datetime_picker(dialog, district, db) -> None:
+    dialog.run([
+        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "อบรมอาสาสมัคร", T["event.ask_when"]),
+    ])
+    [picker] = [item["action"] for item in last_message(dialog.fake_line)["quickReply"]["items"]
+                if item["action"]["type"] == "datetimepicker"]
+    # Tomorrow 9:00 first; nothing before the next minute can be picked.
+    assert picker == {"type": "datetimepicker", "label": "เลือกวันเวลา", "data": "a=flow", "mode": "datetime",
+                      "initial": "2026-11-22T09:00", "min": "2026-11-21T10:01"}
+    replies = dialog.postback(LEADER, "a=flow", params={"datetime": "2026-12-20T14:00"})
+    assert replies == [ask_place("วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–17:00 น.")]
+    # A picked time already past (the picker's minimum is only advice to LINE's app).
+    dialog.say(LEADER, "เปลี่ยนวันเวลา")
+    replies = dialog.postback(LEADER, "a=flow", params={"datetime": "2026-11-21T09:00"})
+    assert replies == [t("event.when_past", when="วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 09:00 น.") + "\n"
+                       + T["event.ask_when"]]
+
+
+def test_a_date_without_a_time_asks_for_the_time(dialog, district) -> None:
+    dialog.run([
+        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "ประชุม", T["event.ask_when"]),
+        (LEADER, "20/12/2569", t("event.ask_time", date="วันอาทิตย์ที่ 20 ธันวาคม 2569")),
+        (LEADER, "ไม่รู้", t("event.time_unknown", text="ไม่รู้")),
+        (LEADER, "บ่ายสองโมง", ask_place("วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–17:00 น.")),
+    ])
+
+
+def test_a_location_message_is_the_place(dialog, district, db, webhook, fake_line) -> None:
+    for text in ["สร้างกิจกรรม", "ประชุม", "20 ธ.ค. 69 14:00"]:
+        dialog.say(LEADER, text)
+    event = ev.text("-", user=LEADER)
+    event["message"] = {"id": "325708", "type": "location", "title": "วัดบางนานอก",
+                        "address": "ถนนบางนา-ตราด กรุงเทพฯ", "latitude": 13.6676, "longitude": 100.6342}
+    before = len(fake_line.state.requests)
+    assert webhook.post(event).status_code == 200
+    assert [m["text"] for r in fake_line.state.requests[before:] for m in r.body["messages"]] == [
+        T["event.ask_network"]]
+    dialog.run([
+        (LEADER, "ชุมชนวัดบางนา", t("event.scope_community", community="ชุมชนวัดบางนา") + "\n"
+         + T["event.ask_capacity"]),
+        (LEADER, "ข้าม", [FLEX, T["event.preview"]]),
+    ])
+    replies = dialog.say(LEADER, "ยืนยัน")
+    [activity] = activities(db)
+    # A community's own activity: hosted by it, announced only where it is linked, no host request.
+    assert replies == [t("event.created", title="ประชุม", code=activity.code) + "\n" + T["event.no_groups"], FLEX]
+    assert (activity.place_text, activity.place_lat, activity.place_lng) == (
+        "วัดบางนานอก, ถนนบางนา-ตราด กรุงเทพฯ", 13.6676, 100.6342)
+    assert (activity.network_id, activity.community_id, activity.host_community_id, activity.host_state) == (
+        None, district.wat.id, district.wat.id, HostState.CONFIRMED)
+    card = last_message(fake_line)
+    assert postback_data(card) == [f"a=rsvp&id={activity.id}&v={v}" for v in ("going", "not_going", "maybe")]
+    assert [a for a in _actions(card) if a["type"] == "uri"] == [
+        {"type": "uri", "label": "ดูแผนที่", "uri": "https://www.google.com/maps/search/?api=1&query=13.6676,100.6342"}]
+
+
+def _actions(message: dict) -> list[dict]:
+    found: list[dict] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("action"), dict):
+                found.append(node["action"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message["contents"])
+    return found
+
+
+def test_started_in_a_linked_group_it_continues_in_private_with_the_groups_network(dialog, district, db,
+                                                                                   jobs) -> None:
+    dialog.run([
+        (LEADER, "บอท สร้างกิจกรรม", T["event.continue_in_private"], GROUP_ZONE),
+        (LEADER, "แข่งกีฬาสี", T["event.ask_when"]),   # now in the 1:1 chat
+        (LEADER, "พรุ่งนี้ 9 โมงเช้า", ask_place("วันอาทิตย์ที่ 22 พฤศจิกายน 2569 เวลา 09:00–12:00 น.")),
+        # The group is zone 1's: no question about the network.
+        (LEADER, "สนามโรงเรียน", ask_host_zone1()),
+        (LEADER, "ชุมชนวัดบางนา", t("event.host_chosen", community="ชุมชนวัดบางนา") + "\n" + T["event.ask_capacity"]),
+        (LEADER, "ข้าม", T["event.ask_seats"]),
+        (LEADER, "ข้าม", [FLEX, T["event.preview"]]),
+    ])
+    replies = dialog.say(LEADER, "ยืนยัน")
+    [activity] = activities(db)
+    # The creator leads the chosen host: the host request comes in the reply, not as a push.
+    assert replies == [created_lines("แข่งกีฬาสี", activity.code, 2, "ชุมชนวัดบางนา", 1), FLEX, FLEX]
+    assert (activity.host_community_id, activity.host_state) == (district.wat.id, HostState.PROPOSED)
+    [log] = db.scalars(select(HostLog)).all()
+    assert (log.kind, log.community_id, log.reason) == (HostLogKind.PROPOSED, district.wat.id,
+                                                        T["event.host_chosen_reason"])
+    before = len(dialog.fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 2}
+    assert sorted(to for to, _ in sent_to(dialog.fake_line, before)) == sorted([GROUP_ZONE, GROUP_MARKET])
+
+
+@pytest.mark.parametrize(("who", "text", "lang"), [
+    (MEMBER, "สร้างกิจกรรม", "th"), (PARTNER, "สร้างกิจกรรม", "th"), (STRANGER, "new event", "en"),
+    (MEMBER, "แก้ไขกิจกรรม ABCD", "th"), (MEMBER, "cancel event ABCD", "en"),
+])
+def test_members_and_partners_may_not_create_edit_or_cancel(dialog, district, db, who, text, lang) -> None:
+    keyword = " ".join(text.split()[:2]) if lang == "en" else text.split()[0]
+    cat = T if lang == "th" else E
+    dialog.run([(who, text, cat["command.refused"].format(keyword=keyword, role=cat["role.3"]))])
+    assert activities(db) == []
+
+
+def test_cancel_at_any_step_stores_nothing(dialog, district, db) -> None:
+    for answer in ["สร้างกิจกรรม", "ประชุม", "20 ธ.ค. 69 14:00", "ศาลา", "เครือข่ายโซน 1", "ตกลง", "10", "ข้าม"]:
+        dialog.say(LEADER, answer)
+    dialog.run([(LEADER, "ยกเลิก", T["flow.cancelled"])])
+    assert activities(db) == []
+    assert db.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+def reach(dialog, step: str) -> None:
+    answers = {"title": [], "when": ["ประชุม"], "capacity": ["ประชุม", "20 ธ.ค. 69 14:00", "ศาลา", "เครือข่ายโซน 1",
+                                                               "ตกลง"]}[step]
+    for answer in ["สร้างกิจกรรม", *answers]:
+        dialog.say(LEADER, answer)
+
+
+@pytest.mark.parametrize(("step", "answer", "reply"), [
+    ("title", "ก" * 121, t("event.title_too_long", length=121)),
+    ("title", "🙂🙂", T["event.title_empty"]),
+    ("when", "1 พ.ย. 69 10:00", t("event.when_past", when="วันอาทิตย์ที่ 1 พฤศจิกายน 2569 เวลา 10:00 น.")
+     + "\n" + T["event.ask_when"]),
+    ("when", "เมื่อวาน 9 โมงเช้า", t("event.when_past", when="วันศุกร์ที่ 20 พฤศจิกายน 2569 เวลา 09:00 น.")
+     + "\n" + T["event.ask_when"]),
+    ("when", "เร็ว ๆ นี้", t("event.when_unknown", text="เร็ว ๆ นี้") + "\n" + T["event.ask_when"]),
+    ("when", "31 เม.ย. 69 10:00", t("event.when_unknown", text="31 เม.ย. 69 10:00") + "\n" + T["event.ask_when"]),
+    ("capacity", "0", t("event.capacity_invalid", text="0")),
+    ("capacity", "-5", t("event.capacity_invalid", text="-5")),
+    ("capacity", "ห้าสิบ", t("event.capacity_invalid", text="ห้าสิบ")),
+    ("capacity", "2.5", t("event.capacity_invalid", text="2.5")),
+])
+def test_bad_answers_are_asked_again_and_change_nothing(dialog, district, db, step, answer, reply) -> None:
+    reach(dialog, step)
+    dialog.run([(LEADER, answer, reply)])
+    assert activities(db) == []
+    db.expire_all()
+    assert db.scalars(select(Conversation.step)).one() == f"awaiting_{step}"
+
+
+def test_seats_per_community_over_capacity_is_refused(dialog, district, db) -> None:
+    reach(dialog, "capacity")
+    dialog.run([
+        (LEADER, "10", T["event.ask_seats"]),
+        (LEADER, "20", t("event.seats_over_capacity", seats=20, capacity=10)),
+        (LEADER, "0", t("event.seats_invalid", text="0")),
+        (LEADER, "5", [FLEX, T["event.preview"]]),
+        (LEADER, "อืม", T["event.confirm_again"]),
+    ])
+    assert activities(db) == []
+
+
+def test_an_unknown_network_and_host_are_asked_again(dialog, district) -> None:
+    for answer in ["สร้างกิจกรรม", "ประชุม", "20 ธ.ค. 69 14:00"]:
+        dialog.say(LEADER, answer)
+    dialog.run([
+        (LEADER, "ศาลา", T["event.ask_network"]),
+        (LEADER, "เครือข่ายโซน 2", t("event.network_unknown", text="เครือข่ายโซน 2")),  # not the leader's
+        (LEADER, "เครือข่ายโซน 1", ask_host_zone1()),
+        (LEADER, "ชุมชนคลองบางนา", t("event.host_unknown", text="ชุมชนคลองบางนา", network="เครือข่ายโซน 1")),
+    ])
+
+
+# --- seeded activities for listing, editing and cancelling ---------------------------------------
+
+def seed_activity(session_factory, clock, district, *, title: str = "ประชุมใหญ่", days: int = 29,
+                  capacity: int | None = None, seats: int | None = None, answers: dict[str, Answer] | None = None
+                  ) -> tuple[int, str]:
+    """An activity of zone 1 created by the leader, hosted by ตลาด, with answers; returns (id, code)."""
+    with session_factory() as session, session.begin():
+        starts = bangkok(2026, 11, 21, 14) + timedelta(days=days)
+        leader = session.get(Person, district.people["leader"].id)
+        activity = svc.create_activity(session, title=title, organization_id=district.org.id,
+                                       network_id=district.zone1.id, starts_at=starts, now=clock(),
+                                       place_text="ศาลาวัด", capacity=capacity, seats_per_community=seats,
+                                       created_by=leader)
+        activity.host_community_id, activity.host_state = district.market.id, HostState.PROPOSED
+        for who, choice in (answers or {}).items():
+            person = session.scalars(select(Person).where(Person.line_user_id == USERS[who])).one()
+            svc.answer(session, activity, person, choice, clock(), community_id=district.wat.id)
+        return activity.id, activity.code
+
+
+ANSWERS = {"member": Answer.GOING, "partner": Answer.MAYBE, "other_leader": Answer.NOT_GOING}
+
+
+def test_events_shows_a_carousel_of_at_most_12_with_my_answers(dialog, district, session_factory, clock,
+                                                                fake_line) -> None:
+    first, _ = seed_activity(session_factory, clock, district, title="กิจกรรมที่ 1", days=1,
+                             answers={"member": Answer.GOING})
+    for n in range(2, 15):
+        seed_activity(session_factory, clock, district, title=f"กิจกรรมที่ {n}", days=n)
+    dialog.run([(MEMBER, "กิจกรรม", FLEX)])
+    message = last_message(fake_line)
+    assert message["altText"] == t("card.carousel_alt", count=12)
+    bubbles = message["contents"]["contents"]
+    assert len(bubbles) == 12
+    first_texts = texts_in({"contents": bubbles[0]})
+    assert first_texts[0] == "กิจกรรมที่ 1"
+    assert t("card.my_answer", answer=T["card.answer.going"]) in first_texts
+    assert t("card.my_answer", answer=T["card.answer.none"]) in texts_in({"contents": bubbles[1]})
+    assert postback_data({"contents": bubbles[0]})[0] == f"a=rsvp&id={first}&v=going"
+    dialog.run([(MEMBER, "events", FLEX)])
+    assert last_message(fake_line)["altText"] == e("card.carousel_alt", count=12)
+
+
+def test_events_with_a_code_shows_that_card(dialog, district, session_factory, clock, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers={"partner": Answer.MAYBE})
+    dialog.run([(PARTNER, f"กิจกรรม {code.lower()}", FLEX), (PARTNER, "กิจกรรม ZZZZ", t("event.unknown_code",
+                                                                                         code="ZZZZ"))])
+    assert t("card.my_answer", answer=T["card.answer.maybe"]) in texts_in(fake_line.state.requests[-2].body[
+        "messages"][0])
+
+
+def test_events_when_there_are_none(dialog, district) -> None:
+    dialog.run([
+        (LEADER, "กิจกรรม", t("event.list_none_leader", keyword="สร้างกิจกรรม")),
+        (LEADER, "events", e("event.list_none_leader", keyword="new event")),
+        (MEMBER, "กิจกรรม", T["event.list_none"]),
+        (STRANGER, "กิจกรรม", T["event.list_none_register"]),
+    ])
+
+
+# --- edit -----------------------------------------------------------------------------------------
+
+def notices(fake_line, since: int) -> list[tuple[str, list[str]]]:
+    """(recipient, message types or texts) of every push and multicast after `since`."""
+    grouped: dict[str, list[str]] = {}
+    for to, message in sent_to(fake_line, since):
+        grouped.setdefault(to, []).append(message.get("text", f"[{message['type']}]"))
+    return sorted(grouped.items())
+
+
+def test_edit_the_title_tells_going_and_maybe_once(dialog, district, db, session_factory, clock, jobs,
+                                                   fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (LEADER, "อะไรนะ", T["event.field_unknown"]),
+        (LEADER, "ชื่อ", t("event.ask_new_title", title="ประชุมใหญ่")),
+        (LEADER, "ก" * 121, t("event.title_too_long", length=121)),
+        (LEADER, "ประชุมใหญ่ประจำปี", [t("event.edited", title="ประชุมใหญ่ประจำปี", field="ชื่อ",
+                                         value="ประชุมใหญ่ประจำปี") + "\n" + t("event.notified", count=2), FLEX]),
+    ])
+    [activity] = activities(db)
+    assert (activity.title, activity.revision, activity.updated_at) == ("ประชุมใหญ่ประจำปี", 2, clock())
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    notice = t("event.edit_notice", title="ประชุมใหญ่ประจำปี", code=code, field="ชื่อ", value="ประชุมใหญ่ประจำปี")
+    assert notices(fake_line, before) == [(MEMBER, [notice, FLEX]), (PARTNER, [notice, FLEX])]
+    assert [r.path for r in fake_line.state.requests[before:]] == ["/v2/bot/message/multicast"]
+    assert dispatch_outbox(jobs) == {}
+
+
+def test_edit_the_time_keeps_the_length_and_moves_the_deadline(dialog, district, db, session_factory, clock,
+                                                               jobs, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    new_when = "วันอาทิตย์ที่ 27 ธันวาคม 2569 เวลา 09:00–12:00 น."
+    dialog.run([
+        (CHAIR, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (CHAIR, "วันเวลา", T["event.ask_when"]),
+        (CHAIR, "เมื่อวาน 9:00", t("event.when_past", when="วันศุกร์ที่ 20 พฤศจิกายน 2569 เวลา 09:00 น.") + "\n"
+         + T["event.ask_when"]),
+        (CHAIR, "27 ธ.ค. 69 9:00", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when) + "\n"
+                                    + t("event.notified", count=2), FLEX]),
+    ])
+    [activity] = activities(db)
+    assert (activity.starts_at, activity.ends_at, activity.rsvp_deadline, activity.revision) == (
+        bangkok(2026, 12, 27, 9), bangkok(2026, 12, 27, 12), bangkok(2026, 12, 26, 9), 2)
+    before = len(fake_line.state.requests)
+    dispatch_outbox(jobs)
+    notice = t("event.edit_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", value=new_when)
+    assert notices(fake_line, before) == [(MEMBER, [notice, FLEX]), (PARTNER, [notice, FLEX])]
+
+
+def test_edit_place_and_capacity_in_english(dialog, district, db, session_factory, clock, jobs, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, capacity=5, seats=2, answers=ANSWERS)
+    dialog.run([
+        (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
+        (STAFF, "place", E["event.ask_new_place"]),
+        (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
+                                              value="Bang Na district office") + "\n"
+                                            + e("event.notified", count=2), FLEX]),
+        (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
+        (STAFF, "seats", e("event.ask_new_capacity", current="5 people")),
+        (STAFF, "1", e("event.seats_over_capacity", seats=2, capacity=1)),
+        (STAFF, "lots", e("event.capacity_invalid", text="lots")),
+        (STAFF, "40", [e("event.edited", title="ประชุมใหญ่", field="seats", value="40 people") + "\n"
+                       + e("event.notified", count=2), FLEX]),
+    ])
+    [activity] = activities(db)
+    assert (activity.place_text, activity.capacity, activity.revision) == ("Bang Na district office", 40, 3)
+    assert dispatch_outbox(jobs) == {"sent": 2}  # one multicast per edit
+    # The people told read Thai: they never chose English. (The two multicasts go out concurrently.)
+    assert sorted(m.get("text") for _, m in sent_to(fake_line) if m["type"] == "text")[::2] == sorted([
+        t("event.edit_notice", title="ประชุมใหญ่", code=code, field="สถานที่", value="Bang Na district office"),
+        t("event.edit_notice", title="ประชุมใหญ่", code=code, field="จำนวนที่นั่ง", value="40 คน")])
+
+
+def test_capacity_below_the_seats_taken_is_refused(dialog, district, db, session_factory, clock) -> None:
+    ident, code = seed_activity(session_factory, clock, district, capacity=5,
+                                answers={"member": Answer.GOING, "leader": Answer.GOING})
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (LEADER, "จำนวนที่นั่ง", t("event.ask_new_capacity", current="5 คน")),
+        (LEADER, "1", t("event.capacity_below_taken", taken=2)),
+        (LEADER, "ไม่จำกัด", [t("event.edited", title="ประชุมใหญ่", field="จำนวนที่นั่ง", value="ไม่จำกัด") + "\n"
+                              + t("event.notified", count=1), FLEX]),
+    ])
+    assert activities(db)[0].capacity is None
+
+
+@pytest.mark.parametrize(("who", "text", "reply"), [
+    (LEADER, "แก้ไขกิจกรรม", T["event.edit_usage"]),
+    (LEADER, "แก้ไขกิจกรรม QQQQ", t("event.unknown_code", code="QQQQ")),
+    (LEADER, "ยกเลิกกิจกรรม QQQQ", t("event.unknown_code", code="QQQQ")),
+    (LEADER, "ยกเลิกกิจกรรม", T["event.cancel_usage"]),
+    (CANAL_LEADER, "แก้ไขกิจกรรม {code}", T["event.change_refused"]),   # leads another zone's community
+    (CANAL_LEADER, "ยกเลิกกิจกรรม {code}", T["event.change_refused"]),
+    (MARKET_LEADER, "edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),  # the host's leader may
+])
+def test_edit_and_cancel_need_a_known_code_and_the_right(dialog, district, db, session_factory, clock,
+                                                          who, text, reply) -> None:
+    ident, code = seed_activity(session_factory, clock, district)
+    dialog.run([(who, text.format(code=code), reply)])
+    assert activities(db)[0].revision == 1
+
+
+# --- cancel ---------------------------------------------------------------------------------------
+
+def test_cancel_tells_going_and_maybe_once(dialog, district, db, session_factory, clock, jobs, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    when = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00 น."
+    dialog.run([(LEADER, f"ยกเลิกกิจกรรม {code}", t("event.ask_cancel", title="ประชุมใหญ่", when=when, count=2))])
+    buttons = [item["action"] for item in last_message(fake_line)["quickReply"]["items"]]
+    assert buttons == [
+        {"type": "postback", "label": "ยืนยันยกเลิก", "data": f"a=event_cancel&id={ident}&l=th",
+         "displayText": f"ยืนยันยกเลิกกิจกรรม {code}"},
+        {"type": "postback", "label": "ไม่ยกเลิก", "data": f"a=event_keep&id={ident}&l=th", "displayText": "ไม่ยกเลิก"},
+    ]
+    assert activities(db)[0].status == ActivityStatus.PLANNED  # asking changes nothing
+    # Someone else in the chat taps the button: refused.
+    assert dialog.postback(MEMBER, f"a=event_cancel&id={ident}&l=th") == [T["event.change_refused"]]
+    assert dialog.postback(LEADER, f"a=event_cancel&id={ident}&l=th") == [
+        t("event.cancelled", title="ประชุมใหญ่") + "\n" + t("event.notified", count=2)]
+    [activity] = activities(db)
+    assert (activity.status, activity.revision) == (ActivityStatus.CANCELLED, 2)
+    # A second tap cancels nothing more and tells nobody again.
+    assert dialog.postback(LEADER, f"a=event_cancel&id={ident}&l=th") == [
+        t("event.already_cancelled", title="ประชุมใหญ่")]
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    notice = t("event.cancel_notice", title="ประชุมใหญ่", code=code,
+               when="วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–17:00 น.")
+    assert notices(fake_line, before) == [(MEMBER, [notice]), (PARTNER, [notice])]
+    assert dispatch_outbox(jobs) == {}
+    # A cancelled activity is no longer listed, nor editable.
+    dialog.run([
+        (MEMBER, "กิจกรรม", T["event.list_none"]),
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.already_cancelled", title="ประชุมใหญ่")),
+    ])
+
+
+def test_cancel_in_english_and_keep(dialog, district, db, session_factory, clock) -> None:
+    ident, code = seed_activity(session_factory, clock, district)
+    dialog.run([(STAFF, f"cancel event {code}", e("event.ask_cancel", title="ประชุมใหญ่",
+                                                  when="Sunday 20 December 2026, 14:00", count=0))])
+    assert dialog.postback(STAFF, f"a=event_keep&id={ident}&l=en") == [e("event.cancel_kept", title="ประชุมใหญ่")]
+    assert activities(db)[0].status == ActivityStatus.PLANNED
+    assert dialog.postback(STAFF, f"a=event_cancel&id={ident}&l=en") == [
+        e("event.cancelled", title="ประชุมใหญ่") + "\n" + E["event.nobody_to_notify"]]
+    # A button for an activity that no longer exists.
+    assert dialog.postback(STAFF, f"a=event_cancel&id={ident + 1000}&l=en") == [E["postback.unknown"]]
+
+
+def test_an_activity_that_is_over_cannot_be_changed(dialog, district, session_factory, clock) -> None:
+    ident, code = seed_activity(session_factory, clock, district, days=1)
+    clock.advance(days=2)
+    dialog.run([(LEADER, f"แก้ไขกิจกรรม {code}", t("event.already_over", title="ประชุมใหญ่"))])
+
