@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox, simulate
 from bot.thaitime import format_when
+from handlers.registry import clean
 from handlers.services import registry as reg
 from models import (
     Community,
@@ -145,7 +146,7 @@ def _plural(count: int, one: str, many: str) -> str:
 @org_group.command("create", help="Create an organization, e.g. a district office (nothing happens if it exists).")
 @click.argument("name")
 def org_create(name: str) -> None:
-    name = reg.tidy_name(name)
+    name = clean(name)
     if not reg.name_key(name):
         raise click.ClickException("the organization needs a name")
     if len(name) > reg.NAME_LIMIT:
@@ -166,12 +167,12 @@ def read_registry_csv(path: Path) -> tuple[list[reg.CommunityRow], list[str]]:
     header = next(reader, None)
     if not header:
         raise click.ClickException(f"{path.name} is empty")
-    wanted = {"_".join(reg.tidy_name(h).casefold().split()): column
+    wanted = {"_".join(clean(h).casefold().split()): column
               for column, spellings in CSV_COLUMNS.items() for h in spellings}
     index: dict[str, int] = {}
     ignored = []
     for position, title in enumerate(header):
-        column = wanted.get("_".join(reg.tidy_name(title).casefold().split()))
+        column = wanted.get("_".join(clean(title).casefold().split()))
         if column is None:
             if title.strip():
                 ignored.append(title.strip())

@@ -24,6 +24,7 @@ from bot.config import TIMEZONE
 from bot.line import Outcome
 from bot.thaitime import format_when, format_when_en
 from handlers.catalog import text_for
+from handlers import cards
 from handlers.services import activities as acts
 from models import (
     Activity,
@@ -80,12 +81,6 @@ def _text(key: str, **values: object) -> Callable[[str], Message]:
 
 def _when(activity: Activity, lang: str) -> str:
     return format_when(activity.starts_at) if lang == "th" else format_when_en(activity.starts_at)
-
-
-def leaders_of(session: Session, community_id: int) -> list[Person]:
-    return list(session.scalars(select(Person).join(Membership).where(
-        Membership.role == RoleName.COMMUNITY_LEADER, Membership.community_id == community_id)
-        .order_by(Person.id).distinct()))
 
 
 def chairs_of(session: Session, network_id: int) -> list[Person]:
@@ -154,7 +149,7 @@ def nudge_leaders(ctx: JobContext) -> int:
                     continue
                 names = "\n".join(f"• {name}" for name in silent[:30])
                 more = len(silent) - 30
-                for leader in leaders_of(session, community.id):
+                for leader in acts.community_leaders(session, community.id):
                     lang = leader.language or "th"
                     text = text_for(lang, "followup.nudge", community=community.name, title=activity.title,
                                     when=_when(activity, lang), count=len(silent), names=names,
@@ -188,7 +183,7 @@ def request_reports(ctx: JobContext) -> int:
             if activity.status != ActivityStatus.DONE:
                 activity.status = ActivityStatus.DONE
             host = activity.host_community_id or activity.community_id
-            leaders = leaders_of(session, host) if host else []
+            leaders = acts.community_leaders(session, host) if host else []
             since_end = now - activity.ends_at
             if since_end >= REPORT_ESCALATION_AFTER:
                 people = chairs_of(session, activity.network_id) if activity.network_id else []
@@ -329,22 +324,11 @@ def generate_series(ctx: JobContext, horizon: timedelta = SERIES_HORIZON) -> int
 
 
 def ask_host(session: Session, activity: Activity, now: datetime) -> int:
-    """Ask the proposed host community's leaders to confirm or decline hosting (once per proposal)."""
-    community = session.get(Community, activity.host_community_id)
-
-    def build(lang: str) -> Message:
-        confirm, decline = text_for(lang, "followup.host_confirm"), text_for(lang, "followup.host_decline")
-        return TextMessage(
-            text=text_for(lang, "followup.host_request", community=community.name, title=activity.title,
-                          when=_when(activity, lang), occurrence=activity.occurrence or 1, code=activity.code),
-            quickReply=QuickReply(items=[
-                QuickReplyItem(action=PostbackAction(label=confirm, data=f"a=host_confirm&id={activity.id}",
-                                                     displayText=confirm)),
-                QuickReplyItem(action=PostbackAction(label=decline, data=f"a=host_decline&id={activity.id}",
-                                                     displayText=decline))]))
-
-    return _send(session, leaders_of(session, community.id), f"host_request:{activity.id}:{community.id}",
-                 now, build)
+    """Ask the proposed host community's leaders to confirm or decline (the same card a new activity's
+    host gets), once per proposal."""
+    return _send(session, acts.community_leaders(session, activity.host_community_id),
+                 f"host_request:{activity.id}:{activity.host_community_id}", now,
+                 lambda lang: cards.host_request_message(lang, session, activity))
 
 
 def register_jobs(scheduler, ctx: JobContext, storage: Path) -> None:

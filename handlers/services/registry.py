@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from handlers.dispatcher import Profile, Source
-from handlers.registry import Role
+from handlers.registry import Role, clean
 from models import (
     Alias,
     ChatLink,
@@ -378,16 +378,6 @@ def load_profile(session: Session, source: Source) -> Profile:
 # --- bootstrap: organizations, the CSV import, who may create invite codes -----------------------
 # (Used by `flask --app bot org ...` in bot/cli.py and by handlers/invites.py.)
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
-def tidy_name(text: str) -> str:
-    """A name as it is stored: NFC, no zero-width characters, single spaces, ํ+า typed for ำ joined."""
-    # Not NFKC: it would split ำ (SARA AM) into ํ + า in every stored Thai name.
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH).replace("\u0e4d\u0e32", "\u0e33")
-    return " ".join(text.split())
-
-
 def find_organization(session: Session, name: str) -> Organization | None:
     """The organization with this name, forgiving spacing and width."""
     key = name_key(name)
@@ -402,7 +392,7 @@ def create_organization(session: Session, name: str, now: datetime) -> tuple[Org
     existing = find_organization(session, name)
     if existing is not None:
         return existing, False
-    organization = Organization(name=tidy_name(name), created_at=now)
+    organization = Organization(name=clean(name), created_at=now)
     session.add(organization)
     session.flush()
     return organization, True
@@ -458,7 +448,7 @@ def import_communities(session: Session, organization: Organization, rows: Seque
     issues: dict[str, str] = {}
     errors = report.errors
     for row in rows:
-        name, zone = tidy_name(row.community), tidy_name(row.zone)
+        name, zone = clean(row.community), clean(row.zone)
         key, zone_key = name_key(name), name_key(zone)
         where = f"line {row.line}"
         if not name:
@@ -487,7 +477,7 @@ def import_communities(session: Session, organization: Organization, rows: Seque
         if entry["zone"] != zone_key:
             errors.append(f"{where}: “{name}” is in zone “{zone}” here but in "
                           f"“{zones[entry['zone']]}” on line {entry['line']}")
-        for alias in map(tidy_name, row.aliases):
+        for alias in map(clean, row.aliases):
             alias_key = name_key(alias)
             if not alias_key:
                 continue
@@ -501,7 +491,7 @@ def import_communities(session: Session, organization: Organization, rows: Seque
             else:
                 alias_owner[alias_key] = key
                 entry["aliases"].append(alias)
-        for issue in map(tidy_name, row.issue_networks):
+        for issue in map(clean, row.issue_networks):
             issue_key = name_key(issue)
             if not issue_key:
                 continue
