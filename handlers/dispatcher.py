@@ -8,6 +8,7 @@ event's transaction and keeps the conversation row in step.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -200,7 +201,9 @@ class Dispatcher:
                 select(Conversation).where(Conversation.id == route.conversation_id).with_for_update()).first()
             if conversation is None:
                 return [ctx.text("flow.expired")]
-            ctx.data, ctx.step = dict(conversation.data), conversation.step
+            # A deep copy: a handler appending to a list inside must not change the loaded row's value
+            # in place, or SQLAlchemy would see no difference and not save it.
+            ctx.data, ctx.step = copy.deepcopy(conversation.data), conversation.step
 
         if route.kind == "cancel":
             if conversation is None:

@@ -1,0 +1,113 @@
+"""The after-activity report flow (`รายงาน <code>` / the report button) as conversation tables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from handlers.catalog import en, th
+from models import Activity, ActivityReport, ActivityStatus, Answer, HostState, ReportPhoto, Rsvp
+from support import events as ev
+from support.dialog import Dialog
+from support.registry import USERS, seed_district
+
+T, E = th.TEXT, en.TEXT
+LEADER, MEMBER, OTHER = USERS["leader"], USERS["member"], USERS["other_leader"]
+
+
+@pytest.fixture
+def activity_id(session_factory, clock):
+    with session_factory() as session, session.begin():
+        d = seed_district(session, clock())
+        starts = clock() - timedelta(days=1)
+        activity = Activity(code="RPT1", title="ประชุมโซน 1", organization_id=d.org.id, network_id=d.zone1.id,
+                            host_community_id=d.wat.id, host_state=HostState.CONFIRMED, starts_at=starts,
+                            ends_at=starts + timedelta(hours=3), place_text="ศาลาวัด", status=ActivityStatus.DONE,
+                            reminder_offsets=[], remind_groups=False, created_at=starts, updated_at=starts)
+        session.add(activity)
+        session.flush()
+        session.add(Rsvp(activity_id=activity.id, person_id=d.people["member"].id, community_id=d.wat.id,
+                         answer=Answer.GOING, guests=0, answered_at=starts, checked_in_at=starts))
+        return activity.id
+
+
+@pytest.fixture
+def dialog(fake_line, webhook) -> Dialog:
+    return Dialog(fake_line, webhook)
+
+
+def image(user: str, message_id: str) -> dict:
+    event = ev.sticker(user=user)
+    event["message"] = {"id": message_id, "type": "image", "quoteToken": "q",
+                        "contentProvider": {"type": "line"}}
+    return event
+
+
+def test_the_host_leader_reports_with_photos(dialog, activity_id, webhook, fake_line, db, clock) -> None:
+    dialog.run([
+        (LEADER, "รายงาน rpt1", T["report.ask_attended"].format(title="ประชุมโซน 1", count=1)),
+        (LEADER, "๓๕", T["report.ask_summary"]),
+        (LEADER, "ประชุมเรื่องน้ำท่วม มีผู้นำมาครบ", T["report.ask_lessons"]),
+        (LEADER, "ควรแจ้งล่วงหน้าให้นานขึ้น", T["report.ask_photos"]),
+    ])
+    for message_id in ("70001", "70002"):
+        assert webhook.post(image(LEADER, message_id)).status_code == 200
+    assert fake_line.state.texts()[-2:] == [T["report.photo_received"].format(count=1),
+                                            T["report.photo_received"].format(count=2)]
+    dialog.run([(LEADER, "เสร็จ", T["report.saved"].format(title="ประชุมโซน 1", code="RPT1", photos=2))])
+    report = db.scalars(select(ActivityReport)).one()
+    assert (report.attended, report.summary, report.lessons) == (35, "ประชุมเรื่องน้ำท่วม มีผู้นำมาครบ",
+                                                                 "ควรแจ้งล่วงหน้าให้นานขึ้น")
+    assert [p.line_message_id for p in db.scalars(select(ReportPhoto).order_by(ReportPhoto.id))] == ["70001", "70002"]
+    # Anyone in the network can read it afterwards.
+    dialog.run([(MEMBER, "รายงาน RPT1", T["report.show"].format(
+        title="ประชุมโซน 1", when="วันศุกร์ที่ 20 พฤศจิกายน 2569 เวลา 10:00 น.", attended=35,
+        summary="ประชุมเรื่องน้ำท่วม มีผู้นำมาครบ", lessons="ควรแจ้งล่วงหน้าให้นานขึ้น", photos=2))])
+
+
+def test_the_report_button_starts_the_flow_and_cancel_ends_it(dialog, activity_id, db) -> None:
+    assert dialog.postback(LEADER, f"a=report_start&id={activity_id}") == [
+        T["report.ask_attended"].format(title="ประชุมโซน 1", count=1)]
+    dialog.run([(LEADER, "cancel", T["flow.cancelled"])])  # the flow was started in Thai
+    assert db.scalars(select(ActivityReport)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("answers", "reply"),
+    [
+        (["abc"], T["report.attended_invalid"]),
+        (["12", ""], T["report.ask_summary"]),
+        (["12", "ก" * 2001], T["report.text_invalid"].format(limit=2000)),
+    ],
+)
+def test_bad_answers_are_asked_again(dialog, activity_id, db, answers, reply) -> None:
+    dialog.say(LEADER, "รายงาน RPT1")
+    for answer in answers[:-1]:
+        dialog.say(LEADER, answer)
+    if answers[-1]:
+        dialog.run([(LEADER, answers[-1], reply)])
+    assert db.scalars(select(ActivityReport)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "reply"),
+    [
+        (MEMBER, "รายงาน RPT1", T["report.not_yet"].format(title="ประชุมโซน 1")),   # not the host's leader
+        (OTHER, "รายงาน RPT1", T["report.not_yet"].format(title="ประชุมโซน 1")),    # another community's leader
+        (LEADER, "รายงาน", T["report.usage"]),
+        (LEADER, "รายงาน ZZZZ", T["report.unknown_code"].format(code="ZZZZ")),
+        (USERS["stranger"], "รายงาน RPT1", T["command.refused"].format(keyword="รายงาน", role=T["role.1"])),
+    ],
+)
+def test_who_may_report_and_bad_input(dialog, activity_id, db, user, text, reply) -> None:
+    dialog.run([(user, text, reply)])
+    assert db.scalars(select(ActivityReport)).all() == []
+
+
+def test_no_report_before_the_activity_ends(dialog, activity_id, session_factory, clock, db) -> None:
+    with session_factory() as session, session.begin():
+        activity = session.get(Activity, activity_id)
+        activity.ends_at = clock() + timedelta(hours=1)
+    dialog.run([(LEADER, "report RPT1", E["report.too_early"].format(title="ประชุมโซน 1"))])
