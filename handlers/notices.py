@@ -48,7 +48,7 @@ from bot import outbox
 from bot.thaitime import format_when, format_when_en, from_picker_value, parse_when, to_picker_value
 from handlers.catalog import CATALOGUES, text_for
 from handlers.context import Context, Turn
-from handlers.registry import ChatKind, Role, command, normalize, postback, step
+from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step
 from handlers.services import notices as svc
 from handlers.services import registry as reg
 from models import (
@@ -164,7 +164,7 @@ def _match_target(ctx: Context, text: str, allowed: Sequence[Target]) -> Target 
 
 
 def _label_is(ctx: Context, text: str, key: str) -> bool:
-    """Whether the answer is a button's label, in either language (the dispatcher's NFKC splits ำ)."""
+    """Whether the answer is a button's label, in either language, forgiving case, width and spacing."""
     folded = normalize(text)
     return bool(folded) and any(folded == normalize(catalogue[key]) for catalogue in CATALOGUES.values())
 
@@ -321,9 +321,9 @@ def _ask_text(ctx: Context, prefix: str | None = None) -> Turn:
 
 @step(FLOW, Step.TEXT)
 def notice_text(ctx: Context) -> Turn:
-    # The raw text, not the dispatcher's NFKC-cleaned one: line breaks belong to the notice.
+    # Each line cleaned as the dispatcher cleans answers, but the line breaks kept: they belong to a notice.
     raw = getattr(getattr(ctx.event, "message", None), "text", None)
-    text = (raw if isinstance(raw, str) and ctx.message is None else ctx.args).strip()
+    text = "\n".join(clean(line) for line in raw.splitlines()).strip() if isinstance(raw, str) else ctx.args
     if ctx.message is not None or not any(ch.isalnum() for ch in text) or len(text) > svc.TEXT_LIMIT:
         return Turn([_say(ctx, ctx.t("notice.text_invalid", limit=svc.TEXT_LIMIT))], step=Step.TEXT)
     ctx.data["text"] = text

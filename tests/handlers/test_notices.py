@@ -668,6 +668,19 @@ def test_a_bad_notice_text_is_asked_again(dialog, district, answer, reply) -> No
     dialog.run([(LEADER, answer, reply)])
 
 
+def test_a_notice_keeps_its_line_breaks(dialog, district, line_facts, db) -> None:
+    to_text_step(dialog)
+    dialog.run([
+        (LEADER, "ประชุมชุมชน\n\nวันเสาร์  9 โมง\u200b\nที่ศาลาวัด", T["notice.ask_attachment"]),
+        (LEADER, "ข้าม", T["notice.ask_when"]),
+        (LEADER, "ส่งทันที", preview("th", to=("ทุกคน", "ชุมชนวัดบางนา"),
+                                     text="ประชุมชุมชน\n\nวันเสาร์ 9 โมง\nที่ศาลาวัด", path="groups", people=40,
+                                     groups=1)),
+        (LEADER, "ส่ง", t("notice.queued", people="40")),
+    ])
+    assert [n.text for n in notices(db)] == ["ประชุมชุมชน\n\nวันเสาร์ 9 โมง\nที่ศาลาวัด"]
+
+
 @pytest.mark.parametrize(("answer", "reply"), [
     ("http://example.org/a.png", T["notice.attachment_invalid"]),
     ("https://example.org/a.pdf", T["notice.attachment_invalid"]),
