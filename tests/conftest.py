@@ -148,3 +148,21 @@ class WebhookClient:
 @pytest.fixture
 def webhook(app) -> WebhookClient:
     return WebhookClient(app.test_client(), SECRET)
+
+
+@pytest.fixture
+def second_worker(config: Config, clock: Clock):
+    """Another app instance on the same database: a second gunicorn worker."""
+    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock})
+    yield WebhookClient(app.test_client(), SECRET)
+    app.extensions["saiyai"].line.close()
+    app.extensions["saiyai.engine"].dispose()
+
+
+@pytest.fixture
+def jobs(app):
+    """What a scheduler job gets (sessions, LINE client, the test clock), over the test app's services."""
+    from scheduler.jobs import JobContext
+
+    services = app.extensions["saiyai"]
+    return JobContext(services.session_factory, services.line, services.clock)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from bot import outbox
 from bot.fakeline import MONTHLY_LIMIT, Fault
 from handlers.context import text_message
 from models import ChannelState, OutboxKind, OutboxMessage, OutboxState
-from scheduler.jobs import JobContext, dispatch_outbox
+from scheduler.jobs import dispatch_outbox
 
 GROUP = "C" + "9" * 32
 
@@ -19,11 +18,6 @@ GROUP = "C" + "9" * 32
 def users(n: int) -> list[str]:
     return [f"U{i:032x}" for i in range(n)]
 
-
-@pytest.fixture
-def jobs(app, clock) -> JobContext:
-    services = app.extensions["saiyai"]
-    return JobContext(services.session_factory, services.line, clock)
 
 
 def queue(session_factory, clock, targets, text="ประกาศ", **kwargs) -> list[OutboxMessage]:

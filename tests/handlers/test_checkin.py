@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import create_app
 from bot.config import TIMEZONE
-from conftest import SECRET, WebhookClient
 from handlers.catalog import en, th
 from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Answer, Person, Rsvp
@@ -40,13 +38,6 @@ def district(session_factory, clock):
                                 phone=None, display_name=None, now=clock())
         return district
 
-
-@pytest.fixture
-def second_worker(config, clock):
-    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock})
-    yield WebhookClient(app.test_client(), SECRET)
-    app.extensions["saiyai"].line.close()
-    app.extensions["saiyai.engine"].dispose()
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import create_app
 from bot.config import TIMEZONE
-from conftest import SECRET, WebhookClient
 from handlers.catalog import en, th
 from handlers.services import activities as svc
 from handlers.services import registry as reg
@@ -30,7 +28,7 @@ from models import (
     RoleName,
     Rsvp,
 )
-from scheduler.jobs import JobContext, dispatch_outbox
+from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.dialog import Dialog
 from support.registry import USERS, seed_district
@@ -68,14 +66,6 @@ def district(session_factory, clock):
     return d
 
 
-@pytest.fixture
-def second_worker(config, clock):
-    """Another app instance on the same database: a second gunicorn worker."""
-    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock})
-    yield WebhookClient(app.test_client(), SECRET)
-    app.extensions["saiyai"].line.close()
-    app.extensions["saiyai.engine"].dispose()
-
 
 @pytest.fixture
 def dialog(fake_line, webhook, second_worker):
@@ -83,11 +73,6 @@ def dialog(fake_line, webhook, second_worker):
     # LINE (the fake, validating with the SDK's models) accepted every reply, push and multicast.
     assert [(r.path, r.status) for r in fake_line.state.requests if r.status != 200] == []
 
-
-@pytest.fixture
-def jobs(app, clock) -> JobContext:
-    services = app.extensions["saiyai"]
-    return JobContext(services.session_factory, services.line, clock)
 
 
 def bangkok(*args: int) -> datetime:

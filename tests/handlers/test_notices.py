@@ -12,10 +12,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot import create_app
 from bot.config import TIMEZONE
 from bot.simulate import location
-from conftest import SECRET, WebhookClient
 from handlers.catalog import en, th
 from handlers.services import notices as svc
 from handlers.services import registry as reg
@@ -31,7 +29,7 @@ from models import (
     RoleName,
 )
 from scheduler import notices as notice_jobs
-from scheduler.jobs import JobContext, dispatch_outbox
+from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.dialog import Dialog
 from support.registry import USERS, seed_district
@@ -73,11 +71,6 @@ def district(session_factory, clock):
     return d
 
 
-@pytest.fixture
-def jobs(app, clock) -> JobContext:
-    services = app.extensions["saiyai"]
-    return JobContext(services.session_factory, services.line, clock)
-
 
 @pytest.fixture
 def line_facts(fake_line, jobs, district):
@@ -87,14 +80,6 @@ def line_facts(fake_line, jobs, district):
     assert notice_jobs.refresh_line_facts(jobs) == 3  # the quota and the two communities' groups
     return fake_line.state
 
-
-@pytest.fixture
-def second_worker(config, clock):
-    """Another app instance on the same database: a second gunicorn worker."""
-    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock})
-    yield WebhookClient(app.test_client(), SECRET)
-    app.extensions["saiyai"].line.close()
-    app.extensions["saiyai.engine"].dispose()
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot import create_app
-from conftest import SECRET, WebhookClient
 from handlers.catalog import th
 from handlers.services import registry as reg
 from models import Conversation, InviteCode, Membership, Person, RoleName
@@ -23,14 +21,6 @@ def district(session_factory, clock):
     with session_factory() as session, session.begin():
         return seed_district(session, clock())
 
-
-@pytest.fixture
-def second_worker(config, clock):
-    """Another app instance on the same database: a second gunicorn worker."""
-    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock})
-    yield WebhookClient(app.test_client(), SECRET)
-    app.extensions["saiyai"].line.close()
-    app.extensions["saiyai.engine"].dispose()
 
 
 @pytest.fixture

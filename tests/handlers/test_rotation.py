@@ -31,7 +31,7 @@ from models import (
     RoleName,
 )
 from conftest import SECRET, WebhookClient
-from scheduler.jobs import JobContext, dispatch_outbox
+from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.dialog import Dialog
 from support.registry import USERS, seed_district
@@ -81,11 +81,6 @@ def world(session_factory, clock) -> World:
 def dialog(fake_line, webhook) -> Dialog:
     return Dialog(fake_line, webhook)
 
-
-@pytest.fixture
-def jobs(app, clock) -> JobContext:
-    services = app.extensions["saiyai"]
-    return JobContext(services.session_factory, services.line, clock)
 
 
 def set_ledger(session_factory, world: World, **rows: tuple[int, datetime | None, int, int]) -> None:

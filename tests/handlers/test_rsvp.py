@@ -8,13 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import create_app
 from bot.config import TIMEZONE
-from conftest import SECRET, WebhookClient
 from handlers.catalog import en, th
 from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Answer, Community, OutboxMessage, Person, Rsvp
-from scheduler.jobs import JobContext, dispatch_outbox
+from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
 from support.registry import USERS, seed_district
 
@@ -49,24 +47,11 @@ def district(session_factory, clock):
         return district
 
 
-@pytest.fixture
-def second_worker(config, clock):
-    """Another app instance on the same database: a second gunicorn worker."""
-    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock})
-    yield WebhookClient(app.test_client(), SECRET)
-    app.extensions["saiyai"].line.close()
-    app.extensions["saiyai.engine"].dispose()
-
 
 @pytest.fixture
 def dialog(fake_line, webhook, second_worker) -> Dialog:
     return Dialog(fake_line, webhook, second_worker)
 
-
-@pytest.fixture
-def jobs(app, clock) -> JobContext:
-    services = app.extensions["saiyai"]
-    return JobContext(services.session_factory, services.line, clock)
 
 
 @pytest.fixture

@@ -57,11 +57,6 @@ def district(session_factory, clock):
         return seed_district(session, clock())
 
 
-@pytest.fixture
-def jobs(app, clock) -> JobContext:
-    services = app.extensions["saiyai"]
-    return JobContext(services.session_factory, services.line, clock)
-
 
 def add_members(session, community, count: int, now: datetime, first: int = 0) -> list[str]:
     """`count` registered members of a community, inserted in bulk; returns their LINE user ids."""
