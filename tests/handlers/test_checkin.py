@@ -10,22 +10,15 @@ from sqlalchemy import select
 
 from bot.config import TIMEZONE
 from handlers.catalog import en, th
-from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Answer, Person, Rsvp
 from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import MORE_MEMBERS, USERS, seed_district, seed_members
 
 T, E = th.TEXT, en.TEXT
 START = datetime(2026, 11, 21, 14, 0, tzinfo=TIMEZONE)  # the clock starts at 10:00 the same day
 TITLE = "อบรมอาสาสมัครดูแลผู้สูงอายุ"
 CODE = "Q4RT"
-PEOPLE = {
-    "somsri": ("U" + "a" * 32, "สมศรี ใจดี", "wat"),
-    "somsak": ("U" + "b" * 32, "สมศักดิ์ ใจดี", "wat"),
-    "somchai": ("U" + "c" * 32, "สมชาย แก้วมณี", "market"),
-    "malee": ("U" + "d" * 32, "มาลี ศรีสุข", "market"),
-    "somying": ("U" + "e" * 32, "สมหญิง ทองดี", "canal"),
-}
+PEOPLE = MORE_MEMBERS
 U = {key: user_id for key, (user_id, _, _) in PEOPLE.items()} | USERS
 
 
@@ -33,9 +26,7 @@ U = {key: user_id for key, (user_id, _, _) in PEOPLE.items()} | USERS
 def district(session_factory, clock):
     with session_factory() as session, session.begin():
         district = seed_district(session, clock())
-        for user_id, name, community in PEOPLE.values():
-            reg.register_person(session, user_id, full_name=name, community=getattr(district, community),
-                                phone=None, display_name=None, now=clock())
+        seed_members(session, district, clock())
         return district
 
 

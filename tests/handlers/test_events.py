@@ -25,18 +25,16 @@ from models import (
     HostLogKind,
     HostState,
     Person,
-    RoleName,
     Rsvp,
 )
 from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import MARKET_LEADER, USERS, seed_district, seed_market_leader
 
 T, E = th.TEXT, en.TEXT
 LEADER, MEMBER, CHAIR, STAFF = USERS["leader"], USERS["member"], USERS["chair"], USERS["staff"]
 PARTNER, STRANGER, CANAL_LEADER = USERS["partner"], USERS["stranger"], USERS["other_leader"]
-MARKET_LEADER = "U" + "8" * 32
 GROUP_ZONE = "C" + "a" * 32     # linked to เครือข่ายโซน 1
 GROUP_MARKET = "C" + "b" * 32   # linked to ชุมชนตลาดบางนา, a community of zone 1
 GROUP_CANAL = "C" + "c" * 32    # linked to ชุมชนคลองบางนา (zone 2): never told about zone 1
@@ -57,9 +55,7 @@ def district(session_factory, clock):
     """The test district, a leader for ชุมชนตลาดบางนา, and three linked groups."""
     with session_factory() as session, session.begin():
         d = seed_district(session, clock())
-        leader = reg.register_person(session, MARKET_LEADER, full_name="คุณประธานตลาด", community=d.market,
-                                     phone=None, display_name=None, now=clock())
-        reg.grant(session, leader, RoleName.COMMUNITY_LEADER, d.org, community=d.market, now=clock())
+        seed_market_leader(session, d, clock())
         reg.link_chat(session, GROUP_ZONE, d.zone1, None, clock())
         reg.link_chat(session, GROUP_MARKET, d.market, None, clock())
         reg.link_chat(session, GROUP_CANAL, d.canal, None, clock())

@@ -14,7 +14,7 @@ from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Answer, Community, OutboxMessage, Person, Rsvp
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import MORE_MEMBERS, USERS, seed_district, seed_members
 
 T, E = th.TEXT, en.TEXT
 START = datetime(2026, 11, 28, 9, 0, tzinfo=TIMEZONE)
@@ -26,13 +26,7 @@ GROUP_WAT = "C" + "a" * 32      # the group the activity was announced in (ช�
 GROUP_MARKET = "C" + "b" * 32   # another group of the network (ชุมชนตลาดบางนา)
 
 # Registered members with real-looking names: (LINE user id, full name, community attribute of District).
-PEOPLE = {
-    "somsri": ("U" + "a" * 32, "สมศรี ใจดี", "wat"),
-    "somsak": ("U" + "b" * 32, "สมศักดิ์ ใจดี", "wat"),
-    "somchai": ("U" + "c" * 32, "สมชาย แก้วมณี", "market"),
-    "malee": ("U" + "d" * 32, "มาลี ศรีสุข", "market"),
-    "somying": ("U" + "e" * 32, "สมหญิง ทองดี", "canal"),
-}
+PEOPLE = MORE_MEMBERS
 U = {key: user_id for key, (user_id, _, _) in PEOPLE.items()} | USERS
 NAME = {key: name for key, (_, name, _) in PEOPLE.items()}
 
@@ -41,9 +35,7 @@ NAME = {key: name for key, (_, name, _) in PEOPLE.items()}
 def district(session_factory, clock):
     with session_factory() as session, session.begin():
         district = seed_district(session, clock())
-        for user_id, name, community in PEOPLE.values():
-            reg.register_person(session, user_id, full_name=name, community=getattr(district, community),
-                                phone=None, display_name=None, now=clock())
+        seed_members(session, district, clock())
         return district
 
 

@@ -61,3 +61,29 @@ def seed_district(session, now: datetime) -> District:
     reg.grant(session, people["partner"], RoleName.PARTNER, org, network=zone1, now=now)
     session.flush()
     return District(org, zone1, zone2, elderly, wat, market, canal, people)
+
+
+# Five more members across three communities, for answer and check-in tests.
+MORE_MEMBERS = {
+    "somsri": ("U" + "a" * 32, "สมศรี ใจดี", "wat"),
+    "somsak": ("U" + "b" * 32, "สมศักดิ์ ใจดี", "wat"),
+    "somchai": ("U" + "c" * 32, "สมชาย แก้วมณี", "market"),
+    "malee": ("U" + "d" * 32, "มาลี ศรีสุข", "market"),
+    "somying": ("U" + "e" * 32, "สมหญิง ทองดี", "canal"),
+}
+MARKET_LEADER = "U" + "8" * 32
+
+
+def seed_members(session, district: District, now: datetime) -> None:
+    """Register MORE_MEMBERS into their communities."""
+    for user_id, name, community in MORE_MEMBERS.values():
+        reg.register_person(session, user_id, full_name=name, community=getattr(district, community),
+                            phone=None, display_name=None, now=now)
+
+
+def seed_market_leader(session, district: District, now: datetime) -> Person:
+    """A registered leader for ชุมชนตลาดบางนา (the seed has leaders only for วัด and คลอง)."""
+    leader = reg.register_person(session, MARKET_LEADER, full_name="คุณประธานตลาด", community=district.market,
+                                 phone=None, display_name=None, now=now)
+    reg.grant(session, leader, RoleName.COMMUNITY_LEADER, district.org, community=district.market, now=now)
+    return leader
