@@ -7,13 +7,16 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, partial
 from datetime import datetime
 from typing import Any
 
 from linebot.v3.messaging import Message
 from linebot.v3.webhooks import Event
+from sqlalchemy import Engine, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
@@ -45,31 +48,62 @@ def event_key(raw: dict[str, Any]) -> str:
 
 
 def process_event(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
-    """Handle one event exactly once; returns what happened (ignored, duplicate, done, failed)."""
+    """Handle one event exactly once; returns what happened (ignored, duplicate, done, failed, unrecorded).
+
+    "unrecorded" means the database could not even record the failure: the webhook then answers 503
+    so that LINE delivers the event again (redelivery is on, see README), rather than losing it.
+    """
+    for attempt in (1, 2):
+        try:
+            return _process(app, event, raw)
+        except DBAPIError as exc:
+            # A pooled connection the server dropped (restart, failover): once more on a fresh one.
+            if attempt == 1 and exc.connection_invalidated:
+                log.warning("database connection lost handling event %s; trying again", event_key(raw))
+                continue
+            return _fail(app, event, raw, exc)
+        except Exception as exc:  # one bad event must not cost the others in the same body
+            return _fail(app, event, raw, exc)
+    raise AssertionError("unreachable")
+
+
+def _process(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
     now = app.clock()
     key = event_key(raw)
     reply_token = getattr(event, "reply_token", None)
     redelivery = bool((raw.get("deliveryContext") or {}).get("isRedelivery"))
-    try:
-        with app.session_factory() as session, session.begin():
-            route = app.dispatcher.route(session, event, now)
-            if route is None:
-                return "ignored"  # not addressed to the bot: nothing is stored
-            _record(session, key, raw, route, redelivery, EventStatus.DONE, None, now)
-            messages = app.dispatcher.run(session, route, event, now)
-            pending = _queue_answer(session, route, reply_token, messages, now)
-    except _Duplicate:
-        log.info("event %s already handled; redelivery=%s", key, redelivery)
-        return "duplicate"
-    except Exception as exc:  # one bad event must not cost the others in the same body
-        log.exception("handler failed for event %s", key)
-        return _fail(app, event, raw, key, redelivery, exc, now)
-    outbox.send_reply(app.session_factory, app.line, pending, app.clock)
+    # One pooled connection for the whole event: the handling transaction, then marking the reply
+    # sent. Each checkout would otherwise cost a round trip (and a ping after idling, models/db.py).
+    with _engine(app).connect() as connection:
+        sessions = partial(app.session_factory, bind=connection)
+        try:
+            with sessions() as session, session.begin():
+                route = app.dispatcher.route(session, event, now)
+                if route is None:
+                    return "ignored"  # not addressed to the bot: nothing is stored
+                _record(session, key, raw, route, redelivery, EventStatus.DONE, None, now)
+                messages = app.dispatcher.run(session, route, event, now)
+                pending = _queue_answer(session, route, reply_token, messages, now)
+        except _Duplicate:
+            log.info("event %s already handled; redelivery=%s", key, redelivery)
+            return "duplicate"
+        outbox.send_reply(sessions, app.line, pending, app.clock)
     return "done"
+
+
+def _engine(app: Saiyai) -> Engine:
+    return app.session_factory.kw["bind"]
 
 
 class _Duplicate(Exception):
     pass
+
+
+@cache
+def _insert_event(dialect: str) -> Insert:
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    table = WebhookEvent.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["event_key"]).returning(table.c.id)
 
 
 def _record(session: Session, key: str, raw: dict[str, Any], route: Route, redelivery: bool,
@@ -77,11 +111,9 @@ def _record(session: Session, key: str, raw: dict[str, Any], route: Route, redel
     values = dict(event_key=key, event_type=str(raw.get("type", ""))[:32], chat_kind=route.source.chat_kind,
                   chat_id=route.source.chat_id, user_id=route.source.user_id, is_redelivery=redelivery,
                   status=status, error=error, received_at=now)
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
     # The unique event_key is the guard: a concurrent twin waits on PostgreSQL, then inserts nothing.
-    inserted = session.execute(insert(WebhookEvent).values(**values)
-                               .on_conflict_do_nothing(index_elements=["event_key"])
-                               .returning(WebhookEvent.id)).first()
+    # Built once per dialect, as a Core statement: this runs for every event (see BENCHMARKS.md).
+    inserted = session.execute(_insert_event(session.get_bind().dialect.name), values).first()
     if inserted is None:
         raise _Duplicate()
 
@@ -97,8 +129,12 @@ def _queue_answer(session: Session, route: Route, reply_token: str | None, messa
     return None
 
 
-def _fail(app: Saiyai, event: Event, raw: dict[str, Any], key: str, redelivery: bool,
-          exc: Exception, now: datetime) -> str:
+def _fail(app: Saiyai, event: Event, raw: dict[str, Any], exc: Exception) -> str:
+    """Record the event as failed and apologise; "unrecorded" when even that cannot be done."""
+    now = app.clock()
+    key = event_key(raw)
+    log.error("handler failed for event %s", key, exc_info=exc)
+    redelivery = bool((raw.get("deliveryContext") or {}).get("isRedelivery"))
     error = f"{type(exc).__name__}: {exc}"[:2000]
     reply_token = getattr(event, "reply_token", None)
     try:
@@ -113,7 +149,7 @@ def _fail(app: Saiyai, event: Event, raw: dict[str, Any], key: str, redelivery: 
     except _Duplicate:
         return "duplicate"
     except Exception:
-        log.exception("could not even record the failure of event %s", key)
-        return "failed"
+        log.exception("could not even record the failure of event %s; LINE will deliver it again", key)
+        return "unrecorded"
     outbox.send_reply(app.session_factory, app.line, pending, app.clock)
     return "failed"

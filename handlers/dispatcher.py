@@ -23,7 +23,7 @@ from linebot.v3.webhooks import (
     PostbackEvent,
     TextMessageContent,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, Turn, as_turn
@@ -112,6 +112,11 @@ def strip_address(content: TextMessageContent, chat_kind: ChatKind) -> str | Non
     return None
 
 
+# Read for every message (built once: constructing a statement costs more than running it on SQLite).
+_CONVERSATION = select(Conversation).where(Conversation.chat_id == bindparam("chat"),
+                                          Conversation.user_id == bindparam("user"))
+
+
 class Dispatcher:
     """Routes events to the registry's handlers; never calls LINE, only returns messages."""
 
@@ -179,8 +184,7 @@ class Dispatcher:
     def _conversation(self, session: Session, source: Source, now: datetime) -> Conversation | None:
         if source.user_id is None:
             return None
-        row = session.scalars(select(Conversation).where(
-            Conversation.chat_id == source.chat_id, Conversation.user_id == source.user_id)).first()
+        row = session.scalars(_CONVERSATION, {"chat": source.chat_id, "user": source.user_id}).first()
         return row if row is not None and row.expires_at > now else None
 
     def run(self, session: Session, route: Route, event: Event, now: datetime) -> list[Message]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linebot.v3.messaging import Message
 
+from bot.messages import serialized
 from handlers.context import Context, text_message
 from handlers.registry import ChatKind, command, on_event
 
@@ -15,7 +16,20 @@ def help(ctx: Context) -> list[Message]:
 
 
 def help_message(ctx: Context, prefix: str | None = None) -> Message:
-    """The command list, built from the registry, limited to the sender's role and this kind of chat."""
+    """The command list, built from the registry, limited to the sender's role and this kind of chat.
+
+    `help` is the most frequent message there is (every unknown message in a 1:1 chat gets it too), and
+    it depends only on the registry, the language, the role and the chat kind: it is built and
+    serialised once per combination (see bot/messages.py Serialized)."""
+    if prefix is not None:
+        return _build(ctx, prefix)
+    key = ("help", ctx.lang, ctx.role, ctx.chat_kind)
+    if key not in ctx.registry.memo:
+        ctx.registry.memo[key] = serialized([_build(ctx, None)])[0]
+    return ctx.registry.memo[key]
+
+
+def _build(ctx: Context, prefix: str | None) -> Message:
     lines = [prefix] if prefix else []
     lines.append(ctx.t("help.header"))
     visible = [spec for spec in ctx.registry.commands

@@ -134,6 +134,9 @@ class Registry:
     postbacks: dict[str, Callable[..., Any]] = field(default_factory=dict)
     steps: dict[tuple[str, str], Callable[..., Any]] = field(default_factory=dict)
     events: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # Answers built from the registry alone (the help list per language, role and chat kind),
+    # kept while the registry stays as it is; adding a handler clears them.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, modules: Iterable[ModuleType]) -> Registry:
@@ -147,6 +150,7 @@ class Registry:
         return registry
 
     def _add(self, kind: str, tag: Any, func: Callable[..., Any]) -> None:
+        self.memo.clear()
         if kind == "command":
             keywords, chats, min_role = tag
             lines = (func.__doc__ or "").strip().splitlines()

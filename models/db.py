@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -17,7 +21,41 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     elif url.startswith("postgres://"):  # the form Heroku-style platforms hand out
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_recycle=1800)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A connection back in the pool less than this long ago is used without a ping.
+IDLE_PING_AFTER = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle, not on every checkout.
+
+    `pool_pre_ping=True` costs one round trip per checkout: with a busy webhook that is about a fifth of
+    each request on PostgreSQL (BENCHMARKS.md). The connections a server drops (restarts, idle timeouts,
+    failovers) are the ones that sat unused, so those are pinged; a connection used a moment ago is not.
+    A failed ping raises DisconnectionError, and the pool replaces the connection and tries again (the
+    pessimistic disconnect handling SQLAlchemy's pool documents). A connection that dies in between
+    fails its request; the webhook then answers 503 and LINE delivers the event again (bot/webhook.py).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_AFTER:
+            return  # just connected, or used a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("pooled connection did not answer a ping")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from handlers.dispatcher import Profile, Source
@@ -363,13 +363,15 @@ def forget_person(session: Session, person: Person) -> None:
     session.flush()
 
 
+_PROFILE = select(Person).options(joinedload(Person.memberships)).where(Person.line_user_id == bindparam("user"))
+
+
 def load_profile(session: Session, source: Source) -> Profile:
     """The dispatcher's profile loader: the sender's chosen language, highest role and memberships."""
     person = None
     if source.user_id:
         # One round trip on every event: the person and their roles together.
-        person = session.scalars(select(Person).options(joinedload(Person.memberships))
-                                 .where(Person.line_user_id == source.user_id)).unique().first()
+        person = session.scalars(_PROFILE, {"user": source.user_id}).unique().first()
     held = list(person.memberships) if person else []
     return Profile(lang=person.language if person else None, role=highest_role(held), person=person,
                    memberships=tuple(held))

@@ -19,7 +19,6 @@ def users(n: int) -> list[str]:
     return [f"U{i:032x}" for i in range(n)]
 
 
-
 def queue(session_factory, clock, targets, text="ประกาศ", **kwargs) -> list[OutboxMessage]:
     with session_factory() as session, session.begin():
         return outbox.enqueue(session, targets, [text_message(text)], now=clock(), **kwargs)
@@ -145,3 +144,14 @@ def test_backoff_grows_and_is_capped() -> None:
     assert timedelta(seconds=0.75) <= outbox.backoff(1) <= timedelta(seconds=1.25)
     assert timedelta(seconds=6) <= outbox.backoff(4) <= timedelta(seconds=10)
     assert outbox.backoff(30) <= timedelta(seconds=375)
+
+
+def test_the_client_sends_stored_json_as_it_is_and_refuses_an_oversized_multicast(jobs, fake_line) -> None:
+    stored = [text_message("ประกาศ", quick=[("รับทราบ", "รับทราบ")]).to_dict()]
+    assert jobs.line.multicast(users(500), stored, "3f9e0c1a-0000-4000-8000-000000000001").delivered
+    refused = jobs.line.multicast(users(501), stored, "3f9e0c1a-0000-4000-8000-000000000002")
+    assert (refused.outcome, refused.detail) == ("rejected", "a multicast takes 1 to 500 user ids, not 501")
+    sent = fake_line.state.requests
+    assert len(sent) == 1  # the oversized one never reached LINE
+    assert sent[0].body == {"to": users(500), "messages": stored}
+    assert sent[0].retry_key == "3f9e0c1a-0000-4000-8000-000000000001"

@@ -176,3 +176,59 @@ def test_sdk_fixture_replays_without_errors(webhook, db, fake_line) -> None:
     assert sorted({(r.event_type, r.chat_kind) for r in rows}) == [
         ("follow", "user"), ("join", "group"), ("leave", "group"), ("memberJoined", "group"),
         ("message", "user"), ("postback", "user"), ("unfollow", "user")]
+
+
+def test_database_down_answers_503_and_the_redelivered_event_is_answered(webhook, db, fake_line, monkeypatch) -> None:
+    """Nothing a user sent is lost: when not even the failure can be recorded, LINE is asked to deliver again."""
+    from sqlalchemy.exc import OperationalError
+
+    dispatcher = webhook.client.application.extensions["saiyai"].dispatcher
+
+    def database_down(*_args, **_kwargs):
+        raise OperationalError("SELECT …", {}, Exception("server closed the connection unexpectedly"))
+
+    event = ev.text("ช่วยเหลือ", user=USER)
+    monkeypatch.setattr(dispatcher, "route", database_down)
+    response = webhook.post(event)
+    assert (response.status_code, response.text) == (503, "database unavailable, deliver again\n")
+    assert (count(db, WebhookEvent), count(db, OutboxMessage), fake_line.state.requests) == (0, 0, [])
+
+    monkeypatch.undo()
+    event["deliveryContext"] = {"isRedelivery": True}
+    assert webhook.post(event).status_code == 200
+    replies = fake_line.state.deliveries("reply")
+    assert len(replies) == 1 and replies[0].body["messages"][0]["text"].startswith("สายใยช่วยอะไรได้บ้างครับ")
+    assert db.scalars(select(WebhookEvent)).one().status == EventStatus.DONE
+
+
+@pytest.mark.postgres_only
+def test_a_connection_the_server_dropped_costs_no_event(webhook, db, db_url, fake_line, monkeypatch, caplog) -> None:
+    """PostgreSQL restarts or failovers drop pooled connections: the event is handled on a fresh one."""
+    import models.db
+    from sqlalchemy import create_engine, text
+
+    engine = webhook.client.application.extensions["saiyai.engine"]
+    admin = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+
+    def drop_pooled_connections() -> None:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+
+    assert webhook.post(ev.text("ช่วยเหลือ", user=USER)).status_code == 200
+    db.close()
+    # Used a moment ago, so not pinged: the first statement fails and the event is handled again.
+    drop_pooled_connections()
+    assert webhook.post(ev.text("ช่วยเหลือ", user=USER)).status_code == 200
+    # Idle long enough to be pinged on checkout: the dead connection is replaced before use.
+    drop_pooled_connections()
+    monkeypatch.setattr(models.db, "IDLE_PING_AFTER", 0.0)
+    assert webhook.post(ev.text("ช่วยเหลือ", user=USER)).status_code == 200
+    admin.dispose()
+
+    assert len(fake_line.state.deliveries("reply")) == 3
+    retried = [r for r in caplog.records if "trying again" in r.getMessage()]
+    assert len(retried) == 1  # the second drop was caught by the ping, before any statement failed
+    with engine.connect() as conn:
+        statuses = conn.execute(select(WebhookEvent.status)).scalars().all()
+    assert statuses == [EventStatus.DONE] * 3
