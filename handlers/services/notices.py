@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from linebot.v3.messaging import Message
 from sqlalchemy import and_, case, exists, func, or_, select, update
@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.messages import serialized
 from handlers.services import registry as reg
 from models import (
     AckKind,
@@ -316,23 +317,6 @@ def create_notice(session: Session, a: Audience, *, text: str, now: datetime, se
 MessagesFor = Callable[[Session, Notice, str], Sequence[Message]]
 
 
-class Serialized:
-    """A message turned into LINE's JSON once. The outbox serialises the messages of every row it
-    plans (`Message.to_dict`, a deep pydantic walk of about 2.5 ms for a notice card); a notice to two
-    million people is 4,200 rows of the same card, so it is serialised once per notice and language."""
-
-    def __init__(self, message: Message) -> None:
-        self._data = message.to_dict()
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._data
-
-
-def serialized(messages: Sequence[Message]) -> list[Message]:
-    # The outbox only calls to_dict on what it is given (bot/messages.py to_json): typed as Message for it.
-    return cast(list[Message], [Serialized(m) for m in messages])
-
-
 def notices_to_queue(session: Session, now: datetime) -> list[int]:
     """Notices due and not yet queued, and notices part-way through queueing (a crash or a big one)."""
     due = session.scalars(select(Notice.id).where(Notice.status == NoticeStatus.SCHEDULED, Notice.send_at <= now)
@@ -351,7 +335,7 @@ class Queued:
 def queue_page(session: Session, notice_id: int, now: datetime, messages_for: MessagesFor,
                size: int = PAGE) -> Queued | None:
     """Queue the next page of a due notice, in the caller's transaction; None if there is nothing to do
-    (not due, finished, or another scheduler holds it).
+    (not due, finished, cancelled, or another scheduler holds it).
 
     The page's outbox rows and the cursor (the last person id queued) are written in one transaction,
     so a crash repeats nothing and skips nobody."""
@@ -362,6 +346,13 @@ def queue_page(session: Session, notice_id: int, now: datetime, messages_for: Me
     cursor = session.get(ChannelState, key)
     if notice.status == NoticeStatus.SCHEDULED:
         if notice.send_at > now:
+            return None
+        # Conditional, as in cancel_notice: a notice cancelled since it was read (SQLite has no row locks)
+        # stays cancelled and gets no outbox row.
+        started = session.execute(update(Notice).where(Notice.id == notice.id,
+                                                       Notice.status == NoticeStatus.SCHEDULED)
+                                  .values(status=NoticeStatus.SENDING).execution_options(synchronize_session=False))
+        if started.rowcount != 1:
             return None
         a = Audience.of(notice)
         if notice.via_groups:
@@ -420,6 +411,39 @@ def group_people(session: Session, chat_ids: Sequence[str], now: datetime) -> di
         registered = reg.member_counts(session, [c for c in set(links.values()) if c is not None])
         sizes.update({chat: registered.get(links.get(chat), 0) for chat in unknown})
     return sizes
+
+
+# --- cancelling -----------------------------------------------------------------------------------
+
+def may_cancel(held: Sequence[Membership], person: Person | None, notice: Notice) -> bool:
+    """The notice's author, or staff of its organization."""
+    if person is not None and notice.author_id == person.id:
+        return True
+    return any(m.role == RoleName.STAFF and m.organization_id == notice.organization_id for m in held)
+
+
+def cancellable(session: Session, held: Sequence[Membership], person: Person | None,
+                limit: int) -> tuple[list[Notice], int]:
+    """Scheduled notices someone may cancel, the next to go out first (at most `limit`), and how many there are."""
+    mine = [Notice.organization_id.in_([m.organization_id for m in held if m.role == RoleName.STAFF])]
+    if person is not None:
+        mine.append(Notice.author_id == person.id)
+    condition = and_(Notice.status == NoticeStatus.SCHEDULED, or_(*mine))
+    count = session.scalar(select(func.count()).select_from(Notice).where(condition)) or 0
+    found = session.scalars(select(Notice).where(condition).order_by(Notice.send_at, Notice.id).limit(limit)).all()
+    return list(found), count
+
+
+def cancel_notice(session: Session, notice: Notice) -> bool:
+    """Cancel a notice that is only scheduled; False (nothing changed) once it has started going out.
+
+    A notice gets its first outbox rows in the transaction that moves it from scheduled to sending
+    (queue_page). Both moves are conditional updates, so whichever commits first wins: a cancelled
+    notice never has an outbox row, and a notice with rows is never marked cancelled."""
+    moved = session.execute(update(Notice).where(Notice.id == notice.id, Notice.status == NoticeStatus.SCHEDULED)
+                            .values(status=NoticeStatus.CANCELLED).execution_options(synchronize_session=False))
+    session.refresh(notice)
+    return moved.rowcount == 1
 
 
 # --- delivery -----------------------------------------------------------------------------------

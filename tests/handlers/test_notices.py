@@ -248,8 +248,10 @@ def test_a_chair_schedules_a_notice_for_the_leaders_of_their_network_in_english(
         (CHAIR, "tomorrow 9am", preview("en", to=("Leaders and staff", "เครือข่ายโซน 1"),
                                         text="Zone meeting: bring the household survey forms", path="people",
                                         people=2, when=when)),
-        (CHAIR, "Send", e("notice.scheduled", when=when, people="2")),
+        (CHAIR, "Send", e("notice.scheduled", when=when, people="2", keyword="cancel notice", number=1)),
     ])
+    # Until it goes out it can be taken back (tests/handlers/test_notice_cancel.py).
+    assert quick_labels(fake_line) == ["Cancel this notice"]
     [notice] = notices(db)
     assert (notice.scope, notice.network_id, notice.role_filter, notice.via_groups, notice.send_at) == (
         NoticeScope.NETWORK, district.zone1.id, RoleFilter.LEADERS, False, bangkok(2026, 11, 22, 9))
@@ -286,7 +288,7 @@ def test_staff_send_to_every_committee_with_a_location_waiting_out_quiet_hours(d
                                         text="ส่งแบบสำรวจครัวเรือนภายในวันศุกร์", path="people", people=3,
                                         when=night, quiet=morning,
                                         attachment=t("notice.preview_location", place="สำนักงานเขตบางนา"))),
-        (STAFF, "ส่ง ไม่เตือนซ้ำ", t("notice.scheduled", when=night, people="3")),
+        (STAFF, "ส่ง ไม่เตือนซ้ำ", t("notice.scheduled", when=night, people="3", keyword="ยกเลิกประกาศ", number=1)),
     ])
     [notice] = notices(db)
     assert (notice.scope, notice.role_filter, notice.nudge_after_hours) == (
@@ -726,6 +728,7 @@ COMMANDS = [  # (Thai, English, lowest role, who is below it)
     ("ประกาศ สถานะ", "notice status", 3, ("stranger", "member", "partner")),
     ("แจ้งเตือนด่วน", "alert", 5, ("stranger", "member", "partner", "leader", "chair")),
     ("แจ้งเตือนด่วน สถานะ", "alert status", 5, ("stranger", "member", "partner", "leader", "chair")),
+    ("ยกเลิกประกาศ", "cancel notice", 3, ("stranger", "member", "partner")),
 ]
 MATRIX = [pytest.param(th_kw, en_kw, role, who, id=f"{en_kw}-{who}")
           for th_kw, en_kw, role, below in COMMANDS for who in below]
@@ -745,6 +748,7 @@ def test_lower_roles_are_refused(dialog, district, db, th_keyword, en_keyword, r
     ("ประกาศ", t("command.wrong_chat_group", keyword="ประกาศ")),
     ("แจ้งเตือนด่วน", t("command.wrong_chat_group", keyword="แจ้งเตือนด่วน")),
     ("ประกาศ สถานะ", t("command.wrong_chat_group", keyword="ประกาศ สถานะ")),
+    ("ยกเลิกประกาศ", t("command.wrong_chat_group", keyword="ยกเลิกประกาศ")),
 ])
 def test_composing_and_status_stay_out_of_groups(dialog, district, keyword, reply) -> None:
     dialog.run([(STAFF, f"บอท {keyword}", reply, GROUP_WAT)])
