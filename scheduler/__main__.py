@@ -16,13 +16,18 @@ from scheduler import followups, notices
 from scheduler.jobs import JobContext, dispatch_outbox, purge_expired_conversations
 
 
-def build_scheduler(ctx: JobContext, storage: Path) -> BlockingScheduler:
-    """The scheduler with every periodic job; one instance of each job at a time."""
+def build_scheduler(ctx: JobContext, storage: Path, followup_seconds: float = 0.0) -> BlockingScheduler:
+    """The scheduler with every periodic job; one instance of each job at a time. A `followup_seconds`
+    runs every follow-up job that often instead (tests and demos cannot wait minutes or hours)."""
     scheduler = BlockingScheduler(timezone=TIMEZONE, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     scheduler.add_job(dispatch_outbox, "interval", seconds=1, args=[ctx], id="outbox")
     scheduler.add_job(purge_expired_conversations, "interval", hours=1, args=[ctx], id="purge_conversations")
+    others = {job.id for job in scheduler.get_jobs()}
     followups.register_jobs(scheduler, ctx, storage)
+    if followup_seconds:
+        for job_id in {job.id for job in scheduler.get_jobs()} - others:
+            scheduler.reschedule_job(job_id, trigger="interval", seconds=followup_seconds)
     notices.register_jobs(scheduler, ctx)
     return scheduler
 
@@ -44,7 +49,7 @@ def main() -> int:
                      outbox_max_backoff=timedelta(seconds=config.outbox_max_backoff))
     logging.getLogger("scheduler").info("scheduler started; LINE API at %s", config.line_api_base_url)
     try:
-        build_scheduler(ctx, config.storage_dir).start()
+        build_scheduler(ctx, config.storage_dir, config.followup_interval).start()
     except (KeyboardInterrupt, SystemExit):
         pass
     return 0
