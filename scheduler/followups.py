@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -57,7 +57,7 @@ PHOTO_ATTEMPTS = 5
 LOOKBACK = timedelta(days=8)  # older activities have nothing left to follow up
 
 
-def _lang_groups(people: Iterable[Person]) -> dict[str, list[str]]:
+def _lang_groups(people: Iterable[Person | Row]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = defaultdict(list)
     for person in people:
         if person.blocked_at is None:
@@ -65,7 +65,7 @@ def _lang_groups(people: Iterable[Person]) -> dict[str, list[str]]:
     return groups
 
 
-def _send(session: Session, people: Iterable[Person], dedupe_key: str, now: datetime,
+def _send(session: Session, people: Iterable[Person | Row], dedupe_key: str, now: datetime,
           build: Callable[[str], Message]) -> int:
     """Queue one message per language (built by `build(lang)`) for these people; returns rows added."""
     added = 0
@@ -102,27 +102,58 @@ def _open_activities(session: Session, now: datetime) -> list[Activity]:
 
 # --- reminders --------------------------------------------------------------------------------
 
+# Activities whose reminders are queued in one transaction: the dispatcher can send the first ones
+# while the job queues the rest (500 activities starting together is 50,000 reminders in one minute).
+REMINDER_PAGE = 25
+
+
+def _due_reminder(activity: Activity, now: datetime) -> int | None:
+    """The reminder offset (minutes before the start) due now, if any."""
+    due = [o for o in activity.reminder_offsets or []
+           if activity.starts_at - timedelta(minutes=o) <= now
+           and activity.starts_at - timedelta(minutes=o) >= activity.created_at]
+    return min(due) if due else None  # a missed earlier reminder is superseded by the latest one due
+
+
+def _interested_by_activity(session: Session, activity_ids: list[int]) -> dict[int, list[Row]]:
+    """`acts.interested_people` for many activities in one query (only the columns a reminder needs)."""
+    people: dict[int, list[Row]] = defaultdict(list)
+    if activity_ids:
+        for row in session.execute(
+                select(Rsvp.activity_id, Person.line_user_id, Person.language, Person.blocked_at)
+                .join(Rsvp, Rsvp.person_id == Person.id)
+                .where(Rsvp.activity_id.in_(activity_ids), Rsvp.answer.in_([Answer.GOING, Answer.MAYBE]),
+                       Person.blocked_at.is_(None))
+                .order_by(Rsvp.activity_id, Person.id)):
+            people[row.activity_id].append(row)
+    return people
+
+
+def _queue_reminder(session: Session, activity: Activity, offset: int, people: list[Row], now: datetime) -> int:
+    """Queue one activity's due reminder, to those going or maybe or to its groups; returns rows added."""
+    dedupe = f"reminder:{activity.id}:{offset}"
+    values = {"title": activity.title, "place": activity.place_text or "-", "code": activity.code}
+    if activity.remind_groups:
+        chats = [link.chat_id for link in acts.linked_chats(session, activity)]
+        message = TextMessage(text=text_for("th", "followup.reminder", when=_when(activity, "th"), **values))
+        return len(outbox.enqueue(session, chats, [message], now=now, dedupe_key=dedupe, quiet_hours=True))
+    return _send(session, people, dedupe, now, lambda lang: TextMessage(
+        text=text_for(lang, "followup.reminder", when=_when(activity, lang), **values)))
+
+
 def send_reminders(ctx: JobContext) -> int:
     """Before each activity (default 3 days and 2 hours), remind those going or maybe, or its groups."""
     now, added = ctx.clock(), 0
-    with ctx.session_factory() as session, session.begin():
-        for activity in _open_activities(session, now):
-            due = [o for o in activity.reminder_offsets or []
-                   if activity.starts_at - timedelta(minutes=o) <= now
-                   and activity.starts_at - timedelta(minutes=o) >= activity.created_at]
-            if not due:
-                continue
-            offset = min(due)  # a missed earlier reminder is superseded by the latest one due
-            dedupe = f"reminder:{activity.id}:{offset}"
-            values = {"title": activity.title, "place": activity.place_text or "-", "code": activity.code}
-            if activity.remind_groups:
-                chats = [link.chat_id for link in acts.linked_chats(session, activity)]
-                message = TextMessage(text=text_for("th", "followup.reminder", when=_when(activity, "th"), **values))
-                added += len(outbox.enqueue(session, chats, [message], now=now, dedupe_key=dedupe, quiet_hours=True))
-            else:
-                added += _send(session, acts.interested_people(session, activity), dedupe, now,
-                               lambda lang, a=activity, v=values: TextMessage(
-                                   text=text_for(lang, "followup.reminder", when=_when(a, lang), **v)))
+    with ctx.session_factory() as session:
+        with session.begin():
+            due = [(activity, offset) for activity in _open_activities(session, now)
+                   if (offset := _due_reminder(activity, now)) is not None]
+        for start in range(0, len(due), REMINDER_PAGE):
+            page = due[start:start + REMINDER_PAGE]
+            with session.begin():
+                people = _interested_by_activity(session, [a.id for a, _ in page if not a.remind_groups])
+                for activity, offset in page:
+                    added += _queue_reminder(session, activity, offset, people[activity.id], now)
     return added
 
 
