@@ -29,11 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import multiprocessing
 import os
-import platform
-import resource
-import subprocess
 import sys
 import threading
 import time
@@ -44,17 +40,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Text, create_engine, func, insert, literal, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
-SECTION_START = "<!-- notice-bench:start (written by bench/notice_bench.py; edit the script, not this) -->"
-SECTION_END = "<!-- notice-bench:end -->"
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:54330/postgres"
-MULTICAST_RATE = 200      # LINE: multicast requests per second per channel
-MULTICAST_SIZE = 500
-PEOPLE_PER_COMMUNITY = 1_000
-COMMUNITIES_PER_ZONE = 40
-SQLITE_CHUNK = 50_000
+from bench import common  # noqa: E402
+
+SECTION = common.section_markers("notice-bench", "bench/notice_bench.py")
 TOKEN = "notice-bench-token"
 
 
@@ -91,141 +81,19 @@ class Result:
         return self.delivered == self.unique == self.people and self.rows_sent == self.rows_total
 
 
-def _peak_rss_mb() -> float:
-    """This process's peak resident set: VmHWM (reset by exec, so a spawned worker's own), else getrusage."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-# --- the fake LINE API in its own process ----------------------------------------------------------
-
-def _fake_main(conn, rate: float) -> None:
-    from bot.fakeline import FakeLineServer
-
-    server = FakeLineServer(access_token=TOKEN)
-    server.state.rate_limits["multicast"] = rate
-    cpu = _cpu()
-    with server:
-        conn.send(server.url)
-        while True:
-            command = conn.recv()
-            if command == "summary":
-                state = server.state
-                with state.lock:
-                    sends = [r for r in state.requests if r.path.endswith("/multicast")]
-                delivered = [r for r in sends if r.delivered]
-                seen: set[str] = set()
-                count = 0
-                for r in delivered:
-                    count += len(r.body["to"])
-                    seen.update(r.body["to"])
-                conn.send({"requests": len(sends), "too_many": sum(r.status == 429 for r in sends),
-                           "delivered": count, "unique": len(seen),
-                           "first": min((r.at for r in sends), default=0.0),
-                           "last": max((r.at for r in delivered), default=0.0), "cpu": _cpu() - cpu})
-                cpu = _cpu()
-                with state.lock:
-                    state.requests.clear()
-                    state.accepted_retry_keys.clear()
-            elif command == "stop":
-                return
-
-
-class Fake:
-    def __init__(self, rate: float) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_fake_main, args=(child, rate), daemon=True)
-        self.process.start()
-        self.url = self.conn.recv()
-
-    def summary(self) -> dict:
-        self.conn.send("summary")
-        return self.conn.recv()
-
-    def stop(self) -> None:
-        self.conn.send("stop")
-        self.process.join(10)
-
-
-# --- database ------------------------------------------------------------------------------------
-
-def fresh_database(kind: str, pg_url: str, workdir: Path, people: int) -> str:
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-
-    if kind == "sqlite":
-        path = workdir / f"notice-bench-{people}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        name = f"saiyai_notice_bench_{people}"
-        admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = pg_url.rsplit("/", 1)[0] + f"/{name}"
-    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
-    cfg.attributes["database_url"] = url
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
-    return url
-
-
-def seed(url: str, people: int, now: dt.datetime) -> int:
-    """One organization, its zones and communities, and `people` consented members; returns the organization id."""
-    from models import Community, Membership, Network, NetworkKind, Organization, Person
-    from models.db import make_engine
-
-    engine = make_engine(url)
-    communities = max(1, people // PEOPLE_PER_COMMUNITY)
-    zones = max(1, communities // COMMUNITIES_PER_ZONE)
-    with engine.begin() as conn:
-        org_id = conn.execute(insert(Organization).values(name=f"กรุงเทพมหานคร {people}", created_at=now)
-                              .returning(Organization.id)).scalar_one()
-        zone_ids = [conn.execute(insert(Network).values(organization_id=org_id, name=f"โซน {z + 1}",
-                                                        kind=NetworkKind.ZONE).returning(Network.id)).scalar_one()
-                    for z in range(zones)]
-        conn.execute(insert(Community), [{"organization_id": org_id, "name": f"ชุมชนที่ {c + 1}",
-                                          "zone_id": zone_ids[c % zones]} for c in range(communities)])
-        first_community = conn.scalar(select(func.min(Community.id)).where(Community.organization_id == org_id))
-        if engine.dialect.name == "postgresql":
-            series = select(func.generate_series(1, people).column_valued("g")).subquery()
-            g = series.c.g
-            conn.execute(insert(Person).from_select(
-                ["line_user_id", "full_name", "consent_version", "consented_at", "created_at", "updated_at"],
-                select(literal("U") + func.lpad(func.to_hex(g), 32, "0"), literal("สมาชิก ") + g.cast(Text),
-                       literal("2026-11"), literal(now), literal(now), literal(now))))
-            conn.execute(insert(Membership).from_select(
-                ["person_id", "role", "organization_id", "community_id", "created_at"],
-                select(Person.id, literal("member"), literal(org_id),
-                       literal(first_community) + Person.id % communities, literal(now))))
-        else:
-            for start in range(0, people, SQLITE_CHUNK):
-                rows = range(start + 1, min(start + SQLITE_CHUNK, people) + 1)
-                conn.execute(insert(Person), [{"line_user_id": f"U{n:032x}", "full_name": f"สมาชิก {n}",
-                                               "consent_version": "2026-11", "consented_at": now,
-                                               "created_at": now, "updated_at": now} for n in rows])
-            conn.execute(insert(Membership).from_select(
-                ["person_id", "role", "organization_id", "community_id", "created_at"],
-                select(Person.id, literal("member"), literal(org_id),
-                       literal(first_community) + Person.id % communities, literal(now))))
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE"))
-    engine.dispose()
-    return org_id
+def multicast_totals(requests: list) -> dict:
+    """FakeLine's summary for a notice, made in the fake's process: multicast requests, 429s, recipients
+    delivered (and distinct), the first request and the last delivery."""
+    sends = [r for r in requests if r.path.endswith("/multicast")]
+    delivered = [r for r in sends if r.delivered]
+    seen: set[str] = set()
+    count = 0
+    for r in delivered:
+        count += len(r.body["to"])
+        seen.update(r.body["to"])
+    return {"requests": len(sends), "too_many": sum(r.status == 429 for r in sends), "delivered": count,
+            "unique": len(seen), "first": min((r.at for r in sends), default=0.0),
+            "last": max((r.at for r in delivered), default=0.0)}
 
 
 # --- the scheduler's two jobs, on threads of this process or in processes of their own -------------
@@ -267,7 +135,7 @@ def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, page
         conn.recv()  # go
     elif go is not None:
         go.wait()
-    cpu, thread_cpu = _cpu(), time.thread_time()
+    cpu, thread_cpu = common.process_cpu(), time.thread_time()
     if role == "queue":
         notice_jobs.send_notices(ctx, page=page)
     else:
@@ -277,8 +145,8 @@ def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, page
             if _done(session_factory, notice_id):
                 break
             time.sleep(0.02)  # idle: the real job runs every second; this polls faster
-    report = {"role": role, "finished": time.time(), "cpu": _cpu() - cpu, "thread_cpu": time.thread_time() - thread_cpu,
-              "peak_rss_mb": _peak_rss_mb()}
+    report = {"role": role, "finished": time.time(), "cpu": common.process_cpu() - cpu,
+              "thread_cpu": time.thread_time() - thread_cpu, "peak_rss_mb": common.peak_rss_mb()}
     line.close()
     engine.dispose()
     if conn is not None:
@@ -292,7 +160,7 @@ def _work_process(conn, *args) -> None:
 
 # --- one run -------------------------------------------------------------------------------------
 
-def run(args: argparse.Namespace, people: int, workdir: Path, fake: Fake) -> list[Result]:
+def run(args: argparse.Namespace, people: int, workdir: Path, fake: common.FakeLine) -> list[Result]:
     """Seed once, then send one notice per mode (threads of one process, or processes)."""
     from bot.config import TIMEZONE
 
@@ -300,8 +168,8 @@ def run(args: argparse.Namespace, people: int, workdir: Path, fake: Fake) -> lis
     real = dt.datetime.now(TIMEZONE)
     offset = real.replace(hour=12, minute=0, second=0, microsecond=0) - real
     started = time.perf_counter()
-    url = fresh_database(args.db, args.pg_url, workdir, people)
-    org_id = seed(url, people, real + offset)
+    url = common.fresh_database(args.db, args.pg_url, workdir, f"saiyai_notice_bench_{people}")
+    org_id = common.seed_people(url, people, real + offset)
     seeded = time.perf_counter() - started
     print(f"[{people:,}] seeded in {seeded:.1f} s", flush=True)
     results = []
@@ -313,14 +181,15 @@ def run(args: argparse.Namespace, people: int, workdir: Path, fake: Fake) -> lis
 
 
 def measure(args: argparse.Namespace, people: int, url: str, org_id: int, offset: dt.timedelta, mode: str,
-            fake: Fake) -> Result:
+            fake: common.FakeLine) -> Result:
     from bot.config import TIMEZONE
     from handlers.services import notices as svc
     from models import NoticeScope, OutboxMessage, OutboxState
     from models.db import make_engine, make_session_factory
 
     processes = mode == "processes"
-    result = Result(people=people, database=args.db, mode=mode, floor=people / MULTICAST_SIZE / MULTICAST_RATE)
+    result = Result(people=people, database=args.db, mode=mode,
+                    floor=people / common.MULTICAST_SIZE / common.MULTICAST_RATE)
     engine = make_engine(url)
     session_factory = make_session_factory(engine)
     with session_factory() as session, session.begin():
@@ -330,20 +199,14 @@ def measure(args: argparse.Namespace, people: int, url: str, org_id: int, offset
                                    planned=svc.Plan(False, (), people, people, False))
         notice_id = notice.id
     roles = ["queue"] + ["dispatch"] * args.dispatchers
-    common = (url, fake.url, args.batch, args.concurrency, args.page, offset, notice_id, max(16, args.concurrency))
+    worker_args = (url, fake.url, args.batch, args.concurrency, args.page, offset, notice_id, max(16, args.concurrency))
     reports: list[dict] = []
-    result.rss_before_mb = _peak_rss_mb()
+    result.rss_before_mb = common.peak_rss_mb()
     if processes:
-        context = multiprocessing.get_context("spawn")
-        workers = []
-        for role in roles:
-            conn, child = context.Pipe()
-            process = context.Process(target=_work_process, args=(child, role, *common), daemon=True)
-            process.start()
-            workers.append((conn, process))
+        workers = [common.spawn(_work_process, role, *worker_args) for role in roles]
         for conn, _ in workers:  # each has imported everything and connected before the clock starts
-            assert conn.recv() == "ready"
-        due, cpu = time.time(), _cpu()
+            assert common.receive(conn, 120, "a worker process did not start") == "ready"
+        due, cpu = time.time(), common.process_cpu()
         for conn, _ in workers:
             conn.send("go")
         reports = [conn.recv() for conn, _ in workers]
@@ -353,12 +216,12 @@ def measure(args: argparse.Namespace, people: int, url: str, org_id: int, offset
         if args.tracemalloc:
             tracemalloc.start()
         go = threading.Event()
-        threads = [threading.Thread(target=lambda r=role: reports.append(_work(r, *common, go=go)), name=role)
+        threads = [threading.Thread(target=lambda r=role: reports.append(_work(r, *worker_args, go=go)), name=role)
                    for role in roles]
         for thread in threads:
             thread.start()
         time.sleep(1)
-        due, cpu = time.time(), _cpu()
+        due, cpu = time.time(), common.process_cpu()
         go.set()
         for thread in threads:
             thread.join()
@@ -367,16 +230,16 @@ def measure(args: argparse.Namespace, people: int, url: str, org_id: int, offset
             tracemalloc.stop()
     finished = time.time()
     # Threads share this process's CPU time; processes report their own.
-    result.saiyai_cpu = sum(r["cpu"] for r in reports) if processes else _cpu() - cpu
+    result.saiyai_cpu = sum(r["cpu"] for r in reports) if processes else common.process_cpu() - cpu
     # The queueing job runs on one thread (its own process's, or one of this one's); dispatching is the rest.
     [queued] = [r for r in reports if r["role"] == "queue"]
     result.queue_cpu = queued["cpu"] if processes else queued["thread_cpu"]
-    result.peak_rss_mb = _peak_rss_mb()
+    result.peak_rss_mb = common.peak_rss_mb()
     if processes:
         result.queue_peak_rss_mb = max(r["peak_rss_mb"] for r in reports)
     queue_finished = queued["finished"]
 
-    summary = fake.summary()
+    summary = fake.take()
     result.seconds = (summary["last"] or finished) - due
     result.queue_seconds = queue_finished - due
     result.requests, result.too_many = summary["requests"], summary["too_many"]
@@ -400,34 +263,21 @@ def measure(args: argparse.Namespace, people: int, url: str, org_id: int, offset
 
 # --- report --------------------------------------------------------------------------------------
 
-def _git() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
-                               check=True).stdout.strip()
-        return head + (" + uncommitted changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def report(args: argparse.Namespace, results: list[Result], command: str, load: tuple[float, ...]) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
     lines = [
-        SECTION_START,
+        SECTION.start,
         "## A notice to a district and to all of Bangkok (multicast at 200 requests/s)",
         "",
         f"- Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.platform()}; "
-        f"load average when the run started: {' '.join(f'{x:.2f}' for x in load)} (other work shares the machine)",
+        f"- Machine: {common.describe_machine(common.machine())}; "
+        f"load average when the run started: {common.format_load(load)} (other work shares the machine)",
         f"- Database: {'PostgreSQL' if args.db == 'postgresql' else 'SQLite'}; fake LINE API in its own process "
-        f"with `rate_limits={{\"multicast\": {MULTICAST_RATE}}}`",
+        f"with `rate_limits={{\"multicast\": {common.MULTICAST_RATE}}}`",
         f"- Settings: OUTBOX_BATCH={args.batch}, OUTBOX_CONCURRENCY={args.concurrency}, "
         f"{args.dispatchers} dispatcher(s), {args.page:,} recipients queued per transaction. Mode `threads`: the "
         "queueing job and the dispatcher(s) on threads of one process (one `python -m scheduler`); `processes`: "
         "each in a process of its own (several scheduler processes)",
-        f"- Code: {_git()}",
+        f"- Code: {common.code_version()}",
         f"- Command: `{command}`",
         "",
         "| people | mode | wall s | floor s | × floor | queued after s | multicast requests | 429s | delivered "
@@ -457,25 +307,15 @@ def report(args: argparse.Namespace, results: list[Result], command: str, load: 
               "server); in `processes` mode each worker reports its own. The fake LINE API's memory is not in it. CPU seconds are "
               "user + system time during the run: Saiyai's processes, and the fake's (PostgreSQL's own is not "
               "counted); when they add up to more than the CPUs can give in the floor's time, the floor cannot "
-              "be reached on this machine.", SECTION_END]
+              "be reached on this machine.", SECTION.end]
     return "\n".join(lines)
-
-
-def write_section(section: str) -> None:
-    current = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else "# Benchmarks\n"
-    if SECTION_START in current and SECTION_END in current:
-        before, rest = current.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1]
-        BENCHMARKS_MD.write_text(before + section + after)
-    else:
-        BENCHMARKS_MD.write_text(current.rstrip("\n") + "\n\n" + section + "\n")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, nargs="+", default=[39_000, 2_100_000])
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--pg-url", default=os.environ.get("SAIYAI_TEST_PG_URL") or DEFAULT_PG_URL)
+    parser.add_argument("--pg-url", default=os.environ.get("SAIYAI_TEST_PG_URL") or common.DEFAULT_PG_URL)
     parser.add_argument("--batch", type=int, default=int(os.environ.get("OUTBOX_BATCH", 200)),
                         help="OUTBOX_BATCH: rows one dispatcher claims at a time")
     parser.add_argument("--concurrency", type=int, default=int(os.environ.get("OUTBOX_CONCURRENCY", 8)),
@@ -492,17 +332,18 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     command = "python bench/notice_bench.py " + " ".join(sys.argv[1:])
     load = os.getloadavg()
-    fake = Fake(MULTICAST_RATE)
+    results = []
     try:
-        results = []
+        fake = common.FakeLine(TOKEN, {"multicast": common.MULTICAST_RATE}, multicast_totals)
         for people in args.people:
             results.extend(run(args, people, args.workdir, fake))
-    finally:
         fake.stop()
+    finally:
+        common.stop_children()
     section = report(args, results, command.strip(), load)
     print(section)
     if not args.no_write:
-        write_section(section)
+        common.write_section(section, SECTION)
     return 0 if all(r.verified for r in results) else 1
 
 

@@ -10,7 +10,7 @@ Run from the repository root (seeding takes a few seconds; the reminders go out 
     python bench/reminder_bench.py --tick 0.02                      # dispatcher polls every 20 ms, not every second
 
 What runs: a fresh database (`alembic upgrade head`), one district seeded with Core bulk inserts (people
-and memberships by `bench.notice_bench.seed`), then for each mode a fresh set of --activities activities
+and memberships by `bench.common.seed_people`), then for each mode a fresh set of --activities activities
 of one zone network, all starting at T + 2 h, each with people / activities members who answered "going"
 (each person goes to one activity, so every (activity, person) pair is a distinct LINE user id). The
 clock the jobs read is moved so that the 2-hour reminders fall due at the moment the run starts (T is
@@ -36,10 +36,7 @@ import argparse
 import datetime as dt
 import json
 import math
-import multiprocessing
 import os
-import platform
-import signal
 import sys
 import threading
 import time
@@ -49,28 +46,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, delete, func, insert, literal, select, text  # noqa: E402
+from sqlalchemy import delete, func, insert, literal, select, text  # noqa: E402
 
-from bench.notice_bench import (  # noqa: E402
-    DEFAULT_PG_URL,
-    MULTICAST_RATE,
-    MULTICAST_SIZE,
-    _cpu,
-    _git,
-    _peak_rss_mb,
-    seed,
-)
+from bench import common  # noqa: E402
 
-BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
-RESULTS_DIR = ROOT / "bench" / "results"
-SECTION_START = "<!-- reminder-bench:start (written by bench/reminder_bench.py; edit the script, not this) -->"
-SECTION_END = "<!-- reminder-bench:end -->"
+SECTION = common.section_markers("reminder-bench", "bench/reminder_bench.py")
 DB_NAME = "saiyai_reminder_bench"
 PUSH_RATE = 2_000         # LINE: push requests per second per channel
 REMINDER_MINUTES = 120    # the 2-hour reminder (Activity.reminder_offsets' default is 3 days and 2 hours)
 TARGET_MARGIN = 2.0       # issue 5: p99 lateness within 2 s of the floor
 TOKEN = "reminder-bench-token"
-_children: list[multiprocessing.process.BaseProcess] = []
 
 
 @dataclass
@@ -116,88 +101,7 @@ class Result:
         return self.exactly_once and self.p99 <= self.floor + TARGET_MARGIN
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of sorted values."""
-    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))] if values else 0.0
-
-
-# --- the fake LINE API in its own process, answering with every request and when it arrived -------
-
-def _fake_main(conn, limits: dict[str, float]) -> None:
-    from bot.fakeline import FakeLineServer
-
-    server = FakeLineServer(access_token=TOKEN)
-    server.state.rate_limits.update(limits)
-    state, cpu = server.state, _cpu()
-    with server:
-        conn.send(server.url)
-        while conn.recv() == "take":
-            with state.lock:
-                taken = list(state.requests)
-                state.requests.clear()
-                state.accepted_retry_keys.clear()  # the next run's rows are new rows: nothing to remember
-            conn.send({"cpu": _cpu() - cpu, "requests": [
-                (r.path.rsplit("/", 1)[-1], r.status, r.delivered, r.retry_key,
-                 (r.body or {}).get("to") if isinstance(r.body, dict) else None, r.at) for r in taken]})
-            cpu = _cpu()
-
-
-class FakeLine:
-    """bot.fakeline's server with LINE's rate limits, in a process of its own."""
-
-    def __init__(self, limits: dict[str, float]) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_fake_main, args=(child, limits), daemon=True)
-        self.process.start()
-        _children.append(self.process)
-        child.close()  # the fake's end: if it dies, this end reads EOF instead of waiting forever
-        self.url = _receive(self.conn, 60, "the fake LINE API did not start")
-
-    def take(self) -> dict:
-        """Every request since the last take (endpoint, status, delivered, retry key, to, arrival time)."""
-        self.conn.send("take")
-        return _receive(self.conn, 60, "the fake LINE API did not answer")
-
-    def stop(self) -> None:
-        self.conn.send("stop")
-        self.process.join(10)
-
-
-def _receive(conn, timeout: float, failure: str):
-    """The next message from a child process, or an error if it died or went quiet."""
-    try:
-        if conn.poll(timeout):
-            return conn.recv()
-    except EOFError:
-        pass
-    raise RuntimeError(failure)
-
-
 # --- database ------------------------------------------------------------------------------------
-
-def fresh_database(kind: str, pg_url: str, workdir: Path) -> str:
-    """An empty database of this benchmark's own at Alembic's head."""
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-
-    if kind == "sqlite":
-        path = workdir / f"{DB_NAME}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-        admin.dispose()
-        url = f"{pg_url.rsplit('/', 1)[0]}/{DB_NAME}"
-    alembic_cfg = AlembicConfig(str(ROOT / "alembic.ini"))
-    alembic_cfg.attributes.update(database_url=url, configure_logger=False)
-    command.upgrade(alembic_cfg, "head")
-    return url
-
 
 def seed_activities(url: str, org_id: int, activities: int, per_activity: int, due: dt.datetime) -> int:
     """Replace the activities with `activities` fresh ones starting at due + 2 h, each with `per_activity`
@@ -275,7 +179,7 @@ def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, tick
     ctx = JobContext(session_factory, line, lambda: dt.datetime.now(TIMEZONE) + go.offset, outbox_batch=batch,
                      outbox_concurrency=concurrency)
     time.sleep(max(0.0, go.due - time.time()))
-    cpu, thread_cpu = _cpu(), time.thread_time()
+    cpu, thread_cpu = common.process_cpu(), time.thread_time()
     report: dict = {"role": role, "timed_out": False}
     if role == "remind":
         report["rows"] = followups.send_reminders(ctx)
@@ -290,8 +194,8 @@ def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, tick
                 break
             # APScheduler's interval job: the next tick after this run (ticks it overran are skipped).
             time.sleep(go.due + tick * math.ceil((now - go.due) / tick + 1e-9) - now)
-    report.update(finished=time.time(), cpu=_cpu() - cpu, thread_cpu=time.thread_time() - thread_cpu,
-                  peak_rss_mb=_peak_rss_mb())
+    report.update(finished=time.time(), cpu=common.process_cpu() - cpu, thread_cpu=time.thread_time() - thread_cpu,
+                  peak_rss_mb=common.peak_rss_mb())
     line.close()
     engine.dispose()
     return report
@@ -307,7 +211,8 @@ def _work_process(conn, *args) -> None:
 
 # --- one run -------------------------------------------------------------------------------------
 
-def measure(args: argparse.Namespace, url: str, org_id: int, mode: str, dispatchers: int, fake: FakeLine) -> Result:
+def measure(args: argparse.Namespace, url: str, org_id: int, mode: str, dispatchers: int,
+            fake: common.FakeLine) -> Result:
     """Fresh activities due at T, then the reminder job and the dispatcher(s); lateness read at the fake."""
     from bot.config import TIMEZONE
     from models import OutboxMessage, OutboxState, Person, Rsvp
@@ -318,31 +223,23 @@ def measure(args: argparse.Namespace, url: str, org_id: int, mode: str, dispatch
                     dispatchers=dispatchers, tick=args.tick)
     clock_due = dt.datetime.now(TIMEZONE).replace(hour=12, minute=0, second=0, microsecond=0)
     result.expected_pairs = seed_activities(url, org_id, args.activities, per_activity, clock_due)
-    rows_per_activity = 1 if per_activity == 1 else math.ceil(per_activity / MULTICAST_SIZE)
+    rows_per_activity = 1 if per_activity == 1 else math.ceil(per_activity / common.MULTICAST_SIZE)
     expected_rows = rows_per_activity * args.activities
     roles = ["remind"] + ["dispatch"] * dispatchers
-    common = (url, fake.url, args.batch, args.concurrency, args.tick, expected_rows, args.time_limit)
+    worker_args = (url, fake.url, args.batch, args.concurrency, args.tick, expected_rows, args.time_limit)
 
     def go_now() -> Go:
         due = round(time.time() + 0.5, 3)  # every worker is waiting when the reminders fall due
         return Go(due, clock_due - dt.datetime.fromtimestamp(due, TIMEZONE))
 
     if mode == "processes":
-        context = multiprocessing.get_context("spawn")
-        workers = []
-        for role in roles:
-            conn, child = context.Pipe()
-            process = context.Process(target=_work_process, args=(child, role, *common), daemon=True)
-            process.start()
-            _children.append(process)
-            child.close()
-            workers.append((conn, process))
+        workers = [common.spawn(_work_process, role, *worker_args) for role in roles]
         for conn, _ in workers:  # each has imported everything and connected before the clock starts
-            assert _receive(conn, 120, "a worker process did not start") == "ready"
-        go, cpu = go_now(), _cpu()
+            assert common.receive(conn, 120, "a worker process did not start") == "ready"
+        go, cpu = go_now(), common.process_cpu()
         for conn, _ in workers:
             conn.send(go)
-        reports = [_receive(conn, args.time_limit + 60, "a worker process did not finish") for conn, _ in workers]
+        reports = [common.receive(conn, args.time_limit + 60, "a worker process did not finish") for conn, _ in workers]
         for _, process in workers:
             process.join(10)
     else:
@@ -355,25 +252,25 @@ def measure(args: argparse.Namespace, url: str, org_id: int, mode: str, dispatch
             return holder[0]
 
         reports = []
-        threads = [threading.Thread(target=lambda r=role: reports.append(_work(r, *common, receive_go=receive_go)),
+        threads = [threading.Thread(target=lambda r=role: reports.append(_work(r, *worker_args, receive_go=receive_go)),
                                     name=role, daemon=True) for role in roles]
         for thread in threads:
             thread.start()
         ready.wait()
-        go, cpu = go_now(), _cpu()
+        go, cpu = go_now(), common.process_cpu()
         holder.append(go)
         ready.wait()
         for thread in threads:
             thread.join(args.time_limit + 60)
     # Threads share this process's CPU time; processes report their own.
-    result.saiyai_cpu = sum(r["cpu"] for r in reports) if mode == "processes" else _cpu() - cpu
+    result.saiyai_cpu = sum(r["cpu"] for r in reports) if mode == "processes" else common.process_cpu() - cpu
     if not any(r["role"] == "remind" for r in reports):
         raise RuntimeError("the reminder job did not report (its traceback is above)")
     [remind] = [r for r in reports if r["role"] == "remind"]
     result.remind_cpu = remind["cpu"] if mode == "processes" else remind["thread_cpu"]
     result.queued_after = remind["finished"] - go.due
     result.timed_out = len(reports) < len(roles) or any(r["timed_out"] for r in reports)
-    result.peak_rss_mb = _peak_rss_mb()
+    result.peak_rss_mb = common.peak_rss_mb()
     if mode == "processes":
         result.worker_peak_rss_mb = max(r["peak_rss_mb"] for r in reports)
 
@@ -423,39 +320,36 @@ def _read_fake(result: Result, taken: dict, activity_of: dict[str, int], expecte
             seen.add((activity, user))
             lateness.append(at - due)
     lateness.sort()
-    result.p50, result.p99 = percentile(lateness, 0.50), percentile(lateness, 0.99)
+    result.p50, result.p99 = common.percentile(lateness, 0.50), common.percentile(lateness, 0.99)
     result.first, result.max = (lateness[0], lateness[-1]) if lateness else (0.0, 0.0)
     result.pairs = len(seen & expected)
     result.duplicates = result.deliveries - len(seen)
     result.missing = len(expected - seen)
     if seen - expected:
         result.notes.append(f"{len(seen - expected)} deliveries to people not going to that activity")
-    result.floor = max(result.multicasts / MULTICAST_RATE, result.pushes / PUSH_RATE)
+    result.floor = max(result.multicasts / common.MULTICAST_RATE, result.pushes / PUSH_RATE)
 
 
 # --- report --------------------------------------------------------------------------------------
 
 def report(args: argparse.Namespace, results: list[Result], command: str, load: tuple[float, ...]) -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                if line.startswith("model name")), "") if cpuinfo.exists() else platform.processor()
     per_activity = args.people // args.activities
     lines = [
-        SECTION_START,
+        SECTION.start,
         "## Reminders due in the same minute (multicast at 200 requests/s)",
         "",
         f"- Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.platform()}; "
-        f"load average when the run started: {' '.join(f'{x:.2f}' for x in load)} (other work shares the machine)",
+        f"- Machine: {common.describe_machine(common.machine())}; "
+        f"load average when the run started: {common.format_load(load)} (other work shares the machine)",
         f"- Database: {'PostgreSQL' if args.db == 'postgresql' else 'SQLite'}; fake LINE API in its own process "
-        f"with `rate_limits={{\"multicast\": {MULTICAST_RATE}, \"push\": {PUSH_RATE}}}`",
+        f"with `rate_limits={{\"multicast\": {common.MULTICAST_RATE}, \"push\": {PUSH_RATE}}}`",
         f"- Workload: {args.activities:,} activities of one zone network starting at the same moment, "
         f"{per_activity:,} people going to each ({per_activity * args.activities:,} distinct LINE users), "
         "reminders to individuals; the 2-hour reminder falls due at noon Bangkok",
         f"- Settings: OUTBOX_BATCH={args.batch}, OUTBOX_CONCURRENCY={args.concurrency}, each dispatcher running "
         f"every {args.tick:g} s. Mode `threads`: the reminder job and the dispatcher(s) on "
         "threads of one process (one `python -m scheduler`); `processes`: each in a process of its own",
-        f"- Code: {_git()}",
+        f"- Code: {common.code_version()}",
         f"- Command: `{command}`",
         "",
         "| reminders | mode | dispatchers | p50 s | p99 s | max s | floor s | p99 − floor s | queued after s "
@@ -491,26 +385,16 @@ def report(args: argparse.Namespace, results: list[Result], command: str, load: 
               "second is built into every lateness. The benchmark starts the reminder job at the due moment; "
               "the scheduler runs it every minute from its own start, so in production a reminder also waits up "
               "to a minute for the job's next run, which this table does not include. CPU seconds are user + "
-              "system time during the run: Saiyai's, and the fake's (PostgreSQL's own is not counted).", SECTION_END]
+              "system time during the run: Saiyai's, and the fake's (PostgreSQL's own is not counted).", SECTION.end]
     return "\n".join(lines)
-
-
-def write_section(section: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace this benchmark's marked section in place, or append it at the end; nothing else changes."""
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    start, end = current.find(SECTION_START), current.find(SECTION_END)
-    if 0 <= start < end:
-        path.write_text(current[:start] + section + current[end + len(SECTION_END):])
-    else:
-        path.write_text(current.rstrip("\n") + "\n\n" + section + "\n")
 
 
 def save_json(args: argparse.Namespace, results: list[Result], command: str, load: tuple[float, ...]) -> Path:
     stamp = dt.datetime.now(dt.timezone.utc)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"reminder-{stamp:%Y%m%dT%H%M%SZ}.json"
+    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = common.RESULTS_DIR / f"reminder-{stamp:%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps({
-        "date": stamp.isoformat(), "command": command, "code": _git(), "load_average": load,
+        "date": stamp.isoformat(), "command": command, "code": common.code_version(), "load_average": load,
         "cpus": os.cpu_count(), "settings": {k: str(v) for k, v in vars(args).items()},
         "results": [asdict(r) | {"exactly_once": r.exactly_once, "on_target": r.on_target} for r in results],
     }, indent=2, ensure_ascii=False) + "\n")
@@ -522,7 +406,7 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=50_000, help="people going, spread evenly over the activities")
     parser.add_argument("--activities", type=int, default=500)
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--pg-url", default=os.environ.get("SAIYAI_TEST_PG_URL") or DEFAULT_PG_URL,
+    parser.add_argument("--pg-url", default=os.environ.get("SAIYAI_TEST_PG_URL") or common.DEFAULT_PG_URL,
                         help=f"server to create the database {DB_NAME} on")
     parser.add_argument("--batch", type=int, default=int(os.environ.get("OUTBOX_BATCH", 200)),
                         help="OUTBOX_BATCH: rows one dispatcher claims at a time")
@@ -548,13 +432,13 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     command = " ".join(["python bench/reminder_bench.py", *sys.argv[1:]])
     load = os.getloadavg()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops the fake and the workers
+    common.exit_on_sigterm()
     results: list[Result] = []
     try:
-        fake = FakeLine({"multicast": MULTICAST_RATE, "push": PUSH_RATE})
+        fake = common.FakeLine(TOKEN, {"multicast": common.MULTICAST_RATE, "push": PUSH_RATE})
         started = time.perf_counter()
-        url = fresh_database(args.db, args.pg_url, args.workdir)
-        org_id = seed(url, args.people, dt.datetime.now(dt.timezone.utc))
+        url = common.fresh_database(args.db, args.pg_url, args.workdir, DB_NAME)
+        org_id = common.seed_people(url, args.people, dt.datetime.now(dt.timezone.utc))
         seeded = time.perf_counter() - started
         print(f"[{args.people:,}] database and people seeded in {seeded:.1f} s", flush=True)
         runs = [(mode, dispatchers) for mode in args.modes for dispatchers in args.dispatchers]
@@ -564,14 +448,11 @@ def main() -> int:
             results[-1].seed_seconds = seeded
         fake.stop()
     finally:
-        for process in _children:
-            if process.is_alive():
-                process.terminate()
-                process.join(5)
+        common.stop_children()
     section = report(args, results, command, load)
     print(section)
     if not args.no_write:
-        write_section(section)
+        common.write_section(section, SECTION)
         print(f"results: {save_json(args, results, command, load).relative_to(ROOT)}")
     return 0 if all(r.on_target for r in results) else 1
 

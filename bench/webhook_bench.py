@@ -28,9 +28,7 @@ import hashlib
 import hmac
 import http.client
 import json
-import math
 import os
-import platform
 import shutil
 import signal
 import socket
@@ -49,10 +47,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
-RESULTS_DIR = ROOT / "bench" / "results"
-SECTION_START = "<!-- webhook-bench:start (written by bench/webhook_bench.py; edit the script, not this) -->"
-SECTION_END = "<!-- webhook-bench:end -->"
+sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402
+
+SECTION = common.section_markers("webhook-bench", "bench/webhook_bench.py")
 
 SECRET = "saiyai-bench-channel-secret"
 ACCESS_TOKEN = "saiyai-bench-access-token"
@@ -61,7 +60,6 @@ USERS = 100  # distinct senders; every one of them sends `help` in a 1:1 chat
 TARGET_RATIO = 0.8
 MAX_EVENTS = 20_000  # bounds, whatever the command line says
 MAX_CLIENTS = 128
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:54330/postgres"
 PG_BENCH_DB = "saiyai_bench"
 TARGETS = ("echo", "saiyai-sqlite", "saiyai-postgresql")
 APPS = {"echo": "bench.echo_app:create_app()", "saiyai": "bot:create_app()"}
@@ -199,21 +197,14 @@ def prepare_postgres(admin_url: str) -> str:
     except ImportError as exc:
         raise BenchError(f"psycopg is not installed ({exc})") from None
     try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        return common.recreate_database(admin_url, PG_BENCH_DB)
     except psycopg.Error as exc:
         raise BenchError(f"PostgreSQL at {redact(admin_url)}: {str(exc).strip().splitlines()[0]}") from None
-    parts = urllib.parse.urlsplit(admin_url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + PG_BENCH_DB))
 
 
 def drop_postgres(admin_url: str) -> None:
     try:
-        import psycopg
-
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        common.drop_database(admin_url, PG_BENCH_DB)
     except Exception as exc:  # leaving the database behind is harmless; say so and go on
         print(f"  (could not drop {PG_BENCH_DB}: {exc})", file=sys.stderr)
 
@@ -308,13 +299,6 @@ def send_all(port: int, events: list[tuple[bytes, str, str]], clients: int,
     return latencies, errors[0] + unsent, wall
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return 0.0
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
 def fake_replies(fake_url: str) -> tuple[set[str], int, Counter[str]]:
     """Reply tokens the fake delivered, how many reply requests it refused, and the replies' first lines."""
     with urllib.request.urlopen(fake_url + "/__fake__/requests", timeout=30) as response:
@@ -345,9 +329,7 @@ def run_target(target: str, args: argparse.Namespace, procs: Processes, base_env
     env = {**base_env}
     pg_admin = args.pg_url
     if db_kind == "sqlite":
-        database_url = f"sqlite:///{workdir / 'saiyai-bench.sqlite3'}"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(workdir / "saiyai-bench.sqlite3") + suffix).unlink(missing_ok=True)
+        database_url = common.fresh_sqlite(workdir / "saiyai-bench.sqlite3")
     elif db_kind == "postgresql":
         try:
             database_url = prepare_postgres(pg_admin)
@@ -394,8 +376,8 @@ def run_target(target: str, args: argparse.Namespace, procs: Processes, base_env
     done = len(latencies) - errors
     result.seconds = wall
     result.events_per_s = done / wall if wall else 0.0
-    result.p50_ms, result.p90_ms = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.90) * 1000
-    result.p99_ms, result.max_ms = percentile(latencies, 0.99) * 1000, (latencies[-1] * 1000 if latencies else 0.0)
+    result.p50_ms, result.p90_ms = (common.percentile(latencies, q) * 1000 for q in (0.50, 0.90))
+    result.p99_ms, result.max_ms = common.percentile(latencies, 0.99) * 1000, (latencies[-1] * 1000 if latencies else 0.0)
     result.errors = errors
     expected = {token for _, _, token in warm + events}
     result.replies_expected = len(expected)
@@ -423,8 +405,8 @@ def start_profiler(target: str, pid: int, procs: Processes, env: dict[str, str])
     spy = shutil.which("py-spy")
     if spy is None:
         raise BenchError("--profile needs py-spy: pip install py-spy")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"profile-{target}.txt"
+    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = common.RESULTS_DIR / f"profile-{target}.txt"
     out.unlink(missing_ok=True)
     proc = procs.start(f"{target}-py-spy", [spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "250",
                                            "--format", "raw", "--nonblocking", "-o", str(out)], env)
@@ -470,31 +452,8 @@ def summarize_profile(path: Path, top: int = 30) -> str:
 
 
 def machine() -> dict[str, Any]:
-    return {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "cpu": _cpu_model(), "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
-            "threads": int(os.environ.get("GUNICORN_THREADS", "4")), "code": _code_version()}
-
-
-def _code_version() -> str:
-    """The commit measured, and whether the working tree had changes on top of it (read-only git)."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{head or 'unknown'}" + (" + uncommitted changes" if dirty else "")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return {**common.machine(), "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
+            "threads": int(os.environ.get("GUNICORN_THREADS", "4")), "code": common.code_version(untracked=False)}
 
 
 def ratios(results: list[Result]) -> dict[str, float]:
@@ -508,11 +467,11 @@ def ratios(results: list[Result]) -> dict[str, float]:
 def render_section(results: list[Result], info: dict[str, Any], command: str, started: str,
                    repeat: int) -> str:
     lines = [
-        SECTION_START,
+        SECTION.start,
         "## Webhook throughput: `help` vs. the echo floor",
         "",
         f"- Date: {started}",
-        f"- Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, {info['platform']}",
+        f"- Machine: {common.describe_machine(info)}",
         f"- Server: gunicorn with `gunicorn.conf.py` as in the Procfile (gthread, {info['workers']} workers "
         f"× {info['threads']} threads); fake LINE API `python -m bot.fakeline`; load generator, fake and app share the machine",
         f"- Code: {info['code']}; load average before the run: {info['load']}",
@@ -549,24 +508,9 @@ def render_section(results: list[Result], info: dict[str, Any], command: str, st
         "\"App CPU ms/event\" is the CPU time of gunicorn's master and "
         "workers during the measured events divided by their number (PostgreSQL's own CPU is not in it): it "
         "moves less than events/s when the machine is busy.",
-        SECTION_END,
+        SECTION.end,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_benchmarks_md(section: str) -> None:
-    """Replace the marked section of BENCHMARKS.md (or append it), leaving the rest of the file alone."""
-    if BENCHMARKS_MD.exists():
-        text = BENCHMARKS_MD.read_text()
-    else:
-        text = "# Benchmarks\n\nResults written by the scripts in `bench/`; each section says how to reproduce it.\n\n"
-    start, end = text.find(SECTION_START), text.find(SECTION_END)
-    if start != -1 and end != -1:
-        rest = text[end + len(SECTION_END):].lstrip("\n")
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    BENCHMARKS_MD.write_text(text)
 
 
 def print_table(results: list[Result]) -> None:
@@ -594,7 +538,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=200, help="warm-up events per target, not measured")
     parser.add_argument("--repeat", type=int, default=2, help="runs per target, in rounds; the best by events/s is kept")
     parser.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated, from {', '.join(TARGETS)}")
-    parser.add_argument("--pg-url", default=os.environ.get("SAIYAI_BENCH_PG_URL", DEFAULT_PG_URL),
+    parser.add_argument("--pg-url", default=os.environ.get("SAIYAI_BENCH_PG_URL", common.DEFAULT_PG_URL),
                         help=f"an admin URL of a PostgreSQL server; the bench creates {PG_BENCH_DB} on it")
     parser.add_argument("--time-limit", type=float, default=90, help="seconds allowed per run (warm-up + measure)")
     parser.add_argument("--budget", type=float, default=150,
@@ -623,12 +567,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv[1:] if argv is None else argv))
     base_env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_ACCESS_LOG", "SAIYAI_MODE")}
     base_env.update(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN, PYTHONUNBUFFERED="1")
-    # SIGTERM (a CI timeout, `kill`) unwinds through the finally blocks below, stopping our subprocesses.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    common.exit_on_sigterm()  # the finally blocks below stop our subprocesses
 
     results: list[Result] = []
     rounds = 0
-    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+    load_before = common.format_load(os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
     with tempfile.TemporaryDirectory(prefix="saiyai-bench-") as tmp:
         workdir = Path(tmp)
         procs = Processes(workdir)
@@ -670,18 +613,18 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results)
     if args.profile:
         for r in results:
-            path = RESULTS_DIR / f"profile-{r.target}.txt"
+            path = common.RESULTS_DIR / f"profile-{r.target}.txt"
             if not r.skipped and path.exists():
                 print("\n" + summarize_profile(path))
     info = {**machine(), "load": load_before}
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS_DIR / f"webhook-{stamp}.json").write_text(json.dumps(
+    (common.RESULTS_DIR / f"webhook-{stamp}.json").write_text(json.dumps(
         {"date": started, "command": command, "machine": info, "ratios": ratios(results),
          "results": [asdict(r) for r in results]}, indent=2, ensure_ascii=False))
     if not args.no_write:
-        write_benchmarks_md(render_section(results, info, command, started, rounds))
-        print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)}")
+        common.write_section(render_section(results, info, command, started, rounds), SECTION)
+        print(f"wrote {common.BENCHMARKS_MD.relative_to(ROOT)}")
     return 0 if all(r.verified for r in results if not r.skipped) else 1
 
 
