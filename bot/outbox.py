@@ -17,12 +17,14 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 from typing import Any
 
 from linebot.v3.messaging import Message
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import messages as fitting
@@ -39,6 +41,7 @@ REPLY_GRACE = timedelta(seconds=30)
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(seconds=300)
 MAX_ATTEMPTS = 12
+RATE_LIMITED = timedelta(seconds=1)  # the wait after LINE's rate-limit 429 (200 multicasts/s and the like)
 QUOTA_KEY = "monthly_quota_exhausted"
 RETRY_KEY_NAMESPACE = uuid.UUID("6f2d1c52-9a0e-4c55-8a43-5a1f3f6a7a11")
 
@@ -64,15 +67,15 @@ def enqueue(
         due_at = after_quiet_hours(due_at or now)
     rows = _plan(targets, messages, now, due_at, dedupe_key)
     for row in rows:
-        row.topic = topic
+        row["topic"] = topic
     return _add(session, rows, dedupe_key is not None)
 
 
 def _plan(targets: Iterable[str], messages: Sequence[Message], now: datetime, due_at: datetime | None,
-          dedupe_key: str | None) -> list[OutboxMessage]:
+          dedupe_key: str | None) -> list[dict[str, Any]]:
     """The rows for these targets: users multicast 500 at a time (one alone is pushed), groups pushed."""
     users: list[str] = []
-    rows: list[OutboxMessage] = []
+    rows: list[dict[str, Any]] = []
     for target in dict.fromkeys(targets):  # keeps order, drops repeats
         if target.startswith("U"):
             users.append(target)
@@ -136,18 +139,13 @@ def enqueue_reply(session: Session, reply_token: str, target: str, messages: Seq
 
 
 def _rows(kind: OutboxKind, target: str | None, recipients: list[str] | None, messages: Sequence[Message],
-          now: datetime, due_at: datetime | None, dedupe_key: str | None) -> list[OutboxMessage]:
+          now: datetime, due_at: datetime | None, dedupe_key: str | None) -> list[dict[str, Any]]:
     parts = fitting.batches(fitting.fit(messages))
     return [
-        _row(kind, target, recipients, batch, now, due_at or now,
+        _values(kind, target, recipients, batch, now, due_at or now,
              f"{dedupe_key}/{target or ''}/{i}" if dedupe_key else None, None)
         for i, batch in enumerate(parts)
     ]
-
-
-def _row(kind: OutboxKind, target: str | None, recipients: list[str] | None, batch: Sequence[Message],
-         now: datetime, due_at: datetime, dedupe_key: str | None, reply_token: str | None) -> OutboxMessage:
-    return OutboxMessage(**_values(kind, target, recipients, batch, now, due_at, dedupe_key, reply_token))
 
 
 def _values(kind: OutboxKind, target: str | None, recipients: list[str] | None, batch: Sequence[Message],
@@ -168,21 +166,31 @@ _REPLY_SENT = _PENDING_REPLY.values(state=OutboxState.SENT, sent_at=bindparam("a
 _REPLY_FAILED = _PENDING_REPLY.values(due_at=bindparam("at"), last_error=bindparam("error"), reply_token=None)
 
 
-def _add(session: Session, rows: list[OutboxMessage], deduplicated: bool) -> list[OutboxMessage]:
+def _add(session: Session, rows: list[dict[str, Any]], deduplicated: bool) -> list[OutboxMessage]:
+    """Write the rows in one INSERT … RETURNING; with dedupe keys, only those whose key is new.
+
+    Core, not the ORM's unit of work: a notice to two million people is 4,200 rows of 500 user ids
+    each. The answer is not attached to the session (callers count the rows or read their ids)."""
+    if not rows:
+        return []
     if not deduplicated:
-        session.add_all(rows)
-        session.flush()
-        return rows
-    added = []
-    for row in rows:
-        # A savepoint per row: an existing key is the normal case for a job that runs again.
-        try:
-            with session.begin_nested():
-                session.add(row)
-            added.append(row)
-        except IntegrityError:
-            log.debug("outbox row %s already queued", row.dedupe_key)
-    return added
+        ids = session.execute(_INSERT_RETURNING_ID.execution_options(sort_by_parameter_order=True), rows).scalars()
+        return [OutboxMessage(**row, id=row_id) for row, row_id in zip(rows, ids, strict=True)]
+    # An existing key is the normal case for a job that runs again (every minute, for hours): one
+    # INSERT … ON CONFLICT DO NOTHING for all rows, not a savepoint and an IntegrityError per row. On
+    # PostgreSQL a concurrent twin waits for the first insert to commit, then inserts nothing.
+    inserted: dict[str, int] = dict(session.execute(_insert_new(session.get_bind().dialect.name), rows).all())
+    skipped = len(rows) - len(inserted)
+    if skipped:
+        log.debug("%s outbox row(s) already queued", skipped)
+    return [OutboxMessage(**row, id=inserted[row["dedupe_key"]]) for row in rows if row["dedupe_key"] in inserted]
+
+
+@cache
+def _insert_new(dialect: str) -> Insert:
+    insert_for = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    return (insert_for(_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(_TABLE.c.dedupe_key, _TABLE.c.id))
 
 
 def send_reply(session_factory: sessionmaker[Session], line: LineClient, pending: PendingReply | None,
@@ -268,6 +276,11 @@ def _record(session: Session, row: OutboxMessage, result: SendResult, now: datet
         reason = f"LINE monthly message quota reached: {result.detail}"
         values = {"state": OutboxState.PENDING, "due_at": now, "last_error": reason[:1000]}
         _block_for_quota(session, reason, now)
+    elif result.outcome == Outcome.RETRY and result.status == 429:
+        # LINE's rate limit (not the monthly quota): flow control, not a failure. Try again in about
+        # a second, without the growing backoff, and never dead-letter for it (BENCHMARKS.md, reminders).
+        values = {"state": OutboxState.PENDING, "due_at": now + RATE_LIMITED * random.uniform(0.5, 1.0),
+                  "last_error": f"429: {result.detail}"[:1000]}
     elif result.outcome == Outcome.RETRY and row.attempts < MAX_ATTEMPTS:
         values = {"state": OutboxState.PENDING, "due_at": now + backoff(row.attempts, max_backoff),
                   "last_error": f"{result.status or 'no answer'}: {result.detail}"[:1000]}

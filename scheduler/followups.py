@@ -364,7 +364,9 @@ def ask_host(session: Session, activity: Activity, now: datetime) -> int:
 
 def register_jobs(scheduler, ctx: JobContext, storage: Path) -> None:
     """Add the follow-up jobs to the scheduler (each runs once at a time; a missed run just runs late)."""
-    scheduler.add_job(send_reminders, "interval", minutes=1, args=[ctx], id="reminders")
+    # On the minute, not a minute after whenever the scheduler started: activities start on the
+    # minute, so reminders fall due on it, and are queued the moment they do (BENCHMARKS.md).
+    scheduler.add_job(send_reminders, "cron", second=0, args=[ctx], id="reminders")
     scheduler.add_job(nudge_leaders, "interval", minutes=5, args=[ctx], id="nudges")
     scheduler.add_job(request_reports, "interval", minutes=5, args=[ctx], id="reports")
     scheduler.add_job(fetch_report_photos, "interval", minutes=1, args=[ctx, storage], id="photos")

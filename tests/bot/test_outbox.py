@@ -131,6 +131,22 @@ def test_retries_give_up_after_the_last_attempt(session_factory, clock, jobs, fa
     assert (row.state, row.last_error) == (OutboxState.DEAD, "502: bad gateway")
 
 
+def test_a_rate_limit_429_is_retried_in_a_second_and_never_dead_lettered(session_factory, clock, jobs,
+                                                                        fake_line) -> None:
+    [row] = queue(session_factory, clock, users(2))
+    with session_factory() as session, session.begin():
+        session.execute(update(OutboxMessage).values(attempts=outbox.MAX_ATTEMPTS + 5))
+    fake_line.state.faults.append(Fault(status=429, message="Too Many Requests"))
+    assert dispatch_outbox(jobs) == {"retry": 1}
+    [row] = rows(session_factory)
+    assert (row.state, row.last_error) == (OutboxState.PENDING, "429: Too Many Requests")
+    assert clock() + timedelta(seconds=0.5) <= row.due_at <= clock() + timedelta(seconds=1)
+    clock.advance(seconds=1)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    assert [r.retry_key for r in fake_line.state.requests] == [row.retry_key] * 2
+    assert len(fake_line.state.deliveries("multicast")) == 1
+
+
 def test_dedupe_key_queues_once_and_fixes_the_retry_key(session_factory, clock) -> None:
     first = queue(session_factory, clock, ["U" + "1" * 32], dedupe_key="reminder:activity-7:3d")
     again = queue(session_factory, clock, ["U" + "1" * 32], dedupe_key="reminder:activity-7:3d")

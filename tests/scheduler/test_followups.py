@@ -185,3 +185,15 @@ def test_a_month_of_followups(app, clock, session_factory, fake_line, world, tmp
         assert (tmp_path / "photos" / str(world[1]["GAME"]) / "900001.jpg").read_bytes() == b"\xff\xd8\xff\xe0fake-jpeg-900001"
         assert photo.storage_path.endswith("900001.jpg")
         assert session.scalars(select(Person).where(Person.line_user_id == USERS["member"])).one().blocked_at is None
+
+
+def test_the_scheduler_runs_the_reminder_job_on_the_minute(tmp_path) -> None:
+    """Activities start on the minute, so reminders fall due on it: the job must run then, not up to a
+    minute later (the outbox job sends what it queued within a second)."""
+    from scheduler.__main__ import build_scheduler
+
+    scheduler = build_scheduler(JobContext(None, None, lambda: bkk(2026, 12, 1, 9)), tmp_path)
+    reminders = scheduler.get_job("reminders")
+    after = bkk(2026, 12, 1, 9, 41, 17)
+    assert reminders.trigger.get_next_fire_time(None, after) == bkk(2026, 12, 1, 9, 42)
+    assert scheduler.get_job("outbox").trigger.interval == timedelta(seconds=1)
