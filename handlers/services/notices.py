@@ -18,6 +18,7 @@ from typing import Any
 
 from linebot.v3.messaging import Message
 from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -144,6 +145,25 @@ def recipient_page(session: Session, a: Audience, after: int = 0, size: int = PA
                                             NoticeAck.person_id == Person.id))
     # Core rows through the session's connection: plain columns need none of the ORM's loading.
     return session.connection().execute(query.order_by(Person.id).limit(size)).all()
+
+
+def page_by_language(session: Session, a: Audience, after: int, size: int) -> tuple[dict[str, list[str]], int, int | None]:
+    """The next page of recipients as {language: LINE user ids in id order}, how many, and the last id.
+
+    On PostgreSQL the database groups the page (`array_agg`), so a notice to two million people does
+    not build two million result rows in Python; elsewhere the page is grouped here."""
+    if session.get_bind().dialect.name != "postgresql":
+        page = recipient_page(session, a, after, size)
+        by_lang: dict[str, list[str]] = {}
+        for _, user_id, lang in page:
+            by_lang.setdefault(lang or "th", []).append(user_id)
+        return by_lang, len(page), (page[-1][0] if page else None)
+    sub = recipients_query(a, after).order_by(Person.id).limit(size).subquery()
+    lang = func.coalesce(sub.c.language, "th")
+    groups = session.execute(select(lang, func.array_agg(aggregate_order_by(sub.c.line_user_id, sub.c.id)),
+                                    func.count(), func.max(sub.c.id)).group_by(lang).order_by(lang)).all()
+    last = max((g[3] for g in groups), default=None)
+    return {g[0]: g[1] for g in groups}, sum(g[2] for g in groups), last
 
 
 def iter_recipients(session: Session, a: Audience, size: int = PAGE) -> Iterator[list[Any]]:
@@ -381,14 +401,10 @@ def queue_page(session: Session, notice_id: int, now: datetime, messages_for: Me
         people = sum(group_people(session, chat_ids, now).values())
         last, done = after, True
     else:
-        page = recipient_page(session, a, after, size)
-        by_lang: dict[str, list[str]] = {}
-        for _, user_id, lang in page:
-            by_lang.setdefault(lang or "th", []).append(user_id)
+        by_lang, people, last = page_by_language(session, a, after, size)
         for lang, user_ids in by_lang.items():
             enqueue(user_ids, lang)
-        people = len(page)
-        last, done = (page[-1][0] if page else after), len(page) < size
+        last, done = last or after, people < size
     # Another scheduler that read the same cursor loses here and rolls back (SQLite has no row locks).
     moved = session.execute(update(ChannelState).where(ChannelState.key == key, ChannelState.value == str(after))
                             .values(value=str(last), updated_at=now).execution_options(synchronize_session=False))

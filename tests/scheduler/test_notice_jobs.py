@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from bot import outbox
 from bot.config import TIMEZONE
@@ -150,6 +150,28 @@ def test_a_notice_waits_for_its_time_and_is_queued_in_pages(district, session_fa
     seen = multicast_recipients(fake_line)
     assert sorted(seen) == sorted(members + [USERS[w] for w in ("chair", "leader", "member", "partner")])
     assert set(seen.values()) == {1}
+
+
+def test_each_page_goes_out_in_each_persons_language(district, session_factory, clock, jobs, fake_line) -> None:
+    with session_factory() as session, session.begin():
+        members = add_members(session, district.wat, 1196, clock())
+        english = members[::3]  # spread over every page
+        session.execute(update(Person).where(Person.line_user_id.in_(english)).values(language="en"))
+        notice = wat_notice(session, district, clock(), text="ประชุมชุมชน / Community meeting")
+    assert notice_jobs.send_notices(jobs, page=500) == 1200
+    with session_factory() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert sum(len(r.recipients) for r in rows) == 1200
+    dispatch_outbox(jobs)
+    seen = multicast_recipients(fake_line)
+    assert (len(seen), set(seen.values())) == (1200, {1})
+    language_of = {}
+    for r in fake_line.state.deliveries("multicast"):
+        alt = r.body["messages"][0].get("altText") or r.body["messages"][0].get("text", "")
+        for user in r.body["to"]:
+            language_of[user] = alt
+    assert {language_of[u] for u in english} != {language_of[u] for u in set(members) - set(english)}
+    assert len({language_of[u] for u in english}) == 1
 
 
 def test_a_crash_mid_queue_repeats_nobody_and_skips_nobody(district, session_factory, clock, jobs,
