@@ -47,6 +47,8 @@ class Config:
     outbox_lease: float = 60.0        # seconds before a claimed row is taken over
     outbox_max_backoff: float = 300.0  # seconds; the longest wait between two attempts
     storage_dir: Path = PROJECT_ROOT / "instance"  # report photos fetched from LINE
+    multicast_rate: float = 200.0  # requests/s this process sends at most (LINE's per-channel limit)
+    push_rate: float = 2000.0
     followup_interval: float = 0.0  # seconds; 0 = each follow-up job's own interval (minutes to an hour)
 
 
@@ -91,6 +93,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         outbox_lease=_positive_float(env, "OUTBOX_LEASE_SECONDS", 60.0),
         outbox_max_backoff=_positive_float(env, "OUTBOX_MAX_BACKOFF_SECONDS", 300.0),
         storage_dir=Path(env.get("SAIYAI_STORAGE_DIR", "").strip() or PROJECT_ROOT / "instance"),
+        multicast_rate=_positive_float(env, "LINE_MULTICAST_PER_SECOND", 200.0),
+        push_rate=_positive_float(env, "LINE_PUSH_PER_SECOND", 2000.0),
         followup_interval=_positive_float(env, "SAIYAI_FOLLOWUP_INTERVAL_SECONDS", 0.0),
     )
 

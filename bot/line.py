@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -48,6 +50,32 @@ class SendResult:
         return self.outcome in (Outcome.SENT, Outcome.ALREADY_SENT)
 
 
+class Pace:
+    """At most `rate` requests a second from this process, in bursts of at most `burst` (GCRA).
+
+    LINE limits each channel (LINE-NOTES: multicast 200 requests/s, push 2,000/s) and answers 429 over
+    that, with no header saying when to come back. Waiting a few milliseconds here is cheaper than a
+    429 and a retry a second later: 50,000 reminders due in one minute go out at the rate LINE allows,
+    not in bursts of refusals (BENCHMARKS.md). Several dispatcher processes each keep their own pace;
+    the outbox retries the 429s they cause about a second later.
+    """
+
+    def __init__(self, rate: float, burst: int = 10) -> None:
+        self._interval = 1.0 / rate
+        self._tolerance = (max(1, burst) - 1) * self._interval
+        self._next = 0.0  # when the next request is due on the ideal schedule (monotonic clock)
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._next = max(self._next, now)
+            delay = self._next - now - self._tolerance
+            self._next += self._interval
+        if delay > 0:
+            time.sleep(delay)
+
+
 class LineClient:
     """Thin wrapper over the SDK's MessagingApi that never raises for an HTTP failure."""
 
@@ -63,6 +91,7 @@ class LineClient:
         self._blob_client = ApiClient(blob_configuration)
         self._blob = MessagingApiBlob(self._blob_client)
         self._timeout = config.request_timeout
+        self._pace = {"multicast": Pace(config.multicast_rate), "push": Pace(config.push_rate)}
 
     def close(self) -> None:
         self._api_client.close()
@@ -76,12 +105,14 @@ class LineClient:
 
     def push(self, to: str, messages: Sequence[Message | Wire], retry_key: str) -> SendResult:
         """Push to one user, group or room; counted against the monthly quota per recipient."""
+        self._pace["push"].wait()
         return self._send("/v2/bot/message/push", {"to": to, "messages": wire(messages)}, retry_key)
 
     def multicast(self, user_ids: Sequence[str], messages: Sequence[Message | Wire], retry_key: str) -> SendResult:
         """Send the same messages to up to 500 users in one request."""
         if not 1 <= len(user_ids) <= MULTICAST_MAX:
             return SendResult(Outcome.REJECTED, None, f"a multicast takes 1 to {MULTICAST_MAX} user ids, not {len(user_ids)}")
+        self._pace["multicast"].wait()
         return self._send("/v2/bot/message/multicast", {"to": list(user_ids), "messages": wire(messages)}, retry_key)
 
     def content(self, message_id: str) -> bytes | SendResult:

@@ -254,10 +254,25 @@ def dispatch_due(session_factory: sessionmaker[Session], line: LineClient, now: 
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(rows)))) as pool:
         results = list(pool.map(lambda row: (row, _send(line, row)), rows))
     with session_factory() as session, session.begin():
+        settled_at = now()
         for row, result in results:
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
-            _record(session, row, result, now(), max_backoff)
+            if not result.delivered:
+                _record(session, row, result, settled_at, max_backoff)
+        # The usual case, every row delivered, is one UPDATE for the batch, not one per row.
+        _mark_sent(session, [row for row, result in results if result.delivered], settled_at)
     return counts
+
+
+def _mark_sent(session: Session, rows: list[OutboxMessage], now: datetime) -> None:
+    """Settle delivered rows; as in _record, only while this dispatcher's lease on them holds."""
+    claims: dict[datetime, list[int]] = {}
+    for row in rows:
+        claims.setdefault(row.claimed_at, []).append(row.id)
+    for claimed_at, ids in claims.items():
+        session.execute(update(_TABLE).where(_TABLE.c.id.in_(ids), _TABLE.c.state == OutboxState.SENDING,
+                                             _TABLE.c.claimed_at == claimed_at)
+                        .values(state=OutboxState.SENT, sent_at=now, last_error=None))
 
 
 def _send(line: LineClient, row: OutboxMessage) -> SendResult:
@@ -270,9 +285,7 @@ def _send(line: LineClient, row: OutboxMessage) -> SendResult:
 def _record(session: Session, row: OutboxMessage, result: SendResult, now: datetime,
             max_backoff: timedelta) -> None:
     values: dict[str, Any]
-    if result.delivered:
-        values = {"state": OutboxState.SENT, "sent_at": now, "last_error": None}
-    elif result.outcome == Outcome.QUOTA:
+    if result.outcome == Outcome.QUOTA:
         reason = f"LINE monthly message quota reached: {result.detail}"
         values = {"state": OutboxState.PENDING, "due_at": now, "last_error": reason[:1000]}
         _block_for_quota(session, reason, now)

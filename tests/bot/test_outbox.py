@@ -171,3 +171,21 @@ def test_the_client_sends_stored_json_as_it_is_and_refuses_an_oversized_multicas
     assert len(sent) == 1  # the oversized one never reached LINE
     assert sent[0].body == {"to": users(500), "messages": stored}
     assert sent[0].retry_key == "3f9e0c1a-0000-4000-8000-000000000001"
+
+
+def test_multicasts_keep_to_lines_rate_limit_so_none_is_refused(session_factory, clock, config, fake_line) -> None:
+    """Sixty multicasts due at once against a LINE that allows 40 a second: paced, none answered 429."""
+    from dataclasses import replace
+
+    from bot.line import LineClient
+
+    fake_line.state.rate_limits = {"multicast": 40}
+    for n in range(60):
+        queue(session_factory, clock, [f"U{n:016x}{m:016x}" for m in range(2)])
+    line = LineClient(replace(config, multicast_rate=40))
+    try:
+        assert outbox.dispatch_due(session_factory, line, clock, limit=200, concurrency=8) == {"sent": 60}
+    finally:
+        line.close()
+    assert [r.status for r in fake_line.state.requests] == [200] * 60
+    assert {row.state for row in rows(session_factory)} == {OutboxState.SENT}
