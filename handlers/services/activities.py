@@ -160,12 +160,14 @@ def propose_host(session: Session, activity: Activity, now: datetime, actor: Per
 
 
 def _slot(session: Session, network_id: int, community_id: int) -> HostSlot:
-    slot = session.scalars(select(HostSlot).where(HostSlot.network_id == network_id,
-                                                  HostSlot.community_id == community_id)).first()
+    """A community's ledger row, locked for the change the caller makes (PostgreSQL): two activities of
+    the same host confirmed at once must both be counted, not one overwrite the other."""
+    query = (select(HostSlot).where(HostSlot.network_id == network_id, HostSlot.community_id == community_id)
+             .with_for_update())
+    slot = session.scalars(query).first()
     if slot is None:
         rotation(session, session.get(Network, network_id))
-        slot = session.scalars(select(HostSlot).where(HostSlot.network_id == network_id,
-                                                      HostSlot.community_id == community_id)).one()
+        slot = session.scalars(query).one()
     return slot
 
 

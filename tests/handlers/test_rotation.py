@@ -682,3 +682,26 @@ def test_history_in_english_for_a_named_network(dialog, world, session_factory, 
 )
 def test_history_empty_and_refused(dialog, world, user, text, expected) -> None:
     dialog.run([(user, text, expected)])
+
+
+@pytest.mark.postgres_only
+def test_two_turns_of_one_host_confirmed_at_once_are_both_counted(world, session_factory, clock, db) -> None:
+    """Two activities hosted by the same community, confirmed in two transactions at the same time:
+    the ledger row is locked, so the second confirmation waits and counts on top of the first."""
+    first = new_activity(session_factory, clock, world, code="HST1")
+    second = new_activity(session_factory, clock, world, code="HST2", starts=STARTS + timedelta(days=7))
+    with session_factory() as s, s.begin():
+        s.get(Activity, second).host_community_id = world.ids[WAT]
+
+    def confirm(activity_id: int) -> None:
+        with session_factory() as s, s.begin():
+            act.confirm_host(s, s.get(Activity, activity_id), clock())
+
+    with session_factory() as s, s.begin():
+        act.confirm_host(s, s.get(Activity, first), clock())
+        racer = threading.Thread(target=confirm, args=(second,))
+        racer.start()
+        racer.join(0.5)
+        assert racer.is_alive()  # waiting for the ledger row the first confirmation holds
+    racer.join(10)
+    assert ledger(db, world)[WAT][1] == 2
