@@ -111,7 +111,7 @@ def _done(session_factory, notice_id: int) -> bool:
 
 
 def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, page: int, offset: dt.timedelta,
-          notice_id: int, pool: int, go: threading.Event | None = None, conn=None) -> dict:
+          notice_id: int, pool: int, multicast_rate: float, go: threading.Event | None = None, conn=None) -> dict:
     """One scheduler job until the notice is done: `queue` (send_notices) or `dispatch` (dispatch_outbox)."""
     from bot.config import TIMEZONE, Config
     from bot.line import LineClient
@@ -124,7 +124,7 @@ def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, page
     session_factory = make_session_factory(engine)
     config = Config(channel_secret="notice-bench-secret", access_token=TOKEN, line_api_base_url=fake_url,
                     line_data_base_url=fake_url, database_url=url, local_mode=False, request_timeout=10.0,
-                    outbox_batch=batch, outbox_concurrency=concurrency)
+                    outbox_batch=batch, outbox_concurrency=concurrency, multicast_rate=multicast_rate)
     line = LineClient(config, pool_size=pool)
     ctx = JobContext(session_factory, line, lambda: dt.datetime.now(TIMEZONE) + offset, outbox_batch=batch,
                      outbox_concurrency=concurrency)
@@ -199,7 +199,9 @@ def measure(args: argparse.Namespace, people: int, url: str, org_id: int, offset
                                    planned=svc.Plan(False, (), people, people, False))
         notice_id = notice.id
     roles = ["queue"] + ["dispatch"] * args.dispatchers
-    worker_args = (url, fake.url, args.batch, args.concurrency, args.page, offset, notice_id, max(16, args.concurrency))
+    # Each dispatcher paces itself to its share of LINE's limit, as the README's LINE_MULTICAST_PER_SECOND says.
+    worker_args = (url, fake.url, args.batch, args.concurrency, args.page, offset, notice_id, max(16, args.concurrency),
+                   common.MULTICAST_RATE / args.dispatchers)
     reports: list[dict] = []
     result.rss_before_mb = common.peak_rss_mb()
     if processes:
@@ -274,7 +276,9 @@ def report(args: argparse.Namespace, results: list[Result], command: str, load: 
         f"- Database: {'PostgreSQL' if args.db == 'postgresql' else 'SQLite'}; fake LINE API in its own process "
         f"with `rate_limits={{\"multicast\": {common.MULTICAST_RATE}}}`",
         f"- Settings: OUTBOX_BATCH={args.batch}, OUTBOX_CONCURRENCY={args.concurrency}, "
-        f"{args.dispatchers} dispatcher(s), {args.page:,} recipients queued per transaction. Mode `threads`: the "
+        f"{args.dispatchers} dispatcher(s), each paced to {common.MULTICAST_RATE / args.dispatchers:g} multicasts/s "
+        f"(LINE_MULTICAST_PER_SECOND: LINE's limit shared out), {args.page:,} recipients queued per transaction. "
+        "Mode `threads`: the "
         "queueing job and the dispatcher(s) on threads of one process (one `python -m scheduler`); `processes`: "
         "each in a process of its own (several scheduler processes)",
         f"- Code: {common.code_version()}",

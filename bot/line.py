@@ -51,7 +51,9 @@ class SendResult:
 
 
 class Pace:
-    """At most `rate` requests a second from this process, in bursts of at most `burst` (GCRA).
+    """At most `rate` requests a second from this process, in bursts of at most `burst` (GCRA). By
+    default 90 % of one second's worth may go at once (LINE states its limits per second); the rest
+    of LINE's allowance absorbs network jitter, so the steady pace after the burst is not refused.
 
     LINE limits each channel (LINE-NOTES: multicast 200 requests/s, push 2,000/s) and answers 429 over
     that, with no header saying when to come back. Waiting a few milliseconds here is cheaper than a
@@ -60,8 +62,9 @@ class Pace:
     the outbox retries the 429s they cause about a second later.
     """
 
-    def __init__(self, rate: float, burst: int = 10) -> None:
+    def __init__(self, rate: float, burst: int | None = None) -> None:
         self._interval = 1.0 / rate
+        burst = int(rate * 0.9) if burst is None else burst
         self._tolerance = (max(1, burst) - 1) * self._interval
         self._next = 0.0  # when the next request is due on the ideal schedule (monotonic clock)
         self._lock = threading.Lock()
