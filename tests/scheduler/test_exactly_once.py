@@ -3,10 +3,7 @@ every message is delivered exactly once."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -15,27 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import outbox
-from bot.config import PROJECT_ROOT
-from bot.fakeline import Fault
-from conftest import SECRET, TOKEN
 from handlers.context import text_message
 from models import OutboxMessage, OutboxState
 from models.db import make_engine, make_session_factory
+from support.schedulers import flaky, start_scheduler
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 MESSAGES = 1000
-
-
-def start_scheduler(db_url: str, fake_url: str, log_path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-        "LINE_API_BASE_URL": fake_url, "LINE_REQUEST_TIMEOUT": "1",
-        "OUTBOX_BATCH": "50", "OUTBOX_LEASE_SECONDS": "8", "OUTBOX_MAX_BACKOFF_SECONDS": "2",
-    }
-    with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=PROJECT_ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
 
 
 def queue_messages(session_factory) -> dict[str, str]:
@@ -66,15 +49,6 @@ def assert_exactly_once(fake_line, expected: dict[str, str]) -> None:
     assert max(per_key.values()) == 1
     per_user = Counter(r.body["to"] for r in deliveries)
     assert sorted(per_user) == sorted(expected.values()) and set(per_user.values()) == {1}
-
-
-def flaky(fake_line) -> None:
-    fake_line.state.failure_rate = 0.3
-    fake_line.state.failure_kinds = (
-        Fault(status=500),                              # refused, nothing delivered
-        Fault(status=503, delay=1.5),                   # slow and refused: a client timeout
-        Fault(deliver=True, delay=1.5),                 # delivered, answer too late: a client timeout
-    )
 
 
 def test_two_schedulers_and_a_flaky_line_deliver_each_message_once(db_url, fake_line, tmp_path) -> None:

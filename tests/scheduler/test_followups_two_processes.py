@@ -27,9 +27,9 @@ from handlers.services import registry as reg
 from models import Activity, Answer, Community, OutboxMessage, OutboxState, Person, RoleName
 from models.db import make_engine, make_session_factory
 from scheduler import followups
+from support.activities import make_activity, rsvp
 from support.registry import MARKET_LEADER, MORE_MEMBERS, seed_district, seed_market_leader, seed_members
-from test_exactly_once import flaky, start_scheduler
-from test_followups import make_activity, rsvp
+from support.schedulers import flaky, start_scheduler
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 T = th.TEXT
