@@ -25,6 +25,7 @@ from linebot.v3.messaging import Message
 from sqlalchemy import Insert, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import messages as fitting
@@ -42,6 +43,7 @@ LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(seconds=300)
 MAX_ATTEMPTS = 12
 RATE_LIMITED = timedelta(seconds=1)  # the wait after LINE's rate-limit 429 (200 multicasts/s and the like)
+RATE_LIMITED_FOR = timedelta(hours=1)  # then a 429 counts as a failed attempt like a 5xx
 QUOTA_KEY = "monthly_quota_exhausted"
 RETRY_KEY_NAMESPACE = uuid.UUID("6f2d1c52-9a0e-4c55-8a43-5a1f3f6a7a11")
 
@@ -194,21 +196,33 @@ def _insert_new(dialect: str) -> Insert:
 
 
 def send_reply(session_factory: sessionmaker[Session], line: LineClient, pending: PendingReply | None,
-               now: Callable[[], datetime]) -> bool:
-    """Send a committed reply from the web worker; on failure leave its row for the dispatcher to push."""
+               now: Callable[[], datetime], fresh_sessions: sessionmaker[Session] | None = None) -> bool:
+    """Send a committed reply from the web worker; on failure leave its row for the dispatcher to push.
+
+    `fresh_sessions` (sessions on a connection of their own) records the outcome if the connection
+    `session_factory` uses died during the reply: a reply LINE accepted must not be pushed again."""
     if pending is None:
         return True
-    row_id = pending.row_id
     result = line.reply(pending.reply_token, pending.messages)
+    try:
+        _settle_reply(session_factory, pending.row_id, result, now())
+    except DBAPIError:
+        if fresh_sessions is None:
+            raise
+        log.warning("could not record reply %s on its connection; trying a fresh one", pending.row_id)
+        _settle_reply(fresh_sessions, pending.row_id, result, now())
+    return result.delivered
+
+
+def _settle_reply(session_factory: sessionmaker[Session], row_id: int, result: SendResult, at: datetime) -> None:
     with session_factory() as session, session.begin():
         if result.delivered:
-            session.execute(_REPLY_SENT, {"row_id": row_id, "at": now()})
+            session.execute(_REPLY_SENT, {"row_id": row_id, "at": at})
         else:
             # The token is spent or stale: fall back to a push right away, nothing is lost.
             log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_id)
-            session.execute(_REPLY_FAILED, {"row_id": row_id, "at": now(),
+            session.execute(_REPLY_FAILED, {"row_id": row_id, "at": at,
                                             "error": f"reply failed: {result.status} {result.detail}"[:1000]})
-    return result.delivered
 
 
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[OutboxMessage]:
@@ -289,11 +303,16 @@ def _record(session: Session, row: OutboxMessage, result: SendResult, now: datet
         reason = f"LINE monthly message quota reached: {result.detail}"
         values = {"state": OutboxState.PENDING, "due_at": now, "last_error": reason[:1000]}
         _block_for_quota(session, reason, now)
-    elif result.outcome == Outcome.RETRY and result.status == 429:
+    elif result.outcome == Outcome.RETRY and result.status == 429 and now - row.created_at < RATE_LIMITED_FOR:
         # LINE's rate limit (not the monthly quota): flow control, not a failure. Try again in about
-        # a second, without the growing backoff, and never dead-letter for it (BENCHMARKS.md, reminders).
+        # a second, without the growing backoff, and without using up the row's attempts for 5xx and
+        # timeouts. Bounded in time: past RATE_LIMITED_FOR the row goes on like any retry (and dies
+        # after its last attempt) rather than outliving the retry key's 24 hours.
         values = {"state": OutboxState.PENDING, "due_at": now + RATE_LIMITED * random.uniform(0.5, 1.0),
-                  "last_error": f"429: {result.detail}"[:1000]}
+                  "attempts": OutboxMessage.attempts - 1, "last_error": f"429: {result.detail}"[:1000]}
+        if now - row.created_at > RATE_LIMITED_FOR / 6:  # minutes of refusals: LINE or a proxy is wrong
+            log.warning("outbox row %s still refused by a rate limit after %s: %s", row.id,
+                        now - row.created_at, result.detail)
     elif result.outcome == Outcome.RETRY and row.attempts < MAX_ATTEMPTS:
         values = {"state": OutboxState.PENDING, "due_at": now + backoff(row.attempts, max_backoff),
                   "last_error": f"{result.status or 'no answer'}: {result.detail}"[:1000]}

@@ -87,7 +87,7 @@ def _process(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
         except _Duplicate:
             log.info("event %s already handled; redelivery=%s", key, redelivery)
             return "duplicate"
-        outbox.send_reply(sessions, app.line, pending, app.clock)
+        outbox.send_reply(sessions, app.line, pending, app.clock, fresh_sessions=app.session_factory)
     return "done"
 
 

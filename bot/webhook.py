@@ -45,12 +45,12 @@ def callback() -> Response:
         return _plain("malformed webhook body", 400)
 
     app = _saiyai()
-    outcomes = [process_event(app, event, raw_event)
-                for raw_event in events if (event := _parse_event(raw_event)) is not None]
-    if "unrecorded" in outcomes:
-        # The database is down: LINE delivers the body again later (events already handled are
-        # recognised by their webhookEventId), so nothing the users sent is lost.
-        return _plain("database unavailable, deliver again", 503)
+    for raw_event in events:
+        event = _parse_event(raw_event)
+        if event is not None and process_event(app, event, raw_event) == "unrecorded":
+            # The database is down: stop here, in order, and let LINE deliver the body again later.
+            # Events already handled are recognised by their webhookEventId; none is lost or reordered.
+            return _plain("database unavailable, deliver again", 503)
     return _plain("OK", 200)
 
 

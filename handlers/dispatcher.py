@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, Turn, as_turn
-from handlers.help import help_message
+from handlers.help import help_messages
 from handlers.registry import ChatKind, Registry, Role, clean, normalize
 from models import Conversation
 
@@ -221,7 +221,7 @@ class Dispatcher:
         if route.kind == "unknown_postback":
             return [ctx.text("postback.unknown")]
         if route.kind == "fallback":
-            return [help_message(ctx, ctx.t("help.unknown", text=_echo(ctx.args)))]
+            return help_messages(ctx, ctx.t("help.unknown", text=_echo(ctx.args)))
         if route.kind == "command":
             refusal = self._refusal(ctx, route.fields["spec"])
             if refusal is not None:

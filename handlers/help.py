@@ -12,21 +12,22 @@ from handlers.registry import ChatKind, command, on_event
 @command("ช่วยเหลือ", "วิธีใช้", "help", "menu")
 def help(ctx: Context) -> list[Message]:
     """ดูคำสั่งทั้งหมดที่คุณใช้ได้ / See every command you can use"""
-    return [help_message(ctx)]
+    return help_messages(ctx)
 
 
-def help_message(ctx: Context, prefix: str | None = None) -> Message:
+def help_messages(ctx: Context, prefix: str | None = None) -> list[Message]:
     """The command list, built from the registry, limited to the sender's role and this kind of chat.
 
-    `help` is the most frequent message there is (every unknown message in a 1:1 chat gets it too), and
-    it depends only on the registry, the language, the role and the chat kind: it is built and
-    serialised once per combination (see bot/messages.py Serialized)."""
+    Without a prefix it depends only on the registry, the language, the role and the chat kind, and
+    `help` is the most frequent command there is: it is built and serialised once per combination
+    (see bot/messages.py Serialized). With a prefix (the answer to an unknown message, which quotes
+    it) it is built each time."""
     if prefix is not None:
-        return _build(ctx, prefix)
+        return [_build(ctx, prefix)]
     key = ("help", ctx.lang, ctx.role, ctx.chat_kind)
     if key not in ctx.registry.memo:
-        ctx.registry.memo[key] = serialized([_build(ctx, None)])[0]
-    return ctx.registry.memo[key]
+        ctx.registry.memo[key] = serialized([_build(ctx, None)])  # every piece, should fit() ever split it
+    return list(ctx.registry.memo[key])
 
 
 def _build(ctx: Context, prefix: str | None) -> Message:

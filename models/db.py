@@ -21,11 +21,13 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     elif url.startswith("postgres://"):  # the form Heroku-style platforms hand out
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    engine = create_engine(url, pool_recycle=1800)
+    # A server that does not answer must not hold a webhook past LINE's 2-second wait.
+    engine = create_engine(url, pool_recycle=1800, connect_args={"connect_timeout": CONNECT_TIMEOUT})
     _ping_when_idle(engine)
     return engine
 
 
+CONNECT_TIMEOUT = 3  # seconds (libpq's connect_timeout)
 # A connection back in the pool less than this long ago is used without a ping.
 IDLE_PING_AFTER = 10.0
 
@@ -37,8 +39,9 @@ def _ping_when_idle(engine: Engine) -> None:
     each request on PostgreSQL (BENCHMARKS.md). The connections a server drops (restarts, idle timeouts,
     failovers) are the ones that sat unused, so those are pinged; a connection used a moment ago is not.
     A failed ping raises DisconnectionError, and the pool replaces the connection and tries again (the
-    pessimistic disconnect handling SQLAlchemy's pool documents). A connection that dies in between
-    fails its request; the webhook then answers 503 and LINE delivers the event again (bot/webhook.py).
+    pessimistic disconnect handling SQLAlchemy's pool documents). An event whose connection dies in
+    between is handled once more on a fresh one (bot/pipeline.py); if the database is down, the
+    webhook answers 503 and LINE delivers the event again (bot/webhook.py).
     """
 
     @event.listens_for(engine, "checkin")

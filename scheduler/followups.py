@@ -94,10 +94,13 @@ def staff_of(session: Session, organization_id: int) -> list[Person]:
         .order_by(Person.id).distinct()))
 
 
-def _open_activities(session: Session, now: datetime) -> list[Activity]:
-    return list(session.scalars(select(Activity).where(
-        Activity.status.in_([ActivityStatus.PLANNED, ActivityStatus.CONFIRMED]),
-        Activity.starts_at > now).order_by(Activity.starts_at)))
+def _open_activities(session: Session, now: datetime, ids: list[int] | None = None) -> list[Activity]:
+    """Activities still to come and not cancelled; with `ids`, only those, read afresh from the database."""
+    query = select(Activity).where(Activity.status.in_([ActivityStatus.PLANNED, ActivityStatus.CONFIRMED]),
+                                   Activity.starts_at > now).order_by(Activity.starts_at, Activity.id)
+    if ids is not None:
+        query = query.where(Activity.id.in_(ids)).execution_options(populate_existing=True)
+    return list(session.scalars(query))
 
 
 # --- reminders --------------------------------------------------------------------------------
@@ -113,20 +116,6 @@ def _due_reminder(activity: Activity, now: datetime) -> int | None:
            if activity.starts_at - timedelta(minutes=o) <= now
            and activity.starts_at - timedelta(minutes=o) >= activity.created_at]
     return min(due) if due else None  # a missed earlier reminder is superseded by the latest one due
-
-
-def _interested_by_activity(session: Session, activity_ids: list[int]) -> dict[int, list[Row]]:
-    """`acts.interested_people` for many activities in one query (only the columns a reminder needs)."""
-    people: dict[int, list[Row]] = defaultdict(list)
-    if activity_ids:
-        for row in session.execute(
-                select(Rsvp.activity_id, Person.line_user_id, Person.language, Person.blocked_at)
-                .join(Rsvp, Rsvp.person_id == Person.id)
-                .where(Rsvp.activity_id.in_(activity_ids), Rsvp.answer.in_([Answer.GOING, Answer.MAYBE]),
-                       Person.blocked_at.is_(None))
-                .order_by(Rsvp.activity_id, Person.id)):
-            people[row.activity_id].append(row)
-    return people
 
 
 def _queue_reminder(session: Session, activity: Activity, offset: int, people: list[Row], now: datetime) -> int:
@@ -146,12 +135,16 @@ def send_reminders(ctx: JobContext) -> int:
     now, added = ctx.clock(), 0
     with ctx.session_factory() as session:
         with session.begin():
-            due = [(activity, offset) for activity in _open_activities(session, now)
-                   if (offset := _due_reminder(activity, now)) is not None]
+            due = [activity.id for activity in _open_activities(session, now)
+                   if _due_reminder(activity, now) is not None]
         for start in range(0, len(due), REMINDER_PAGE):
-            page = due[start:start + REMINDER_PAGE]
             with session.begin():
-                people = _interested_by_activity(session, [a.id for a, _ in page if not a.remind_groups])
+                # Read again in the page's own transaction: one cancelled or moved since the list was
+                # read is skipped or reminded with its new details, never with the old ones.
+                fresh = _open_activities(session, now, due[start:start + REMINDER_PAGE])
+                page = [(activity, offset) for activity in fresh
+                        if (offset := _due_reminder(activity, now)) is not None]
+                people = acts.interested_contacts(session, [a.id for a, _ in page if not a.remind_groups])
                 for activity, offset in page:
                     added += _queue_reminder(session, activity, offset, people[activity.id], now)
     return added

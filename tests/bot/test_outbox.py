@@ -189,3 +189,25 @@ def test_multicasts_keep_to_lines_rate_limit_so_none_is_refused(session_factory,
         line.close()
     assert [r.status for r in fake_line.state.requests] == [200] * 60
     assert {row.state for row in rows(session_factory)} == {OutboxState.SENT}
+
+
+def test_a_tls_or_connection_error_is_retried_not_dead_lettered() -> None:
+    from bot.line import Outcome, classify_error
+
+    # The SDK raises ApiException(status=0) for an SSLError: a network failure, not LINE's refusal.
+    assert classify_error(0, "(SSLError) EOF occurred in violation of protocol").outcome == Outcome.RETRY
+    assert classify_error(400, '{"message": "The request body has 1 error(s)"}').outcome == Outcome.REJECTED
+
+
+def test_a_row_rate_limited_for_over_an_hour_counts_its_attempts_again(session_factory, clock, jobs,
+                                                                       fake_line) -> None:
+    """Never refused for ever: past an hour a 429 is a failed attempt, and the last attempt dead-letters
+    the row (its retry key protects only 24 hours)."""
+    queue(session_factory, clock, users(2))
+    with session_factory() as session, session.begin():
+        session.execute(update(OutboxMessage).values(attempts=outbox.MAX_ATTEMPTS - 1))
+    clock.advance(hours=1, seconds=1)
+    fake_line.state.faults.append(Fault(status=429, message="Too Many Requests"))
+    assert dispatch_outbox(jobs) == {"retry": 1}
+    [row] = rows(session_factory)
+    assert (row.state, row.last_error) == (OutboxState.DEAD, "429: Too Many Requests")

@@ -232,3 +232,34 @@ def test_a_connection_the_server_dropped_costs_no_event(webhook, db, db_url, fak
     with engine.connect() as conn:
         statuses = conn.execute(select(WebhookEvent.status)).scalars().all()
     assert statuses == [EventStatus.DONE] * 3
+
+
+def test_events_after_one_the_database_could_not_record_wait_for_the_redelivery(webhook, db, fake_line,
+                                                                                monkeypatch) -> None:
+    """Three events; the database goes away at the second: the third is not handled before it, and the
+    redelivered body answers the second and the third in order, the first not again."""
+    from sqlalchemy.exc import OperationalError
+
+    dispatcher = webhook.client.application.extensions["saiyai"].dispatcher
+    route = dispatcher.route
+    seen: list[str] = []
+
+    def down_at_second(session, event, now):
+        seen.append(event.webhook_event_id)
+        if len(seen) in (2, 3):  # the second event, and its _fail attempt
+            raise OperationalError("SELECT …", {}, Exception("server closed the connection unexpectedly"))
+        return route(session, event, now)
+
+    events = [ev.text(text, user=USER) for text in ("ช่วยเหลือ", "help", "ช่วยเหลือ")]
+    monkeypatch.setattr(dispatcher, "route", down_at_second)
+    assert webhook.post(*events).status_code == 503
+    assert seen == [events[0]["webhookEventId"], events[1]["webhookEventId"], events[1]["webhookEventId"]]
+    assert len(fake_line.state.deliveries("reply")) == 1
+
+    monkeypatch.undo()
+    for event in events:
+        event["deliveryContext"] = {"isRedelivery": True}
+    assert webhook.post(*events).status_code == 200
+    replies = [r.body["replyToken"] for r in fake_line.state.deliveries("reply")]
+    assert replies == [e["replyToken"] for e in events]
+    assert count(db, WebhookEvent) == 3

@@ -177,3 +177,33 @@ def test_the_scheduler_runs_the_reminder_job_on_the_minute(tmp_path) -> None:
     after = bkk(2026, 12, 1, 9, 41, 17)
     assert reminders.trigger.get_next_fire_time(None, after) == bkk(2026, 12, 1, 9, 42)
     assert scheduler.get_job("outbox").trigger.interval == timedelta(seconds=1)
+
+
+def test_an_activity_cancelled_while_reminders_are_queued_gets_none(session_factory, clock, jobs,
+                                                                     monkeypatch) -> None:
+    """Reminders are queued a page of activities at a time; one cancelled after the due list was read
+    but before its page is queued must not be reminded."""
+    from handlers.services import activities as acts
+
+    clock.now = bkk(2026, 12, 5, 12)  # the 2-hour reminder of a 14:00 activity is due
+    with session_factory() as session, session.begin():
+        d = seed_district(session, bkk(2026, 11, 25, 8))
+        first = make_activity(session, d, "AAAA", "ประชุมโซน 1", bkk(2026, 12, 5, 14))
+        second = make_activity(session, d, "BBBB", "กีฬาสี", bkk(2026, 12, 5, 14))
+        for activity in (first, second):
+            rsvp(session, activity, d.people["member"], Answer.GOING, d.wat)
+        first_id, second_id = first.id, second.id
+    monkeypatch.setattr(followups, "REMINDER_PAGE", 1)
+    contacts = acts.interested_contacts
+
+    def cancel_the_second_while_the_first_is_queued(session, activity_ids):
+        if first_id in activity_ids:
+            with session_factory() as other, other.begin():
+                other.get(Activity, second_id).status = ActivityStatus.CANCELLED
+        return contacts(session, activity_ids)
+
+    monkeypatch.setattr(acts, "interested_contacts", cancel_the_second_while_the_first_is_queued)
+    assert followups.send_reminders(jobs) == 1
+    with session_factory() as session:
+        keys = session.scalars(select(OutboxMessage.dedupe_key)).all()
+    assert [k.split("/")[0] for k in keys] == [f"reminder:{first_id}:120:th"]
