@@ -38,6 +38,11 @@ class Saiyai:
     dispatcher: Dispatcher
     clock: Callable[[], datetime]
 
+    @property
+    def engine(self) -> Engine:
+        """The engine the sessions are made on."""
+        return self.session_factory.kw["bind"]
+
 
 def event_key(raw: dict[str, Any]) -> str:
     """LINE's webhookEventId; very old payloads lack it, so fall back to a digest of the event."""
@@ -74,7 +79,7 @@ def _process(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
     redelivery = bool((raw.get("deliveryContext") or {}).get("isRedelivery"))
     # One pooled connection for the whole event: the handling transaction, then marking the reply
     # sent. Each checkout would otherwise cost a round trip (and a ping after idling, models/db.py).
-    with _engine(app).connect() as connection:
+    with app.engine.connect() as connection:
         sessions = partial(app.session_factory, bind=connection)
         try:
             with sessions() as session, session.begin():
@@ -89,10 +94,6 @@ def _process(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
             return "duplicate"
         outbox.send_reply(sessions, app.line, pending, app.clock, fresh_sessions=app.session_factory)
     return "done"
-
-
-def _engine(app: Saiyai) -> Engine:
-    return app.session_factory.kw["bind"]
 
 
 class _Duplicate(Exception):

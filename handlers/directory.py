@@ -20,7 +20,6 @@ from handlers.services import registry as reg
 from models import Community, Membership, Network, Organization, RoleName
 
 PAGE_SIZE = 10
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 PAGE_ARG = re.compile(r"(?:หน้า|page)?\s*(\d{1,4})", re.IGNORECASE)
 FORGET_ACTION = "forget"
 
@@ -137,7 +136,7 @@ def members(ctx: Context) -> list[Message]:
 
 def _page_number(args: str) -> int | None:
     """1 for no argument; the page asked for (Thai digits too); None for anything else."""
-    text = args.strip().translate(THAI_DIGITS)
+    text = args.strip().translate(reg.THAI_DIGITS)
     if not text:
         return 1
     match = PAGE_ARG.fullmatch(text)

@@ -67,7 +67,6 @@ DEFAULT_START = time(9, 0)  # what the datetime picker offers first
 SKIP_WORDS = frozenset({"ข้าม", "ไม่มี", "ไม่จำกัด", "skip", "none", "no limit", "unlimited", "-"})
 YES_WORDS = frozenset({"ยืนยัน", "ตกลง", "ใช่", "โอเค", "ok", "okay", "yes", "confirm"})
 CHANGE_TIME_WORDS = frozenset({"เปลี่ยนวันเวลา", "change time"})
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 CODE = re.compile(r"[A-Za-z0-9]{4,8}")
 COUNT = re.compile(r"(\d+)\s*(?:คน|ที่|ท่าน|people|persons|seats)?")
 # "13:00-16:00 น.", "9.00 ถึง 12.00": parse_when takes the first time; the second is the end.
@@ -172,7 +171,7 @@ def read_when(ctx: Context, day: date | None = None) -> When | DateOnly | Invali
 
 
 def _range_end(text: str, starts_at: datetime) -> datetime | None:
-    match = TIME_RANGE.search(unicodedata.normalize("NFC", text).translate(THAI_DIGITS))
+    match = TIME_RANGE.search(unicodedata.normalize("NFC", text).translate(reg.THAI_DIGITS))
     if match is None:
         return None
     hour, minute = int(match[3]), int(match[4])
@@ -201,7 +200,7 @@ def read_place(ctx: Context) -> dict[str, Any] | Invalid:
 
 def read_count(text: str, invalid_key: str = "event.capacity_invalid") -> int | None | Invalid:
     """A positive number of people (Thai digits and `คน` allowed); None for skip / no limit."""
-    cleaned = unicodedata.normalize("NFC", text).translate(THAI_DIGITS).strip().casefold()
+    cleaned = unicodedata.normalize("NFC", text).translate(reg.THAI_DIGITS).strip().casefold()
     if cleaned in SKIP_WORDS:
         return None
     match = COUNT.fullmatch(cleaned)

@@ -719,7 +719,6 @@ def alert_status(ctx: Context) -> list[Message]:
 
 CANCEL_LIST_LIMIT = 12  # one quick-reply button per notice (LINE allows 13)
 NUMBER = re.compile(r"(?:เลขที่|เลข|no\.?|number)?\s*#?\s*(\d{1,9})", re.IGNORECASE)
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 @command("ยกเลิกประกาศ", "ยกเลิก ประกาศ", "cancel notice", chats=ONLY_1_1, min_role=Role.COMMUNITY_LEADER)
@@ -727,7 +726,7 @@ def cancel_notice(ctx: Context) -> list[Message]:
     """ยกเลิกประกาศที่ตั้งเวลาไว้ก่อนถึงเวลาส่ง / Cancel a scheduled notice before it goes out"""
     if not ctx.args:
         return [_cancellable_list(ctx)]
-    found = NUMBER.fullmatch(ctx.args.translate(THAI_DIGITS))
+    found = NUMBER.fullmatch(ctx.args.translate(reg.THAI_DIGITS))
     if found is None:
         return [ctx.text("notice.cancel_usage", keyword=_cancel_keyword(ctx))]
     notice = ctx.session.get(Notice, int(found.group(1)))

@@ -24,7 +24,6 @@ from handlers.services import registry as reg
 from models import Activity, Answer, Community, Person, Rsvp
 
 GUESTS = re.compile(r"\+\s*(\d+)")
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 ANSWER_WORDS = {"ไป": Answer.GOING, "going": Answer.GOING, "ไม่ไป": Answer.NOT_GOING,
                 "not going": Answer.NOT_GOING, "ไม่แน่ใจ": Answer.MAYBE, "maybe": Answer.MAYBE}
 # `<member name> <answer> [+N]`: the answer is the last word(s), so a name may have any number of words.
@@ -71,7 +70,7 @@ def maybe(ctx: Context) -> list[Message]:
 
 
 def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
-    args = ctx.args.translate(THAI_DIGITS)
+    args = ctx.args.translate(reg.THAI_DIGITS)
     found = GUESTS.search(args)
     guests = int(found.group(1)) if found and choice == Answer.GOING else 0
     code = GUESTS.sub(" ", args).strip()
@@ -89,7 +88,7 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
 @command("ตอบแทน", "proxy", min_role=Role.COMMUNITY_LEADER)
 def proxy(ctx: Context) -> list[Message]:
     """ตอบรับกิจกรรมแทนสมาชิกที่ไม่มีสมาร์ตโฟน / Answer for a member without a smartphone"""
-    code, _, rest = ctx.args.translate(THAI_DIGITS).partition(" ")
+    code, _, rest = ctx.args.translate(reg.THAI_DIGITS).partition(" ")
     tail = PROXY_TAIL.fullmatch(rest.strip())
     if not code or tail is None:
         return [ctx.text("proxy.usage")]
@@ -165,7 +164,7 @@ def _tell_promoted(ctx: Context, activity: Activity, promoted: list[Rsvp]) -> No
 @command("ผู้เข้าร่วม", "attendees")
 def attendees(ctx: Context) -> list[Message]:
     """ดูจำนวนผู้ตอบรับแยกตามชุมชน เช่น “ผู้เข้าร่วม K7M2” / See answers by community, e.g. “attendees K7M2”"""
-    code = ctx.args.translate(THAI_DIGITS).strip()
+    code = ctx.args.translate(reg.THAI_DIGITS).strip()
     if not code:
         return [ctx.text("attendees.usage")]
     activity = act.find_activity(ctx.session, code)
@@ -229,7 +228,7 @@ def _names_by_community(ctx: Context, activity: Activity) -> dict[int | None, di
 @command("เช็คอิน", "เช็กอิน", "checkin", "check in")
 def checkin(ctx: Context) -> list[Message]:
     """เช็คอินเมื่อถึงงาน เช่น “เช็คอิน K7M2” (ผู้นำเช็คอินให้สมาชิกได้) / Check in at an activity, e.g. “checkin K7M2”"""
-    code, _, name = ctx.args.translate(THAI_DIGITS).partition(" ")
+    code, _, name = ctx.args.translate(reg.THAI_DIGITS).partition(" ")
     if not code:
         return [ctx.text("checkin.usage")]
     refusal = _sender_refusal(ctx, code)
@@ -341,7 +340,7 @@ def _answer_value(value: str) -> Answer | None:
 
 
 def _number(value: str) -> int | None:
-    value = value.strip().translate(THAI_DIGITS)
+    value = value.strip().translate(reg.THAI_DIGITS)
     return int(value) if value.isascii() and value.isdigit() else None
 
 
