@@ -16,7 +16,7 @@ from linebot.v3.messaging import (
 )
 from sqlalchemy.orm import Session
 
-from handlers.catalog import text_for
+from handlers.catalog import CATALOGUES, text_for
 from handlers.registry import ChatKind, Role
 
 if TYPE_CHECKING:
@@ -44,6 +44,12 @@ class Context:
     step: str | None = None
     person: Any = None      # models.Person of the sender, when Saiyai knows them
     memberships: list[Any] = field(default_factory=list)  # the sender's roles (models.Membership)
+
+    def use_button_lang(self) -> None:
+        """A button answers in the language it was shown in (its `l=` parameter), unless the person chose one."""
+        lang = self.params.get("l")
+        if lang in CATALOGUES and (self.person is None or self.person.language is None):
+            self.lang = lang
 
     def t(self, key: str, **values: object) -> str:
         """Catalogue text in the sender's language."""

@@ -797,13 +797,6 @@ def cancel_event(ctx: Context) -> list[Message]:
     return [TextMessage(text=text, quickReply=buttons)]
 
 
-def _postback_lang(ctx: Context) -> None:
-    """A button remembers the language it was shown in, unless the person chose one."""
-    lang = ctx.params.get("l")
-    if lang in CATALOGUES and (ctx.person is None or ctx.person.language is None):
-        ctx.lang = lang
-
-
 def _postback_activity(ctx: Context, *, lock: bool = False) -> Activity | None:
     ident = ctx.params.get("id", "")
     if not ident.isdigit():
@@ -813,7 +806,7 @@ def _postback_activity(ctx: Context, *, lock: bool = False) -> Activity | None:
 
 @postback("event_cancel")
 def event_cancel(ctx: Context) -> list[Message]:
-    _postback_lang(ctx)
+    ctx.use_button_lang()
     activity = _postback_activity(ctx, lock=True)
     if activity is None:
         return [ctx.text("postback.unknown")]
@@ -830,6 +823,6 @@ def event_cancel(ctx: Context) -> list[Message]:
 
 @postback("event_keep")
 def event_keep(ctx: Context) -> list[Message]:
-    _postback_lang(ctx)
+    ctx.use_button_lang()
     activity = _postback_activity(ctx)
     return [ctx.text("event.cancel_kept", title=activity.title if activity else "-")]

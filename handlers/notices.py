@@ -750,13 +750,6 @@ def _cancel_button(ctx: Context, notice: Notice, label: str) -> QuickReplyItem:
                            ctx.t("notice.cancel_choose_display", number=notice.id))
 
 
-def _postback_lang(ctx: Context) -> None:
-    """A button answers in the language it was shown in, unless the person chose one."""
-    lang = ctx.params.get("l")
-    if lang in CATALOGUES and (ctx.person is None or ctx.person.language is None):
-        ctx.lang = lang
-
-
 def _notice_target(ctx: Context, notice: Notice) -> str:
     scope = NoticeScope(notice.scope)
     model, ident = {NoticeScope.ORGANIZATION: (Organization, notice.organization_id),
@@ -838,7 +831,7 @@ def _posted_notice(ctx: Context, *, lock: bool = False) -> Notice | None:
 @postback("notice_cancel_ask")
 def notice_cancel_ask(ctx: Context) -> list[Message]:
     """A notice chosen from the cancel list (or the button under "scheduled"): ask to confirm."""
-    _postback_lang(ctx)
+    ctx.use_button_lang()
     notice = _posted_notice(ctx)
     if notice is None:
         return [ctx.text("postback.unknown")]
@@ -848,7 +841,7 @@ def notice_cancel_ask(ctx: Context) -> list[Message]:
 @postback("notice_cancel")
 def notice_cancel(ctx: Context) -> list[Message]:
     """ยืนยันยกเลิก: the notice is cancelled and its author told, if someone else cancelled it."""
-    _postback_lang(ctx)
+    ctx.use_button_lang()
     notice = _posted_notice(ctx, lock=True)
     if notice is None:
         return [ctx.text("postback.unknown")]
@@ -874,7 +867,7 @@ def notice_cancel(ctx: Context) -> list[Message]:
 @postback("notice_keep")
 def notice_keep(ctx: Context) -> list[Message]:
     """ไม่ยกเลิก: nothing changes."""
-    _postback_lang(ctx)
+    ctx.use_button_lang()
     notice = _posted_notice(ctx)
     if notice is None:
         return [ctx.text("postback.unknown")]
