@@ -8,21 +8,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from linebot.v3.messaging import FlexMessage, PushMessageRequest
 
-from bot.config import TIMEZONE
 from handlers import cards
 from handlers.catalog import en, th
 from handlers.services import activities as svc
 from models import Activity, ActivityStatus, Answer, HostState, Person, Rsvp
 from support.openapi import OpenApiSpec, require_openapi_dir
 from support.registry import seed_district
+from support.texts import bangkok
 
 T, E = th.TEXT, en.TEXT
 USER = "U" + "9" * 32
 PUSH = "/v2/bot/message/push"
-
-
-def bangkok(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TIMEZONE)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import TIMEZONE
 from handlers.catalog import en, th
 from handlers.services import activities as svc
 from handlers.services import registry as reg
@@ -31,6 +30,7 @@ from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.dialog import Dialog
 from support.registry import MARKET_LEADER, USERS, seed_district, seed_market_leader
+from support.texts import bangkok, e, t
 
 T, E = th.TEXT, en.TEXT
 LEADER, MEMBER, CHAIR, STAFF = USERS["leader"], USERS["member"], USERS["chair"], USERS["staff"]
@@ -40,14 +40,6 @@ GROUP_MARKET = "C" + "b" * 32   # linked to ชุมชนตลาดบาง
 GROUP_CANAL = "C" + "c" * 32    # linked to ชุมชนคลองบางนา (zone 2): never told about zone 1
 FLEX = "[flex]"
 WHEN_20_DEC = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–16:00 น."
-
-
-def t(key: str, **values: object) -> str:
-    return T[key].format(**values)
-
-
-def e(key: str, **values: object) -> str:
-    return E[key].format(**values)
 
 
 @pytest.fixture
@@ -69,10 +61,6 @@ def dialog(fake_line, webhook, second_worker):
     # LINE (the fake, validating with the SDK's models) accepted every reply, push and multicast.
     assert [(r.path, r.status) for r in fake_line.state.requests if r.status != 200] == []
 
-
-
-def bangkok(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TIMEZONE)
 
 
 def activities(db) -> list[Activity]:

@@ -12,7 +12,6 @@ from datetime import datetime
 import pytest
 from sqlalchemy import event, func, select
 
-from bot.config import TIMEZONE
 from handlers.catalog import en, th
 from handlers.notices import notice_messages
 from handlers.services import notices as svc
@@ -21,6 +20,7 @@ from scheduler import notices as notice_jobs
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
 from support.registry import USERS, seed_district
+from support.texts import bangkok, e, t
 
 T, E = th.TEXT, en.TEXT
 LEADER, MEMBER, CHAIR, STAFF = USERS["leader"], USERS["member"], USERS["chair"], USERS["staff"]
@@ -29,18 +29,6 @@ GROUP = "C" + "a" * 32
 SUNDAY_TH = "วันอาทิตย์ที่ 22 พฤศจิกายน 2569 เวลา 09:00 น."
 SUNDAY_EN = "Sunday 22 November 2026, 09:00"
 MONDAY_TH = "วันจันทร์ที่ 23 พฤศจิกายน 2569 เวลา 08:30 น."
-
-
-def t(key: str, **values: object) -> str:
-    return T[key].format(**values)
-
-
-def e(key: str, **values: object) -> str:
-    return E[key].format(**values)
-
-
-def bangkok(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TIMEZONE)
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ body with the SDK's models (and, after the test, LINE's OpenAPI description).
 
 from __future__ import annotations
 
-from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import TIMEZONE
 from bot.simulate import location
 from handlers.catalog import en, th
 from handlers.services import notices as svc
@@ -33,6 +31,7 @@ from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.dialog import Dialog
 from support.registry import MARKET_LEADER, USERS, seed_district, seed_market_leader
+from support.texts import bangkok, e, t
 
 T, E = th.TEXT, en.TEXT
 LEADER, MEMBER, CHAIR, STAFF = USERS["leader"], USERS["member"], USERS["chair"], USERS["staff"]
@@ -42,18 +41,6 @@ GROUP_MARKET = "C" + "b" * 32   # linked to ชุมชนตลาดบาง
 GROUP_ZONE = "C" + "c" * 32     # linked to เครือข่ายโซน 1 (a network link: not a community's group)
 FLEX = "[flex]"
 NOW_TH = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
-
-
-def t(key: str, **values: object) -> str:
-    return T[key].format(**values)
-
-
-def e(key: str, **values: object) -> str:
-    return E[key].format(**values)
-
-
-def bangkok(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TIMEZONE)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from bot import outbox
-from bot.config import TIMEZONE
 from bot.fakeline import MONTHLY_LIMIT, Fault
 from bot.line import LineClient
 from handlers.catalog import th
@@ -38,17 +37,10 @@ from scheduler import notices as notice_jobs
 from scheduler.jobs import JobContext, dispatch_outbox
 from support.dialog import Dialog
 from support.registry import USERS, seed_district
+from support.texts import bangkok, t
 
 T = th.TEXT
 STAFF, MEMBER, LEADER = USERS["staff"], USERS["member"], USERS["leader"]
-
-
-def t(key: str, **values: object) -> str:
-    return T[key].format(**values)
-
-
-def bangkok(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TIMEZONE)
 
 
 @pytest.fixture
