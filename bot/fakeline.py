@@ -40,6 +40,7 @@ SEND_MODELS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 DUMMY_TOKENS = {"00000000000000000000000000000000", "ffffffffffffffffffffffffffffffff"}
 MONTHLY_LIMIT = "You have reached your monthly limit."
+MULTICAST_MAX_TO = 500  # MulticastRequest.to: conlist(StrictStr, min_items=1, max_items=500)
 
 
 @dataclass
@@ -192,7 +193,7 @@ def _send(state: FakeLineState, endpoint: str) -> Response:
     except ValueError:
         return _finish(state, record, _error(400, "The request body has 1 error(s)", [{"message": "invalid JSON"}]))
     try:
-        SEND_MODELS[endpoint](record.body)
+        validate(endpoint, record.body)
     except Exception as exc:  # the SDK's models say no: LINE would answer 400
         return _finish(state, record, _error(400, "The request body has 1 error(s)",
                                              [{"message": str(exc)[:300], "property": "body"}]))
@@ -230,6 +231,25 @@ def _send(state: FakeLineState, endpoint: str) -> Response:
         answer["sentMessages"] = [{"id": f"{len(state.requests)}{i}", "quoteToken": f"qt{i}"}
                                   for i, _ in enumerate(record.body.get("messages", []))]
     return _finish(state, record, Response(json.dumps(answer), status=200, mimetype="application/json"))
+
+
+def validate(endpoint: str, body: Any) -> None:
+    """Raise if LINE would refuse this body, by the SDK's request model for the endpoint.
+
+    A multicast's `to` (up to 500 user ids) is checked here as the model declares it (1 to 500 strict
+    strings), and the model then validates the rest with one id: pydantic checking 500 strings one by
+    one cost about 1.5 ms a request, which on a benchmark machine the fake shares with Saiyai is CPU
+    taken from Saiyai (BENCHMARKS.md). Same verdict, a hundredth of the work.
+    """
+    if endpoint == "multicast" and isinstance(body, dict) and isinstance(body.get("to"), list):
+        to = body["to"]
+        if not 1 <= len(to) <= MULTICAST_MAX_TO:
+            raise ValueError(f"to: ensure this value has between 1 and {MULTICAST_MAX_TO} items, not {len(to)}")
+        wrong = next((i for i, user_id in enumerate(to) if type(user_id) is not str), None)
+        if wrong is not None:
+            raise ValueError(f"to -> {wrong}: str type expected")
+        body = {**body, "to": to[:1]}
+    SEND_MODELS[endpoint](body)
 
 
 def _cost(state: FakeLineState, endpoint: str, body: dict[str, Any]) -> int:

@@ -1,0 +1,60 @@
+"""The fake LINE API refuses what LINE refuses: a multicast's 500 ids are checked without pydantic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import urllib3
+
+from bot.fakeline import FakeLineServer
+
+TEXT = {"type": "text", "text": "ประชุมวันเสาร์ 9 โมง"}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLineServer]:
+    # Not the suite's fake_line fixture: that one fails a test whose requests LINE's OpenAPI rejects,
+    # and these requests are meant to be rejected.
+    with FakeLineServer(access_token="t") as server:
+        yield server
+
+
+def multicast(fake: FakeLineServer, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    answer = urllib3.request("POST", fake.url + "/v2/bot/message/multicast", body=json.dumps(body),
+                             headers={"Authorization": "Bearer t", "Content-Type": "application/json"})
+    return answer.status, json.loads(answer.data)
+
+
+def users(n: int) -> list[str]:
+    return [f"U{i:032x}" for i in range(n)]
+
+
+def test_a_multicast_to_500_users_is_delivered_to_all_of_them(fake: FakeLineServer) -> None:
+    status, _ = multicast(fake, {"to": users(500), "messages": [TEXT]})
+    assert status == 200
+    [sent] = fake.state.deliveries("multicast")
+    assert sent.body["to"] == users(500)  # recorded whole, not the one id the model checked
+
+
+@pytest.mark.parametrize("to, why", [
+    (users(501), "between 1 and 500 items, not 501"),
+    ([], "between 1 and 500 items, not 0"),
+    (users(3) + [12345] + users(2), "to -> 3: str type expected"),
+    ("U" + "0" * 32, "not a valid list"),  # one id, not a list: the SDK's model says no
+])
+def test_a_multicast_with_wrong_recipients_is_refused_and_not_delivered(
+        fake: FakeLineServer, to: Any, why: str) -> None:
+    status, error = multicast(fake, {"to": to, "messages": [TEXT]})
+    assert status == 400
+    assert why in error["details"][0]["message"]
+    assert fake.state.deliveries() == []
+
+
+def test_the_messages_of_a_500_user_multicast_are_still_validated(fake: FakeLineServer) -> None:
+    status, error = multicast(fake, {"to": users(500), "messages": [{"type": "text"}]})
+    assert status == 400
+    assert "text" in error["details"][0]["message"]
+    assert fake.state.deliveries() == []
