@@ -14,8 +14,15 @@ event has its own webhookEventId and replyToken, as LINE's do), warms up, then s
 C threads over keep-alive connections and times each request. Afterwards it asks the fake for the
 replies it delivered: every event must have been answered exactly once, or the run counts as failed.
 
-Targets: `echo` (bench/echo_app.py: Flask + SDK, no database), `saiyai-sqlite` (a fresh SQLite file),
-`saiyai-postgresql` (a fresh `saiyai_bench` database on --pg-url; skipped when the server is not there).
+Targets: `echo` (bench/echo_app.py: Flask + SDK, no database, replying one word), `echo-help` (the same
+app replying with the messages Saiyai sends for `help`, captured from Saiyai at the start of the run:
+the floor the ratio is taken against), `saiyai-sqlite` (a fresh SQLite file), `saiyai-postgresql` (a
+fresh `saiyai_bench` database on --pg-url; skipped when the server is not there).
+
+Why the floor replies like Saiyai: the fake LINE API validates every reply with the SDK's models on
+the same CPUs, and the `help` reply (14 commands, 13 quick replies) costs it several times what one
+word does. Against a one-word echo, the ratio would charge LINE's side of a bigger message to Saiyai.
+`echo` is still measured and shown, so both comparisons are on the record.
 Results go to a marked section of BENCHMARKS.md and, as JSON, to bench/results/ (git-ignored).
 """
 
@@ -61,7 +68,9 @@ TARGET_RATIO = 0.8
 MAX_EVENTS = 20_000  # bounds, whatever the command line says
 MAX_CLIENTS = 128
 PG_BENCH_DB = "saiyai_bench"
-TARGETS = ("echo", "saiyai-sqlite", "saiyai-postgresql")
+TARGETS = ("echo", "echo-help", "saiyai-sqlite", "saiyai-postgresql")
+# The floor Saiyai is measured against: the echo app sending the very reply Saiyai sends for `help`.
+FLOOR = "echo-help"
 APPS = {"echo": "bench.echo_app:create_app()", "saiyai": "bot:create_app()"}
 
 
@@ -321,12 +330,44 @@ def fake_replies(fake_url: str) -> tuple[set[str], int, Counter[str]]:
 # --- one target ------------------------------------------------------------------------------
 
 
+def capture_help_reply(workdir: Path, env: dict[str, str]) -> Path:
+    """The messages Saiyai replies to `help` (as the load generator sends it), as LINE received them, in
+    a JSON file for the echo-help target; taken from Saiyai itself on a fresh SQLite file and a fake."""
+    from bot import create_app
+    from bot.config import Config
+    from bot.fakeline import FakeLineServer
+
+    database_url = common.fresh_sqlite(workdir / "capture.sqlite3")
+    migrate(database_url, env)
+    with FakeLineServer(access_token=ACCESS_TOKEN) as fake:
+        config = Config(channel_secret=SECRET, access_token=ACCESS_TOKEN, line_api_base_url=fake.url,
+                        line_data_base_url=fake.url, database_url=database_url, local_mode=False)
+        app = create_app({"SAIYAI_CONFIG": config})
+        try:
+            body, signature, _ = make_events(1, 0)[0]
+            answer = app.test_client().post("/callback", data=body, headers={
+                "Content-Type": "application/json", "X-Line-Signature": signature})
+            replies = fake.state.deliveries("reply")
+        finally:
+            app.extensions["saiyai"].line.close()
+            app.extensions["saiyai.engine"].dispose()
+    if answer.status_code != 200 or len(replies) != 1:
+        raise BenchError(f"could not capture Saiyai's reply to help: {answer.status_code}, {len(replies)} replies")
+    path = workdir / "help-reply.json"
+    path.write_text(json.dumps(replies[0].body["messages"], ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def run_target(target: str, args: argparse.Namespace, procs: Processes, base_env: dict[str, str],
                workdir: Path) -> Result:
     app_name, _, db_kind = target.partition("-")
+    if app_name == "echo":
+        db_kind = ""  # echo-help is the echo app with another reply, not a database
     result = Result(target=target, app=APPS[app_name], database=db_kind or "none",
                     events=args.events, clients=args.clients)
     env = {**base_env}
+    if target == FLOOR:
+        env["ECHO_REPLY_FILE"] = str(workdir / "help-reply.json")
     pg_admin = args.pg_url
     if db_kind == "sqlite":
         database_url = common.fresh_sqlite(workdir / "saiyai-bench.sqlite3")
@@ -456,12 +497,13 @@ def machine() -> dict[str, Any]:
             "threads": int(os.environ.get("GUNICORN_THREADS", "4")), "code": common.code_version(untracked=False)}
 
 
-def ratios(results: list[Result]) -> dict[str, float]:
+def ratios(results: list[Result], floor: str = FLOOR) -> dict[str, float]:
+    """Each Saiyai target's events/s over the floor's (echo-help; or echo, for the record)."""
     by_name = {r.target: r for r in results if not r.skipped}
-    echo = by_name.get("echo")
-    if echo is None or not echo.events_per_s:
+    base = by_name.get(floor)
+    if base is None or not base.events_per_s:
         return {}
-    return {name: r.events_per_s / echo.events_per_s for name, r in by_name.items() if name.startswith("saiyai")}
+    return {name: r.events_per_s / base.events_per_s for name, r in by_name.items() if name.startswith("saiyai")}
 
 
 def render_section(results: list[Result], info: dict[str, Any], command: str, started: str,
@@ -489,11 +531,14 @@ def render_section(results: list[Result], info: dict[str, Any], command: str, st
                      f"{r.max_ms:.1f} | {r.errors} | {r.replies_delivered}/{r.replies_expected}{check} | "
                      f"{r.app_cpu_ms_per_event:.2f} |")
     lines.append("")
-    lines.append(f"Target: Saiyai ≥ {TARGET_RATIO}× the echo app's throughput.")
+    lines.append(f"Target: Saiyai ≥ {TARGET_RATIO}× the echo app's throughput, the echo app sending the same "
+                 f"reply as Saiyai (`{FLOOR}`).")
     lines.append("")
     for name, ratio in ratios(results).items():
         verdict = "**pass**" if ratio >= TARGET_RATIO else "**fail**"
-        lines.append(f"- {name} / echo = {ratio:.2f}× — {verdict}")
+        lines.append(f"- {name} / {FLOOR} = {ratio:.2f}× — {verdict}")
+    for name, ratio in ratios(results, "echo").items():
+        lines.append(f"- for the record, {name} / echo (one-word reply) = {ratio:.2f}×")
     unverified = [r.target for r in results if not r.skipped and not r.verified]
     if unverified:
         lines.append(f"- Not every event was answered exactly once for: {', '.join(unverified)} — those numbers do not count.")
@@ -503,6 +548,10 @@ def render_section(results: list[Result], info: dict[str, Any], command: str, st
         "keep-alive clients; every event has its own webhookEventId and replyToken, and the run checks at the "
         "fake that each reply token was answered exactly once. Latency is per webhook request as the client "
         "sees it; for Saiyai it includes the reply to LINE, which is sent before the webhook answers. "
+        f"`echo` replies one word; `{FLOOR}` replies with the messages Saiyai sent for `help` in this run "
+        "(captured from Saiyai first), built once as the SDK's models and sent with "
+        "`reply_message_with_http_info`, so LINE's side (the fake, validating each reply on the same CPUs) "
+        "does the same work for the floor as for Saiyai. "
         + (f"Each target ran {repeat} times, in rounds; the table keeps each target's best run (other work on a "
            "shared machine only slows a run down). " if repeat > 1 else "Each target ran once. ") +
         "\"App CPU ms/event\" is the CPU time of gunicorn's master and "
@@ -525,7 +574,9 @@ def print_table(results: list[Result]) -> None:
         for note in r.notes:
             print(f"{'':<20}{note}")
     for name, ratio in ratios(results).items():
-        print(f"{name} / echo = {ratio:.2f}x ({'pass' if ratio >= TARGET_RATIO else 'FAIL'} vs {TARGET_RATIO})")
+        print(f"{name} / {FLOOR} = {ratio:.2f}x ({'pass' if ratio >= TARGET_RATIO else 'FAIL'} vs {TARGET_RATIO})")
+    for name, ratio in ratios(results, "echo").items():
+        print(f"{name} / echo = {ratio:.2f}x (one-word reply, for the record)")
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -576,6 +627,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         procs = Processes(workdir)
         try:
+            if FLOOR in args.targets:
+                capture_help_reply(workdir, base_env)
             runs: dict[str, list[Result]] = {target: [] for target in args.targets}
             # Rounds (echo, sqlite, postgresql, echo, ...) rather than one target at a time, so a
             # busy spell on a shared machine does not land on one target only.
