@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from linebot.v3.messaging import Message
-from sqlalchemy import Insert, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Insert, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -195,34 +195,40 @@ def _insert_new(dialect: str) -> Insert:
             .returning(_TABLE.c.dedupe_key, _TABLE.c.id))
 
 
-def send_reply(session_factory: sessionmaker[Session], line: LineClient, pending: PendingReply | None,
-               now: Callable[[], datetime], fresh_sessions: sessionmaker[Session] | None = None) -> bool:
+def send_reply(bind: Engine | Connection, line: LineClient, pending: PendingReply | None,
+               now: Callable[[], datetime], fresh: Engine | None = None) -> bool:
     """Send a committed reply from the web worker; on failure leave its row for the dispatcher to push.
 
-    `fresh_sessions` (sessions on a connection of their own) records the outcome if the connection
-    `session_factory` uses died during the reply: a reply LINE accepted must not be pushed again."""
+    The outcome is one UPDATE, on `bind`: the event's own connection (in autocommit, see
+    bot/pipeline.py) or a connection of the engine's. `fresh` records it if that connection died during
+    the reply: a reply LINE accepted must not be pushed again."""
     if pending is None:
         return True
     result = line.reply(pending.reply_token, pending.messages)
     try:
-        _settle_reply(session_factory, pending.row_id, result, now())
+        _settle_reply(bind, pending.row_id, result, now())
     except DBAPIError:
-        if fresh_sessions is None:
+        if fresh is None:
             raise
         log.warning("could not record reply %s on its connection; trying a fresh one", pending.row_id)
-        _settle_reply(fresh_sessions, pending.row_id, result, now())
+        _settle_reply(fresh, pending.row_id, result, now())
     return result.delivered
 
 
-def _settle_reply(session_factory: sessionmaker[Session], row_id: int, result: SendResult, at: datetime) -> None:
-    with session_factory() as session, session.begin():
-        if result.delivered:
-            session.execute(_REPLY_SENT, {"row_id": row_id, "at": at})
-        else:
-            # The token is spent or stale: fall back to a push right away, nothing is lost.
-            log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_id)
-            session.execute(_REPLY_FAILED, {"row_id": row_id, "at": at,
-                                            "error": f"reply failed: {result.status} {result.detail}"[:1000]})
+def _settle_reply(bind: Engine | Connection, row_id: int, result: SendResult, at: datetime) -> None:
+    if result.delivered:
+        statement, params = _REPLY_SENT, {"row_id": row_id, "at": at}
+    else:
+        # The token is spent or stale: fall back to a push right away, nothing is lost.
+        log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_id)
+        statement, params = _REPLY_FAILED, {"row_id": row_id, "at": at,
+                                            "error": f"reply failed: {result.status} {result.detail}"[:1000]}
+    if isinstance(bind, Connection):
+        bind.execute(statement, params)
+        bind.commit()
+    else:
+        with bind.begin() as connection:
+            connection.execute(statement, params)
 
 
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[OutboxMessage]:

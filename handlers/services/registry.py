@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from handlers.dispatcher import Profile, Source
@@ -363,18 +363,27 @@ def forget_person(session: Session, person: Person) -> None:
     session.flush()
 
 
-_PROFILE = select(Person).options(joinedload(Person.memberships)).where(Person.line_user_id == bindparam("user"))
+# The sender's person, roles and conversation in this chat, in one statement and one round trip (this
+# runs for every message addressed to the bot). The one-row base keeps the row when either is missing.
+_ONE_ROW = select(literal(1).label("one")).subquery("sender")
+_SENDER = (select(Person, Conversation).select_from(_ONE_ROW)
+           .outerjoin(Person, Person.line_user_id == bindparam("user"))
+           .outerjoin(Conversation, and_(Conversation.chat_id == bindparam("chat"),
+                                         Conversation.user_id == bindparam("user")))
+           .options(joinedload(Person.memberships)))
 
 
 def load_profile(session: Session, source: Source) -> Profile:
-    """The dispatcher's profile loader: the sender's chosen language, highest role and memberships."""
-    person = None
+    """The dispatcher's profile loader: the sender's chosen language, highest role and memberships, and
+    their conversation in this chat (expired or not: the dispatcher decides)."""
+    person = conversation = None
     if source.user_id:
-        # One round trip on every event: the person and their roles together.
-        person = session.scalars(_PROFILE, {"user": source.user_id}).unique().first()
+        row = session.execute(_SENDER, {"user": source.user_id, "chat": source.chat_id}).unique().first()
+        if row is not None:
+            person, conversation = row
     held = list(person.memberships) if person else []
     return Profile(lang=person.language if person else None, role=highest_role(held), person=person,
-                   memberships=tuple(held))
+                   memberships=tuple(held), conversation=conversation)
 
 
 # --- bootstrap: organizations, the CSV import, who may create invite codes -----------------------

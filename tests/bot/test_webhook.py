@@ -121,6 +121,48 @@ def test_a_failing_handler_apologises_and_the_other_events_still_run(config, clo
     app.extensions["saiyai.engine"].dispose()
 
 
+def test_a_handler_failing_after_an_answered_event_leaves_nothing_half_written(config, clock, fake_line) -> None:
+    # The reply of the first event is marked sent in autocommit (one round trip): the pooled connection
+    # must be transactional again for the next event, or its half-done writes would stay.
+    from bot import create_app
+    from conftest import SECRET, WebhookClient
+    from models import Conversation
+
+    registry = Registry()
+    registry.keywords.clear()
+
+    @command("ปกติ", "fine")
+    def fine(ctx):
+        """ทดสอบ / test"""
+        return [text_message("ok")]
+
+    @command("ครึ่งทาง", "half")
+    def half(ctx):
+        """ทดสอบ / test"""
+        ctx.session.add(Conversation(chat_id=ctx.chat_id, user_id=ctx.user_id, flow="x", step="y", data={},
+                                     lang="th", expires_at=ctx.now, updated_at=ctx.now))
+        ctx.session.flush()
+        raise RuntimeError("handler bug after a write")
+
+    registry._add("command", fine._saiyai_tags[0][1], fine)
+    registry._add("command", half._saiyai_tags[0][1], half)
+    app = create_app({"SAIYAI_CONFIG": config, "CLOCK": clock, "DISPATCHER": Dispatcher(registry)})
+    client = WebhookClient(app.test_client(), SECRET)
+    try:
+        for text in ("ปกติ", "ครึ่งทาง", "ปกติ", "ครึ่งทาง"):  # one request each: the pooled connection is reused
+            assert client.post(ev.text(text, user=USER)).status_code == 200
+        apology = "ขออภัยครับ ระบบขัดข้องชั่วคราว สายใยบันทึกปัญหาไว้แล้ว กรุณาลองใหม่อีกครั้งในอีกสักครู่ครับ"
+        assert fake_line.state.texts() == ["ok", apology, "ok", apology]
+        with app.extensions["saiyai"].session_factory() as db:
+            assert count(db, Conversation) == 0
+            assert [r.status for r in db.scalars(select(WebhookEvent).order_by(WebhookEvent.id))] == [
+                EventStatus.DONE, EventStatus.FAILED, EventStatus.DONE, EventStatus.FAILED]
+            assert {r.state for r in db.scalars(select(OutboxMessage))} == {OutboxState.SENT}
+    finally:
+        app.extensions["saiyai"].line.close()
+        app.extensions["saiyai.engine"].dispose()
+
+
 def test_a_failed_reply_is_pushed_instead(webhook, db, fake_line, clock) -> None:
     from scheduler.jobs import JobContext, dispatch_outbox
 
