@@ -91,9 +91,10 @@ def _process(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
         except _Duplicate:
             log.info("event %s already handled; redelivery=%s", key, redelivery)
             return "duplicate"
-        if pending is not None:
+        if pending is not None and connection.dialect.name != "sqlite":
             # Marking the reply sent is one UPDATE: in autocommit it is atomic on its own, and costs one
             # round trip instead of three (BEGIN, UPDATE, COMMIT). The pool resets the level on return.
+            # (SQLite has no round trips to save, and resetting its level costs a PRAGMA.)
             connection.execution_options(isolation_level="AUTOCOMMIT")
         outbox.send_reply(connection, app.line, pending, app.clock, fresh=app.engine)
     return "done"

@@ -46,8 +46,9 @@ UNREAD: Any = object()  # Profile.conversation when the loader did not read it
 class Profile:
     """What the registry knows about a sender: chosen language (None if never chosen) and role.
 
-    A loader may read the sender's conversation in this chat in the same query (the registry's does:
-    one round trip per message instead of two); one that leaves it UNREAD has the dispatcher read it."""
+    A loader may read the sender's conversation in this chat (an OpenConversation, or None) in the same
+    query (the registry's does: one round trip per message instead of two); one that leaves it UNREAD
+    has the dispatcher read it."""
 
     lang: str | None = None
     role: Role = Role.ANYONE
@@ -120,12 +121,26 @@ def strip_address(content: TextMessageContent, chat_kind: ChatKind) -> str | Non
     return None
 
 
-# Read for every message (built once: constructing a statement costs more than running it on SQLite).
-_CONVERSATION = select(Conversation).where(Conversation.chat_id == bindparam("chat"),
-                                          Conversation.user_id == bindparam("user"))
+@dataclass(frozen=True)
+class OpenConversation:
+    """What routing needs of a sender's conversation row (run() locks and loads the row itself)."""
+
+    id: int
+    flow: str
+    step: str
+    lang: str
+    expires_at: datetime
 
 
-def _live(conversation: Conversation | None, now: datetime) -> Conversation | None:
+# The columns routing reads of a conversation: plain columns, not an ORM object, because this is read
+# for every message a group says (built once: constructing a statement costs more than running it).
+CONVERSATION_COLUMNS = (Conversation.id, Conversation.flow, Conversation.step, Conversation.lang,
+                        Conversation.expires_at)
+_CONVERSATION = select(*CONVERSATION_COLUMNS).where(Conversation.chat_id == bindparam("chat"),
+                                                   Conversation.user_id == bindparam("user"))
+
+
+def _live(conversation: OpenConversation | None, now: datetime) -> OpenConversation | None:
     """The conversation, unless it has expired."""
     return conversation if conversation is not None and conversation.expires_at > now else None
 
@@ -202,17 +217,18 @@ class Dispatcher:
         handler = self.registry.postbacks.get(action)
         return Route(source, handler, "postback" if handler else "unknown_postback", fields={"params": params})
 
-    def _sender(self, session: Session, source: Source, now: datetime) -> tuple[Profile, Conversation | None]:
+    def _sender(self, session: Session, source: Source, now: datetime) -> tuple[Profile, OpenConversation | None]:
         """The sender's profile and live conversation: one query with the registry's loader."""
         profile = self.profile_loader(session, source)
         if profile.conversation is UNREAD:
             return profile, self._conversation(session, source, now)
         return profile, _live(profile.conversation, now)
 
-    def _conversation(self, session: Session, source: Source, now: datetime) -> Conversation | None:
+    def _conversation(self, session: Session, source: Source, now: datetime) -> OpenConversation | None:
         if source.user_id is None:
             return None
-        return _live(session.scalars(_CONVERSATION, {"chat": source.chat_id, "user": source.user_id}).first(), now)
+        row = session.execute(_CONVERSATION, {"chat": source.chat_id, "user": source.user_id}).first()
+        return _live(OpenConversation(*row) if row is not None else None, now)
 
     def run(self, session: Session, route: Route, event: Event, now: datetime) -> list[Message]:
         """Call the handler inside the caller's transaction; returns the messages to send back."""

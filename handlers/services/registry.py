@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from handlers.dispatcher import Profile, Source
+from handlers.dispatcher import CONVERSATION_COLUMNS, OpenConversation, Profile, Source
 from handlers.registry import Role, clean
 from models import (
     Alias,
@@ -366,7 +366,7 @@ def forget_person(session: Session, person: Person) -> None:
 # The sender's person, roles and conversation in this chat, in one statement and one round trip (this
 # runs for every message addressed to the bot). The one-row base keeps the row when either is missing.
 _ONE_ROW = select(literal(1).label("one")).subquery("sender")
-_SENDER = (select(Person, Conversation).select_from(_ONE_ROW)
+_SENDER = (select(Person, *CONVERSATION_COLUMNS).select_from(_ONE_ROW)
            .outerjoin(Person, Person.line_user_id == bindparam("user"))
            .outerjoin(Conversation, and_(Conversation.chat_id == bindparam("chat"),
                                          Conversation.user_id == bindparam("user")))
@@ -380,7 +380,8 @@ def load_profile(session: Session, source: Source) -> Profile:
     if source.user_id:
         row = session.execute(_SENDER, {"user": source.user_id, "chat": source.chat_id}).unique().first()
         if row is not None:
-            person, conversation = row
+            person = row[0]
+            conversation = OpenConversation(*row[1:]) if row[1] is not None else None
     held = list(person.memberships) if person else []
     return Profile(lang=person.language if person else None, role=highest_role(held), person=person,
                    memberships=tuple(held), conversation=conversation)
