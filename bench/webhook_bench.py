@@ -549,9 +549,10 @@ def render_section(results: list[Result], info: dict[str, Any], command: str, st
         "fake that each reply token was answered exactly once. Latency is per webhook request as the client "
         "sees it; for Saiyai it includes the reply to LINE, which is sent before the webhook answers. "
         f"`echo` replies one word; `{FLOOR}` replies with the messages Saiyai sent for `help` in this run "
-        "(captured from Saiyai first), built once as the SDK's models and sent with "
-        "`reply_message_with_http_info`, so LINE's side (the fake, validating each reply on the same CPUs) "
-        "does the same work for the floor as for Saiyai. "
+        "(captured from Saiyai first), encoded to JSON once at start-up and posted as bytes on the SDK's "
+        "connection pool, only the reply token spliced in per event: the least work that reply can cost, "
+        "and LINE's side (the fake, validating each reply on the same CPUs) does the same work for the floor "
+        "as for Saiyai. "
         + (f"Each target ran {repeat} times, in rounds; the table keeps each target's best run (other work on a "
            "shared machine only slows a run down). " if repeat > 1 else "Each target ran once. ") +
         "\"App CPU ms/event\" is the CPU time of gunicorn's master and "
