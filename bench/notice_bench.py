@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import os
 import sys
 import threading
@@ -36,6 +37,7 @@ import time
 import tracemalloc
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -111,8 +113,13 @@ def _done(session_factory, notice_id: int) -> bool:
 
 
 def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, page: int, offset: dt.timedelta,
-          notice_id: int, pool: int, multicast_rate: float, go: threading.Event | None = None, conn=None) -> dict:
-    """One scheduler job until the notice is done: `queue` (send_notices) or `dispatch` (dispatch_outbox)."""
+          notice_id: int, pool: int, multicast_rate: float, queued: Any, go: threading.Event | None = None,
+          conn=None) -> dict:
+    """One scheduler job until the notice is done: `queue` (send_notices) or `dispatch` (dispatch_outbox).
+
+    `queued` (a threading or multiprocessing Event) is set when the queueing job has returned: until
+    then the notice cannot be done, so the dispatchers do not spend queries (and the CPU the jobs
+    share) asking."""
     from bot.config import TIMEZONE, Config
     from bot.line import LineClient
     from models import ChannelState
@@ -138,11 +145,12 @@ def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, page
     cpu, thread_cpu = common.process_cpu(), time.thread_time()
     if role == "queue":
         notice_jobs.send_notices(ctx, page=page)
+        queued.set()
     else:
         while True:
             if dispatch_outbox(ctx):
                 continue
-            if _done(session_factory, notice_id):
+            if queued.is_set() and _done(session_factory, notice_id):
                 break
             time.sleep(0.02)  # idle: the real job runs every second; this polls faster
     report = {"role": role, "finished": time.time(), "cpu": common.process_cpu() - cpu,
@@ -200,8 +208,9 @@ def measure(args: argparse.Namespace, people: int, url: str, org_id: int, offset
         notice_id = notice.id
     roles = ["queue"] + ["dispatch"] * args.dispatchers
     # Each dispatcher paces itself to its share of LINE's limit, as the README's LINE_MULTICAST_PER_SECOND says.
+    queued = (multiprocessing.get_context("spawn").Event() if processes else threading.Event())
     worker_args = (url, fake.url, args.batch, args.concurrency, args.page, offset, notice_id, max(16, args.concurrency),
-                   common.MULTICAST_RATE / args.dispatchers)
+                   common.MULTICAST_RATE / args.dispatchers, queued)
     reports: list[dict] = []
     result.rss_before_mb = common.peak_rss_mb()
     if processes:
