@@ -49,6 +49,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ class Result:
     replies_delivered: int = 0
     verified: bool = False
     app_cpu_ms_per_event: float = 0.0
+    db_cpu_ms_per_event: float | None = None  # PostgreSQL's server processes, when it runs on this machine
     fake_cpu_ms_per_event: float = 0.0
     loadgen_cpu_ms_per_event: float = 0.0
     skipped: str = ""
@@ -209,6 +211,32 @@ def prepare_postgres(admin_url: str) -> str:
         return common.recreate_database(admin_url, PG_BENCH_DB)
     except psycopg.Error as exc:
         raise BenchError(f"PostgreSQL at {redact(admin_url)}: {str(exc).strip().splitlines()[0]}") from None
+
+
+def postgres_cpu_reader(admin_url: str) -> Callable[[], float] | None:
+    """A function giving the CPU seconds PostgreSQL's server processes have used so far (the postmaster,
+    its live children, and through the postmaster's children times the backends that have exited), or
+    None when the server's data directory is not readable here (another machine, another user)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            data_dir = conn.execute("SHOW data_directory").fetchone()[0]
+        postmaster = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+    except Exception:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+        own_and_exited = sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        return own_and_exited + cpu_seconds(process_tree(postmaster)[1:])
+
+    try:
+        read()
+    except OSError:
+        return None
+    return read
 
 
 def drop_postgres(admin_url: str) -> None:
@@ -382,6 +410,8 @@ def run_target(target: str, args: argparse.Namespace, procs: Processes, base_env
     if db_kind:
         migrate(database_url, env)
 
+    db_cpu = postgres_cpu_reader(pg_admin) if db_kind == "postgresql" else None
+    db_cpu_before = db_cpu() if db_cpu else 0.0
     fake_port, app_port = free_port(), free_port()
     fake_url = f"http://127.0.0.1:{fake_port}"
     fake = procs.start(f"{target}-fakeline", [sys.executable, "-m", "bot.fakeline", "--port", str(fake_port)], env)
@@ -408,6 +438,11 @@ def run_target(target: str, args: argparse.Namespace, procs: Processes, base_env
             delivered, refused, texts = fake_replies(fake_url)
         finally:
             procs.stop(app)
+        if db_cpu is not None:
+            # After the app stopped, its backends have exited: their CPU is in the postmaster's children
+            # times. This covers the warm-up too, so it is divided by every event sent.
+            time.sleep(0.5)
+            result.db_cpu_ms_per_event = (db_cpu() - db_cpu_before) * 1000 / max(1, args.warmup + args.events)
     finally:
         procs.stop(fake)
         if db_kind == "postgresql" and not args.keep_db:
@@ -519,17 +554,19 @@ def render_section(results: list[Result], info: dict[str, Any], command: str, st
         f"- Code: {info['code']}; load average before the run: {info['load']}",
         f"- Command: `{command}`",
         "",
-        "| target | events/s | p50 ms | p90 ms | p99 ms | max ms | errors | replies delivered | app CPU ms/event |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | events/s | p50 ms | p90 ms | p99 ms | max ms | errors | replies delivered | app CPU ms/event "
+        "| PostgreSQL CPU ms/event |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if r.skipped:
-            lines.append(f"| {r.target} | skipped: {r.skipped} | | | | | | | |")
+            lines.append(f"| {r.target} | skipped: {r.skipped} | | | | | | | | |")
             continue
         check = "" if r.verified else " ✗"
         lines.append(f"| {r.target} | {r.events_per_s:.0f} | {r.p50_ms:.1f} | {r.p90_ms:.1f} | {r.p99_ms:.1f} | "
                      f"{r.max_ms:.1f} | {r.errors} | {r.replies_delivered}/{r.replies_expected}{check} | "
-                     f"{r.app_cpu_ms_per_event:.2f} |")
+                     f"{r.app_cpu_ms_per_event:.2f} | "
+                     f"{'-' if r.db_cpu_ms_per_event is None else f'{r.db_cpu_ms_per_event:.2f}'} |")
     lines.append("")
     lines.append(f"Target: Saiyai ≥ {TARGET_RATIO}× the echo app's throughput, the echo app sending the same "
                  f"reply as Saiyai (`{FLOOR}`).")
@@ -556,8 +593,10 @@ def render_section(results: list[Result], info: dict[str, Any], command: str, st
         + (f"Each target ran {repeat} times, in rounds; the table keeps each target's best run (other work on a "
            "shared machine only slows a run down). " if repeat > 1 else "Each target ran once. ") +
         "\"App CPU ms/event\" is the CPU time of gunicorn's master and "
-        "workers during the measured events divided by their number (PostgreSQL's own CPU is not in it): it "
-        "moves less than events/s when the machine is busy.",
+        "workers during the measured events divided by their number: it moves less than events/s when the "
+        "machine is busy. \"PostgreSQL CPU ms/event\" is the database server's own CPU (postmaster and "
+        "backends, read from /proc) from before the app started to after it stopped, over every event "
+        "sent, warm-up included; it runs on the same two CPUs.",
         SECTION.end,
     ]
     return "\n".join(lines) + "\n"
@@ -571,6 +610,7 @@ def print_table(results: list[Result]) -> None:
             continue
         print(f"{r.target:<20}{r.events_per_s:>10.0f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.errors:>8}"
               f"{f'{r.replies_delivered}/{r.replies_expected}':>14}{r.app_cpu_ms_per_event:>11.2f}"
+              + ("" if r.db_cpu_ms_per_event is None else f"  (PostgreSQL {r.db_cpu_ms_per_event:.2f} ms/ev)")
               + ("" if r.verified else "  NOT VERIFIED"))
         for note in r.notes:
             print(f"{'':<20}{note}")
