@@ -140,6 +140,18 @@ _CONVERSATION = select(*CONVERSATION_COLUMNS).where(Conversation.chat_id == bind
                                                    Conversation.user_id == bindparam("user"))
 
 
+def command_refusal(ctx: Context, spec: Any) -> Message | None:
+    """Why the sender may not use this command here (wrong chat, too low a role), or None. Handlers that
+    act on a button for the command ask too: a stale or forwarded button is not a way around it."""
+    keyword = spec.keyword_for(ctx.lang)
+    if ctx.chat_kind not in spec.chats:
+        key = "command.wrong_chat_user" if ctx.chat_kind == ChatKind.USER else "command.wrong_chat_group"
+        return ctx.text(key, keyword=keyword)
+    if ctx.role < spec.min_role:
+        return ctx.text("command.refused", keyword=keyword, role=ctx.t(f"role.{int(spec.min_role)}"))
+    return None
+
+
 def _live(conversation: OpenConversation | None, now: datetime) -> OpenConversation | None:
     """The conversation, unless it has expired."""
     return conversation if conversation is not None and conversation.expires_at > now else None
@@ -266,7 +278,7 @@ class Dispatcher:
         if route.kind == "fallback":
             return help_messages(ctx, ctx.t("help.unknown", text=_echo(ctx.args)))
         if route.kind == "command":
-            refusal = self._refusal(ctx, route.fields["spec"])
+            refusal = command_refusal(ctx, route.fields["spec"])
             if refusal is not None:
                 return [refusal]
         if route.handler is None:  # a flow step that no longer exists after a deploy
@@ -277,15 +289,6 @@ class Dispatcher:
         turn = as_turn(route.handler(ctx))
         self._keep_conversation(session, ctx, conversation, turn, now)
         return turn.messages
-
-    def _refusal(self, ctx: Context, spec: Any) -> Message | None:
-        keyword = spec.keyword_for(ctx.lang)
-        if ctx.chat_kind not in spec.chats:
-            key = "command.wrong_chat_user" if ctx.chat_kind == ChatKind.USER else "command.wrong_chat_group"
-            return ctx.text(key, keyword=keyword)
-        if ctx.role < spec.min_role:
-            return ctx.text("command.refused", keyword=keyword, role=ctx.t(f"role.{int(spec.min_role)}"))
-        return None
 
     def _keep_conversation(self, session: Session, ctx: Context, conversation: Conversation | None,
                            turn: Turn, now: datetime) -> None:

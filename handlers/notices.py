@@ -53,6 +53,7 @@ from bot import outbox
 from bot.thaitime import format_when, format_when_en, from_picker_value, parse_when, to_picker_value
 from handlers.catalog import CATALOGUES, text_for
 from handlers.context import Context, Turn
+from handlers.dispatcher import command_refusal
 from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step
 from handlers.services import notices as svc
 from handlers.services import registry as reg
@@ -735,9 +736,14 @@ def cancel_notice(ctx: Context) -> list[Message]:
     return [_ask_cancel(ctx, notice)]
 
 
+def _cancel_spec(ctx: Context) -> Any:
+    """The registered `cancel notice` command."""
+    return next(spec for spec in ctx.registry.commands if spec.func is cancel_notice)
+
+
 def _cancel_keyword(ctx: Context) -> str:
     """The cancel command as the sender would type it."""
-    return next(spec for spec in ctx.registry.commands if spec.func is cancel_notice).keyword_for(ctx.lang)
+    return _cancel_spec(ctx).keyword_for(ctx.lang)
 
 
 def _quick_postback(ctx: Context, label: str, data: str, display: str) -> QuickReplyItem:
@@ -786,11 +792,9 @@ def _cancellable_list(ctx: Context) -> Message:
 def _cancel_refusal(ctx: Context, notice: Notice) -> Message | None:
     """Why the sender may not cancel this notice now (None when they may). Buttons get the checks the
     dispatcher gives the typed command, too: a stale or forwarded one is not a way around them."""
-    if ctx.chat_kind != ChatKind.USER:
-        return ctx.text("command.wrong_chat_group", keyword=_cancel_keyword(ctx))
-    if ctx.role < Role.COMMUNITY_LEADER:
-        return ctx.text("command.refused", keyword=_cancel_keyword(ctx),
-                        role=ctx.t(f"role.{int(Role.COMMUNITY_LEADER)}"))
+    refusal = command_refusal(ctx, _cancel_spec(ctx))
+    if refusal is not None:
+        return refusal
     if not svc.may_cancel(ctx.memberships, ctx.person, notice):
         return ctx.text("notice.cancel_not_yours", number=notice.id)
     status = NoticeStatus(notice.status)

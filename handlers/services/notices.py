@@ -636,9 +636,7 @@ def news_for_link(session: Session, link: ChatLink, limit: int = NEWS_LIMIT) -> 
 
 def may_view(session: Session, held: Sequence[Membership], person: Person | None, notice: Notice) -> bool:
     """The author, staff of its organization, or whoever manages its network or community."""
-    if person is not None and notice.author_id == person.id:
-        return True
-    if any(m.role == RoleName.STAFF and m.organization_id == notice.organization_id for m in held):
+    if may_cancel(held, person, notice):
         return True
     if notice.scope == NoticeScope.NETWORK:
         network = session.get(Network, notice.network_id)
