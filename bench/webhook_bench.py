@@ -484,7 +484,7 @@ def start_profiler(target: str, pid: int, procs: Processes, env: dict[str, str])
     common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = common.RESULTS_DIR / f"profile-{target}.txt"
     out.unlink(missing_ok=True)
-    proc = procs.start(f"{target}-py-spy", [spy, "record", "--pid", str(pid), "--subprocesses", "--gil", "--rate", "250",
+    proc = procs.start(f"{target}-py-spy", [spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "250",
                                            "--format", "raw", "--nonblocking", "-o", str(out)], env)
     time.sleep(1.0)  # py-spy attaches to every worker before the measured events start
     return proc
