@@ -199,7 +199,8 @@ def classify_error(status: int | None, body: Any) -> SendResult:
         return SendResult(Outcome.ALREADY_SENT, status, message)
     if status == 429 and MONTHLY_LIMIT_TEXT in message.lower():
         return SendResult(Outcome.QUOTA, status, message)
-    # No status, or 0 (the SDK's ApiException for a TLS or connection error), is a network failure.
+    # No status, or 0 (the SDK's ApiException for a TLS or connection error, from content() and the GETs),
+    # is a network failure.
     if not status or status == 429 or status >= 500:
         return SendResult(Outcome.RETRY, status, message)
     return SendResult(Outcome.REJECTED, status, message)

@@ -199,9 +199,12 @@ def send_reply(bind: Engine | Connection, line: LineClient, pending: PendingRepl
                now: Callable[[], datetime], fresh: Engine | None = None) -> bool:
     """Send a committed reply from the web worker; on failure leave its row for the dispatcher to push.
 
-    The outcome is one UPDATE, on `bind`: the event's own connection (in autocommit, see
+    The outcome is one UPDATE, on `bind`: the event's own connection (on PostgreSQL in autocommit, see
     bot/pipeline.py) or a connection of the engine's. `fresh` records it if that connection died during
-    the reply: a reply LINE accepted must not be pushed again."""
+    the reply: a reply LINE accepted must not be pushed again.
+
+    A reply that timed out may still have reached LINE; it is pushed anyway (replies carry no retry
+    key, so LINE cannot tell): a rare second copy rather than an answer lost."""
     if pending is None:
         return True
     result = line.reply(pending.reply_token, pending.messages)
@@ -224,8 +227,8 @@ def _settle_reply(bind: Engine | Connection, row_id: int, result: SendResult, at
         statement, params = _REPLY_FAILED, {"row_id": row_id, "at": at,
                                             "error": f"reply failed: {result.status} {result.detail}"[:1000]}
     if isinstance(bind, Connection):
-        bind.execute(statement, params)
-        bind.commit()
+        with bind.begin():  # rolled back if it fails: the connection is left clean for `fresh` to retry
+            bind.execute(statement, params)
     else:
         with bind.begin() as connection:
             connection.execute(statement, params)

@@ -156,5 +156,8 @@ def _fail(app: Saiyai, event: Event, raw: dict[str, Any], exc: Exception) -> str
     except Exception:
         log.exception("could not even record the failure of event %s; LINE will deliver it again", key)
         return "unrecorded"
-    outbox.send_reply(app.engine, app.line, pending, app.clock)
+    try:
+        outbox.send_reply(app.engine, app.line, pending, app.clock, fresh=app.engine)
+    except Exception:  # the apology's row is recorded: unsettled, it is pushed after REPLY_GRACE
+        log.exception("could not record the apology's reply for event %s", key)
     return "failed"

@@ -122,8 +122,9 @@ def test_a_failing_handler_apologises_and_the_other_events_still_run(config, clo
 
 
 def test_a_handler_failing_after_an_answered_event_leaves_nothing_half_written(config, clock, fake_line) -> None:
-    # The reply of the first event is marked sent in autocommit (one round trip): the pooled connection
-    # must be transactional again for the next event, or its half-done writes would stay.
+    # On PostgreSQL the reply of the first event is marked sent in autocommit (one round trip): the pooled
+    # connection must be transactional again for the next event, or its half-done writes would stay.
+    # (The SQLite case, which never switches, guards the same behaviour there.)
     from bot import create_app
     from conftest import SECRET, WebhookClient
     from models import Conversation
