@@ -102,3 +102,15 @@ def as_turn(result: Turn | Sequence[Message] | Message | None) -> Turn:
     if isinstance(result, Message):
         return Turn([result])
     return Turn(list(result))
+
+
+def command_refusal(ctx: Context, spec: Any) -> Message | None:
+    """Why the sender may not use this command here (wrong chat, too low a role), or None. Handlers that
+    act on a button for the command ask too: a stale or forwarded button is not a way around it."""
+    keyword = spec.keyword_for(ctx.lang)
+    if ctx.chat_kind not in spec.chats:
+        key = "command.wrong_chat_user" if ctx.chat_kind == ChatKind.USER else "command.wrong_chat_group"
+        return ctx.text(key, keyword=keyword)
+    if ctx.role < spec.min_role:
+        return ctx.text("command.refused", keyword=keyword, role=ctx.t(f"role.{int(spec.min_role)}"))
+    return None

@@ -26,7 +26,7 @@ from linebot.v3.webhooks import (
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from handlers.context import Context, Turn, as_turn
+from handlers.context import Context, Turn, as_turn, command_refusal
 from handlers.help import help_messages
 from handlers.registry import ChatKind, Registry, Role, clean, normalize
 from models import Conversation
@@ -138,18 +138,6 @@ CONVERSATION_COLUMNS = (Conversation.id, Conversation.flow, Conversation.step, C
                         Conversation.expires_at)
 _CONVERSATION = select(*CONVERSATION_COLUMNS).where(Conversation.chat_id == bindparam("chat"),
                                                    Conversation.user_id == bindparam("user"))
-
-
-def command_refusal(ctx: Context, spec: Any) -> Message | None:
-    """Why the sender may not use this command here (wrong chat, too low a role), or None. Handlers that
-    act on a button for the command ask too: a stale or forwarded button is not a way around it."""
-    keyword = spec.keyword_for(ctx.lang)
-    if ctx.chat_kind not in spec.chats:
-        key = "command.wrong_chat_user" if ctx.chat_kind == ChatKind.USER else "command.wrong_chat_group"
-        return ctx.text(key, keyword=keyword)
-    if ctx.role < spec.min_role:
-        return ctx.text("command.refused", keyword=keyword, role=ctx.t(f"role.{int(spec.min_role)}"))
-    return None
 
 
 def _live(conversation: OpenConversation | None, now: datetime) -> OpenConversation | None:

@@ -52,8 +52,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.thaitime import format_when, format_when_en, from_picker_value, parse_when, to_picker_value
 from handlers.catalog import CATALOGUES, text_for
-from handlers.context import Context, Turn
-from handlers.dispatcher import command_refusal
+from handlers.context import Context, Turn, command_refusal
 from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step
 from handlers.services import notices as svc
 from handlers.services import registry as reg
