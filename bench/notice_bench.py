@@ -144,8 +144,10 @@ def _work(role: str, url: str, fake_url: str, batch: int, concurrency: int, page
         go.wait()
     cpu, thread_cpu = common.process_cpu(), time.thread_time()
     if role == "queue":
-        notice_jobs.send_notices(ctx, page=page)
-        queued.set()
+        try:
+            notice_jobs.send_notices(ctx, page=page)
+        finally:
+            queued.set()  # also when it failed: the dispatchers then stop once nothing is left to send
     else:
         while True:
             if dispatch_outbox(ctx):
@@ -243,12 +245,12 @@ def measure(args: argparse.Namespace, people: int, url: str, org_id: int, offset
     # Threads share this process's CPU time; processes report their own.
     result.saiyai_cpu = sum(r["cpu"] for r in reports) if processes else common.process_cpu() - cpu
     # The queueing job runs on one thread (its own process's, or one of this one's); dispatching is the rest.
-    [queued] = [r for r in reports if r["role"] == "queue"]
-    result.queue_cpu = queued["cpu"] if processes else queued["thread_cpu"]
+    [queue_report] = [r for r in reports if r["role"] == "queue"]
+    result.queue_cpu = queue_report["cpu"] if processes else queue_report["thread_cpu"]
     result.peak_rss_mb = common.peak_rss_mb()
     if processes:
         result.queue_peak_rss_mb = max(r["peak_rss_mb"] for r in reports)
-    queue_finished = queued["finished"]
+    queue_finished = queue_report["finished"]
 
     summary = fake.take()
     result.seconds = (summary["last"] or finished) - due
