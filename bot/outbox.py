@@ -16,6 +16,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 from datetime import datetime, timedelta
@@ -226,12 +227,11 @@ def _settle_reply(bind: Engine | Connection, row_id: int, result: SendResult, at
         log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_id)
         statement, params = _REPLY_FAILED, {"row_id": row_id, "at": at,
                                             "error": f"reply failed: {result.status} {result.detail}"[:1000]}
-    if isinstance(bind, Connection):
-        with bind.begin():  # rolled back if it fails: the connection is left clean for `fresh` to retry
-            bind.execute(statement, params)
-    else:
-        with bind.begin() as connection:
-            connection.execute(statement, params)
+    # On the event's own connection, or a new one of the engine's; rolled back if it fails, so the
+    # connection is left clean for `fresh` to retry.
+    opened = nullcontext(bind) if isinstance(bind, Connection) else bind.connect()
+    with opened as connection, connection.begin():
+        connection.execute(statement, params)
 
 
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[OutboxMessage]:
