@@ -497,6 +497,16 @@ def to_picker_value(dt: datetime) -> str:
     return f"{_as_bangkok(dt):%Y-%m-%dT%H:%M}"
 
 
+# How far ahead a date may be planned: activities and notices are months ahead, not decades. A typed
+# "31/12/9999" or a hand-made picker value would otherwise reach datetime's limits in later arithmetic.
+MAX_AHEAD = timedelta(days=2 * 366)
+
+
+def too_far_ahead(moment: datetime, now: datetime) -> bool:
+    """Whether a planned moment lies beyond MAX_AHEAD from now."""
+    return moment - now > MAX_AHEAD
+
+
 def from_picker_value(value: str) -> datetime | None:
     """A LINE picker value ("2017-12-25T01:00", date mode "2017-12-25") as Bangkok time, else None."""
     value = value.strip() if isinstance(value, str) else ""

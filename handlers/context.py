@@ -68,6 +68,21 @@ class Context:
         return text_message(text, quick=buttons)
 
 
+RECORD_ID_DIGITS = 9  # ids fit the databases' INTEGER (up to 2,147,483,647) with room to spare
+
+
+def record_id(value: str | None) -> int | None:
+    """A row id (or count) from a button's data, or None when the data cannot be one.
+
+    Only ASCII digits, at most nine, as Saiyai writes them: `str.isdigit` alone lets through
+    superscripts and Thai digits that `int` reads or refuses unpredictably, and numbers too large for
+    the database; those ended in the generic apology instead of the clear "unknown button" reply."""
+    text = value or ""
+    if not (text.isascii() and text.isdigit() and len(text) <= RECORD_ID_DIGITS):
+        return None
+    return int(text)
+
+
 def text_message(text: str, *, quick: Sequence[tuple[str, str]] = ()) -> TextMessage:
     """A text message with up to 13 quick-reply buttons that send their text."""
     quick_reply = None

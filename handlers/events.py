@@ -48,10 +48,11 @@ from bot.thaitime import (
     parse_when,
     parse_when_parts,
     to_picker_value,
+    too_far_ahead,
 )
 from handlers import cards
 from handlers.catalog import CATALOGUES, text_for
-from handlers.context import Context, Turn, text_message
+from handlers.context import Context, Turn, record_id, text_message
 from handlers.registry import ChatKind, Role, command, postback, step
 from handlers.services import activities as svc
 from handlers.services import registry as reg
@@ -167,6 +168,8 @@ def read_when(ctx: Context, day: date | None = None) -> When | DateOnly | Invali
         ends_at = _range_end(text, starts_at)
     if starts_at <= ctx.now:
         return _invalid("event.when_past", when=cards.when_range(ctx.lang, starts_at))
+    if too_far_ahead(starts_at, ctx.now):
+        return _invalid("event.when_too_far", when=cards.when_range(ctx.lang, starts_at))
     return When(starts_at, ends_at)
 
 
@@ -798,10 +801,10 @@ def cancel_event(ctx: Context) -> list[Message]:
 
 
 def _postback_activity(ctx: Context, *, lock: bool = False) -> Activity | None:
-    ident = ctx.params.get("id", "")
-    if not ident.isdigit():
+    ident = record_id(ctx.params.get("id"))
+    if ident is None:
         return None
-    return _locked(ctx, int(ident)) if lock else ctx.session.get(Activity, int(ident))
+    return _locked(ctx, ident) if lock else ctx.session.get(Activity, ident)
 
 
 @postback("event_cancel")

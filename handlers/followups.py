@@ -9,7 +9,7 @@ from linebot.v3.webhooks import ImageMessageContent
 from sqlalchemy import func, select
 
 from bot.thaitime import format_when, format_when_en
-from handlers.context import Context, Turn
+from handlers.context import Context, Turn, command_refusal, record_id
 from handlers.registry import Role, command, postback, step
 from handlers.services import activities as acts
 from handlers.services import registry as reg
@@ -37,13 +37,18 @@ def may_report(ctx: Context, activity: Activity) -> bool:
     return network is not None and reg.can_manage_network(ctx.memberships, network)
 
 
+def _in_organization(ctx: Context, activity: Activity) -> bool:
+    """Reports are for the activity's own district: attendance and lessons are not shown to others."""
+    return activity.organization_id in reg.organizations_of(ctx.memberships)
+
+
 @command("รายงาน", "report", min_role=Role.MEMBER)
 def report(ctx: Context) -> Turn:
     """ดูหรือส่งรายงานหลังกิจกรรม (รายงาน รหัส) / See or send an after-activity report (report CODE)"""
     if not ctx.args:
         return Turn([ctx.text("report.usage")])
     activity = acts.find_activity(ctx.session, ctx.args)
-    if activity is None:
+    if activity is None or not _in_organization(ctx, activity):
         return Turn([ctx.text("report.unknown_code", code=ctx.args[:20])])
     existing = ctx.session.scalars(select(ActivityReport).where(ActivityReport.activity_id == activity.id)).first()
     if existing is not None:
@@ -54,8 +59,12 @@ def report(ctx: Context) -> Turn:
 @postback("report_start")
 def report_start(ctx: Context) -> Turn:
     """The button in the report request."""
-    activity = ctx.session.get(Activity, int(ctx.params.get("id", "0") or 0)) if ctx.params.get("id", "").isdigit() else None
-    if activity is None:
+    refusal = command_refusal(ctx, ctx.registry.spec_of(report))
+    if refusal is not None:
+        return Turn([refusal])
+    ident = record_id(ctx.params.get("id"))
+    activity = ctx.session.get(Activity, ident) if ident is not None else None
+    if activity is None or not _in_organization(ctx, activity):
         return Turn([ctx.text("postback.unknown")])
     existing = ctx.session.scalars(select(ActivityReport).where(ActivityReport.activity_id == activity.id)).first()
     if existing is not None:
@@ -78,7 +87,7 @@ def _start(ctx: Context, activity: Activity) -> Turn:
 @step(FLOW, Step.ATTENDED)
 def report_attended(ctx: Context) -> Turn:
     text = ctx.args.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).strip()
-    if not text.isdigit() or int(text) > 100_000:
+    if not (text.isascii() and text.isdigit()) or int(text) > 100_000:
         return Turn([ctx.text("report.attended_invalid", cancel=True)], step=Step.ATTENDED)
     ctx.data["attended"] = int(text)
     return Turn([ctx.text("report.ask_summary", cancel=True)], step=Step.SUMMARY)

@@ -50,9 +50,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.thaitime import format_when, format_when_en, from_picker_value, parse_when, to_picker_value
+from bot.thaitime import (
+    format_when,
+    format_when_en,
+    from_picker_value,
+    parse_when,
+    to_picker_value,
+    too_far_ahead,
+)
 from handlers.catalog import CATALOGUES, text_for
-from handlers.context import Context, Turn, command_refusal
+from handlers.context import Context, Turn, command_refusal, record_id
 from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step
 from handlers.services import notices as svc
 from handlers.services import registry as reg
@@ -382,6 +389,8 @@ def notice_when(ctx: Context) -> Turn:
         return _ask_when(ctx, ctx.t("notice.when_unknown", text=_short(picked or answer) or "-"))
     if when <= ctx.now:
         return _ask_when(ctx, ctx.t("notice.when_past", when=_when(ctx.lang, when)))
+    if too_far_ahead(when, ctx.now):
+        return _ask_when(ctx, ctx.t("notice.when_too_far", when=_when(ctx.lang, when)))
     ctx.data["send_at"] = when.isoformat()
     return _preview(ctx)
 
@@ -535,8 +544,10 @@ def _button(label: str, data: str, display: str, style: str, color: str) -> Flex
 # --- answers ------------------------------------------------------------------------------------
 
 def _notice_from(ctx: Context) -> Notice | None:
-    ident = ctx.params.get("n", "")
-    return ctx.session.get(Notice, int(ident)) if ident.isdigit() else None
+    """The sent notice a card's button names (a notice not yet sent has no card to answer)."""
+    ident = record_id(ctx.params.get("n"))
+    notice = ctx.session.get(Notice, ident) if ident is not None else None
+    return notice if notice is not None and notice.status in svc.SHOWN else None
 
 
 def _name(person: Person) -> str:
@@ -553,6 +564,9 @@ def acknowledge(ctx: Context) -> Turn:
         return Turn([ctx.text("register.no_user_id")])
     if not reg.is_registered(ctx.person):
         return Turn([ctx.text("notice.ack_unregistered")])
+    if not svc.is_recipient(ctx.session, svc.Audience.of(notice), ctx.memberships):
+        # A forwarded card or a hand-made postback: the tallies count the audience only.
+        return Turn([ctx.text("notice.ack_not_recipient")])
     svc.record_answer(ctx.session, notice, ctx.person, AckKind.ACKNOWLEDGED, ctx.now)
     return Turn([ctx.text("notice.acknowledged", name=_name(ctx.person))])
 
@@ -568,6 +582,10 @@ def alert_answer(ctx: Context) -> Turn:
         return Turn([ctx.text("register.no_user_id")])
     if not reg.is_registered(ctx.person):
         return Turn([ctx.text("alert.unregistered")])
+    if not svc.is_recipient(ctx.session, svc.Audience.of(notice), ctx.memberships):
+        # Never forward someone's name and phone to staff (perhaps of another district) the alert was
+        # not theirs to answer; point them to the emergency numbers instead.
+        return Turn([ctx.text("alert.not_recipient")])
     ack = svc.record_answer(ctx.session, notice, ctx.person, AckKind(answer), ctx.now)
     if answer == AckKind.SAFE:
         return Turn([ctx.text("alert.safe_recorded", name=_name(ctx.person))])
@@ -737,7 +755,7 @@ def cancel_notice(ctx: Context) -> list[Message]:
 
 def _cancel_spec(ctx: Context) -> Any:
     """The registered `cancel notice` command."""
-    return next(spec for spec in ctx.registry.commands if spec.func is cancel_notice)
+    return ctx.registry.spec_of(cancel_notice)
 
 
 def _cancel_keyword(ctx: Context) -> str:
@@ -822,12 +840,12 @@ def _ask_cancel(ctx: Context, notice: Notice) -> Message:
 def _posted_notice(ctx: Context, *, lock: bool = False) -> Notice | None:
     """The notice a button names; locked and read afresh when it is about to change, so a cancel and
     the scheduler starting to queue it take turns (PostgreSQL) and the loser sees what the winner did."""
-    ident = ctx.params.get("n", "")
-    if not (ident.isascii() and ident.isdigit() and len(ident) <= 9):
+    ident = record_id(ctx.params.get("n"))
+    if ident is None:
         return None
     if not lock:
-        return ctx.session.get(Notice, int(ident))
-    return ctx.session.scalars(select(Notice).where(Notice.id == int(ident)).with_for_update()
+        return ctx.session.get(Notice, ident)
+    return ctx.session.scalars(select(Notice).where(Notice.id == ident).with_for_update()
                                .execution_options(populate_existing=True)).first()
 
 

@@ -170,6 +170,10 @@ class Registry:
             raise DuplicateRegistration(f"{kind} {tag!r} handled by both {table[tag].__qualname__} and {func.__qualname__}")
         table[tag] = func
 
+    def spec_of(self, func: Callable[..., Any]) -> CommandSpec:
+        """The command a handler function is registered as (for a button that does the same)."""
+        return next(spec for spec in self.commands if spec.func is func)
+
     def match(self, text: str) -> Match | None:
         """The longest keyword the text starts with (followed by a space or the end), and the rest."""
         cleaned = clean(text)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot import outbox
 from bot.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when, format_when_en
 from handlers.catalog import text_for
-from handlers.context import Context, Turn
+from handlers.context import Context, Turn, record_id
 from handlers.registry import ChatKind, Role, command, postback, step
 from handlers.services import activities as act
 from handlers.services import registry as reg
@@ -218,7 +218,8 @@ def _open_proposal(ctx: Context, activity_id: str, community_id: str | None) -> 
     if ctx.user_id is None:
         return ctx.text("register.no_user_id")
     # Locked: two leaders tapping at once (or a tap racing a chair's skip) take turns (PostgreSQL).
-    activity = ctx.session.get(Activity, int(activity_id), with_for_update=True) if activity_id.isdigit() else None
+    ident = record_id(activity_id)
+    activity = ctx.session.get(Activity, ident, with_for_update=True) if ident is not None else None
     if activity is None or activity.network_id is None:
         return ctx.text("host.request_unknown")
     if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.DONE) or activity.ends_at <= ctx.now:

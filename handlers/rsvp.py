@@ -17,7 +17,7 @@ from bot import outbox
 from bot.config import TIMEZONE
 from bot.thaitime import format_when, format_when_en
 from handlers.catalog import text_for
-from handlers.context import Context, text_message
+from handlers.context import Context, record_id, text_message
 from handlers.registry import ChatKind, Role, command, postback
 from handlers.services import activities as act
 from handlers.services import registry as reg
@@ -42,10 +42,10 @@ def rsvp(ctx: Context) -> list[Message]:
     """The ไป / ไม่ไป / ไม่แน่ใจ buttons of an activity card."""
     activity = _activity_by_id(ctx)
     choice = _answer_value(ctx.params.get("v", ""))
-    guests = _number(ctx.params.get("g", "0"))
+    guests = record_id(ctx.params.get("g", "0"))
     if activity is None or choice is None or guests is None:
         return [ctx.text("postback.unknown")]
-    refusal = _sender_refusal(ctx, activity.code)
+    refusal = _sender_refusal(ctx, activity.code) or _outside(ctx, activity)
     if refusal is not None:
         return [refusal]
     return _record(ctx, activity, ctx.person, choice, guests)
@@ -82,6 +82,9 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     activity = act.find_activity(ctx.session, code)
     if activity is None:
         return [ctx.text("rsvp.unknown_code", code=_echo(code))]
+    refusal = _outside(ctx, activity)
+    if refusal is not None:
+        return [refusal]
     return _record(ctx, activity, ctx.person, choice, guests)
 
 
@@ -95,6 +98,9 @@ def proxy(ctx: Context) -> list[Message]:
     activity = act.find_activity(ctx.session, code)
     if activity is None:
         return [ctx.text("rsvp.unknown_code", code=_echo(code))]
+    refusal = _outside(ctx, activity)
+    if refusal is not None:
+        return [refusal]
     choice = ANSWER_WORDS[tail["answer"].casefold()]
     guests = int(tail["guests"]) if tail["guests"] and choice == Answer.GOING else 0
     found = _managed_person(ctx, tail["name"], lambda label: f"{ctx.keyword} {activity.code} {label} "
@@ -237,6 +243,9 @@ def checkin(ctx: Context) -> list[Message]:
     activity = act.find_activity(ctx.session, code)
     if activity is None:
         return [ctx.text("rsvp.unknown_code", code=_echo(code))]
+    refusal = _outside(ctx, activity)
+    if refusal is not None:
+        return [refusal]
     if not name.strip():
         return _check_in(ctx, activity, ctx.person)
     if ctx.role < Role.COMMUNITY_LEADER:
@@ -253,7 +262,7 @@ def checkin_button(ctx: Context) -> list[Message]:
     activity = _activity_by_id(ctx)
     if activity is None:
         return [ctx.text("postback.unknown")]
-    refusal = _sender_refusal(ctx, activity.code)
+    refusal = _sender_refusal(ctx, activity.code) or _outside(ctx, activity)
     if refusal is not None:
         return [refusal]
     return _check_in(ctx, activity, ctx.person)
@@ -300,6 +309,14 @@ def _sender_refusal(ctx: Context, code: str) -> Message | None:
     return None
 
 
+def _outside(ctx: Context, activity: Activity) -> Message | None:
+    """Answers and check-ins count for the activity's own organisation (its communities' tallies and
+    seats); someone registered only elsewhere is told so rather than counted as "another community"."""
+    if activity.organization_id in reg.organizations_of(ctx.memberships):
+        return None
+    return ctx.text("rsvp.other_district", code=activity.code)
+
+
 def _managed_person(ctx: Context, text: str, command_for) -> Person | Message:
     """The one registered person of the sender's communities with this name, or the reply saying why not
     (nobody; several, listed with buttons that repeat the command for each)."""
@@ -328,8 +345,8 @@ def _named(ctx: Context, name: str) -> list[tuple[Person, Community | None]]:
 
 
 def _activity_by_id(ctx: Context) -> Activity | None:
-    activity_id = _number(ctx.params.get("id", ""))
-    return ctx.session.get(Activity, activity_id) if activity_id else None
+    activity_id = record_id(ctx.params.get("id"))
+    return ctx.session.get(Activity, activity_id) if activity_id is not None else None
 
 
 def _answer_value(value: str) -> Answer | None:
@@ -339,9 +356,6 @@ def _answer_value(value: str) -> Answer | None:
         return None
 
 
-def _number(value: str) -> int | None:
-    value = value.strip().translate(reg.THAI_DIGITS)
-    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _name(person: Person) -> str:

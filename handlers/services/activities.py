@@ -16,7 +16,8 @@ from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import TIMEZONE
-from handlers.services.registry import INVITE_ALPHABET
+from handlers.registry import Role
+from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK
 from models import (
     Activity,
     ActivityStatus,
@@ -31,6 +32,7 @@ from models import (
     Network,
     NetworkKind,
     Person,
+    RoleName,
     Rsvp,
     Series,
     community_issue_network,
@@ -667,7 +669,11 @@ def can_change_activity(session: Session, person: Person | None, held: Sequence[
     staff of its organization."""
     if person is None:
         return False
-    if activity.created_by_id is not None and activity.created_by_id == person.id:
+    # The creator keeps the right only while still a leader (or above) in its organization: someone
+    # whose role was taken away must not change it through an old button or a conversation in progress.
+    if activity.created_by_id is not None and activity.created_by_id == person.id and any(
+            m.organization_id == activity.organization_id and ROLE_RANK[RoleName(m.role)] >= Role.COMMUNITY_LEADER
+            for m in held):
         return True
     communities = {activity.host_community_id, activity.community_id} - {None}
     return any(

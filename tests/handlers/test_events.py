@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from handlers.catalog import en, th
 from handlers.services import activities as svc
@@ -23,7 +23,9 @@ from models import (
     HostLog,
     HostLogKind,
     HostState,
+    Membership,
     Person,
+    RoleName,
     Rsvp,
 )
 from scheduler.jobs import dispatch_outbox
@@ -244,6 +246,19 @@ def test_create_with_the_datetime_picker(dialog, district, db) -> None:
     replies = dialog.postback(LEADER, "a=flow", params={"datetime": "2026-11-21T09:00"})
     assert replies == [t("event.when_past", when="วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 09:00 น.") + "\n"
                        + T["event.ask_when"]]
+
+
+def test_a_start_too_far_ahead_is_asked_again(dialog, district, db) -> None:
+    dialog.run([
+        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "อบรมอาสาสมัคร", T["event.ask_when"]),
+        (LEADER, "31/12/2571 10:00", t("event.when_too_far", when="วันอาทิตย์ที่ 31 ธันวาคม 2571 เวลา 10:00 น.")
+         + "\n" + T["event.ask_when"]),
+    ])
+    # A hand-made picker value at datetime's very end, once an overflow adding the default three hours.
+    assert dialog.postback(LEADER, "a=flow", params={"datetime": "9999-12-31T23:59"}) == [
+        t("event.when_too_far", when="วันศุกร์ที่ 31 ธันวาคม 10542 เวลา 23:59 น.") + "\n" + T["event.ask_when"]]
+    assert activities(db) == []
 
 
 def test_a_date_without_a_time_asks_for_the_time(dialog, district) -> None:
@@ -610,6 +625,16 @@ def test_cancel_in_english_and_keep(dialog, district, db, session_factory, clock
         e("event.cancelled", title="ประชุมใหญ่") + "\n" + E["event.nobody_to_notify"]]
     # A button for an activity that no longer exists.
     assert dialog.postback(STAFF, f"a=event_cancel&id={ident + 1000}&l=en") == [E["postback.unknown"]]
+
+
+def test_a_creator_whose_role_was_taken_away_cannot_cancel_it_with_an_old_button(dialog, district, db,
+                                                                                session_factory, clock) -> None:
+    ident, _ = seed_activity(session_factory, clock, district)  # created by the leader of วัด, hosted by ตลาด
+    with session_factory() as session, session.begin():
+        session.execute(delete(Membership).where(Membership.person_id == district.people["leader"].id,
+                                                 Membership.role == RoleName.COMMUNITY_LEADER))
+    assert dialog.postback(LEADER, f"a=event_cancel&id={ident}&l=th") == [T["event.change_refused"]]
+    assert activities(db)[0].status == ActivityStatus.PLANNED
 
 
 def test_an_activity_that_is_over_cannot_be_changed(dialog, district, session_factory, clock) -> None:

@@ -7,6 +7,7 @@ body with the SDK's models (and, after the test, LINE's OpenAPI description).
 
 from __future__ import annotations
 
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -30,7 +31,7 @@ from scheduler import notices as notice_jobs
 from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.dialog import Dialog
-from support.registry import MARKET_LEADER, USERS, seed_district, seed_market_leader
+from support.registry import MARKET_LEADER, OUTSIDER, USERS, seed_district, seed_market_leader, seed_outsider
 from support.texts import bangkok, e, t
 
 T, E = th.TEXT, en.TEXT
@@ -621,6 +622,38 @@ def test_need_help_in_a_group_takes_the_location_there_or_a_skip(dialog, distric
     assert dialog.postback(MEMBER, f"a=ack&n={alert.id}") == [T["postback.unknown"]]
 
 
+def test_only_the_audience_may_answer_a_notice_or_an_alert(dialog, district, sent_notice, session_factory, clock,
+                                                         jobs, fake_line, db) -> None:
+    """A forwarded card or a hand-made button: the tallies count the audience only, and nobody's name and
+    phone reaches staff for an alert that was not theirs (another district's staff least of all)."""
+    with session_factory() as session, session.begin():
+        seed_outsider(session, clock())
+        alert = svc.create_notice(session, svc.Audience(district.org.id, NoticeScope.COMMUNITY,
+                                                        community_id=district.canal.id,
+                                                        author_id=district.people["staff"].id),
+                                  text="ไฟไหม้ที่ชุมชนคลองบางนา", now=clock(), urgent=True)
+        later = svc.create_notice(session, svc.Audience(district.org.id, NoticeScope.COMMUNITY,
+                                                        community_id=district.wat.id,
+                                                        author_id=district.people["leader"].id),
+                                  text="ประชุมเดือนหน้า", now=clock(), send_at=clock() + timedelta(days=3))
+    send_all(jobs)
+    before = len(fake_line.state.requests)
+    assert dialog.postback(OUTSIDER, f"a=ack&n={sent_notice.id}") == [T["notice.ack_not_recipient"]]
+    assert dialog.postback(OUTSIDER, f"a=alert&n={alert.id}&v=need_help") == [T["alert.not_recipient"]]
+    # Of the same district, but the alert was for ชุมชนคลองบางนา only.
+    assert dialog.postback(MEMBER, f"a=alert&n={alert.id}&v=need_help") == [T["alert.not_recipient"]]
+    # A notice not sent yet has no card to answer.
+    assert dialog.postback(MEMBER, f"a=ack&n={later.id}") == [T["postback.unknown"]]
+    assert dispatch_outbox(jobs) == {}
+    assert sent_to(fake_line, before) == []
+    db.expire_all()
+    assert db.scalars(select(NoticeAck)).all() == []
+    assert db.scalars(select(Conversation)).all() == []
+    # The audience still may.
+    assert dialog.postback(CANAL_LEADER, f"a=alert&n={alert.id}&v=safe") == [
+        t("alert.safe_recorded", name="คุณother_leader")]
+
+
 # --- validation, cancel -----------------------------------------------------------------------------
 
 def to_text_step(dialog) -> None:
@@ -628,6 +661,20 @@ def to_text_step(dialog) -> None:
         (LEADER, "ประกาศ", t("notice.ask_roles", target="ชุมชนวัดบางนา")),
         (LEADER, "ทุกคน", t("notice.ask_text", limit=2000)),
     ])
+
+
+def test_a_send_time_too_far_ahead_is_asked_again(dialog, district, db) -> None:
+    to_text_step(dialog)
+    dialog.run([
+        (LEADER, "ประชุมชุมชน", T["notice.ask_attachment"]),
+        (LEADER, "ข้าม", T["notice.ask_when"]),
+        (LEADER, "31/12/2571 10:00", t("notice.when_too_far", when="วันอาทิตย์ที่ 31 ธันวาคม 2571 เวลา 10:00 น.")
+         + "\n" + T["notice.ask_when"]),
+    ])
+    # A hand-made picker value at datetime's very end, once an overflow in the quiet-hours arithmetic.
+    assert dialog.postback(LEADER, "a=flow", params={"datetime": "9999-12-31T23:59"}) == [
+        t("notice.when_too_far", when="วันศุกร์ที่ 31 ธันวาคม 10542 เวลา 23:59 น.") + "\n" + T["notice.ask_when"]]
+    assert notices(db) == []
 
 
 @pytest.mark.parametrize(("answer", "reply"), [

@@ -11,7 +11,7 @@ from handlers.catalog import en, th
 from models import Activity, ActivityReport, ActivityStatus, Answer, HostState, ReportPhoto, Rsvp
 from support import events as ev
 from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import OUTSIDER, USERS, seed_district, seed_outsider
 
 T, E = th.TEXT, en.TEXT
 LEADER, MEMBER, OTHER = USERS["leader"], USERS["member"], USERS["other_leader"]
@@ -103,6 +103,19 @@ def test_bad_answers_are_asked_again(dialog, activity_id, db, answers, reply) ->
 )
 def test_who_may_report_and_bad_input(dialog, activity_id, db, user, text, reply) -> None:
     dialog.run([(user, text, reply)])
+    assert db.scalars(select(ActivityReport)).all() == []
+
+
+def test_the_report_button_and_code_are_for_members_of_the_district(dialog, activity_id, session_factory, clock,
+                                                                   db) -> None:
+    with session_factory() as session, session.begin():
+        seed_outsider(session, clock())
+    # The button asks what the command asks (a registered member at least) ...
+    assert dialog.postback(USERS["stranger"], f"a=report_start&id={activity_id}") == [
+        T["command.refused"].format(keyword="รายงาน", role=T["role.1"])]
+    # ... and, like the code, shows nothing of another district's activity.
+    assert dialog.postback(OUTSIDER, f"a=report_start&id={activity_id}") == [T["postback.unknown"]]
+    dialog.run([(OUTSIDER, "รายงาน RPT1", T["report.unknown_code"].format(code="RPT1"))])
     assert db.scalars(select(ActivityReport)).all() == []
 
 

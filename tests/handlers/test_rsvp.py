@@ -14,7 +14,7 @@ from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Answer, Community, OutboxMessage, Person, Rsvp
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
-from support.registry import MORE_MEMBERS, USERS, seed_district, seed_members
+from support.registry import MORE_MEMBERS, OUTSIDER, USERS, seed_district, seed_members, seed_outsider
 
 T, E = th.TEXT, en.TEXT
 START = datetime(2026, 11, 28, 9, 0, tzinfo=TIMEZONE)
@@ -501,3 +501,21 @@ def test_a_member_of_another_group_answering_by_button_is_counted(dialog, activi
         "• ชุมชนคลองบางนา: ไป 2 · ไม่แน่ใจ 0 · ไม่ไป 0 · สำรอง 0",
         "• ชุมชนตลาดบางนา: ไป 1 · ไม่แน่ใจ 0 · ไม่ไป 0 · สำรอง 0",
         T["attendees.names_hidden"]]))])
+
+
+def test_another_districts_member_can_neither_answer_nor_check_in(dialog, district, activity, session_factory,
+                                                                   clock, db) -> None:
+    ident = activity()
+    with session_factory() as session, session.begin():
+        seed_outsider(session, clock())
+    clock.now = START - timedelta(minutes=30)  # check-in is open
+    refused = [T["rsvp.other_district"].format(code=CODE)]
+    assert dialog.postback(OUTSIDER, f"a=rsvp&id={ident}&v=going") == refused
+    assert dialog.say(OUTSIDER, f"ไป {CODE} +2") == refused
+    assert dialog.postback(OUTSIDER, f"a=checkin&id={ident}") == refused
+    assert dialog.say(OUTSIDER, f"เช็คอิน {CODE}") == refused
+    assert rsvps(db, ident) == []
+    # The district's own member may.
+    assert dialog.postback(U["member"], f"a=rsvp&id={ident}&v=going") != refused
+    assert [who for who, *_ in rsvps(db, ident)] == ["member"]
+

@@ -87,3 +87,22 @@ def seed_market_leader(session, district: District, now: datetime) -> Person:
                                  phone=None, display_name=None, now=now)
     reg.grant(session, leader, RoleName.COMMUNITY_LEADER, district.org, community=district.market, now=now)
     return leader
+
+
+OUTSIDER = "U" + "0a" * 16  # registered, with a phone number, in another district only
+
+
+def seed_outsider(session, now: datetime) -> Person:
+    """A member of a community of another organization (สำนักงานเขตพระโขนง): buttons and codes of the
+    test district must not work for them."""
+    org = Organization(name="สำนักงานเขตพระโขนง", created_at=now)
+    session.add(org)
+    session.flush()
+    zone = Network(organization_id=org.id, name="เครือข่ายพระโขนง 1", kind=NetworkKind.ZONE)
+    session.add(zone)
+    session.flush()
+    community = Community(organization_id=org.id, name="ชุมชนพระโขนงเหนือ", zone_id=zone.id)
+    session.add(community)
+    session.flush()
+    return reg.register_person(session, OUTSIDER, full_name="คุณนอกเขต", community=community, phone="0812345678",
+                               display_name=None, now=now)
