@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import requests
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -40,26 +40,72 @@ def register(app: Flask) -> None:
     app.cli.add_command(org_group)
 
 
-@click.command("say", help="Local mode: send TEXT to the running bot as a LINE user and print its answers.")
-@click.argument("text")
+@click.command("say", help="Local mode: send TEXT to the running bot as a LINE user and print its answers, "
+                            "with their buttons (a button's --postback line presses it).")
+@click.argument("text", required=False)
 @click.option("--user", default="U" + "0" * 31 + "1", show_default=True, help="LINE user id of the sender.")
 @click.option("--group", default=None, help="Send it in this group (C...) instead of a 1:1 chat.")
+@click.option("--postback", "data", default=None,
+              help="Press a button instead of typing: its postback data, as printed under an answer.")
+@click.option("--picked", default=None, help="With --postback: the date/time a date picker gives, e.g. 2026-12-20T14:00.")
 @click.option("--url", default="http://127.0.0.1:5000/callback", show_default=True, help="The bot's webhook.")
-def say(text: str, user: str, group: str | None, url: str) -> None:
+@with_appcontext
+def say(text: str | None, user: str, group: str | None, data: str | None, picked: str | None, url: str) -> None:
     config = current_app.config["SAIYAI"]
     if not config.local_mode:
         raise click.ClickException("`say` is for local mode only: it would sign with the real channel secret.")
+    if (text is None) == (data is None):
+        raise click.UsageError("give TEXT to type, or --postback DATA to press a button (one of the two)")
     fake = config.line_api_base_url
     seen = len(_fake_requests(fake))
-    payload = simulate.body(simulate.text(text, user=user, group=group))
+    if data is not None:
+        mode = {5: "time", 10: "date"}.get(len(picked or ""), "datetime")  # as LINE's picker names them
+        params = {mode: picked} if picked else None
+        event = simulate.postback(data, user=user, group=group, params=params)
+    else:
+        event = simulate.text(text or "", user=user, group=group)
+    payload = simulate.body(event)
     response = requests.post(url, data=payload, timeout=10, headers={
         "Content-Type": "application/json", "X-Line-Signature": simulate.sign(config.channel_secret, payload)})
     if response.status_code != 200:
         raise click.ClickException(f"the webhook answered {response.status_code}: {response.text.strip()}")
     time.sleep(0.3)  # the reply is sent right after the webhook answers
     for request in _fake_requests(fake)[seen:]:
-        for message in request["body"].get("messages", []):
-            click.echo(message.get("text") or message.get("altText") or f"[{message.get('type')}]")
+        body = request["body"] or {}
+        # The answer to this event is the reply with its token; anything else meanwhile (the scheduler's
+        # pushes) is shown as such.
+        pushed = body.get("replyToken") != event.get("replyToken")
+        for message in body.get("messages", []):
+            shown = message.get("text") or message.get("altText") or f"[{message.get('type')}]"
+            click.echo(f"[push to {body.get('to')}] {shown}" if pushed else shown)
+            for label, action in _buttons(message):
+                click.echo(f"  ({label}) {action}")
+
+
+def _buttons(node: object) -> list[tuple[str, str]]:
+    """Every button in a message (quick replies, cards, templates): its label and how to press it here."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        action_type = node.get("type")
+        if action_type in ("message", "postback", "datetimepicker", "uri", "location") and "label" in node:
+            if action_type == "message":
+                found.append((node["label"], f"say {node.get('text', '')!r}"))
+            elif action_type == "postback":
+                found.append((node["label"], f"say --postback {node.get('data', '')!r}"))
+            elif action_type == "datetimepicker":
+                found.append((node["label"], f"say --postback {node.get('data', '')!r} --picked "
+                                             f"{node.get('initial') or 'YYYY-MM-DDTHH:MM'}"))
+            elif action_type == "uri":
+                found.append((node["label"], f"open {node.get('uri', '')}"))
+            else:
+                found.append((node["label"], "send a location (not available in `say`)"))
+            return found
+        for value in node.values():
+            found.extend(_buttons(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_buttons(value))
+    return found
 
 
 def _fake_requests(fake_url: str) -> list[dict]:

@@ -100,4 +100,6 @@ def simple(kind: str, *, user: str | None = "U" + "a" * 32, group: str | None = 
 
 
 def _token(reply_token: str | None) -> str | None:
-    return f"rt{next(_ids):030d}" if reply_token == "auto" else reply_token
+    # Unique across processes, as LINE's are: `flask say` runs once per message, and a token used
+    # twice is refused (the answer then comes late, as a push).
+    return uuid.uuid4().hex if reply_token == "auto" else reply_token
