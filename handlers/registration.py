@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from handlers.context import Context, Turn
 from handlers.registry import ChatKind, command, step
+from handlers.rotation import waiting_for_new_leader
 from handlers.services import registry as reg
 from models import ChatLink, Community, InviteCode, Network, WebhookEvent
 
@@ -69,7 +70,8 @@ def join(ctx: Context) -> Turn:
         membership = reg.redeem_invite(ctx.session, ctx.person, code, ctx.now)
     except reg.InviteError as error:
         return Turn([ctx.text(str(error))])
-    return Turn([ctx.text("invite.granted", role=_role_label(ctx, membership))])
+    return Turn([ctx.text("invite.granted", role=_role_label(ctx, membership)),
+                 *waiting_for_new_leader(ctx, membership)])
 
 
 def _invite(ctx: Context, code: str) -> InviteCode | str:
@@ -185,6 +187,7 @@ def register_consent(ctx: Context) -> Turn:
         try:
             membership = reg.redeem_invite(ctx.session, person, ctx.data["invite"], ctx.now)
             messages.append(ctx.text("invite.granted", role=_role_label(ctx, membership)))
+            messages += waiting_for_new_leader(ctx, membership)
         except reg.InviteError as error:
             messages.append(ctx.text(str(error)))
     return Turn(messages)

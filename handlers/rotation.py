@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot import outbox
 from bot.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when, format_when_en
+from handlers import cards
 from handlers.catalog import text_for
 from handlers.context import Context, Turn, record_id
 from handlers.registry import ChatKind, Role, command, postback, step
@@ -328,6 +329,20 @@ def host_skip(ctx: Context) -> list[Message]:
 
 
 # --- asking the next host and telling the chair -----------------------------------------------
+
+WAITING_SHOWN = 4  # with the "role granted" line, one reply of at most five messages
+
+
+def waiting_for_new_leader(ctx: Context, membership: Membership) -> list[Message]:
+    """The hosting requests a new leader's community has not answered, as cards to answer now.
+
+    A request goes to a community's leaders when it is proposed as host; a community with no leader yet
+    is proposed all the same, and its first leader (from an invite code) would otherwise never be asked."""
+    if membership.role != RoleName.COMMUNITY_LEADER or membership.community_id is None:
+        return []
+    waiting = act.awaiting_host_answer(ctx.session, membership.community_id, ctx.now, WAITING_SHOWN)
+    return [cards.host_request_message(ctx, ctx.session, activity) for activity in waiting]
+
 
 def ask_host(session, activity: Activity, choice: act.HostChoice | None, now: datetime) -> bool:
     """Queue the confirm / decline request to the proposed host's leaders; False when it has none."""

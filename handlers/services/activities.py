@@ -663,6 +663,15 @@ def community_leaders(session: Session, community_id: int) -> list[Person]:
         Person.blocked_at.is_(None)).distinct().order_by(Person.id)))
 
 
+def awaiting_host_answer(session: Session, community_id: int, now: datetime, limit: int) -> list[Activity]:
+    """Planned activities still to come whose proposed host is this community and that nobody has
+    confirmed or declined yet (soonest first)."""
+    return list(session.scalars(select(Activity).where(
+        Activity.host_community_id == community_id, Activity.host_state == HostState.PROPOSED,
+        Activity.status == ActivityStatus.PLANNED, Activity.starts_at > now)
+        .order_by(Activity.starts_at, Activity.id).limit(limit)))
+
+
 def can_change_activity(session: Session, person: Person | None, held: Sequence[Membership],
                         activity: Activity) -> bool:
     """Its creator, a leader of its host community (or of its own community), its network's chair, or

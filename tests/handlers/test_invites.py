@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from handlers.catalog import en, th
 from handlers.services import registry as reg
-from models import Community, InviteCode, Membership, Network, Person, RoleName
+from models import Activity, ActivityStatus, Community, HostState, InviteCode, Membership, Network, Person, RoleName
 from support.dialog import Dialog
 from support.registry import USERS, seed_district
 
@@ -74,6 +76,30 @@ def test_chair_invites_a_leader_who_forwards_the_code_in_thai(dialog, district, 
     roles = db.scalars(select(Membership.community_id).where(
         Membership.person_id == person_id(db, "member"), Membership.role == RoleName.COMMUNITY_LEADER)).all()
     assert roles == [district.market.id]
+
+
+def test_a_new_leader_gets_the_hosting_requests_nobody_could_answer(dialog, district, db, session_factory,
+                                                                   clock, fake_line) -> None:
+    """ตลาดบางนา has no leader when it is proposed to host: its first leader is asked on taking the role."""
+    with session_factory() as session, session.begin():
+        starts = clock() + timedelta(days=10)
+        activity = Activity(code="HST1", title="ประชุมโซน 1", organization_id=district.org.id,
+                            network_id=district.zone1.id, host_community_id=district.market.id,
+                            host_state=HostState.PROPOSED, starts_at=starts, ends_at=starts + timedelta(hours=3),
+                            status=ActivityStatus.PLANNED, created_at=clock(), updated_at=clock())
+        session.add(activity)
+        session.flush()
+        ident = activity.id
+    code = dialog.say(USERS["chair"], "สร้างรหัส ผู้นำ ตลาดบางนา")[1]
+    replies = dialog.say(USERS["member"], code)
+    assert replies == ["เรียบร้อยครับ ตอนนี้คุณเป็นผู้นำชุมชนตลาดบางนาแล้ว", "[flex]"]
+    card = fake_line.state.requests[-1].body["messages"][1]
+    assert card["altText"] == T["card.host_request.alt"].format(title="ประชุมโซน 1")
+    # The card's button works for them.
+    assert dialog.postback(USERS["member"], f"a=host_confirm&id={ident}") == [T["host.confirmed"].format(
+        community="ชุมชนตลาดบางนา", title="ประชุมโซน 1", when="วันอังคารที่ 1 ธันวาคม 2569 เวลา 10:00 น.")]
+    db.expire_all()
+    assert db.get(Activity, ident).host_state == HostState.CONFIRMED
 
 
 def test_staff_invites_a_chair_who_registers_first_in_english(dialog, district, db) -> None:
