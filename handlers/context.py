@@ -83,12 +83,20 @@ def record_id(value: str | None) -> int | None:
     return int(text)
 
 
+BUTTON_LABEL_LIMIT = 20  # LINE's limit for a quick-reply label
+
+
+def button_label(label: str) -> str:
+    """A label LINE accepts; one cut short says so ("ชุมชนซอยบางนา-ตราด 2…", not a different name)."""
+    return label if len(label) <= BUTTON_LABEL_LIMIT else label[:BUTTON_LABEL_LIMIT - 1].rstrip() + "…"
+
+
 def text_message(text: str, *, quick: Sequence[tuple[str, str]] = ()) -> TextMessage:
     """A text message with up to 13 quick-reply buttons that send their text."""
     quick_reply = None
     if quick:
         quick_reply = QuickReply(items=[
-            QuickReplyItem(action=MessageAction(label=label[:20], text=value)) for label, value in quick[:13]
+            QuickReplyItem(action=MessageAction(label=button_label(label), text=value)) for label, value in quick[:13]
         ])
     return TextMessage(text=text, quickReply=quick_reply)
 

@@ -52,7 +52,7 @@ from bot.thaitime import (
 )
 from handlers import cards
 from handlers.catalog import CATALOGUES, text_for
-from handlers.context import Context, Turn, record_id, text_message
+from handlers.context import Context, Turn, button_label, record_id, text_message
 from handlers.registry import ChatKind, Role, command, postback, step
 from handlers.services import activities as svc
 from handlers.services import registry as reg
@@ -228,7 +228,7 @@ def _say(ctx: Context, text: str, quick: Sequence[tuple[str, str]] = (), *, pick
     buttons = list(quick)[:QUICK_LIMIT - len(items)]
     if cancel:
         buttons.append((ctx.t("flow.cancel_label"), ctx.t("flow.cancel_label")))
-    items.extend(QuickReplyItem(action=MessageAction(label=label[:20], text=value)) for label, value in buttons)
+    items.extend(QuickReplyItem(action=MessageAction(label=button_label(label), text=value)) for label, value in buttons)
     return TextMessage(text=text, quickReply=QuickReply(items=items) if items else None)
 
 

@@ -16,6 +16,7 @@ from handlers.services import registry as reg
 from models import Activity, ActivityReport, Community, Network, ReportPhoto, Rsvp
 
 FLOW = "report"
+SKIP_WORDS = {"ข้าม", "skip", "ไม่มี", "none", "-"}
 DONE_WORDS = {"เสร็จ", "เสร็จแล้ว", "จบ", "done", "finish", "ไม่มี", "none", "skip", "ข้าม"}
 MAX_PHOTOS = 10
 TEXT_LIMIT = 2000
@@ -99,7 +100,7 @@ def report_summary(ctx: Context) -> Turn:
     if not text or len(text) > TEXT_LIMIT:
         return Turn([ctx.text("report.text_invalid", limit=TEXT_LIMIT, cancel=True)], step=Step.SUMMARY)
     ctx.data["summary"] = text
-    return Turn([ctx.text("report.ask_lessons", cancel=True)], step=Step.LESSONS)
+    return Turn([ctx.text("report.ask_lessons", quick=[(ctx.t("event.skip"),) * 2], cancel=True)], step=Step.LESSONS)
 
 
 @step(FLOW, Step.LESSONS)
@@ -107,7 +108,8 @@ def report_lessons(ctx: Context) -> Turn:
     text = ctx.args.strip()
     if not text or len(text) > TEXT_LIMIT:
         return Turn([ctx.text("report.text_invalid", limit=TEXT_LIMIT, cancel=True)], step=Step.LESSONS)
-    ctx.data["lessons"] = text
+    # "ข้าม" / "skip" means no lessons this time, not lessons that read "ข้าม".
+    ctx.data["lessons"] = "" if text.casefold() in SKIP_WORDS else text
     return Turn([ctx.text("report.ask_photos", quick=[(ctx.t("report.done_label"),) * 2], cancel=True)],
                 step=Step.PHOTOS)
 
@@ -144,4 +146,4 @@ def report_photos(ctx: Context) -> Turn:
 def _show(ctx: Context, activity: Activity, saved: ActivityReport) -> str:
     when = format_when(activity.starts_at) if ctx.lang == "th" else format_when_en(activity.starts_at)
     return ctx.t("report.show", title=activity.title, when=when, attended=saved.attended, summary=saved.summary,
-                 lessons=saved.lessons, photos=len(saved.photos))
+                 lessons=saved.lessons or "-", photos=len(saved.photos))

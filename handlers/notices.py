@@ -59,7 +59,7 @@ from bot.thaitime import (
     too_far_ahead,
 )
 from handlers.catalog import CATALOGUES, text_for
-from handlers.context import Context, Turn, command_refusal, record_id
+from handlers.context import Context, Turn, button_label, command_refusal, record_id
 from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step
 from handlers.services import notices as svc
 from handlers.services import registry as reg
@@ -196,7 +196,7 @@ def _say(ctx: Context, text: str, quick: Sequence[tuple[str, str]] = (), *, loca
     buttons = list(quick)[:QUICK_LIMIT - len(items)]
     if cancel:
         buttons.append((ctx.t("flow.cancel_label"), ctx.t("flow.cancel_label")))
-    items.extend(QuickReplyItem(action=MessageAction(label=label[:20], text=value)) for label, value in buttons)
+    items.extend(QuickReplyItem(action=MessageAction(label=button_label(label), text=value)) for label, value in buttons)
     return TextMessage(text=text, quickReply=QuickReply(items=items) if items else None)
 
 
@@ -765,7 +765,7 @@ def _cancel_keyword(ctx: Context) -> str:
 
 def _quick_postback(ctx: Context, label: str, data: str, display: str) -> QuickReplyItem:
     """A quick-reply postback button that remembers the language it was shown in."""
-    return QuickReplyItem(action=PostbackAction(label=label[:20], data=f"{data}&l={ctx.lang}", display_text=display))
+    return QuickReplyItem(action=PostbackAction(label=button_label(label), data=f"{data}&l={ctx.lang}", display_text=display))
 
 
 def _cancel_button(ctx: Context, notice: Notice, label: str) -> QuickReplyItem:

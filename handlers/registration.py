@@ -109,8 +109,10 @@ def register_name(ctx: Context) -> Turn:
 def _ask_community(ctx: Context, prefix_key: str | None = None, suggestions: list[Community] | None = None,
                    **values: object) -> Turn:
     options = suggestions if suggestions is not None else _likely_communities(ctx)
-    text = ctx.t(prefix_key, **values) if prefix_key else ctx.t("register.ask_community")
     quick = [(c.name, c.name) for c in options[:LIKELY_LIMIT]]
+    # With no likely community there are no buttons to point at: only ask for the name.
+    default_key = "register.ask_community" if quick else "register.ask_community_typed"
+    text = ctx.t(prefix_key, **values) if prefix_key else ctx.t(default_key)
     return Turn([ctx.text_message(text, quick=quick, cancel=True)], step=Step.COMMUNITY)
 
 

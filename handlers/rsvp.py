@@ -76,6 +76,8 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     code = GUESTS.sub(" ", args).strip()
     if not code:
         return [ctx.text("rsvp.usage", keyword=ctx.keyword)]
+    if "+" in code:  # "+-1", "+abc", "+ สอง": a guest count that is not one, not part of a code
+        return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, keyword=ctx.keyword)]
     refusal = _sender_refusal(ctx, code)
     if refusal is not None:
         return [refusal]

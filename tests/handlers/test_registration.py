@@ -40,7 +40,7 @@ def person(db, user_id: str) -> Person | None:
 def test_registration_in_thai_across_two_workers(dialog, district, db) -> None:
     dialog.run([
         (NEW, "สมัคร", T["register.ask_name"]),
-        (NEW, "สมศรี ใจดี", T["register.ask_community"]),
+        (NEW, "สมศรี ใจดี", T["register.ask_community_typed"]),
         (NEW, "วัดบางนา", T["register.ask_phone"]),
         (NEW, "๐๘๑-๒๓๔-๕๖๗๘", summary("สมศรี ใจดี", "ชุมชนวัดบางนา", "0812345678")),
     ])
@@ -59,7 +59,7 @@ def test_registration_in_english(dialog, district, db) -> None:
     E = en.TEXT
     dialog.run([
         (NEW, "register", E["register.ask_name"]),
-        (NEW, "Somsri Jaidee", E["register.ask_community"]),
+        (NEW, "Somsri Jaidee", E["register.ask_community_typed"]),
         (NEW, "ชุมชนคลองบางนา", E["register.ask_phone"]),
         (NEW, "skip", E["register.summary"].format(name="Somsri Jaidee", community="ชุมชนคลองบางนา",
                                                    phone="not given") + "\n\n" + E["register.consent"]),
@@ -98,7 +98,7 @@ def test_declining_consent_stores_nothing(dialog, district, db) -> None:
 )
 def test_bad_names_are_asked_again(dialog, district, db, answer, reply) -> None:
     dialog.say(NEW, "สมัคร")
-    dialog.run([(NEW, answer, reply), (NEW, "สมชาย", T["register.ask_community"])])
+    dialog.run([(NEW, answer, reply), (NEW, "สมชาย", T["register.ask_community_typed"])])
 
 
 def test_community_matching_is_forgiving(dialog, district) -> None:
@@ -137,6 +137,14 @@ def test_registering_again_updates_and_never_duplicates(dialog, district, db) ->
     assert (saved.full_name, saved.phone) == ("สมชาย ใหม่", "0812345678")
     assert [(m.role, m.community_id) for m in saved.memberships] == [(RoleName.MEMBER, district.canal.id)]
     assert db.scalar(select(func.count()).select_from(Person).where(Person.line_user_id == NEW)) == 1
+
+
+def test_the_community_question_offers_buttons_only_when_there_are_some(dialog, district) -> None:
+    for answer in ["สมัคร", "สมชาย", "วัดบางนา", "ข้าม", "ยินยอม"]:
+        dialog.say(NEW, answer)
+    # Registered now: registering again offers the current community as a button.
+    dialog.run([(NEW, "สมัคร", T["register.ask_name"]), (NEW, "สมชาย", T["register.ask_community"])])
+    assert dialog.quick_replies() == ["ชุมชนวัดบางนา", "ยกเลิก"]
 
 
 def test_register_in_a_linked_group_continues_in_private(dialog, district, db, session_factory, clock) -> None:

@@ -67,6 +67,21 @@ def test_the_host_leader_reports_with_photos(dialog, activity_id, webhook, fake_
         summary="ประชุมเรื่องน้ำท่วม มีผู้นำมาครบ", lessons="ควรแจ้งล่วงหน้าให้นานขึ้น", photos=2))])
 
 
+def test_lessons_may_be_skipped(dialog, activity_id, db) -> None:
+    dialog.run([
+        (LEADER, "รายงาน RPT1", T["report.ask_attended"].format(title="ประชุมโซน 1", count=1)),
+        (LEADER, "12", T["report.ask_summary"]),
+        (LEADER, "ประชุมสั้น ๆ", T["report.ask_lessons"]),
+    ])
+    assert dialog.quick_replies() == ["ข้าม", "ยกเลิก"]
+    dialog.run([(LEADER, "ข้าม", T["report.ask_photos"]),
+                (LEADER, "เสร็จ", T["report.saved"].format(title="ประชุมโซน 1", code="RPT1", photos=0))])
+    assert db.scalars(select(ActivityReport)).one().lessons == ""
+    dialog.run([(MEMBER, "รายงาน RPT1", T["report.show"].format(
+        title="ประชุมโซน 1", when="วันศุกร์ที่ 20 พฤศจิกายน 2569 เวลา 10:00 น.", attended=12,
+        summary="ประชุมสั้น ๆ", lessons="-", photos=0))])
+
+
 def test_the_report_button_starts_the_flow_and_cancel_ends_it(dialog, activity_id, db) -> None:
     assert dialog.postback(LEADER, f"a=report_start&id={activity_id}") == [
         T["report.ask_attended"].format(title="ประชุมโซน 1", count=1)]

@@ -135,6 +135,8 @@ def test_text_answers_in_thai_and_english(dialog, activity, db) -> None:
         ("somsri", "ไป ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ")),
         ("somsri", "maybe ABCDEFGHIJKLMNOPQRSTUVWXYZ", E["rsvp.unknown_code"].format(code="ABCDEFGHIJKLMNOPQRST…")),
         ("somsri", f"ไป {CODE} +11", T["rsvp.too_many_guests"].format(max=10)),
+        ("somsri", f"ไป {CODE} +-1", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
+        ("somsri", f"going {CODE} +two", E["rsvp.guests_invalid"].format(max=10, keyword="going")),
         ("stranger", f"ไป {CODE}", T["rsvp.not_registered"]),
         ("stranger", f"going {CODE}",
          "Please register before answering: type “register” in a 1:1 chat with Saiyai. It takes less than a minute."),
@@ -389,8 +391,8 @@ def test_an_ambiguous_name_lists_the_matches_with_buttons(dialog, activity, db, 
                             community=session.get(Community, district.market.id), now=clock())
     dialog.run([(U["chair"], f"ตอบแทน {CODE} ใจดี ไป", T["proxy.ambiguous"].format(
         name="ใจดี", people="• สมศรี ใจดี (ชุมชนวัดบางนา)\n• สมศรี ใจดี (ชุมชนตลาดบางนา)\n• สมศักดิ์ ใจดี (ชุมชนวัดบางนา)"))])
-    # Labels are cut to LINE's 20; each button sends the whole command for one person.
-    assert dialog.quick_replies() == ["สมศรี ใจดี (ชุมชนวัด", "สมศรี ใจดี (ชุมชนตลา", "สมศักดิ์ ใจดี (ชุมชน"]
+    # Labels are cut to LINE's 20, visibly; each button sends the whole command for one person.
+    assert dialog.quick_replies() == ["สมศรี ใจดี (ชุมชนวั…", "สมศรี ใจดี (ชุมชนตล…", "สมศักดิ์ ใจดี (ชุมช…"]
     last = dialog.fake_line.state.requests[-1].body["messages"][-1]
     assert [item["action"]["text"] for item in last["quickReply"]["items"]] == [
         f"ตอบแทน {CODE} สมศรี ใจดี (ชุมชนวัดบางนา) ไป", f"ตอบแทน {CODE} สมศรี ใจดี (ชุมชนตลาดบางนา) ไป",
