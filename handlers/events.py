@@ -208,7 +208,7 @@ def read_count(text: str, invalid_key: str = "event.capacity_invalid") -> int | 
         return None
     match = COUNT.fullmatch(cleaned)
     if match is None or not 0 < int(match[1]) <= COUNT_LIMIT:
-        return _invalid(invalid_key, text=_short(text))
+        return _invalid(invalid_key, text=_short(text), max=f"{COUNT_LIMIT:,}")
     return int(match[1])
 
 

@@ -19,6 +19,7 @@ FLOW = "report"
 SKIP_WORDS = {"ข้าม", "skip", "ไม่มี", "none", "-"}
 DONE_WORDS = {"เสร็จ", "เสร็จแล้ว", "จบ", "done", "finish", "ไม่มี", "none", "skip", "ข้าม"}
 MAX_PHOTOS = 10
+ATTENDED_LIMIT = 100_000
 TEXT_LIMIT = 2000
 
 
@@ -88,8 +89,8 @@ def _start(ctx: Context, activity: Activity) -> Turn:
 @step(FLOW, Step.ATTENDED)
 def report_attended(ctx: Context) -> Turn:
     text = ctx.args.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).strip()
-    if not (text.isascii() and text.isdigit()) or int(text) > 100_000:
-        return Turn([ctx.text("report.attended_invalid", cancel=True)], step=Step.ATTENDED)
+    if not (text.isascii() and text.isdigit()) or int(text) > ATTENDED_LIMIT:
+        return Turn([ctx.text("report.attended_invalid", max=ATTENDED_LIMIT, cancel=True)], step=Step.ATTENDED)
     ctx.data["attended"] = int(text)
     return Turn([ctx.text("report.ask_summary", cancel=True)], step=Step.SUMMARY)
 

@@ -379,10 +379,11 @@ def reach(dialog, step: str) -> None:
      + "\n" + T["event.ask_when"]),
     ("when", "เร็ว ๆ นี้", t("event.when_unknown", text="เร็ว ๆ นี้") + "\n" + T["event.ask_when"]),
     ("when", "31 เม.ย. 69 10:00", t("event.when_unknown", text="31 เม.ย. 69 10:00") + "\n" + T["event.ask_when"]),
-    ("capacity", "0", t("event.capacity_invalid", text="0")),
-    ("capacity", "-5", t("event.capacity_invalid", text="-5")),
-    ("capacity", "ห้าสิบ", t("event.capacity_invalid", text="ห้าสิบ")),
-    ("capacity", "2.5", t("event.capacity_invalid", text="2.5")),
+    ("capacity", "0", t("event.capacity_invalid", text="0", max="10,000")),
+    ("capacity", "-5", t("event.capacity_invalid", text="-5", max="10,000")),
+    ("capacity", "ห้าสิบ", t("event.capacity_invalid", text="ห้าสิบ", max="10,000")),
+    ("capacity", "2.5", t("event.capacity_invalid", text="2.5", max="10,000")),
+    ("capacity", "1000000000000", t("event.capacity_invalid", text="1000000000000", max="10,000")),
 ])
 def test_bad_answers_are_asked_again_and_change_nothing(dialog, district, db, step, answer, reply) -> None:
     reach(dialog, step)
@@ -397,7 +398,7 @@ def test_seats_per_community_over_capacity_is_refused(dialog, district, db) -> N
     dialog.run([
         (LEADER, "10", T["event.ask_seats"]),
         (LEADER, "20", t("event.seats_over_capacity", seats=20, capacity=10)),
-        (LEADER, "0", t("event.seats_invalid", text="0")),
+        (LEADER, "0", t("event.seats_invalid", text="0", max="10,000")),
         (LEADER, "5", [FLEX, T["event.preview"]]),
         (LEADER, "อืม", T["event.confirm_again"]),
     ])
@@ -538,7 +539,7 @@ def test_edit_place_and_capacity_in_english(dialog, district, db, session_factor
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "seats", e("event.ask_new_capacity", current="5 people")),
         (STAFF, "1", e("event.seats_over_capacity", seats=2, capacity=1)),
-        (STAFF, "lots", e("event.capacity_invalid", text="lots")),
+        (STAFF, "lots", e("event.capacity_invalid", text="lots", max="10,000")),
         (STAFF, "40", [e("event.edited", title="ประชุมใหญ่", field="seats", value="40 people") + "\n"
                        + e("event.notified", count=2), FLEX]),
     ])
