@@ -65,9 +65,13 @@ def answer_label(lang: str, answer: Answer | Rsvp | None) -> str:
     if answer is None:
         return text_for(lang, "card.answer.none")
     if isinstance(answer, Rsvp):
-        if answer.answer == Answer.GOING and answer.waitlisted_at is not None:
-            return text_for(lang, "card.answer.waitlisted")
-        answer = Answer(answer.answer)
+        going = answer.answer == Answer.GOING
+        if going and answer.waitlisted_at is not None:
+            label = text_for(lang, "card.answer.waitlisted")
+        else:
+            label = text_for(lang, f"card.answer.{Answer(answer.answer)}")
+        return text_for(lang, "card.answer.with_guests", answer=label, guests=answer.guests) if going and \
+            answer.guests else label
     return text_for(lang, f"card.answer.{answer}")
 
 

@@ -192,7 +192,7 @@ def read_place(ctx: Context) -> dict[str, Any] | Invalid:
         return {"place_text": _short(text, PLACE_LIMIT - 1), "place_lat": message.latitude,
                 "place_lng": message.longitude}
     text = _answer(ctx)
-    if message is not None or not text:
+    if message is not None or not any(ch.isalnum() for ch in text):  # a sticker, an emoji alone
         return _invalid("event.place_invalid")
     if text.casefold() in SKIP_WORDS:
         return {"place_text": None, "place_lat": None, "place_lng": None}

@@ -314,6 +314,7 @@ TEXT: dict[str, str] = {
     "card.answer.maybe": "maybe",
     "card.answer.waitlisted": "going (on the waiting list)",
     "card.answer.none": "not answered yet",
+    "card.answer.with_guests": "{answer} +{guests} guest(s)",
     "card.button.going": "Going",
     "card.button.not_going": "Not going",
     "card.button.maybe": "Maybe",

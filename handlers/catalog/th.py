@@ -314,6 +314,7 @@ TEXT: dict[str, str] = {
     "card.answer.maybe": "ไม่แน่ใจ",
     "card.answer.waitlisted": "ไป (อยู่ในรายชื่อสำรอง)",
     "card.answer.none": "ยังไม่ได้ตอบ",
+    "card.answer.with_guests": "{answer} +ผู้ติดตาม {guests} คน",
     "card.button.going": "ไป",
     "card.button.not_going": "ไม่ไป",
     "card.button.maybe": "ไม่แน่ใจ",

@@ -127,6 +127,7 @@ def test_the_card_in_english(session, district, clock) -> None:
     (Answer.NOT_GOING, "คำตอบของคุณ: ไม่ไป"),
     ("rsvp", "คำตอบของคุณ: ไม่แน่ใจ"),
     ("waitlisted", "คำตอบของคุณ: ไป (อยู่ในรายชื่อสำรอง)"),
+    ("guests", "คำตอบของคุณ: ไป +ผู้ติดตาม 4 คน"),
 ])
 def test_a_personal_card_shows_my_answer(session, district, clock, mine, shown) -> None:
     activity = make(session, district, clock)
@@ -134,6 +135,8 @@ def test_a_personal_card_shows_my_answer(session, district, clock, mine, shown) 
         mine = Rsvp(answer=Answer.MAYBE, guests=0)
     elif mine == "waitlisted":
         mine = Rsvp(answer=Answer.GOING, guests=0, waitlisted_at=clock())
+    elif mine == "guests":
+        mine = Rsvp(answer=Answer.GOING, guests=4)
     bubble = cards.activity_card("th", session, activity, mine, personal=True).to_dict()
     assert texts(bubble["body"])[-1] == shown
     # Not personal (a group announcement): no answer line at all.

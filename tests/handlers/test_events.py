@@ -364,7 +364,7 @@ def test_cancel_at_any_step_stores_nothing(dialog, district, db) -> None:
 # --- bad input ------------------------------------------------------------------------------------
 
 def reach(dialog, step: str) -> None:
-    answers = {"title": [], "when": ["ประชุม"], "capacity": ["ประชุม", "20 ธ.ค. 69 14:00", "ศาลา", "เครือข่ายโซน 1",
+    answers = {"title": [], "when": ["ประชุม"], "place": ["ประชุม", "20 ธ.ค. 69 14:00"], "capacity": ["ประชุม", "20 ธ.ค. 69 14:00", "ศาลา", "เครือข่ายโซน 1",
                                                                "ตกลง"]}[step]
     for answer in ["สร้างกิจกรรม", *answers]:
         dialog.say(LEADER, answer)
@@ -379,6 +379,7 @@ def reach(dialog, step: str) -> None:
      + "\n" + T["event.ask_when"]),
     ("when", "เร็ว ๆ นี้", t("event.when_unknown", text="เร็ว ๆ นี้") + "\n" + T["event.ask_when"]),
     ("when", "31 เม.ย. 69 10:00", t("event.when_unknown", text="31 เม.ย. 69 10:00") + "\n" + T["event.ask_when"]),
+    ("place", "😀", T["event.place_invalid"]),
     ("capacity", "0", t("event.capacity_invalid", text="0", max="10,000")),
     ("capacity", "-5", t("event.capacity_invalid", text="-5", max="10,000")),
     ("capacity", "ห้าสิบ", t("event.capacity_invalid", text="ห้าสิบ", max="10,000")),
