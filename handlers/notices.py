@@ -59,6 +59,7 @@ from bot.thaitime import (
     too_far_ahead,
 )
 from handlers.catalog import CATALOGUES, text_for
+from handlers.context import SKIP_WORDS as COMMON_SKIP_WORDS
 from handlers.context import Context, Turn, button_label, command_refusal, record_id
 from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step
 from handlers.services import notices as svc
@@ -87,7 +88,7 @@ STATUS_LIMIT = 3
 PENDING_NAMES = 30
 COMMUNITY_LINES = 20   # per notice in the status reply; the rest are summed in one line
 LOCATION_LIMIT = 100      # LINE: a location message's title and address
-SKIP_WORDS = frozenset({"ข้าม", "ไม่มี", "skip", "none", "no", "-"})
+SKIP_WORDS = COMMON_SKIP_WORDS | {"no"}
 NOW_WORDS = frozenset({"ส่งทันที", "ทันที", "ตอนนี้", "now", "send now", "right now"})
 IMAGE_URL = re.compile(r"https://\S+\.(?:jpe?g|png)(?:\?\S*)?", re.IGNORECASE)
 ACCENT = "#06C755"
@@ -550,6 +551,11 @@ def _notice_from(ctx: Context) -> Notice | None:
     return notice if notice is not None and notice.status in svc.SHOWN else None
 
 
+def _may_answer(ctx: Context, notice: Notice) -> bool:
+    group_id = ctx.chat_id if ctx.chat_kind != ChatKind.USER else None
+    return svc.may_answer(ctx.session, notice, ctx.memberships, group_id)
+
+
 def _name(person: Person) -> str:
     return person.full_name or person.display_name or "-"
 
@@ -564,8 +570,7 @@ def acknowledge(ctx: Context) -> Turn:
         return Turn([ctx.text("register.no_user_id")])
     if not reg.is_registered(ctx.person):
         return Turn([ctx.text("notice.ack_unregistered")])
-    if not svc.is_recipient(ctx.session, svc.Audience.of(notice), ctx.memberships):
-        # A forwarded card or a hand-made postback: the tallies count the audience only.
+    if not _may_answer(ctx, notice):  # a forwarded card or a hand-made postback
         return Turn([ctx.text("notice.ack_not_recipient")])
     svc.record_answer(ctx.session, notice, ctx.person, AckKind.ACKNOWLEDGED, ctx.now)
     return Turn([ctx.text("notice.acknowledged", name=_name(ctx.person))])
@@ -582,7 +587,7 @@ def alert_answer(ctx: Context) -> Turn:
         return Turn([ctx.text("register.no_user_id")])
     if not reg.is_registered(ctx.person):
         return Turn([ctx.text("alert.unregistered")])
-    if not svc.is_recipient(ctx.session, svc.Audience.of(notice), ctx.memberships):
+    if not _may_answer(ctx, notice):
         # Never forward someone's name and phone to staff (perhaps of another district) the alert was
         # not theirs to answer; point them to the emergency numbers instead.
         return Turn([ctx.text("alert.not_recipient")])

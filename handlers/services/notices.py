@@ -204,6 +204,18 @@ def is_recipient(session: Session, a: Audience, held: Sequence[Membership]) -> b
     return False
 
 
+def may_answer(session: Session, notice: Notice, held: Sequence[Membership], group_id: str | None) -> bool:
+    """Whether someone may answer a notice's card: its audience, or anyone in a linked group it was posted
+    in (a card in a group is for the whole group: a neighbour registered in another community, staff)."""
+    audience = Audience.of(notice)
+    if is_recipient(session, audience, held):
+        return True
+    if not notice.via_groups or group_id is None:
+        return False
+    link = reg.chat_link(session, group_id)
+    return link is not None and link.community_id in target_community_ids(session, audience)
+
+
 def target_community_ids(session: Session, a: Audience) -> list[int]:
     if a.scope == NoticeScope.COMMUNITY:
         return [a.community_id]

@@ -663,6 +663,27 @@ def to_text_step(dialog) -> None:
     ])
 
 
+def test_a_card_posted_in_a_group_may_be_answered_by_anyone_there(dialog, district, line_facts, session_factory,
+                                                                  clock, jobs, db) -> None:
+    """A neighbour registered in another community, or staff, sees the alert in the community's group."""
+    with session_factory() as session, session.begin():
+        alert = svc.create_notice(session, svc.Audience(district.org.id, NoticeScope.COMMUNITY,
+                                                        community_id=district.wat.id,
+                                                        author_id=district.people["staff"].id),
+                                  text="ไฟไหม้", now=clock(), urgent=True)
+    send_all(jobs)
+    assert notices(db)[-1].via_groups
+    assert dialog.postback(CANAL_LEADER, f"a=alert&n={alert.id}&v=need_help", group=GROUP_WAT) == [
+        T["alert.help_recorded"]]
+    # The same person in their 1:1 chat, or in another community's group, was not sent it.
+    assert dialog.postback(CANAL_LEADER, f"a=alert&n={alert.id}&v=safe") == [T["alert.not_recipient"]]
+    assert dialog.postback(CANAL_LEADER, f"a=alert&n={alert.id}&v=safe", group=GROUP_MARKET) == [
+        T["alert.not_recipient"]]
+    db.expire_all()
+    assert [(a.person_id, a.kind) for a in db.scalars(select(NoticeAck))] == [
+        (district.people["other_leader"].id, AckKind.NEED_HELP)]
+
+
 def test_a_send_time_too_far_ahead_is_asked_again(dialog, district, db) -> None:
     to_text_step(dialog)
     dialog.run([
