@@ -68,6 +68,8 @@ class Context:
         return text_message(text, quick=buttons)
 
 
+# Answers that skip an optional step, in every guided conversation (some steps accept more words).
+SKIP_WORDS = frozenset({"ข้าม", "ไม่มี", "skip", "none", "-"})
 RECORD_ID_DIGITS = 9  # ids fit the databases' INTEGER (up to 2,147,483,647) with room to spare
 
 

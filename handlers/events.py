@@ -52,6 +52,7 @@ from bot.thaitime import (
 )
 from handlers import cards
 from handlers.catalog import CATALOGUES, text_for
+from handlers.context import SKIP_WORDS as COMMON_SKIP_WORDS
 from handlers.context import Context, Turn, button_label, record_id, text_message
 from handlers.registry import ChatKind, Role, command, postback, step
 from handlers.services import activities as svc
@@ -65,7 +66,7 @@ PLACE_LIMIT = 500
 COUNT_LIMIT = 10_000
 QUICK_LIMIT = 12           # quick replies besides the cancel button (LINE allows 13)
 DEFAULT_START = time(9, 0)  # what the datetime picker offers first
-SKIP_WORDS = frozenset({"ข้าม", "ไม่มี", "ไม่จำกัด", "skip", "none", "no limit", "unlimited", "-"})
+SKIP_WORDS = COMMON_SKIP_WORDS | {"ไม่จำกัด", "no limit", "unlimited"}  # seats: "no limit" skips too
 YES_WORDS = frozenset({"ยืนยัน", "ตกลง", "ใช่", "โอเค", "ok", "okay", "yes", "confirm"})
 CHANGE_TIME_WORDS = frozenset({"เปลี่ยนวันเวลา", "change time"})
 CODE = re.compile(r"[A-Za-z0-9]{4,8}")
@@ -813,6 +814,9 @@ def event_cancel(ctx: Context) -> list[Message]:
     activity = _postback_activity(ctx, lock=True)
     if activity is None:
         return [ctx.text("postback.unknown")]
+    # The same question the typed command and the edit flow ask: may this person change this activity
+    # now (can_change_activity: its organization's staff, the network's chair, the host's leaders, or
+    # its creator while still a leader), stricter than the command's minimum role alone.
     refusal = _refusal(ctx, activity)
     if refusal is not None:
         return [refusal]

@@ -9,14 +9,13 @@ from linebot.v3.webhooks import ImageMessageContent
 from sqlalchemy import func, select
 
 from bot.thaitime import format_when, format_when_en
-from handlers.context import Context, Turn, command_refusal, record_id
+from handlers.context import SKIP_WORDS, Context, Turn, command_refusal, record_id
 from handlers.registry import Role, command, postback, step
 from handlers.services import activities as acts
 from handlers.services import registry as reg
 from models import Activity, ActivityReport, Community, Network, ReportPhoto, Rsvp
 
 FLOW = "report"
-SKIP_WORDS = {"ข้าม", "skip", "ไม่มี", "none", "-"}
 DONE_WORDS = {"เสร็จ", "เสร็จแล้ว", "จบ", "done", "finish", "ไม่มี", "none", "skip", "ข้าม"}
 MAX_PHOTOS = 10
 ATTENDED_LIMIT = 100_000
@@ -89,9 +88,10 @@ def _start(ctx: Context, activity: Activity) -> Turn:
 @step(FLOW, Step.ATTENDED)
 def report_attended(ctx: Context) -> Turn:
     text = ctx.args.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).strip()
-    if not (text.isascii() and text.isdigit()) or int(text) > ATTENDED_LIMIT:
-        return Turn([ctx.text("report.attended_invalid", max=ATTENDED_LIMIT, cancel=True)], step=Step.ATTENDED)
-    ctx.data["attended"] = int(text)
+    attended = record_id(text)
+    if attended is None or attended > ATTENDED_LIMIT:
+        return Turn([ctx.text("report.attended_invalid", max=f"{ATTENDED_LIMIT:,}", cancel=True)], step=Step.ATTENDED)
+    ctx.data["attended"] = attended
     return Turn([ctx.text("report.ask_summary", cancel=True)], step=Step.SUMMARY)
 
 

@@ -11,14 +11,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers.context import Context, Turn
+from bot.messages import MAX_MESSAGES_PER_REQUEST
+from handlers.context import SKIP_WORDS, Context, Turn
 from handlers.registry import ChatKind, command, step
 from handlers.rotation import waiting_for_new_leader
 from handlers.services import registry as reg
 from models import ChatLink, Community, InviteCode, Network, WebhookEvent
 
 FLOW = "registration"
-SKIP_WORDS = {"ข้าม", "ไม่มี", "skip", "none", "-"}
 YES_WORDS = {"ยินยอม", "ตกลง", "ใช่", "yes", "agree", "i agree"}
 NO_WORDS = {"ไม่ยินยอม", "ไม่", "no", "disagree"}
 LIKELY_LIMIT = 12
@@ -70,8 +70,8 @@ def join(ctx: Context) -> Turn:
         membership = reg.redeem_invite(ctx.session, ctx.person, code, ctx.now)
     except reg.InviteError as error:
         return Turn([ctx.text(str(error))])
-    return Turn([ctx.text("invite.granted", role=_role_label(ctx, membership)),
-                 *waiting_for_new_leader(ctx, membership)])
+    granted = [ctx.text("invite.granted", role=_role_label(ctx, membership))]
+    return Turn(granted + waiting_for_new_leader(ctx, membership, MAX_MESSAGES_PER_REQUEST - len(granted)))
 
 
 def _invite(ctx: Context, code: str) -> InviteCode | str:
@@ -189,7 +189,7 @@ def register_consent(ctx: Context) -> Turn:
         try:
             membership = reg.redeem_invite(ctx.session, person, ctx.data["invite"], ctx.now)
             messages.append(ctx.text("invite.granted", role=_role_label(ctx, membership)))
-            messages += waiting_for_new_leader(ctx, membership)
+            messages += waiting_for_new_leader(ctx, membership, MAX_MESSAGES_PER_REQUEST - len(messages))
         except reg.InviteError as error:
             messages.append(ctx.text(str(error)))
     return Turn(messages)

@@ -330,17 +330,16 @@ def host_skip(ctx: Context) -> list[Message]:
 
 # --- asking the next host and telling the chair -----------------------------------------------
 
-WAITING_SHOWN = 4  # with the "role granted" line, one reply of at most five messages
-
-
-def waiting_for_new_leader(ctx: Context, membership: Membership) -> list[Message]:
+def waiting_for_new_leader(ctx: Context, membership: Membership, room: int) -> list[Message]:
     """The hosting requests a new leader's community has not answered, as cards to answer now.
 
     A request goes to a community's leaders when it is proposed as host; a community with no leader yet
-    is proposed all the same, and its first leader (from an invite code) would otherwise never be asked."""
-    if membership.role != RoleName.COMMUNITY_LEADER or membership.community_id is None:
+    is proposed all the same, and its first leader (from an invite code) would otherwise never be asked.
+    `room` is how many messages the reply still holds (LINE's five), so the soonest requests are shown; a
+    community rarely has more than one waiting."""
+    if membership.role != RoleName.COMMUNITY_LEADER or membership.community_id is None or room <= 0:
         return []
-    waiting = act.awaiting_host_answer(ctx.session, membership.community_id, ctx.now, WAITING_SHOWN)
+    waiting = act.awaiting_host_answer(ctx.session, membership.community_id, ctx.now, room)
     return [cards.host_request_message(ctx, ctx.session, activity) for activity in waiting]
 
 

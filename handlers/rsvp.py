@@ -358,8 +358,6 @@ def _answer_value(value: str) -> Answer | None:
         return None
 
 
-
-
 def _name(person: Person) -> str:
     return person.full_name or person.display_name or "-"
 

@@ -127,7 +127,7 @@ def test_the_card_in_english(session, district, clock) -> None:
     (Answer.NOT_GOING, "คำตอบของคุณ: ไม่ไป"),
     ("rsvp", "คำตอบของคุณ: ไม่แน่ใจ"),
     ("waitlisted", "คำตอบของคุณ: ไป (อยู่ในรายชื่อสำรอง)"),
-    ("guests", "คำตอบของคุณ: ไป +ผู้ติดตาม 4 คน"),
+    ("guests", "คำตอบของคุณ: ไป (พาผู้ติดตาม 4 คน)"),
 ])
 def test_a_personal_card_shows_my_answer(session, district, clock, mine, shown) -> None:
     activity = make(session, district, clock)

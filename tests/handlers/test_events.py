@@ -364,8 +364,8 @@ def test_cancel_at_any_step_stores_nothing(dialog, district, db) -> None:
 # --- bad input ------------------------------------------------------------------------------------
 
 def reach(dialog, step: str) -> None:
-    answers = {"title": [], "when": ["ประชุม"], "place": ["ประชุม", "20 ธ.ค. 69 14:00"], "capacity": ["ประชุม", "20 ธ.ค. 69 14:00", "ศาลา", "เครือข่ายโซน 1",
-                                                               "ตกลง"]}[step]
+    answers = {"title": [], "when": ["ประชุม"], "place": ["ประชุม", "20 ธ.ค. 69 14:00"],
+               "capacity": ["ประชุม", "20 ธ.ค. 69 14:00", "ศาลา", "เครือข่ายโซน 1", "ตกลง"]}[step]
     for answer in ["สร้างกิจกรรม", *answers]:
         dialog.say(LEADER, answer)
 

@@ -92,9 +92,9 @@ def test_the_report_button_starts_the_flow_and_cancel_ends_it(dialog, activity_i
 @pytest.mark.parametrize(
     ("answers", "reply"),
     [
-        (["abc"], T["report.attended_invalid"].format(max=100_000)),
-        (["99999999"], T["report.attended_invalid"].format(max=100_000)),
-        (["²"], T["report.attended_invalid"].format(max=100_000)),
+        (["abc"], T["report.attended_invalid"].format(max="100,000")),
+        (["99999999"], T["report.attended_invalid"].format(max="100,000")),
+        (["²"], T["report.attended_invalid"].format(max="100,000")),
         (["12", ""], T["report.ask_summary"]),
         (["12", "ก" * 2001], T["report.text_invalid"].format(limit=2000)),
     ],

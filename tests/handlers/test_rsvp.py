@@ -520,4 +520,3 @@ def test_another_districts_member_can_neither_answer_nor_check_in(dialog, distri
     # The district's own member may.
     assert dialog.postback(U["member"], f"a=rsvp&id={ident}&v=going") != refused
     assert [who for who, *_ in rsvps(db, ident)] == ["member"]
-
