@@ -19,7 +19,9 @@ from bot.config import PROJECT_ROOT, Config
 from bot.fakeline import FakeLineServer
 from support import events as ev
 from support.clock import Clock
+from support.dialog import Dialog
 from support.openapi import OpenApiSpec, openapi_dir
+from support.registry import District, seed_district
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
@@ -166,3 +168,19 @@ def jobs(app):
 
     services = app.extensions["saiyai"]
     return JobContext(services.session_factory, services.line, services.clock)
+
+
+# Shared by most handler tests; a module that needs more (members, linked groups, a second worker)
+# defines its own `district` or `dialog`, which takes precedence.
+
+@pytest.fixture
+def district(session_factory, clock) -> District:
+    """The test district (support/registry.py): two zones, three communities, one person per role."""
+    with session_factory() as session, session.begin():
+        return seed_district(session, clock())
+
+
+@pytest.fixture
+def dialog(fake_line, webhook) -> Dialog:
+    """Conversation tables through one app instance (support/dialog.py)."""
+    return Dialog(fake_line, webhook)

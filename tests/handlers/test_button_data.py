@@ -12,22 +12,10 @@ from sqlalchemy import select
 
 from handlers.catalog import th
 from models import EventStatus, NoticeAck, Rsvp, WebhookEvent
-from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import USERS
 
 T = th.TEXT
 STAFF = USERS["staff"]
-
-
-@pytest.fixture
-def district(session_factory, clock):
-    with session_factory() as session, session.begin():
-        return seed_district(session, clock())
-
-
-@pytest.fixture
-def dialog(fake_line, webhook) -> Dialog:
-    return Dialog(fake_line, webhook)
 
 
 @pytest.mark.parametrize("ident", ["²", "99999999999999999999", "๑", "-1", ""], ids=["superscript", "huge", "thai-digit",

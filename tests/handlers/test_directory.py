@@ -27,8 +27,7 @@ from models import (
     RoleName,
     WebhookEvent,
 )
-from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import USERS
 
 T, E = th.TEXT, en.TEXT
 NEW = "U" + "a" * 32
@@ -36,17 +35,6 @@ GROUP = "C" + "d" * 32
 LEADER, CHAIR, STAFF, MEMBER = USERS["leader"], USERS["chair"], USERS["staff"], USERS["member"]
 CONSENTED_TH = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."  # the clock's start, when the district was seeded
 CONSENTED_EN = "Saturday 21 November 2026, 10:00"
-
-
-@pytest.fixture
-def district(session_factory, clock):
-    with session_factory() as session, session.begin():
-        return seed_district(session, clock())
-
-
-@pytest.fixture
-def dialog(fake_line, webhook) -> Dialog:
-    return Dialog(fake_line, webhook)
 
 
 def last_message(fake_line) -> dict[str, Any]:

@@ -7,7 +7,7 @@ after the test, by LINE's OpenAPI description).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, func, select

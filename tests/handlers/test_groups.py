@@ -9,25 +9,13 @@ from handlers.catalog import en, th
 from handlers.services import registry as reg
 from models import ChatLink, Person, WebhookEvent
 from support import events as ev
-from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import USERS
 
 T, E = th.TEXT, en.TEXT
 GROUP = "C" + "d" * 32
 OTHER_GROUP = "C" + "e" * 32
 NEW = "U" + "a" * 32
 LEADER, CHAIR, STAFF = USERS["leader"], USERS["chair"], USERS["staff"]
-
-
-@pytest.fixture
-def district(session_factory, clock):
-    with session_factory() as session, session.begin():
-        return seed_district(session, clock())
-
-
-@pytest.fixture
-def dialog(fake_line, webhook) -> Dialog:
-    return Dialog(fake_line, webhook)
 
 
 def post(webhook, fake_line, event: dict) -> list[dict]:

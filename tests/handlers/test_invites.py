@@ -11,20 +11,13 @@ from handlers.catalog import en, th
 from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Community, HostState, InviteCode, Membership, Network, Person, RoleName
 from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import USERS
 
 T, E = th.TEXT, en.TEXT
 NEW = "U" + "b" * 32
 GROUP = "C" + "2" * 32
 EXPIRES_TH = "วันเสาร์ที่ 28 พฤศจิกายน 2569 เวลา 10:00 น."  # the test clock's now + 7 days
 EXPIRES_EN = "Saturday 28 November 2026, 10:00"
-
-
-@pytest.fixture
-def district(session_factory, clock):
-    with session_factory() as session, session.begin():
-        return seed_district(session, clock())
-
 
 
 @pytest.fixture

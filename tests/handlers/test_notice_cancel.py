@@ -19,7 +19,7 @@ from models import ChannelState, Conversation, Notice, NoticeScope, NoticeStatus
 from scheduler import notices as notice_jobs
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import USERS
 from support.texts import bangkok, e, t
 
 T, E = th.TEXT, en.TEXT
@@ -29,12 +29,6 @@ GROUP = "C" + "a" * 32
 SUNDAY_TH = "วันอาทิตย์ที่ 22 พฤศจิกายน 2569 เวลา 09:00 น."
 SUNDAY_EN = "Sunday 22 November 2026, 09:00"
 MONDAY_TH = "วันจันทร์ที่ 23 พฤศจิกายน 2569 เวลา 08:30 น."
-
-
-@pytest.fixture
-def district(session_factory, clock):
-    with session_factory() as session, session.begin():
-        return seed_district(session, clock())
 
 
 @pytest.fixture

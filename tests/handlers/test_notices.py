@@ -604,13 +604,18 @@ def test_an_urgent_alert_ignores_quiet_hours_and_need_help_forwards_the_location
     assert (help_ack.latitude, help_ack.longitude, help_ack.address) == (13.6701, 100.6102, "ซอยวัดบางนา")
 
 
+def wat_alert(session_factory, district, clock) -> Notice:
+    """An urgent alert ("ไฟไหม้") from staff to everyone in ชุมชนวัดบางนา, saved to be sent now."""
+    with session_factory() as session, session.begin():
+        return svc.create_notice(session, svc.Audience(district.org.id, NoticeScope.COMMUNITY,
+                                                       community_id=district.wat.id,
+                                                       author_id=district.people["staff"].id),
+                                 text="ไฟไหม้", now=clock(), urgent=True)
+
+
 def test_need_help_in_a_group_takes_the_location_there_or_a_skip(dialog, district, session_factory, clock, jobs,
                                                                  fake_line) -> None:
-    with session_factory() as session, session.begin():
-        alert = svc.create_notice(session, svc.Audience(district.org.id, NoticeScope.COMMUNITY,
-                                                        community_id=district.wat.id,
-                                                        author_id=district.people["staff"].id),
-                                  text="ไฟไหม้", now=clock(), urgent=True)
+    alert = wat_alert(session_factory, district, clock)
     send_all(jobs)
     assert dialog.postback(MEMBER, f"a=alert&n={alert.id}&v=need_help", group=GROUP_WAT) == [
         T["alert.help_recorded"]]
@@ -666,11 +671,7 @@ def to_text_step(dialog) -> None:
 def test_a_card_posted_in_a_group_may_be_answered_by_anyone_there(dialog, district, line_facts, session_factory,
                                                                   clock, jobs, db) -> None:
     """A neighbour registered in another community, or staff, sees the alert in the community's group."""
-    with session_factory() as session, session.begin():
-        alert = svc.create_notice(session, svc.Audience(district.org.id, NoticeScope.COMMUNITY,
-                                                        community_id=district.wat.id,
-                                                        author_id=district.people["staff"].id),
-                                  text="ไฟไหม้", now=clock(), urgent=True)
+    alert = wat_alert(session_factory, district, clock)
     send_all(jobs)
     assert notices(db)[-1].via_groups
     assert dialog.postback(CANAL_LEADER, f"a=alert&n={alert.id}&v=need_help", group=GROUP_WAT) == [

@@ -16,8 +16,7 @@ from handlers.dispatcher import Source
 from handlers.registry import ChatKind, CommandSpec, Role
 from handlers.services import registry as reg
 from models import Base
-from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import USERS
 
 T, E = th.TEXT, en.TEXT
 GROUP = "C" + "3" * 32
@@ -45,17 +44,6 @@ DEFAULT_ARGS = ("ชุมชนวัดบางนา", "ชุมชนว�
 PRIVILEGED = [spec for spec in REGISTRY.commands if spec.min_role > Role.ANYONE]
 MATRIX = [pytest.param(spec, role, id=f"{spec.name}-{USER_OF_ROLE[role]}")
           for spec in PRIVILEGED for role in Role if role < spec.min_role]
-
-
-@pytest.fixture
-def district(session_factory, clock):
-    with session_factory() as session, session.begin():
-        return seed_district(session, clock())
-
-
-@pytest.fixture
-def dialog(fake_line, webhook) -> Dialog:
-    return Dialog(fake_line, webhook)
 
 
 def snapshot(session_factory) -> dict[str, list[tuple]]:

@@ -9,18 +9,11 @@ from handlers.catalog import th
 from handlers.services import registry as reg
 from models import Conversation, InviteCode, Membership, Person, RoleName
 from support.dialog import Dialog
-from support.registry import USERS, seed_district
+from support.registry import USERS
 
 NEW = "U" + "a" * 32
 T = th.TEXT
 CONSENT_PROMPT = T["register.consent"]
-
-
-@pytest.fixture
-def district(session_factory, clock):
-    with session_factory() as session, session.begin():
-        return seed_district(session, clock())
-
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from handlers.catalog import en, th
 from models import Activity, ActivityReport, ActivityStatus, Answer, HostState, ReportPhoto, Rsvp
 from support import events as ev
-from support.dialog import Dialog
 from support.registry import OUTSIDER, USERS, seed_district, seed_outsider
 
 T, E = th.TEXT, en.TEXT
@@ -31,11 +30,6 @@ def activity_id(session_factory, clock):
         session.add(Rsvp(activity_id=activity.id, person_id=d.people["member"].id, community_id=d.wat.id,
                          answer=Answer.GOING, guests=0, answered_at=starts, checked_in_at=starts))
         return activity.id
-
-
-@pytest.fixture
-def dialog(fake_line, webhook) -> Dialog:
-    return Dialog(fake_line, webhook)
 
 
 def image(user: str, message_id: str) -> dict:

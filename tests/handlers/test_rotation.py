@@ -33,7 +33,6 @@ from models import (
 from conftest import SECRET, WebhookClient
 from scheduler.jobs import dispatch_outbox
 from support import events as ev
-from support.dialog import Dialog
 from support.registry import USERS, seed_district
 
 T, E = th.TEXT, en.TEXT
@@ -75,12 +74,6 @@ def world(session_factory, clock) -> World:
                            times_hosted=0, declines=0, owed_turns=0))
         ids = {c.name: c.id for c in (d.wat, d.market, garden, d.canal)}
         return World(d.org.id, d.zone1.id, d.zone2.id, ids)
-
-
-@pytest.fixture
-def dialog(fake_line, webhook) -> Dialog:
-    return Dialog(fake_line, webhook)
-
 
 
 def set_ledger(session_factory, world: World, **rows: tuple[int, datetime | None, int, int]) -> None:
