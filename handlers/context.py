@@ -89,7 +89,7 @@ BUTTON_LABEL_LIMIT = 20  # LINE's limit for a quick-reply label
 
 
 def button_label(label: str) -> str:
-    """A label LINE accepts; one cut short says so ("ชุมชนซอยบางนา-ตราด 2…", not a different name)."""
+    """A label LINE accepts; one cut short says so: "ชุมชนซอยบางนา-ตราด…", not "…ตราด 2" (another name)."""
     return label if len(label) <= BUTTON_LABEL_LIMIT else label[:BUTTON_LABEL_LIMIT - 1].rstrip() + "…"
 
 
