@@ -605,8 +605,7 @@ def events(ctx: Context) -> list[Message]:
 
 
 def _keyword(ctx: Context, func: Any) -> str:
-    spec = next(s for s in ctx.registry.commands if s.func is func)
-    return spec.keyword_for(ctx.lang)
+    return ctx.registry.spec_of(func).keyword_for(ctx.lang)
 
 
 # --- edit and cancel ------------------------------------------------------------------------------

@@ -81,12 +81,9 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     refusal = _sender_refusal(ctx, code)
     if refusal is not None:
         return [refusal]
-    activity = act.find_activity(ctx.session, code)
-    if activity is None:
-        return [ctx.text("rsvp.unknown_code", code=_echo(code))]
-    refusal = _outside(ctx, activity)
-    if refusal is not None:
-        return [refusal]
+    activity = _answerable(ctx, code)
+    if not isinstance(activity, Activity):
+        return [activity]
     return _record(ctx, activity, ctx.person, choice, guests)
 
 
@@ -97,12 +94,9 @@ def proxy(ctx: Context) -> list[Message]:
     tail = PROXY_TAIL.fullmatch(rest.strip())
     if not code or tail is None:
         return [ctx.text("proxy.usage")]
-    activity = act.find_activity(ctx.session, code)
-    if activity is None:
-        return [ctx.text("rsvp.unknown_code", code=_echo(code))]
-    refusal = _outside(ctx, activity)
-    if refusal is not None:
-        return [refusal]
+    activity = _answerable(ctx, code)
+    if not isinstance(activity, Activity):
+        return [activity]
     choice = ANSWER_WORDS[tail["answer"].casefold()]
     guests = int(tail["guests"]) if tail["guests"] and choice == Answer.GOING else 0
     found = _managed_person(ctx, tail["name"], lambda label: f"{ctx.keyword} {activity.code} {label} "
@@ -242,12 +236,9 @@ def checkin(ctx: Context) -> list[Message]:
     refusal = _sender_refusal(ctx, code)
     if refusal is not None:
         return [refusal]
-    activity = act.find_activity(ctx.session, code)
-    if activity is None:
-        return [ctx.text("rsvp.unknown_code", code=_echo(code))]
-    refusal = _outside(ctx, activity)
-    if refusal is not None:
-        return [refusal]
+    activity = _answerable(ctx, code)
+    if not isinstance(activity, Activity):
+        return [activity]
     if not name.strip():
         return _check_in(ctx, activity, ctx.person)
     if ctx.role < Role.COMMUNITY_LEADER:
@@ -317,6 +308,14 @@ def _outside(ctx: Context, activity: Activity) -> Message | None:
     if activity.organization_id in reg.organizations_of(ctx.memberships):
         return None
     return ctx.text("rsvp.other_district", code=activity.code)
+
+
+def _answerable(ctx: Context, code: str) -> Activity | Message:
+    """The activity a typed answer or check-in names, or the reply saying why it cannot be answered."""
+    activity = act.find_activity(ctx.session, code)
+    if activity is None:
+        return ctx.text("rsvp.unknown_code", code=_echo(code))
+    return _outside(ctx, activity) or activity
 
 
 def _managed_person(ctx: Context, text: str, command_for) -> Person | Message:
