@@ -3,12 +3,14 @@ and the report shown to everyone in the network afterwards."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from linebot.v3.webhooks import ImageMessageContent
 from sqlalchemy import func, select
 
 from bot.thaitime import format_when, format_when_en
+from handlers.catalog import CATALOGUES
 from handlers.context import SKIP_WORDS, Context, Turn, command_refusal, record_id
 from handlers.registry import Role, command, postback, step
 from handlers.services import activities as acts
@@ -16,7 +18,9 @@ from handlers.services import registry as reg
 from models import Activity, ActivityReport, Community, Network, ReportPhoto, Rsvp
 
 FLOW = "report"
-DONE_WORDS = {"เสร็จ", "เสร็จแล้ว", "จบ", "done", "finish", "ไม่มี", "none", "skip", "ข้าม"}
+# Answers to the photo step that send the report as it is; the done button's label counts too.
+DONE_WORDS = SKIP_WORDS | {"เสร็จ", "เสร็จแล้ว", "จบ", "ไม่มีรูป", "done", "finish", "finished", "no photos"}
+POLITE_ENDING = re.compile(r"\s*(?:ครับ|ค่ะ|คะ|จ้า|จ้ะ)$")
 MAX_PHOTOS = 10
 ATTENDED_LIMIT = 100_000
 TEXT_LIMIT = 2000
@@ -117,17 +121,36 @@ def report_lessons(ctx: Context) -> Turn:
 
 @step(FLOW, Step.PHOTOS)
 def report_photos(ctx: Context) -> Turn:
+    photos = ctx.data.setdefault("photos", [])
+    done = [(ctx.t("report.done_label"),) * 2]
     if isinstance(ctx.message, ImageMessageContent):
-        photos = ctx.data.setdefault("photos", [])
         if len(photos) >= MAX_PHOTOS:
-            return Turn([ctx.text("report.photos_full", limit=MAX_PHOTOS,
-                                  quick=[(ctx.t("report.done_label"),) * 2])], step=Step.PHOTOS)
+            return Turn([ctx.text("report.photos_full", limit=MAX_PHOTOS, quick=done)], step=Step.PHOTOS)
         photos.append(ctx.message.id)
-        return Turn([ctx.text("report.photo_received", count=len(photos),
-                              quick=[(ctx.t("report.done_label"),) * 2])], step=Step.PHOTOS)
-    if ctx.args.strip().casefold() not in DONE_WORDS:
-        return Turn([ctx.text("report.ask_photos", quick=[(ctx.t("report.done_label"),) * 2], cancel=True)],
-                    step=Step.PHOTOS)
+        return Turn([ctx.text("report.photo_received", count=len(photos), quick=done)], step=Step.PHOTOS)
+    if _means_done(ctx.args):
+        return _submit(ctx)
+    # Typed text is neither a photo nor "done": say so plainly (repeating the prompt read as not listening),
+    # keeping the photos received so far.
+    if len(photos) >= MAX_PHOTOS:
+        reply = ctx.text("report.photos_full", limit=MAX_PHOTOS, quick=done, cancel=True)
+    elif photos:
+        reply = ctx.text("report.photos_not_text_some", count=len(photos), limit=MAX_PHOTOS, done=done[0][0],
+                         quick=done, cancel=True)
+    else:
+        reply = ctx.text("report.photos_not_text", limit=MAX_PHOTOS, done=done[0][0], quick=done, cancel=True)
+    return Turn([reply], step=Step.PHOTOS)
+
+
+def _means_done(text: str) -> bool:
+    """The done button's text (in either language), or a word for "no more photos", polite ending or not."""
+    word = POLITE_ENDING.sub("", text.strip().casefold())
+    labels = {catalogue["report.done_label"].casefold() for catalogue in CATALOGUES.values()}
+    return word in DONE_WORDS or word in labels
+
+
+def _submit(ctx: Context) -> Turn:
+    """Save the report with the photos received; the conversation ends."""
     activity = ctx.session.get(Activity, ctx.data["activity_id"])
     if activity is None:
         return Turn([ctx.text("flow.expired")])

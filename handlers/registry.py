@@ -69,7 +69,12 @@ class Match:
 
 # Full-width ASCII (Ａ, １, ！) and the ideographic space, as some phone keyboards type them.
 _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff"))
+# Invisible characters some keyboards and copy-paste insert, meaning nothing in stored text: zero-width space and
+# non-joiner, word joiner, BOM, soft hyphen, left-to-right and right-to-left marks.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff\u00ad\u200e\u200f"))
+# The zero-width joiner holds emoji sequences together (a family emoji is a man, a woman and a girl joined by two),
+# so names and titles keep it; it is only dropped to compare text with keywords and answer words.
+_JOINER = {0x200D: None}
 
 
 def clean(text: str) -> str:
@@ -83,8 +88,19 @@ def clean(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Fold case, width and spacing so `HELP`, `help ` and full-width forms match one keyword."""
-    return clean(text).casefold()
+    """Fold case, width, spacing and joiners so `HELP`, `help `, full-width forms and a word with a zero-width joiner
+    in it match one keyword. For comparing only: the joiner belongs in stored text (see _JOINER)."""
+    return clean(text).translate(_JOINER).casefold()
+
+
+def _after(text: str, length: int) -> str:
+    """What follows the first `length` characters of `text` as normalize() counts them (joiners not counted)."""
+    seen = 0
+    for index, char in enumerate(text):
+        if seen == length:
+            return text[index:]
+        seen += ord(char) not in _JOINER
+    return ""
 
 
 def _tag(func: Callable[..., Any], kind: str, value: Any) -> Callable[..., Any]:
@@ -177,7 +193,7 @@ class Registry:
     def match(self, text: str) -> Match | None:
         """The longest keyword the text starts with (followed by a space or the end), and the rest."""
         cleaned = clean(text)
-        folded = cleaned.casefold()
+        folded = cleaned.translate(_JOINER).casefold()
         best: tuple[str, CommandSpec] | None = None
         for key, spec in self.keywords.items():
             if (folded == key or folded.startswith(key + " ")) and (best is None or len(key) > len(best[0])):
@@ -186,4 +202,4 @@ class Registry:
             return None
         key, spec = best
         original = next(k for k in spec.keywords if normalize(k) == key)
-        return Match(spec, original, cleaned[len(key):].strip())
+        return Match(spec, original, _after(cleaned, len(key)).strip(" \u200d"))  # a lone joiner joins nothing

@@ -28,6 +28,7 @@ from models import (
     ActivityStatus,
     Community,
     HostLog,
+    HostLogKind,
     HostState,
     Membership,
     Network,
@@ -45,6 +46,8 @@ ALT_TEXT_LIMIT = 400
 ECHO_LIMIT = 40
 # "A with B" between two community names; Thai often writes กับ without spaces around it.
 WITH = re.compile(r"\s*กับ\s*|\s+with\s+", re.IGNORECASE)
+# Changes Saiyai makes on its own (proposing the next host); the others are always someone's.
+SYSTEM_KINDS = frozenset({HostLogKind.PROPOSED, HostLogKind.HOSTED})
 
 
 class Step(StrEnum):
@@ -159,7 +162,10 @@ def _history_line(ctx: Context, entry: HostLog) -> str:
     if entry.reason:
         text += ctx.t("host.history.reason", reason=entry.reason)
     actor = ctx.session.get(Person, entry.actor_id) if entry.actor_id else None
-    who = _person_name(actor) if actor else ctx.t("host.history.system")
+    if actor is None and entry.kind not in SYSTEM_KINDS:
+        who = ctx.t("host.actor.unknown")  # only people answer or swap: this one's data was erased (forget_person)
+    else:
+        who = _actor_name(ctx.lang, actor)
     return ctx.t("host.history.line", date=_date(ctx, entry.at), text=text, actor=who)
 
 
@@ -321,9 +327,9 @@ def host_skip(ctx: Context) -> list[Message]:
         return [ctx.text("host.request_stale_none", title=activity.title)]
     choice = act.skip_host(ctx.session, activity, reason, ctx.now, actor=ctx.person)
     asked = ask_host(ctx.session, activity, choice, ctx.now)
-    actor = _person_name(ctx.person) if ctx.person else "-"
     _tell_chairs(ctx.session, network, ctx.person, ctx.now, lambda lang: [_notice(
-        lang, "host.chair_skipped", activity, choice, asked, community=host.name, reason=reason, actor=actor)])
+        lang, "host.chair_skipped", activity, choice, asked, community=host.name, reason=reason,
+        actor=_actor_name(lang, ctx.person))])
     reply = ctx.t("host.skipped", community=host.name, title=activity.title, reason=reason)
     return [ctx.text_message(reply + "\n" + _moved_on(ctx.lang, choice, asked))]
 
@@ -417,8 +423,18 @@ def _name(ctx: Context, community_id: int | None) -> str:
     return community.name if community else "-"
 
 
-def _person_name(person: Person) -> str:
-    return person.full_name or person.display_name or "-"
+def _actor_name(lang: str, person: Person | None) -> str:
+    """Who made a change: their name; else their role (staff granted with `flask org grant-staff` may never
+    register a name); no one at all is Saiyai itself (the scheduler proposing a host)."""
+    if person is None:
+        return text_for(lang, "host.history.system")
+    name = person.full_name or person.display_name
+    if name:
+        return name
+    roles = [RoleName(m.role) for m in person.memberships]
+    if not roles:
+        return text_for(lang, "host.actor.unknown")
+    return text_for(lang, f"host.actor.{max(roles, key=reg.ROLE_RANK.__getitem__)}")
 
 
 def _date(ctx: Context, moment: datetime) -> str:

@@ -23,12 +23,16 @@ from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Answer, Community, Person, Rsvp
 
-GUESTS = re.compile(r"\+\s*(\d+)")
+# How many come along, after the code. `+2`, `+2 คน`, `พา 2 คน`, `2 guests`: two guests. `2 คน`, `2 people`: two
+# people in all, the sender and one guest, as Thai reads "ไป 2 คน". A bare number is not read: it may be a code's.
+_UNIT = r"(?:คน|guests?|people|persons?)"
+GUESTS = re.compile(rf"(?:\+|(?<!\S)พา)\s*(?P<guests>\d+)(?:\s*{_UNIT})?"
+                    rf"|(?<!\S)(?P<count>\d+)\s*(?P<unit>{_UNIT})", re.IGNORECASE)
 ANSWER_WORDS = {"ไป": Answer.GOING, "going": Answer.GOING, "ไม่ไป": Answer.NOT_GOING,
                 "not going": Answer.NOT_GOING, "ไม่แน่ใจ": Answer.MAYBE, "maybe": Answer.MAYBE}
-# `<member name> <answer> [+N]`: the answer is the last word(s), so a name may have any number of words.
-PROXY_TAIL = re.compile(r"(?P<name>.+?)\s+(?P<answer>not going|going|maybe|ไม่ไป|ไป|ไม่แน่ใจ)"
-                        r"(?:\s*\+\s*(?P<guests>\d+))?", re.IGNORECASE)
+# `<member name> <answer>` (a guest count after it is taken off first): the answer is the last word(s), so a
+# name may have any number of words.
+PROXY_TAIL = re.compile(r"(?P<name>.+?)\s+(?P<answer>not going|going|maybe|ไม่ไป|ไป|ไม่แน่ใจ)", re.IGNORECASE)
 # `สมศรี ใจดี (ชุมชนวัดบางนา)`: the form the ambiguous-name list offers, to tell namesakes apart.
 NAME_WITH_COMMUNITY = re.compile(r"(?P<name>.+?)\s*\((?P<community>[^()]+)\)")
 ECHO_LIMIT = 20
@@ -71,13 +75,15 @@ def maybe(ctx: Context) -> list[Message]:
 
 def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     args = ctx.args.translate(reg.THAI_DIGITS)
-    found = GUESTS.search(args)
-    guests = int(found.group(1)) if found and choice == Answer.GOING else 0
+    counts = list(GUESTS.finditer(args))
+    guests = _guests(counts[0]) if len(counts) == 1 else None if counts else 0
     code = GUESTS.sub(" ", args).strip()
     if not code:
         return [ctx.text("rsvp.usage", keyword=ctx.keyword)]
-    if "+" in code:  # "+-1", "+abc", "+ สอง": a guest count that is not one, not part of a code
+    # "+-1", "+abc", "+ สอง": a guest count that is not one, not part of a code; "0 คน": nobody at all.
+    if "+" in code or guests is None:
         return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, keyword=ctx.keyword)]
+    guests = guests if choice == Answer.GOING else 0
     refusal = _sender_refusal(ctx, code)
     if refusal is not None:
         return [refusal]
@@ -91,20 +97,33 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
 def proxy(ctx: Context) -> list[Message]:
     """ตอบรับกิจกรรมแทนสมาชิกที่ไม่มีสมาร์ตโฟน / Answer for a member without a smartphone"""
     code, _, rest = ctx.args.translate(reg.THAI_DIGITS).partition(" ")
-    tail = PROXY_TAIL.fullmatch(rest.strip())
-    if not code or tail is None:
+    rest = rest.strip()
+    count = next((found for found in GUESTS.finditer(rest) if found.end() == len(rest)), None)
+    tail = PROXY_TAIL.fullmatch(rest[:count.start()].strip() if count else rest)
+    guests = _guests(count) if count else 0
+    if not code or tail is None or guests is None:
         return [ctx.text("proxy.usage")]
     activity = _answerable(ctx, code)
     if not isinstance(activity, Activity):
         return [activity]
     choice = ANSWER_WORDS[tail["answer"].casefold()]
-    guests = int(tail["guests"]) if tail["guests"] and choice == Answer.GOING else 0
+    guests = guests if choice == Answer.GOING else 0
     found = _managed_person(ctx, tail["name"], lambda label: f"{ctx.keyword} {activity.code} {label} "
-                                                             f"{tail['answer']}")
+                                                             f"{tail['answer']}" + (f" {count[0]}" if count else ""))
     if not isinstance(found, Person):
         return [found]
     by = ctx.person if ctx.person is not None and found.id != ctx.person.id else None
     return _record(ctx, activity, found, choice, guests, proxy_by=by)
+
+
+def _guests(found: re.Match[str]) -> int | None:
+    """Guests in a count GUESTS found; None for a number of people in all below one (`0 คน`)."""
+    if found["guests"] is not None:
+        return int(found["guests"])
+    count = int(found["count"])
+    if found["unit"].casefold().startswith("guest"):
+        return count
+    return count - 1 if count >= 1 else None
 
 
 def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, guests: int,

@@ -267,6 +267,7 @@ def in_flow(*turns: tuple) -> list:
     return [(alice, "ระบายสี", [ASK_NAME]), *turns]
 
 
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji: man, woman and girl held together by joiners
 NAMED = (alice, "สมชาย", ["คุณสมชาย ชอบสีอะไรครับ"])
 COLOURED = (alice, "ฟ้า", ["สีฟ้า นัดวันไหนดีครับ"])
 PICKED = (alice, Tap("a=flow", {"datetime": "2026-12-01T09:30"}), ["นัดคุณสมชาย ระบายสีฟ้า 2026-12-01T09:30 ครับ"])
@@ -300,6 +301,16 @@ DIALOGS = {
     "another user's text is not the answer": (
         in_flow((bob, "สมชาย", [not_understood_th("สมชาย")])),
         [row(Paint.NAME, {})],
+    ),
+    "a zero-width joiner in a keyword still matches; an answer keeps its emoji whole": (
+        [(alice, "ช่วย\u200dเหลือ", [HELP_TH_USER]),
+         (alice, "ระบาย\u200dสี", [ASK_NAME]),
+         (alice, FAMILY, [f"คุณ{FAMILY} ชอบสีอะไรครับ"])],
+        [row(Paint.COLOUR, {"name": FAMILY})],
+    ),
+    "a zero-width joiner in ยกเลิก still cancels": (
+        in_flow(NAMED, (alice, "ยก\u200dเลิก", [CANCELLED])),
+        [],
     ),
     "ยกเลิก with nothing in progress": (
         [(alice, "ยกเลิก", [NOTHING_TO_CANCEL_TH])],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import types
+from datetime import timedelta
 from collections.abc import Callable
 
 import pytest
@@ -21,9 +22,11 @@ from handlers.registry import (
     postback,
     step,
 )
-from models import EventStatus, WebhookEvent
+from models import Activity, ActivityStatus, EventStatus, WebhookEvent
 from support import events as ev
+from support.registry import USERS, seed_district
 
+T = th.TEXT
 APOLOGIES = (th.TEXT["error.apology"], en.TEXT["error.apology"])
 
 
@@ -197,6 +200,11 @@ def keywords() -> Registry:
         ("ｈｅｌｐ", ("help", "help", "")),                        # full-width letters
         ("\u3000help\u3000", ("help", "help", "")),               # ideographic spaces
         ("help\u200b", ("help", "help", "")),                     # a zero-width space pasted from a chat
+        ("ช่วย\u200dเหลือ", ("help", "ช่วยเหลือ", "")),             # a zero-width joiner inside the word
+        ("he\u200dlp\u200d me", ("help", "help", "me")),
+        ("ช่วย\u00adเหลือ", ("help", "ช่วยเหลือ", "")),             # a soft hyphen
+        ("\u200eช่วยเหลือ\u200f", ("help", "ช่วยเหลือ", "")),        # left-to-right and right-to-left marks
+        ("events 👨\u200d👩\u200d👧 zone", ("events", "events", "👨\u200d👩\u200d👧 zone")),  # emoji stay whole
         ("  help   ME   Please ", ("help", "help", "ME Please")),  # spacing collapsed, case kept
         ("ช่วยเหลือ ลงทะเบียน", ("help", "ช่วยเหลือ", "ลงทะเบียน")),
         ("events ABC-12", ("events", "events", "ABC-12")),
@@ -265,3 +273,26 @@ def test_every_keyword_answers_empty_and_odd_input_politely(webhook, fake_line, 
         with session_factory() as db:
             row = db.scalars(select(WebhookEvent).where(WebhookEvent.user_id == user)).one()
         assert (row.status, row.error) == (EventStatus.DONE, None), (keyword, args)
+
+
+# --- what cleaning keeps ---------------------------------------------------------------------------
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji: man, woman and girl held together by joiners
+
+
+def test_a_title_keeps_its_emoji_sequence_and_loses_invisible_marks(dialog, session_factory, clock, db) -> None:
+    """Every typed answer passes through registry.clean; the joiner is only ignored when matching words."""
+    with session_factory() as session, session.begin():
+        d = seed_district(session, clock())
+        starts = clock() + timedelta(days=7)
+        activity = Activity(code="FAM1", title="วันครอบครัว", organization_id=d.org.id, network_id=d.zone1.id,
+                            host_community_id=d.wat.id, starts_at=starts, ends_at=starts + timedelta(hours=3),
+                            status=ActivityStatus.PLANNED, created_at=clock(), updated_at=clock())
+        session.add(activity)
+    staff = USERS["staff"]
+    assert dialog.say(staff, "แก้ไข\u200dกิจกรรม FAM1") == [T["event.ask_field"].format(title="วันครอบครัว")]
+    assert dialog.say(staff, "ชื่อ") == [T["event.ask_new_title"].format(title="วันครอบครัว")]
+    title = f"วันครอบครัว {FAMILY}"
+    assert dialog.say(staff, f"\u200eวันครอบ\u00adครัว {FAMILY}")[0] == "\n".join([
+        T["event.edited"].format(title=title, field=T["event.field.title"], value=title), T["event.nobody_to_notify"]])
+    assert db.scalars(select(Activity.title)).one() == title

@@ -135,3 +135,41 @@ def test_no_report_before_the_activity_ends(dialog, activity_id, session_factory
         activity = session.get(Activity, activity_id)
         activity.ends_at = clock() + timedelta(hours=1)
     dialog.run([(LEADER, "report RPT1", E["report.too_early"].format(title="ประชุมโซน 1"))])
+
+
+def to_photos(dialog, command: str = "รายงาน RPT1") -> None:
+    """The leader answers every step before the photos (in English when the command was)."""
+    C = T if command.startswith("รายงาน") else E
+    dialog.run([
+        (LEADER, command, C["report.ask_attended"].format(title="ประชุมโซน 1", count=1)),
+        (LEADER, "35", C["report.ask_summary"]),
+        (LEADER, "ประชุมเรื่องน้ำท่วม", C["report.ask_lessons"]),
+        (LEADER, "ควรแจ้งล่วงหน้า", C["report.ask_photos"]),
+    ])
+
+
+def test_text_at_the_photo_step_says_what_is_awaited_and_keeps_the_photos(dialog, activity_id, webhook, db) -> None:
+    to_photos(dialog)
+    dialog.run([(LEADER, "ส่งเลย", T["report.photos_not_text"].format(limit=10, done="เสร็จ"))])
+    assert dialog.quick_replies() == ["เสร็จ", "ยกเลิก"]
+    assert webhook.post(image(LEADER, "70001")).status_code == 200
+    dialog.run([(LEADER, "รูปอยู่ในอีกเครื่อง", T["report.photos_not_text_some"].format(count=1, limit=10,
+                                                                                      done="เสร็จ"))])
+    assert db.scalars(select(ActivityReport)).all() == []
+    dialog.run([(LEADER, "เสร็จ", T["report.saved"].format(title="ประชุมโซน 1", code="RPT1", photos=1))])
+    assert [p.line_message_id for p in db.scalars(select(ReportPhoto))] == ["70001"]
+
+
+@pytest.mark.parametrize("word", ["ไม่มีรูป", "ไม่มีรูปครับ", "เสร็จแล้วค่ะ", "-", "ไม่มี", "Done"])
+def test_done_and_skip_words_send_the_report(dialog, activity_id, db, word) -> None:
+    to_photos(dialog)
+    dialog.run([(LEADER, word, T["report.saved"].format(title="ประชุมโซน 1", code="RPT1", photos=0))])
+    report = db.scalars(select(ActivityReport)).one()
+    assert (report.attended, report.summary, report.lessons) == (35, "ประชุมเรื่องน้ำท่วม", "ควรแจ้งล่วงหน้า")
+
+
+def test_the_photo_step_in_english(dialog, activity_id, db) -> None:
+    to_photos(dialog, "report RPT1")
+    dialog.run([(LEADER, "send now", E["report.photos_not_text"].format(limit=10, done="done")),
+                (LEADER, "no photos", E["report.saved"].format(title="ประชุมโซน 1", code="RPT1", photos=0))])
+    assert db.scalars(select(ActivityReport)).one().attended == 35

@@ -26,6 +26,7 @@ from models import (
     HostLogKind,
     HostSlot,
     HostState,
+    Organization,
     OutboxMessage,
     Person,
     RoleName,
@@ -650,7 +651,7 @@ def test_history_newest_first_with_dates_actors_and_reasons(dialog, world, sessi
                  f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: เสนอชุมชนตลาดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยคุณleader\n"
                  f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: ชุมชนวัดบางนาไม่สะดวกเป็นเจ้าภาพ “{TITLE}” "
                  "เหตุผล: ตรงกับงานบวช — โดยคุณleader\n"
-                 f"• วันเสาร์ที่ 21 พฤศจิกายน 2569: เสนอชุมชนวัดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยระบบ")])
+                 f"• วันเสาร์ที่ 21 พฤศจิกายน 2569: เสนอชุมชนวัดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยสายใย (อัตโนมัติ)")])
 
 
 def test_history_in_english_for_a_named_network(dialog, world, session_factory, clock) -> None:
@@ -663,6 +664,55 @@ def test_history_in_english_for_a_named_network(dialog, world, session_factory, 
     ]
     assert reply.split("\n")[4] == (f"• 22 November 2026: ชุมชนวัดบางนา declined hosting “{TITLE}” "
                                     "Reason: ตรงกับงานบวช — by คุณleader")
+
+
+NAMELESS_STAFF = "U" + "f0" * 16  # granted with `flask org grant-staff`: never registered a name
+
+
+def grant_nameless_staff(session_factory, clock, world: World) -> None:
+    with session_factory() as s, s.begin():
+        reg.grant(s, reg.ensure_person(s, NAMELESS_STAFF, clock()), RoleName.STAFF, s.get(Organization, world.org),
+                  now=clock())
+
+
+def test_history_names_nameless_staff_by_role_and_saiyai_for_its_own_proposals(dialog, world, session_factory,
+                                                                                clock) -> None:
+    grant_nameless_staff(session_factory, clock, world)
+    new_activity(session_factory, clock, world)  # the rotation proposes วัด: nobody acted
+    clock.advance(days=1)
+    dialog.say(NAMELESS_STAFF, "สลับเจ้าภาพ วัดบางนา กับ สวนบางนา")
+    dialog.run([
+        (USERS["member"], "เจ้าภาพ ประวัติ",
+         "ประวัติเจ้าภาพของเครือข่ายโซน 1 (ล่าสุดก่อน)\n"
+         "• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: สลับลำดับเจ้าภาพระหว่างชุมชนวัดบางนากับชุมชนสวนบางนา — โดยเจ้าหน้าที่เขต\n"
+         f"• วันเสาร์ที่ 21 พฤศจิกายน 2569: เสนอชุมชนวัดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยสายใย (อัตโนมัติ)"),
+        (USERS["staff"], "host history เครือข่ายโซน 1",
+         "Host history of เครือข่ายโซน 1 (newest first)\n"
+         "• 22 November 2026: ชุมชนวัดบางนา and ชุมชนสวนบางนา swapped places — by district staff\n"
+         f"• 21 November 2026: ชุมชนวัดบางนา proposed to host “{TITLE}” — by Saiyai (automatic)"),
+    ])
+
+
+def test_the_chair_is_told_nameless_staff_skipped_by_role(dialog, world, session_factory, clock, jobs,
+                                                          fake_line) -> None:
+    grant_nameless_staff(session_factory, clock, world)
+    new_activity(session_factory, clock, world)
+    dialog.say(NAMELESS_STAFF, "ข้ามเจ้าภาพ HST1 น้ำท่วม")
+    fake_line.state.reset()
+    assert dispatch_outbox(jobs) == {"sent": 2}
+    assert pushes(fake_line)[(USERS["chair"],)] == [{"type": "text", "text": T["host.chair_skipped"].format(
+        actor="เจ้าหน้าที่เขต", community=WAT, title=TITLE, when=WHEN, reason="น้ำท่วม") + "\n"
+        + T["host.moved_on"].format(next=MARKET)}]
+
+
+def test_a_change_by_someone_since_forgotten_is_not_saiyais(dialog, world, session_factory, clock) -> None:
+    dialog.say(USERS["chair"], "สลับเจ้าภาพ วัดบางนา กับ สวนบางนา")
+    with session_factory() as s, s.begin():
+        reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == USERS["chair"])).one())
+    dialog.run([(USERS["member"], "เจ้าภาพ ประวัติ",
+                 "ประวัติเจ้าภาพของเครือข่ายโซน 1 (ล่าสุดก่อน)\n"
+                 "• วันเสาร์ที่ 21 พฤศจิกายน 2569: สลับลำดับเจ้าภาพระหว่างชุมชนวัดบางนากับชุมชนสวนบางนา "
+                 "— โดยผู้ใช้ที่ไม่ระบุชื่อ")])
 
 
 @pytest.mark.parametrize(

@@ -127,8 +127,45 @@ def test_text_answers_in_thai_and_english(dialog, activity, db) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "guests"),
+    [
+        (f"ไป {CODE} 2 คน", 1),           # two people in all: the sender and one guest
+        (f"ไป {CODE} ๒คน", 1),
+        (f"ไป {CODE} 1 คน", 0),
+        (f"ไป {CODE} +2 คน", 2),          # + and พา count the guests only
+        (f"ไป {CODE} พา 2 คน", 2),
+        (f"ไป {CODE} พา2คน", 2),
+        (f"ไป {CODE}+2", 2),
+        (f"going {CODE} 2 guests", 2),
+        (f"going {CODE} +2 guests", 2),
+        (f"going {CODE} 1 guest", 1),
+        (f"going {CODE} 3 People", 2),     # in all
+    ],
+)
+def test_the_ways_of_saying_how_many_come(dialog, activity, db, text, guests) -> None:
+    activity_id = activity()
+    if text.startswith("ไป"):
+        reply = going("สมศรี ใจดี", guests)
+    else:
+        reply = E["rsvp.going_guests"].format(name="สมศรี ใจดี", title=TITLE, when=WHEN_EN, guests=guests)
+    dialog.run([(U["somsri"], text, reply)])
+    assert rsvps(db, activity_id) == [("somsri", Answer.GOING, guests, "ชุมชนวัดบางนา", False, None)]
+
+
+def test_a_count_with_not_going_or_maybe_brings_no_guests(dialog, activity, db) -> None:
+    activity_id = activity()
+    dialog.run([(U["somsri"], f"ไม่แน่ใจ {CODE} 3 คน", T["rsvp.maybe"].format(name="สมศรี ใจดี", title=TITLE))])
+    assert rsvps(db, activity_id) == [("somsri", Answer.MAYBE, 0, "ชุมชนวัดบางนา", False, None)]
+
+
+@pytest.mark.parametrize(
     ("user", "text", "reply"),
     [
+        ("somsri", f"ไป {CODE} 0 คน", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
+        ("somsri", f"going {CODE} 0 people", E["rsvp.guests_invalid"].format(max=10, keyword="going")),
+        ("somsri", f"ไป {CODE} 2 คน +1", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),  # which one?
+        ("somsri", f"ไป {CODE} 12 คน", T["rsvp.too_many_guests"].format(max=10)),
+        ("somsri", f"ไป {CODE} พา 11 คน", T["rsvp.too_many_guests"].format(max=10)),
         ("somsri", "ไป", T["rsvp.usage"].format(keyword="ไป")),
         ("somsri", "ไม่ไป +2", T["rsvp.usage"].format(keyword="ไม่ไป")),
         ("somsri", "not going", E["rsvp.usage"].format(keyword="not going")),
@@ -364,6 +401,25 @@ def test_a_leader_answers_for_a_member_and_it_is_recorded_as_proxy(dialog, activ
     assert rsvps(db, activity_id)[0] == ("somsri", Answer.NOT_GOING, 0, "ชุมชนวัดบางนา", False, None)
 
 
+def test_a_proxy_answer_reads_the_count_as_the_members_own_answer_does(dialog, activity, db) -> None:
+    activity_id = activity()
+    dialog.run([
+        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 2 คน",
+         going("สมศรี ใจดี", 1) + "\n" + T["rsvp.by_proxy"].format(leader="คุณleader")),
+        (U["leader"], f"ตอบแทน {CODE} สมศักดิ์ ใจดี ไป พา 2 คน",
+         going("สมศักดิ์ ใจดี", 2) + "\n" + T["rsvp.by_proxy"].format(leader="คุณleader")),
+        (U["staff"], f"proxy {CODE} สมหญิง ทองดี going 3 guests",
+         E["rsvp.going_guests"].format(name="สมหญิง ทองดี", title=TITLE, when=WHEN_EN, guests=3)
+         + "\n" + E["rsvp.by_proxy"].format(leader="คุณstaff")),
+        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 0 คน", T["proxy.usage"]),
+    ])
+    assert rsvps(db, activity_id) == [
+        ("somsri", Answer.GOING, 1, "ชุมชนวัดบางนา", False, "leader"),
+        ("somsak", Answer.GOING, 2, "ชุมชนวัดบางนา", False, "leader"),
+        ("somying", Answer.GOING, 3, "ชุมชนคลองบางนา", False, "staff"),
+    ]
+
+
 def test_proxy_is_refused_to_members_and_outside_the_leaders_communities(dialog, activity, db) -> None:
     activity_id = activity()
     dialog.run([
@@ -397,6 +453,11 @@ def test_an_ambiguous_name_lists_the_matches_with_buttons(dialog, activity, db, 
     assert [item["action"]["text"] for item in last["quickReply"]["items"]] == [
         f"ตอบแทน {CODE} สมศรี ใจดี (ชุมชนวัดบางนา) ไป", f"ตอบแทน {CODE} สมศรี ใจดี (ชุมชนตลาดบางนา) ไป",
         f"ตอบแทน {CODE} สมศักดิ์ ใจดี (ชุมชนวัดบางนา) ไป"]
+    # A guest count is kept on the buttons.
+    dialog.say(U["chair"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 2 คน")
+    last = dialog.fake_line.state.requests[-1].body["messages"][-1]
+    assert [item["action"]["text"] for item in last["quickReply"]["items"]] == [
+        f"ตอบแทน {CODE} สมศรี ใจดี (ชุมชนวัดบางนา) ไป 2 คน", f"ตอบแทน {CODE} สมศรี ใจดี (ชุมชนตลาดบางนา) ไป 2 คน"]
     dialog.run([
         (U["chair"], f"ตอบแทน {CODE} สมศรี ใจดี ไป", T["proxy.ambiguous"].format(
             name="สมศรี ใจดี", people="• สมศรี ใจดี (ชุมชนวัดบางนา)\n• สมศรี ใจดี (ชุมชนตลาดบางนา)")),
