@@ -492,6 +492,11 @@ def format_when_en(dt: datetime) -> str:
     return f"{ENGLISH_WEEKDAYS[dt.weekday()]} {dt.day} {ENGLISH_MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M}"
 
 
+def format_when_in(lang: str, dt: datetime) -> str:
+    """Date and time the reader's way: Thai (พ.ศ.) for "th", English otherwise."""
+    return format_when(dt) if lang == "th" else format_when_en(dt)
+
+
 def to_picker_value(dt: datetime) -> str:
     """The LINE datetime-picker form of dt in Bangkok time, e.g. 2026-12-20T14:00."""
     return f"{_as_bangkok(dt):%Y-%m-%dT%H:%M}"

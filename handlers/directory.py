@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 
 from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
-from bot.thaitime import format_when, format_when_en
+from bot.thaitime import format_when_in
 from handlers.catalog import LANGUAGES
 from handlers.context import Context
 from handlers.registry import ChatKind, Role, command, postback
@@ -39,7 +38,7 @@ def me(ctx: Context) -> list[Message]:
     lines.append(ctx.t("me.phone", value=person.phone or not_given))
     lines.append(ctx.t("me.language", value=ctx.t(f"me.lang.{person.language or 'none'}")))
     if person.consented_at is not None:
-        lines.append(ctx.t("me.consent", when=_when(ctx, person.consented_at)))
+        lines.append(ctx.t("me.consent", when=format_when_in(ctx.lang, person.consented_at)))
     else:
         lines.append(ctx.t("me.no_consent"))
     if ctx.memberships:
@@ -64,10 +63,6 @@ def _role_line(ctx: Context, membership: Membership) -> str:
     if membership.title:
         return ctx.t("me.role_line_titled", role=role, title=membership.title)
     return ctx.t("me.role_line", role=role)
-
-
-def _when(ctx: Context, moment: datetime) -> str:
-    return format_when(moment) if ctx.lang == "th" else format_when_en(moment)
 
 
 def _register_button(ctx: Context) -> tuple[str, str]:

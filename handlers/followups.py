@@ -9,7 +9,7 @@ from enum import StrEnum
 from linebot.v3.webhooks import ImageMessageContent
 from sqlalchemy import func, select
 
-from bot.thaitime import format_when, format_when_en
+from bot.thaitime import format_when_in
 from handlers.catalog import CATALOGUES
 from handlers.context import SKIP_WORDS, Context, Turn, command_refusal, record_id
 from handlers.registry import Role, command, postback, step
@@ -168,6 +168,6 @@ def _submit(ctx: Context) -> Turn:
 
 
 def _show(ctx: Context, activity: Activity, saved: ActivityReport) -> str:
-    when = format_when(activity.starts_at) if ctx.lang == "th" else format_when_en(activity.starts_at)
+    when = format_when_in(ctx.lang, activity.starts_at)
     return ctx.t("report.show", title=activity.title, when=when, attended=saved.attended, summary=saved.summary,
                  lessons=saved.lessons or "-", photos=len(saved.photos))

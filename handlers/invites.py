@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from linebot.v3.messaging import Message
 
-from bot.thaitime import format_when, format_when_en
+from bot.thaitime import format_when_in
 from handlers.context import Context
 from handlers.registry import ChatKind, Role, clean, command
 from handlers.services import registry as reg
@@ -86,7 +86,7 @@ def _chair_code(ctx: Context, network: Network) -> list[Message]:
 
 
 def _created(ctx: Context, invite: InviteCode, target: str) -> list[Message]:
-    expires = format_when(invite.expires_at) if ctx.lang == "th" else format_when_en(invite.expires_at)
+    expires = format_when_in(ctx.lang, invite.expires_at)
     # The second message is only the words to send, so it can be forwarded as it is.
     return [ctx.text("invites.created", target=target, code=invite.code, expires=expires),
             ctx.text("invites.forward", code=invite.code)]

@@ -51,8 +51,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.thaitime import (
-    format_when,
-    format_when_en,
+    format_when_in,
     from_picker_value,
     parse_when,
     to_picker_value,
@@ -209,10 +208,6 @@ def _short(text: str, limit: int = SNIPPET) -> str:
 def _clip(text: str, limit: int = NEWS_TEXT_LIMIT) -> str:
     """The text as written (line breaks kept), cut to `limit` characters."""
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
-
-
-def _when(lang: str, moment: datetime) -> str:
-    return format_when(moment) if lang == "th" else format_when_en(moment)
 
 
 # --- compose ------------------------------------------------------------------------------------
@@ -389,9 +384,9 @@ def notice_when(ctx: Context) -> Turn:
     if when is None:
         return _ask_when(ctx, ctx.t("notice.when_unknown", text=_short(picked or answer) or "-"))
     if when <= ctx.now:
-        return _ask_when(ctx, ctx.t("notice.when_past", when=_when(ctx.lang, when)))
+        return _ask_when(ctx, ctx.t("notice.when_past", when=format_when_in(ctx.lang, when)))
     if too_far_ahead(when, ctx.now):
-        return _ask_when(ctx, ctx.t("notice.when_too_far", when=_when(ctx.lang, when)))
+        return _ask_when(ctx, ctx.t("notice.when_too_far", when=format_when_in(ctx.lang, when)))
     ctx.data["send_at"] = when.isoformat()
     return _preview(ctx)
 
@@ -432,11 +427,11 @@ def _preview(ctx: Context) -> Turn:
     if urgent:
         lines.append(t("alert.preview_when"))
     else:
-        lines.append(t("notice.preview_when", when=_when(ctx.lang, send_at)) if send_at
+        lines.append(t("notice.preview_when", when=format_when_in(ctx.lang, send_at)) if send_at
                      else t("notice.preview_now"))
         moment = send_at or ctx.now
         if outbox.in_quiet_hours(moment):
-            lines.append(t("notice.preview_quiet", when=_when(ctx.lang, outbox.after_quiet_hours(moment))))
+            lines.append(t("notice.preview_quiet", when=format_when_in(ctx.lang, outbox.after_quiet_hours(moment))))
     if planned.via_groups:
         lines.append(t("notice.preview_groups", people=f"{planned.people:,}", groups=len(planned.groups)))
         if planned.estimated:
@@ -464,7 +459,7 @@ def _cost_lines(ctx: Context, cost: int) -> list[str]:
         if cost > quota.remaining and blocked is None:
             lines.append(ctx.t("notice.preview_over_quota", remaining=f"{quota.remaining:,}"))
     if blocked is not None:
-        lines.append(ctx.t("notice.preview_blocked", until=_when(ctx.lang, blocked)))
+        lines.append(ctx.t("notice.preview_blocked", until=format_when_in(ctx.lang, blocked)))
     return lines
 
 
@@ -481,7 +476,7 @@ def notice_confirm(ctx: Context) -> Turn:
         return Turn([ctx.text("notice.scope_gone")])
     send_at = _send_at(ctx)
     if send_at is not None and send_at <= ctx.now:  # the conversation waited past the chosen time
-        return _ask_when(ctx, ctx.t("notice.when_past", when=_when(ctx.lang, send_at)))
+        return _ask_when(ctx, ctx.t("notice.when_past", when=format_when_in(ctx.lang, send_at)))
     audience = _audience(ctx)
     planned = svc.plan(ctx.session, audience, ctx.now)
     notice = svc.create_notice(ctx.session, audience, text=ctx.data["text"], now=ctx.now, send_at=send_at,
@@ -490,7 +485,7 @@ def notice_confirm(ctx: Context) -> Turn:
     if urgent:
         return Turn([ctx.text("alert.queued", people=f"{notice.recipients:,}")])
     if send_at is not None:
-        text = ctx.t("notice.scheduled", when=_when(ctx.lang, send_at), people=f"{notice.recipients:,}",
+        text = ctx.t("notice.scheduled", when=format_when_in(ctx.lang, send_at), people=f"{notice.recipients:,}",
                      number=notice.id, keyword=_cancel_keyword(ctx))
         button = _cancel_button(ctx, notice, ctx.t("notice.cancel_this"))
         return Turn([TextMessage(text=text, quickReply=QuickReply(items=[button]))])
@@ -661,9 +656,9 @@ def _rate(part: int, whole: int) -> str:
 def _state(ctx: Context, notice: Notice) -> str:
     status = NoticeStatus(notice.status)
     if status == NoticeStatus.SCHEDULED:
-        return ctx.t("notice.state.scheduled", when=_when(ctx.lang, notice.send_at))
+        return ctx.t("notice.state.scheduled", when=format_when_in(ctx.lang, notice.send_at))
     if status == NoticeStatus.SENT:
-        return ctx.t("notice.state.sent", when=_when(ctx.lang, notice.sent_at or notice.send_at))
+        return ctx.t("notice.state.sent", when=format_when_in(ctx.lang, notice.sent_at or notice.send_at))
     return ctx.t(f"notice.state.{status}")
 
 
@@ -717,7 +712,7 @@ def alert_status(ctx: Context) -> list[Message]:
     if not found:
         return [ctx.text("alert.status_none")]
     notice = found[0]
-    lines = [ctx.t("alert.status_header", text=_short(notice.text), when=_when(ctx.lang, notice.send_at))]
+    lines = [ctx.t("alert.status_header", text=_short(notice.text), when=format_when_in(ctx.lang, notice.send_at))]
     rows = svc.tally(ctx.session, notice)
     # Communities with people asking for help or not answering come first: that is where to go.
     rows.sort(key=lambda r: (-r.need_help, -(r.expected - r.safe - r.need_help)))
@@ -789,7 +784,7 @@ def _notice_target(ctx: Context, notice: Notice) -> str:
 
 def _notice_lines(ctx: Context, notice: Notice) -> list[str]:
     """A scheduled notice in a few lines: number and send time, text, to whom, and its author if not the sender."""
-    lines = [ctx.t("notice.cancel_item", number=notice.id, when=_when(ctx.lang, notice.send_at),
+    lines = [ctx.t("notice.cancel_item", number=notice.id, when=format_when_in(ctx.lang, notice.send_at),
                    text=_short(notice.text)),
              ctx.t("notice.preview_to", roles=ctx.t(f"notice.role.{notice.role_filter}"),
                    target=_notice_target(ctx, notice))]
@@ -823,7 +818,8 @@ def _cancel_refusal(ctx: Context, notice: Notice) -> Message | None:
     if status == NoticeStatus.CANCELLED:
         return ctx.text("notice.cancel_already", number=notice.id)
     if status == NoticeStatus.SENT:
-        return ctx.text("notice.cancel_sent", number=notice.id, when=_when(ctx.lang, notice.sent_at or notice.send_at))
+        return ctx.text("notice.cancel_sent", number=notice.id,
+                        when=format_when_in(ctx.lang, notice.sent_at or notice.send_at))
     if status != NoticeStatus.SCHEDULED:  # sending, or stopped part-way by LINE's quota
         return ctx.text("notice.cancel_sending", number=notice.id)
     return None
@@ -883,7 +879,7 @@ def notice_cancel(ctx: Context) -> list[Message]:
         lang = author.language if author.language in CATALOGUES else "th"
         outbox.enqueue(ctx.session, [author.line_user_id], [TextMessage(text=text_for(
             lang, "notice.cancelled_author", number=notice.id, text=_short(notice.text),
-            when=_when(lang, notice.send_at), name=_name(ctx.person) if ctx.person else "-"))],
+            when=format_when_in(lang, notice.send_at), name=_name(ctx.person) if ctx.person else "-"))],
             now=ctx.now, quiet_hours=True, dedupe_key=f"notice_cancelled:{notice.id}",
             topic=svc.topic_of(notice.id) + ":cancelled")
         lines.append(ctx.t("notice.cancel_author_told", name=_name(author)))
@@ -927,7 +923,7 @@ def _news_reply(ctx: Context, found: list[Notice], answered: set[int]) -> list[M
     for n, notice in enumerate(found, 1):
         key = "news.item_urgent" if notice.urgent else "news.item"
         mark = ctx.t("news.acknowledged") if notice.id in answered else ""
-        lines.append(ctx.t(key, n=n, when=_when(ctx.lang, notice.send_at), text=_clip(notice.text)) + mark)
+        lines.append(ctx.t(key, n=n, when=format_when_in(ctx.lang, notice.send_at), text=_clip(notice.text)) + mark)
         if ctx.chat_kind == ChatKind.USER and not notice.urgent and notice.id not in answered:
             label = ctx.t("news.ack_label", n=n)
             buttons.append(QuickReplyItem(action=PostbackAction(label=label, data=f"a=ack&n={notice.id}",

@@ -16,7 +16,7 @@ from linebot.v3.messaging import ConfirmTemplate, Message, PostbackAction, Templ
 from sqlalchemy import select
 
 from bot import outbox
-from bot.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when, format_when_en
+from bot.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when_in
 from handlers import cards
 from handlers.catalog import text_for
 from handlers.context import Context, Turn, record_id
@@ -180,7 +180,7 @@ def host_confirm(ctx: Context) -> list[Message]:
     activity, community = found
     act.confirm_host(ctx.session, activity, ctx.now, actor=ctx.person)
     return [ctx.text("host.confirmed", community=community.name, title=activity.title,
-                     when=_when(ctx.lang, activity.starts_at))]
+                     when=format_when_in(ctx.lang, activity.starts_at))]
 
 
 @postback(DECLINE_ACTION)
@@ -365,7 +365,7 @@ def host_request(lang: str, activity: Activity, choice: act.HostChoice) -> list[
     reason = text_for(lang, choice.reason, **{"last": _date_in(lang, last) if last else text_for(lang, "host.never"),
                                               **choice.values})
     details = text_for(lang, "host.ask", community=community.name, title=activity.title,
-                       when=_when(lang, activity.starts_at), reason=reason)
+                       when=format_when_in(lang, activity.starts_at), reason=reason)
     data = f"id={activity.id}&c={community.id}"
     question = text_for(lang, "host.ask_question", community=community.name)[:CONFIRM_TEXT_LIMIT]
     buttons = TemplateMessage(altText=details[:ALT_TEXT_LIMIT], template=ConfirmTemplate(text=question, actions=[
@@ -393,7 +393,7 @@ def _tell_chairs(session, network: Network, actor: Person | None, now: datetime,
 
 def _notice(lang: str, key: str, activity: Activity, choice: act.HostChoice | None, asked: bool,
             **values: object) -> TextMessage:
-    head = text_for(lang, key, title=activity.title, when=_when(lang, activity.starts_at), **values)
+    head = text_for(lang, key, title=activity.title, when=format_when_in(lang, activity.starts_at), **values)
     return TextMessage(text=head + "\n" + _moved_on(lang, choice, asked))
 
 
@@ -447,10 +447,6 @@ def _date_in(lang: str, moment: datetime) -> str:
         return format_date(moment)
     day = moment.astimezone(TZ)
     return f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}"
-
-
-def _when(lang: str, moment: datetime) -> str:
-    return format_when(moment) if lang == "th" else format_when_en(moment)
 
 
 def _short(text: str) -> str:

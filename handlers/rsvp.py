@@ -8,14 +8,13 @@ for people who type. An answer counts for the person's own community whichever g
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from linebot.v3.messaging import Message
 from sqlalchemy import select
 
 from bot import outbox
 from bot.config import TIMEZONE
-from bot.thaitime import format_when, format_when_en
+from bot.thaitime import format_when_in
 from handlers.catalog import text_for
 from handlers.context import Context, record_id, text_message
 from handlers.registry import ChatKind, Role, command, postback
@@ -133,13 +132,13 @@ def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, gu
     result = act.answer(ctx.session, activity, person, choice, ctx.now, guests=guests,
                         community_id=community.id if community else None, proxy_by=proxy_by)
     _tell_promoted(ctx, activity, result.promoted)
-    values = {"name": _name(person), "title": activity.title, "when": _when(ctx.lang, activity.starts_at),
+    values = {"name": _name(person), "title": activity.title, "when": format_when_in(ctx.lang, activity.starts_at),
               "code": activity.code}
     if result.outcome == "closed":
         reason = act.closed_reason(activity, ctx.now) or "past"
         deadline = activity.rsvp_deadline
         return [ctx.text(f"rsvp.closed_{reason}", **values,
-                         deadline=_when(ctx.lang, deadline) if deadline else "")]
+                         deadline=format_when_in(ctx.lang, deadline) if deadline else "")]
     if result.outcome == "too_many_guests":
         return [ctx.text("rsvp.too_many_guests", max=act.MAX_GUESTS)]
     if result.outcome == "community_full":
@@ -173,7 +172,7 @@ def _tell_promoted(ctx: Context, activity: Activity, promoted: list[Rsvp]) -> No
         lang = target.language or "th"
         community = ctx.session.get(Community, rsvp.community_id) if rsvp.community_id else None
         text = text_for(lang, key, name=_name(person), title=activity.title, code=activity.code,
-                        when=_when(lang, activity.starts_at), community=community.name if community else "-")
+                        when=format_when_in(lang, activity.starts_at), community=community.name if community else "-")
         # One message per event that gave the seat: a later wait and promotion is told again.
         cause = getattr(ctx.event, "webhook_event_id", None) or f"{rsvp.answered_at.timestamp():.6f}"
         outbox.enqueue(ctx.session, [target.line_user_id], [text_message(text)], now=ctx.now,
@@ -195,7 +194,7 @@ def attendees(ctx: Context) -> list[Message]:
     # Names are personal: shown to leaders, and only in a 1:1 chat where nobody else reads them.
     names = leader and ctx.chat_kind == ChatKind.USER
     lines = [ctx.t("attendees.header", title=activity.title, code=activity.code,
-                   when=_when(ctx.lang, activity.starts_at))]
+                   when=format_when_in(ctx.lang, activity.starts_at))]
     if activity.capacity is not None:
         lines.append(ctx.t("attendees.capacity", capacity=activity.capacity,
                            left=act.seats_left(ctx.session, activity)))
@@ -287,7 +286,7 @@ def _check_in(ctx: Context, activity: Activity, person: Person, by: Person | Non
     if not act.check_in_open(activity, ctx.now):
         if ctx.now < activity.starts_at:
             return [ctx.text("checkin.not_yet", **values,
-                             opens=_when(ctx.lang, activity.starts_at - act.CHECK_IN_OPENS))]
+                             opens=format_when_in(ctx.lang, activity.starts_at - act.CHECK_IN_OPENS))]
         return [ctx.text("checkin.ended", **values)]
     earlier = ctx.session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id, Rsvp.person_id == person.id,
                                                      Rsvp.checked_in_at.is_not(None))).first()
@@ -378,10 +377,6 @@ def _answer_value(value: str) -> Answer | None:
 
 def _name(person: Person) -> str:
     return person.full_name or person.display_name or "-"
-
-
-def _when(lang: str, moment: datetime) -> str:
-    return format_when(moment) if lang == "th" else format_when_en(moment)
 
 
 def _echo(text: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.config import TIMEZONE
 from bot.line import Outcome
-from bot.thaitime import format_when, format_when_en
+from bot.thaitime import format_when_in
 from handlers.catalog import text_for
 from handlers import cards
 from handlers.services import activities as acts
@@ -79,10 +79,6 @@ def _text(key: str, **values: object) -> Callable[[str], Message]:
     return lambda lang: TextMessage(text=text_for(lang, key, **values))
 
 
-def _when(activity: Activity, lang: str) -> str:
-    return format_when(activity.starts_at) if lang == "th" else format_when_en(activity.starts_at)
-
-
 def chairs_of(session: Session, network_id: int) -> list[Person]:
     return list(session.scalars(select(Person).join(Membership).where(
         Membership.role == RoleName.NETWORK_CHAIR, Membership.network_id == network_id).order_by(Person.id).distinct()))
@@ -124,10 +120,11 @@ def _queue_reminder(session: Session, activity: Activity, offset: int, people: l
     values = {"title": activity.title, "place": activity.place_text or "-", "code": activity.code}
     if activity.remind_groups:
         chats = [link.chat_id for link in acts.linked_chats(session, activity)]
-        message = TextMessage(text=text_for("th", "followup.reminder", when=_when(activity, "th"), **values))
+        message = TextMessage(text=text_for("th", "followup.reminder", when=format_when_in("th", activity.starts_at),
+                                            **values))
         return len(outbox.enqueue(session, chats, [message], now=now, dedupe_key=dedupe, quiet_hours=True))
     return _send(session, people, dedupe, now, lambda lang: TextMessage(
-        text=text_for(lang, "followup.reminder", when=_when(activity, lang), **values)))
+        text=text_for(lang, "followup.reminder", when=format_when_in(lang, activity.starts_at), **values)))
 
 
 def send_reminders(ctx: JobContext) -> int:
@@ -176,8 +173,8 @@ def nudge_leaders(ctx: JobContext) -> int:
                 for leader in acts.community_leaders(session, community.id):
                     lang = leader.language or "th"
                     text = text_for(lang, "followup.nudge", community=community.name, title=activity.title,
-                                    when=_when(activity, lang), count=len(silent), names=names,
-                                    deadline=format_when(deadline) if lang == "th" else format_when_en(deadline),
+                                    when=format_when_in(lang, activity.starts_at), count=len(silent), names=names,
+                                    deadline=format_when_in(lang, deadline),
                                     code=activity.code)
                     if more > 0:
                         text += "\n" + text_for(lang, "followup.nudge_more", count=more)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.line import SendResult
-from bot.thaitime import format_when, format_when_en
+from bot.thaitime import format_when_in
 from handlers.catalog import CATALOGUES, text_for
 from handlers.notices import notice_messages, nudge_messages
 from handlers.services import notices as svc
@@ -38,10 +38,6 @@ SNIPPET = 40
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= SNIPPET else text[:SNIPPET] + "…"
-
-
-def _when(lang: str, moment: datetime) -> str:
-    return format_when(moment) if lang == "th" else format_when_en(moment)
 
 
 # --- what only LINE knows -----------------------------------------------------------------------
@@ -147,7 +143,8 @@ def settle_notices(ctx: JobContext) -> int:
                         f"notice_stopped:{notice.id}:{blocked:%Y-%m}", now,
                         lambda lang, n=notice, s=sent: TextMessage(text=text_for(
                             lang, "notice.quota_report", text=_snippet(n.text), delivered=f"{s.delivered:,}",
-                            missing=f"{s.missing:,}", when=_when(lang, now), until=_when(lang, blocked))),
+                            missing=f"{s.missing:,}", when=format_when_in(lang, now),
+                            until=format_when_in(lang, blocked))),
                         svc.topic_of(notice.id) + ":report")
     return changed
 
