@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from bot.config import TIMEZONE
 from bot.thaitime import format_date, format_when, format_when_en
-from handlers.catalog import text_for
+from handlers.catalog import CATALOGUES, text_for
 from handlers.services import activities as svc
-from models import Activity, ActivityStatus, Answer, Community, HostState, Network, Rsvp
+from models import Activity, ActivityStatus, Answer, Community, HostState, Network, Rsvp, Series
 
 CAROUSEL_LIMIT = 12      # LINE: at most 12 bubbles in a carousel
 ALT_TEXT_LIMIT = 400     # LINE: altText up to 400 characters
@@ -58,6 +58,13 @@ def when_range(lang: str, starts_at: datetime, ends_at: datetime | None = None) 
     if end.date() == start.date():
         return f"{format_date(start.date())} เวลา {start:%H:%M}–{end:%H:%M} น."
     return f"{format_when(start)} ถึง {format_when(end)}"
+
+
+def series_rule(lang: str, months: int) -> str:
+    """How often a series repeats: `ทุกเดือน`, `ทุก 3 เดือน`, `ปีละ 2 ครั้ง`, `ปีละครั้ง`, `ทุก 4 เดือน`."""
+    key = f"series.rule.{months}"
+    return text_for(lang, key) if key in CATALOGUES.get(lang, CATALOGUES["th"]) else \
+        text_for(lang, "series.rule.n", n=months)
 
 
 def answer_label(lang: str, answer: Answer | Rsvp | None) -> str:
@@ -94,6 +101,9 @@ def activity_card(ctx_or_lang: object, session: Session, activity: Activity, my_
     subtitle = [t("card.code", code=activity.code)] if activity.code else []
     if activity.occurrence:
         subtitle.append(t("card.occurrence", n=activity.occurrence))
+        series = session.get(Series, activity.series_id) if activity.series_id else None
+        if series is not None and series.active:
+            subtitle.append(series_rule(lang, series.interval_months))
     if subtitle:
         contents.append(_small(" · ".join(subtitle), MUTED))
     contents.append(FlexSeparator(margin="md"))

@@ -50,7 +50,7 @@ from bot.thaitime import (
     to_picker_value,
     too_far_ahead,
 )
-from handlers import cards
+from handlers import cards, series
 from handlers.catalog import CATALOGUES, text_for
 from handlers.context import SKIP_WORDS as COMMON_SKIP_WORDS
 from handlers.context import Context, Turn, button_label, record_id, text_message
@@ -547,11 +547,7 @@ def _create(ctx: Context, kind: str, ident: int) -> Activity:
 def _announce(ctx: Context, activity: Activity) -> list[Message]:
     """Push the card to every linked group and the host request to the host's leaders; reply to the creator."""
     session = ctx.session
-    groups = [link.chat_id for link in svc.linked_chats(session, activity) if link.chat_id != ctx.chat_id]
-    if groups:
-        # Groups have no single language: Saiyai speaks Thai there.
-        outbox.enqueue(session, groups, [cards.activity_message("th", session, activity)], now=ctx.now,
-                       dedupe_key=f"activity:{activity.id}:announce")
+    groups = announce_in_groups(session, activity, ctx.now, except_chat=ctx.chat_id)
     lines = [ctx.t("event.created", title=activity.title, code=activity.code),
              ctx.t("event.announced", count=len(groups)) if groups else ctx.t("event.no_groups")]
     messages: list[Message] = []
@@ -569,7 +565,22 @@ def _announce(ctx: Context, activity: Activity) -> list[Message]:
             lines.append(ctx.t("event.host_no_leader", community=host.name))
         if len(others) < len(leaders):  # the creator leads the host community: ask them right here
             messages.append(cards.host_request_message(ctx, session, activity))
+    if activity.network_id and svc.may_plan_series(ctx.memberships, activity):
+        # The network's monthly meeting is created once, then repeated (handlers/series.py).
+        lines.append(ctx.t("event.repeat_hint", keyword=_keyword(ctx, series.repeat), code=activity.code))
     return [text_message("\n".join(lines)), cards.activity_message(ctx, session, activity, now=ctx.now), *messages]
+
+
+def announce_in_groups(session: Session, activity: Activity, now: datetime, *, except_chat: str | None = None,
+                       quiet_hours: bool = False) -> list[str]:
+    """Queue the activity's card to every group linked to it (but the chat it was created in, which
+    gets it as the reply), once per activity; returns those groups."""
+    groups = [link.chat_id for link in svc.linked_chats(session, activity) if link.chat_id != except_chat]
+    if groups:
+        # Groups have no single language: Saiyai speaks Thai there.
+        outbox.enqueue(session, groups, [cards.activity_message("th", session, activity)], now=now,
+                       dedupe_key=f"activity:{activity.id}:announce", quiet_hours=quiet_hours)
+    return groups
 
 
 def _by_language(people: Sequence[Person]) -> dict[str, list[Person]]:
@@ -630,13 +641,6 @@ def _refusal(ctx: Context, activity: Activity) -> Message | None:
     if activity.status == ActivityStatus.DONE or activity.ends_at <= ctx.now:
         return ctx.text("event.already_over", title=activity.title)
     return None
-
-
-def _locked(ctx: Context, activity_id: int) -> Activity | None:
-    """The activity, locked for this transaction and read afresh, so that two edits or two taps on
-    "cancel" take turns and the second sees what the first did."""
-    return ctx.session.scalars(select(Activity).where(Activity.id == activity_id).with_for_update()
-                               .execution_options(populate_existing=True)).first()
 
 
 @command("แก้ไขกิจกรรม", "edit event", min_role=Role.COMMUNITY_LEADER)
@@ -738,7 +742,7 @@ def _capacity_text(lang: str, activity: Activity) -> str:
 def _apply(ctx: Context, field: str, change: Callable[[Activity], None],
            shown: Callable[[str, Activity], str]) -> Turn:
     """Change one field under a lock, bump the revision, tell those going or maybe, reply with the card."""
-    activity = _locked(ctx, ctx.data["activity_id"])
+    activity = svc.locked_activity(ctx.session, ctx.data["activity_id"])
     if activity is None:
         return Turn([ctx.text("flow.expired")])
     refusal = _refusal(ctx, activity)  # cancelled, over or no longer allowed while the sender was typing
@@ -804,7 +808,7 @@ def _postback_activity(ctx: Context, *, lock: bool = False) -> Activity | None:
     ident = record_id(ctx.params.get("id"))
     if ident is None:
         return None
-    return _locked(ctx, ident) if lock else ctx.session.get(Activity, ident)
+    return svc.locked_activity(ctx.session, ident) if lock else ctx.session.get(Activity, ident)
 
 
 @postback("event_cancel")

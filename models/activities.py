@@ -42,7 +42,7 @@ class Series(Base):
     interval_months: Mapped[int]
     place_text: Mapped[str | None] = mapped_column(String(500))
     duration_minutes: Mapped[int] = mapped_column(default=180)
-    # The first occurrence's start; later ones keep its weekday-of-month and time.
+    # The first occurrence's start; later ones keep its day of the month and time (add_months).
     anchor_at: Mapped[datetime] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))

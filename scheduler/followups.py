@@ -24,7 +24,7 @@ from bot.config import TIMEZONE
 from bot.line import Outcome
 from bot.thaitime import format_when_in
 from handlers.catalog import text_for
-from handlers import cards
+from handlers import cards, events
 from handlers.services import activities as acts
 from models import (
     Activity,
@@ -50,7 +50,6 @@ NUDGE_BEFORE_DEADLINE = timedelta(days=2)
 REPORT_AFTER_END = timedelta(hours=2)
 REPORT_REMINDER_AFTER = timedelta(days=3)
 REPORT_ESCALATION_AFTER = timedelta(days=7)
-SERIES_HORIZON = timedelta(days=30)
 ATTENDANCE_TARGET = 0.9
 NETWORKS_ACTIVE_TARGET = 3
 PHOTO_ATTEMPTS = 5
@@ -329,8 +328,9 @@ def monthly_summary(session: Session, organization: Organization, start: datetim
 
 # --- recurring series -------------------------------------------------------------------------
 
-def generate_series(ctx: JobContext, horizon: timedelta = SERIES_HORIZON) -> int:
-    """Create each series' next occurrence 30 days ahead and ask its proposed host to confirm."""
+def generate_series(ctx: JobContext, horizon: timedelta = acts.SERIES_HORIZON) -> int:
+    """Create each series' next occurrence 30 days ahead, announce it in its groups and ask its proposed
+    host to confirm."""
     now, created = ctx.clock(), 0
     with ctx.session_factory() as session, session.begin():
         for series in session.scalars(select(Series).where(Series.active.is_(True)).order_by(Series.id)):
@@ -339,6 +339,8 @@ def generate_series(ctx: JobContext, horizon: timedelta = SERIES_HORIZON) -> int
             if activity is None:
                 continue
             created += 1
+            # Like a new activity: its card in the network's groups, and its proposed host asked.
+            events.announce_in_groups(session, activity, now, quiet_hours=True)
             if activity.host_state == HostState.PROPOSED and activity.host_community_id:
                 ask_host(session, activity, now)
     return created

@@ -5,6 +5,7 @@ recurring series. Database only; handlers and scheduler jobs call these.
 from __future__ import annotations
 
 import calendar
+import re
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import TIMEZONE
 from handlers.registry import Role
-from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK
+from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK, THAI_DIGITS
 from models import (
     Activity,
     ActivityStatus,
@@ -458,7 +459,12 @@ def interested_contacts(session: Session, activity_ids: Sequence[int]) -> dict[i
 SERIES_RULES = {"ทุกเดือน": 1, "รายเดือน": 1, "ทุก 2 เดือน": 2, "ทุก 3 เดือน": 3, "ทุกไตรมาส": 3,
                 "ปีละ 2 ครั้ง": 6, "ทุก 6 เดือน": 6, "ปีละครั้ง": 12, "ทุกปี": 12,
                 "monthly": 1, "every month": 1, "every 2 months": 2, "every 3 months": 3, "quarterly": 3,
-                "twice a year": 6, "every 6 months": 6, "yearly": 12, "every year": 12}
+                "twice a year": 6, "every 6 months": 6, "yearly": 12, "every year": 12, "once a year": 12}
+
+
+SERIES_HORIZON = timedelta(days=30)  # how long before it starts each next occurrence is created
+_RULES_COMPACT = {"".join(rule.casefold().split()): months for rule, months in SERIES_RULES.items()}
+_EVERY_N_MONTHS = re.compile(r"(?:ทุก|every)(\d{1,2})(?:เดือน|months?)")
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -469,25 +475,62 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def generate_next(session: Session, series: Series, now: datetime, horizon: timedelta = timedelta(days=30),
+def next_occurrence(series: Series, after: int, now: datetime) -> tuple[int, datetime]:
+    """The number and start of the first occurrence after number `after` that is still ahead of `now`
+    (occurrences whose time passed, e.g. while the series was paused, are skipped)."""
+    anchor = series.anchor_at.astimezone(TIMEZONE)
+    occurrence = after + 1
+    starts = add_months(anchor, series.interval_months * (occurrence - 1))
+    while starts < now:
+        occurrence += 1
+        starts = add_months(anchor, series.interval_months * (occurrence - 1))
+    return occurrence, starts
+
+
+def read_series_rule(text: str) -> int | None:
+    """Months between occurrences from `ทุกเดือน`, `ทุก 3 เดือน`, `ปีละ 2 ครั้ง`, `every 4 months`...
+    (spaces and Thai digits forgiven; 1 to 12 months), or None."""
+    cleaned = "".join(text.translate(THAI_DIGITS).casefold().split())
+    if cleaned in _RULES_COMPACT:
+        return _RULES_COMPACT[cleaned]
+    match = _EVERY_N_MONTHS.fullmatch(cleaned)
+    return int(match[1]) if match and 1 <= int(match[1]) <= 12 else None
+
+
+def start_series(session: Session, activity: Activity, interval_months: int, person: Person | None,
+                 now: datetime) -> Series:
+    """Make a network activity the first occurrence of a new series (a running series it belongs to
+    stops: occurrences are counted from the anchor, so an interval cannot change mid-series)."""
+    if activity.series_id is not None:
+        session.get(Series, activity.series_id).active = False
+    series = Series(organization_id=activity.organization_id, network_id=activity.network_id,
+                    title=activity.title, interval_months=interval_months, place_text=activity.place_text,
+                    duration_minutes=max(1, int((activity.ends_at - activity.starts_at).total_seconds() // 60)),
+                    anchor_at=activity.starts_at, active=True,
+                    created_by_id=person.id if person is not None else None, created_at=now)
+    session.add(series)
+    session.flush()
+    activity.series_id, activity.occurrence = series.id, 1
+    return series
+
+
+def latest_occurrence(session: Session, series: Series) -> Activity | None:
+    return session.scalars(select(Activity).where(Activity.series_id == series.id)
+                           .order_by(Activity.occurrence.desc())).first()
+
+
+def generate_next(session: Session, series: Series, now: datetime, horizon: timedelta = SERIES_HORIZON,
                   actor: Person | None = None) -> Activity | None:
     """Create the series' next occurrence if it starts within the horizon and does not exist yet,
     with its host proposed. Safe to call again: (series, occurrence) is unique."""
     if not series.active:
         return None
-    last = session.scalars(select(Activity).where(Activity.series_id == series.id)
-                           .order_by(Activity.occurrence.desc())).first()
+    last = latest_occurrence(session, series)
     if last is not None and last.starts_at >= now:
         # The next occurrence already exists; one upcoming occurrence at a time keeps calling this
         # idempotent and never asks the same host for two occurrences before it has answered.
         return None
-    anchor = series.anchor_at.astimezone(TIMEZONE)
-    occurrence = (last.occurrence if last else 0) + 1
-    starts = add_months(anchor, series.interval_months * (occurrence - 1))
-    # Skip occurrences whose time already passed (e.g. the series was paused).
-    while starts < now:
-        occurrence += 1
-        starts = add_months(anchor, series.interval_months * (occurrence - 1))
+    occurrence, starts = next_occurrence(series, last.occurrence if last else 0, now)
     if starts > now + horizon:
         return None
     activity = Activity(code=new_code(session), title=series.title, organization_id=series.organization_id,
@@ -691,6 +734,21 @@ def can_change_activity(session: Session, person: Person | None, held: Sequence[
         or (m.role == "community_leader" and m.community_id in communities)
         for m in held
     )
+
+
+def may_plan_series(held: Sequence[Membership], activity: Activity) -> bool:
+    """Starting, changing or stopping a network's recurring schedule: its chair or its organization's staff."""
+    return any((m.role == RoleName.STAFF and m.organization_id == activity.organization_id)
+               or (m.role == RoleName.NETWORK_CHAIR and activity.network_id is not None
+                   and m.network_id == activity.network_id)
+               for m in held)
+
+
+def locked_activity(session: Session, activity_id: int) -> Activity | None:
+    """The activity, locked for this transaction and read afresh, so that two changes (two edits, two
+    taps on "cancel", two chairs setting its series) take turns and the second sees what the first did."""
+    return session.scalars(select(Activity).where(Activity.id == activity_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()
 
 
 def touch(activity: Activity, now: datetime) -> None:

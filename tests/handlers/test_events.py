@@ -223,7 +223,10 @@ def test_create_in_english_with_the_only_host_of_a_zone(dialog, district, db, jo
     ])
     replies = dialog.say(STAFF, "confirm")
     [activity] = activities(db)
-    assert replies == [created_lines("Canal clean-up day", activity.code, 1, "ชุมชนคลองบางนา", 1, "en"), FLEX]
+    # Staff may make a network's activity repeat: the reply says how (a leader's does not: tests above).
+    hint = e("event.repeat_hint", keyword="repeat", code=activity.code)
+    assert replies == [created_lines("Canal clean-up day", activity.code, 1, "ชุมชนคลองบางนา", 1, "en") + "\n" + hint,
+                       FLEX]
     assert (activity.place_text, activity.capacity, activity.seats_per_community) == (None, None, None)
     assert dispatch_outbox(jobs) == {"sent": 2}
     assert sorted(to for to, _ in sent_to(fake_line)) == sorted([GROUP_CANAL, CANAL_LEADER])

@@ -1,0 +1,296 @@
+"""Recurring activities as users make them: `จัดซ้ำ K7M2 ทุกเดือน`, the buttons, stopping, and the
+scheduler's `series` job creating, announcing and asking the host of each next occurrence.
+
+Conversation tables through signed webhooks; what the job sends is read at the fake LINE server.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from handlers.catalog import en, th
+from handlers.services import activities as svc
+from handlers.services import registry as reg
+from models import Activity, ActivityStatus, HostState, Person, RoleName, Series
+from scheduler.followups import generate_series
+from scheduler.jobs import dispatch_outbox
+from support.dialog import Dialog
+from support.registry import MARKET_LEADER, USERS, seed_district, seed_market_leader
+from support.texts import bangkok, e, t
+
+T, E = th.TEXT, en.TEXT
+LEADER, MEMBER, CHAIR, STAFF = USERS["leader"], USERS["member"], USERS["chair"], USERS["staff"]
+CANAL_LEADER = USERS["other_leader"]
+GROUP_ZONE = "C" + "a" * 32     # linked to เครือข่ายโซน 1
+GROUP_MARKET = "C" + "b" * 32   # linked to ชุมชนตลาดบางนา, a community of zone 1
+GROUP_CANAL = "C" + "c" * 32    # linked to ชุมชนคลองบางนา (zone 2): never told about zone 1
+FLEX = "[flex]"
+STARTS = bangkok(2026, 12, 20, 14)           # Sunday; the clock starts on 21 Nov 2026
+WHEN_TH = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00 น."
+NEXT_MONTH_TH = "วันพุธที่ 20 มกราคม 2570 เวลา 14:00 น."
+
+
+@pytest.fixture
+def district(session_factory, clock):
+    """The test district, a leader for ชุมชนตลาดบางนา, and three linked groups."""
+    with session_factory() as session, session.begin():
+        d = seed_district(session, clock())
+        seed_market_leader(session, d, clock())
+        reg.link_chat(session, GROUP_ZONE, d.zone1, None, clock())
+        reg.link_chat(session, GROUP_MARKET, d.market, None, clock())
+        reg.link_chat(session, GROUP_CANAL, d.canal, None, clock())
+    return d
+
+
+@pytest.fixture
+def dialog(fake_line, webhook, second_worker):
+    yield Dialog(fake_line, webhook, second_worker)
+    assert [(r.path, r.status) for r in fake_line.state.requests if r.status != 200] == []
+
+
+def seed(session_factory, clock, district, *, community: bool = False) -> tuple[int, str]:
+    """ประชุมประจำเดือน of zone 1 (or of ชุมชนวัดบางนา alone) on Sunday 20 Dec 14:00–17:00; (id, code)."""
+    with session_factory() as session, session.begin():
+        leader = session.get(Person, district.people["leader"].id)
+        activity = svc.create_activity(
+            session, title="ประชุมประจำเดือน", organization_id=district.org.id,
+            network_id=None if community else district.zone1.id,
+            community_id=district.wat.id if community else None, starts_at=STARTS, now=clock(),
+            place_text="ศาลาวัด", created_by=leader)
+        activity.host_community_id = district.wat.id
+        activity.host_state = HostState.CONFIRMED
+        return activity.id, activity.code
+
+
+def series_rows(db) -> list[tuple]:
+    db.expire_all()
+    return [(s.interval_months, s.active, s.anchor_at, s.title, s.place_text, s.duration_minutes)
+            for s in db.scalars(select(Series).order_by(Series.id))]
+
+
+def occurrences(db) -> list[tuple]:
+    db.expire_all()
+    return [(a.code, a.series_id, a.occurrence, a.starts_at, a.status)
+            for a in db.scalars(select(Activity).order_by(Activity.id))]
+
+
+def started(code: str, rule: str, next_when: str, lang: str = "th") -> str:
+    if lang == "en":
+        return e("series.started", title="ประชุมประจำเดือน", rule=rule, next=next_when, days=30,
+                 stop=f"repeat {code} stop")
+    return t("series.started", title="ประชุมประจำเดือน", rule=rule, next=next_when, days=30,
+             stop=f"จัดซ้ำ {code} หยุด")
+
+
+def quick_reply_texts(fake_line) -> list[tuple[str, str]]:
+    message = fake_line.state.requests[-1].body["messages"][-1]
+    return [(i["action"]["label"], i["action"]["text"]) for i in message["quickReply"]["items"]]
+
+
+def card_texts(fake_line) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(fake_line.state.requests[-1].body["messages"][-1]["contents"])
+    return found
+
+
+def delivered(fake_line, since: int) -> list[tuple[str, str]]:
+    """(recipient, text or [type] with altText) of every push and multicast delivered after `since`."""
+    found = []
+    for r in fake_line.state.requests[since:]:
+        if r.delivered and r.path in ("/v2/bot/message/push", "/v2/bot/message/multicast"):
+            recipients = r.body["to"] if isinstance(r.body["to"], list) else [r.body["to"]]
+            found.extend((to, m.get("text") or m["altText"]) for to in recipients for m in r.body["messages"])
+    return sorted(found)
+
+
+# --- setting it -----------------------------------------------------------------------------------
+
+def test_the_chair_makes_it_monthly_and_the_job_creates_announces_and_asks_the_next_host(
+        dialog, district, db, session_factory, clock, jobs, fake_line) -> None:
+    ident, code = seed(session_factory, clock, district)
+    dialog.run([(CHAIR, f"จัดซ้ำ {code} ทุกเดือน", started(code, "ทุกเดือน", NEXT_MONTH_TH))])
+    assert series_rows(db) == [(1, True, STARTS, "ประชุมประจำเดือน", "ศาลาวัด", 180)]
+    [series] = db.scalars(select(Series)).all()
+    assert series.created_by_id == district.people["chair"].id
+    assert occurrences(db) == [(code, series.id, 1, STARTS, ActivityStatus.PLANNED)]
+    # The card says how often it repeats.
+    dialog.run([(MEMBER, f"กิจกรรม {code}", FLEX)])
+    assert f"รหัส {code} · ครั้งที่ 1 · ทุกเดือน" in card_texts(fake_line)
+
+    # Before the first occurrence has taken place nothing more is created.
+    assert generate_series(jobs) == 0
+    clock.now = bangkok(2026, 12, 20, 18)   # over; 20 Jan is 31 days ahead, beyond the 30-day horizon
+    assert generate_series(jobs) == 0
+    clock.now = bangkok(2026, 12, 21, 15)
+    assert generate_series(jobs) == 1
+    assert generate_series(jobs) == 0       # hourly: the next run creates nothing twice
+    [_, second] = occurrences(db)
+    assert (second[1], second[2], second[3]) == (series.id, 2, bangkok(2027, 1, 20, 14))
+    new = db.scalars(select(Activity).where(Activity.occurrence == 2)).one()
+    assert (new.title, new.place_text, new.network_id, new.ends_at) == (
+        "ประชุมประจำเดือน", "ศาลาวัด", district.zone1.id, bangkok(2027, 1, 20, 17))
+    # วัด hosted the first: the rotation proposes ตลาด, whose leader is asked; both zone groups see the card.
+    assert (new.host_community_id, new.host_state) == (district.market.id, HostState.PROPOSED)
+    since = len(fake_line.state.requests)
+    dispatch_outbox(jobs)
+    alt = t("card.alt", title="ประชุมประจำเดือน", when="วันพุธที่ 20 มกราคม 2570 เวลา 14:00–17:00 น.")
+    assert delivered(fake_line, since) == sorted([
+        (GROUP_ZONE, alt), (GROUP_MARKET, alt),
+        (MARKET_LEADER, t("card.host_request.alt", title="ประชุมประจำเดือน")),
+    ])
+    assert dispatch_outbox(jobs) == {}
+
+
+def test_the_interval_is_offered_as_buttons_and_any_typed_form_is_read(dialog, district, db, session_factory,
+                                                                       clock, fake_line) -> None:
+    _, code = seed(session_factory, clock, district)
+    dialog.run([(CHAIR, f"จัดซ้ำ {code}", t("series.ask_rule", title="ประชุมประจำเดือน", code=code))])
+    assert quick_reply_texts(fake_line) == [
+        ("ทุกเดือน", f"จัดซ้ำ {code} ทุกเดือน"), ("ทุก 3 เดือน", f"จัดซ้ำ {code} ทุก 3 เดือน"),
+        ("ปีละ 2 ครั้ง", f"จัดซ้ำ {code} ปีละ 2 ครั้ง"), ("ปีละครั้ง", f"จัดซ้ำ {code} ปีละครั้ง")]
+    assert series_rows(db) == []            # asking changes nothing
+    dialog.run([(CHAIR, f"จัดซ้ำ {code} ปีละ 2 ครั้ง",
+                 started(code, "ปีละ 2 ครั้ง", "วันอาทิตย์ที่ 20 มิถุนายน 2570 เวลา 14:00 น."))])
+    assert [row[:2] for row in series_rows(db)] == [(6, True)]
+    # Asked again while it repeats: the current state, and a stop button.
+    dialog.run([(CHAIR, f"จัดซ้ำ {code}", t("series.ask_rule", title="ประชุมประจำเดือน", code=code) + "\n"
+                 + t("series.now", rule="ปีละ 2 ครั้ง", next="วันอาทิตย์ที่ 20 มิถุนายน 2570 เวลา 14:00 น."))])
+    assert quick_reply_texts(fake_line)[-1] == ("หยุดจัดซ้ำ", f"จัดซ้ำ {code} หยุด")
+
+
+@pytest.mark.parametrize(("typed", "months"), [
+    ("ทุก๒เดือน", 2), ("ทุก 4 เดือน", 4), ("ทุกไตรมาส", 3), ("ปีละครั้ง", 12), ("ทุก 12 เดือน", 12)])
+def test_typed_intervals(dialog, district, db, session_factory, clock, typed, months) -> None:
+    _, code = seed(session_factory, clock, district)
+    dialog.say(STAFF, f"จัดซ้ำ {code} {typed}")
+    assert [row[:2] for row in series_rows(db)] == [(months, True)]
+
+
+def test_in_english_by_staff(dialog, district, db, session_factory, clock) -> None:
+    _, code = seed(session_factory, clock, district)
+    dialog.run([(STAFF, f"repeat {code} every 3 months",
+                 started(code, "every 3 months", "Saturday 20 March 2027, 14:00", "en"))])
+    assert [row[:2] for row in series_rows(db)] == [(3, True)]
+
+
+@pytest.mark.parametrize("typed", ["ทุกสัปดาห์", "ทุก 13 เดือน", "ทุก 0 เดือน", "บ่อย ๆ"])
+def test_an_interval_it_cannot_read_is_asked_again_and_nothing_is_stored(dialog, district, db, session_factory,
+                                                                        clock, fake_line, typed) -> None:
+    _, code = seed(session_factory, clock, district)
+    dialog.run([(CHAIR, f"จัดซ้ำ {code} {typed}", t("series.rule_unknown", text=typed))])
+    assert [label for label, _ in quick_reply_texts(fake_line)] == ["ทุกเดือน", "ทุก 3 เดือน", "ปีละ 2 ครั้ง",
+                                                                    "ปีละครั้ง"]
+    assert series_rows(db) == []
+
+
+# --- who may, and what may repeat ------------------------------------------------------------------
+
+def test_refusals_change_nothing(dialog, district, db, session_factory, clock) -> None:
+    ident, code = seed(session_factory, clock, district)
+    _, own_code = seed(session_factory, clock, district, community=True)
+    with session_factory() as session, session.begin():   # ชุมชนคลองบางนา's leader chairs zone 2 too
+        reg.grant(session, session.get(Person, district.people["other_leader"].id), RoleName.NETWORK_CHAIR,
+                  district.org, network=district.zone2, now=clock())
+    dialog.run([
+        (CHAIR, "จัดซ้ำ", T["series.usage"]),
+        (CHAIR, "repeat", E["series.usage"]),
+        (CHAIR, "จัดซ้ำ QQQQ ทุกเดือน", t("event.unknown_code", code="QQQQ")),
+        (CANAL_LEADER, f"จัดซ้ำ {code} ทุกเดือน", T["series.refused"]),       # another zone's chair
+        (STAFF, f"จัดซ้ำ {own_code} ทุกเดือน", t("series.network_only", title="ประชุมประจำเดือน")),
+    ])
+    with session_factory() as session, session.begin():
+        session.get(Activity, ident).status = ActivityStatus.CANCELLED
+    dialog.run([(CHAIR, f"จัดซ้ำ {code} ทุกเดือน", t("event.already_cancelled", title="ประชุมประจำเดือน"))])
+    assert series_rows(db) == []
+    assert [row[1:3] for row in occurrences(db)] == [(None, None), (None, None)]
+
+
+def test_a_leader_who_created_it_may_not_make_it_repeat(dialog, district, db, session_factory, clock) -> None:
+    _, code = seed(session_factory, clock, district)   # created by ชุมชนวัดบางนา's leader
+    dialog.run([(LEADER, f"จัดซ้ำ {code} ทุกเดือน", t("command.refused", keyword="จัดซ้ำ", role=T["role.4"]))])
+    assert series_rows(db) == []
+
+
+# --- stopping and changing -------------------------------------------------------------------------
+
+def test_stop_keeps_what_was_announced_and_creates_nothing_more(dialog, district, db, session_factory, clock,
+                                                                jobs) -> None:
+    _, code = seed(session_factory, clock, district)
+    dialog.say(CHAIR, f"จัดซ้ำ {code} ทุกเดือน")
+    clock.now = bangkok(2026, 12, 21, 15)
+    assert generate_series(jobs) == 1
+    second = db.scalars(select(Activity).where(Activity.occurrence == 2)).one()
+    # The chair stops it from the latest occurrence's code, or from the first's: the same series.
+    dialog.run([
+        (CHAIR, f"จัดซ้ำ {code} หยุด", t("series.stopped_kept", title="ประชุมประจำเดือน", code=second.code,
+                                           when=NEXT_MONTH_TH)),
+        (CHAIR, f"จัดซ้ำ {second.code} หยุด", t("series.not_repeating", title="ประชุมประจำเดือน")),
+    ])
+    assert [row[:2] for row in series_rows(db)] == [(1, False)]
+    assert [row[4] for row in occurrences(db)] == [ActivityStatus.PLANNED, ActivityStatus.PLANNED]
+    clock.now = bangkok(2027, 1, 21, 15)
+    assert generate_series(jobs) == 0
+
+
+def test_stop_before_any_next_occurrence(dialog, district, db, session_factory, clock) -> None:
+    _, code = seed(session_factory, clock, district)
+    dialog.say(CHAIR, f"จัดซ้ำ {code} ทุกเดือน")
+    dialog.run([(CHAIR, f"repeat {code} stop", e("series.stopped_kept", title="ประชุมประจำเดือน", code=code,
+                                                  when="Sunday 20 December 2026, 14:00"))])
+    assert [row[:2] for row in series_rows(db)] == [(1, False)]
+
+
+def test_changing_the_interval_starts_again_from_the_latest_occurrence(dialog, district, db, session_factory,
+                                                                       clock, jobs) -> None:
+    _, code = seed(session_factory, clock, district)
+    dialog.run([
+        (CHAIR, f"จัดซ้ำ {code} ทุกเดือน", started(code, "ทุกเดือน", NEXT_MONTH_TH)),
+        (CHAIR, f"จัดซ้ำ {code} ทุกเดือน", t("series.already", title="ประชุมประจำเดือน", rule="ทุกเดือน",
+                                              next=NEXT_MONTH_TH)),
+    ])
+    clock.now = bangkok(2026, 12, 21, 15)
+    assert generate_series(jobs) == 1
+    second = db.scalars(select(Activity).where(Activity.occurrence == 2)).one()
+    dialog.run([
+        (CHAIR, f"จัดซ้ำ {code} ทุก 3 เดือน", t("series.not_latest", code=second.code)),
+        (CHAIR, f"จัดซ้ำ {second.code} ทุก 3 เดือน",
+         t("series.started", title="ประชุมประจำเดือน", rule="ทุก 3 เดือน", days=30,
+           next="วันอังคารที่ 20 เมษายน 2570 เวลา 14:00 น.", stop=f"จัดซ้ำ {second.code} หยุด")),
+    ])
+    assert [row[:3] for row in series_rows(db)] == [(1, False, STARTS), (3, True, bangkok(2027, 1, 20, 14))]
+    rows = occurrences(db)
+    assert [(row[2], row[3]) for row in rows] == [(1, STARTS), (1, bangkok(2027, 1, 20, 14))]
+    assert rows[0][1] != rows[1][1]
+    clock.now = bangkok(2027, 3, 22, 15)
+    assert generate_series(jobs) == 1
+    assert occurrences(db)[-1][2:4] == (2, bangkok(2027, 4, 20, 14))
+
+
+def test_a_group_member_asks_in_the_group(dialog, district, db, session_factory, clock) -> None:
+    _, code = seed(session_factory, clock, district)
+    dialog.run([(CHAIR, f"บอท จัดซ้ำ {code} ทุกเดือน", started(code, "ทุกเดือน", NEXT_MONTH_TH), GROUP_ZONE)])
+    assert [row[:2] for row in series_rows(db)] == [(1, True)]
+
+
+def test_it_repeats_from_a_past_activity_too(dialog, district, db, session_factory, clock, jobs) -> None:
+    """Set after the meeting took place: the next is the first date still ahead, created by the next run."""
+    _, code = seed(session_factory, clock, district)
+    clock.now = bangkok(2027, 1, 5, 9)
+    dialog.run([(CHAIR, f"จัดซ้ำ {code} ทุกเดือน", started(code, "ทุกเดือน", NEXT_MONTH_TH))])
+    assert generate_series(jobs) == 1
+    assert occurrences(db)[-1][2:4] == (2, bangkok(2027, 1, 20, 14))
+    assert timedelta(0) < occurrences(db)[-1][3] - clock() < timedelta(days=30)
