@@ -54,7 +54,7 @@ def rsvp(ctx: Context) -> list[Message]:
     return _record(ctx, activity, ctx.person, choice, guests)
 
 
-@command("ไป", "going")
+@command("ไป", "going", "go")
 def going(ctx: Context) -> list[Message]:
     """ตอบว่าไปกิจกรรม เช่น “ไป K7M2” หรือพาผู้ติดตาม “ไป K7M2 +2” / Answer going, e.g. “going K7M2 +2”"""
     return _answer_text(ctx, Answer.GOING)

@@ -140,6 +140,7 @@ def test_text_answers_in_thai_and_english(dialog, activity, db) -> None:
         (f"going {CODE} +2 guests", 2),
         (f"going {CODE} 1 guest", 1),
         (f"going {CODE} 3 People", 2),     # in all
+        (f"go {CODE} +1", 1),               # "go" is as natural as "going"
     ],
 )
 def test_the_ways_of_saying_how_many_come(dialog, activity, db, text, guests) -> None:
