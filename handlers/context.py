@@ -51,6 +51,14 @@ class Context:
         if lang in CATALOGUES and (self.person is None or self.person.language is None):
             self.lang = lang
 
+    def command_text(self, text: str) -> str:
+        """What a button sends to run a command: in a group it must call the bot like any message there."""
+        return text if self.chat_kind == ChatKind.USER else ("บอท " if self.lang == "th" else "bot ") + text
+
+    def keyword_of(self, func: Any) -> str:
+        """The keyword of a registered command function, in the sender's language."""
+        return self.registry.spec_of(func).keyword_for(self.lang)
+
     def t(self, key: str, **values: object) -> str:
         """Catalogue text in the sender's language."""
         return text_for(self.lang, key, **values)

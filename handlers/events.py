@@ -567,7 +567,7 @@ def _announce(ctx: Context, activity: Activity) -> list[Message]:
             messages.append(cards.host_request_message(ctx, session, activity))
     if activity.network_id and svc.may_plan_series(ctx.memberships, activity):
         # The network's monthly meeting is created once, then repeated (handlers/series.py).
-        lines.append(ctx.t("event.repeat_hint", keyword=_keyword(ctx, series.repeat), code=activity.code))
+        lines.append(ctx.t("event.repeat_hint", keyword=ctx.keyword_of(series.repeat), code=activity.code))
     return [text_message("\n".join(lines)), cards.activity_message(ctx, session, activity, now=ctx.now), *messages]
 
 
@@ -604,7 +604,7 @@ def events(ctx: Context) -> list[Message]:
     activities = [single] if single is not None else svc.upcoming_for(ctx.session, ctx.person, ctx.now)
     if not activities:
         if ctx.role >= Role.COMMUNITY_LEADER:
-            return [ctx.text("event.list_none_leader", keyword=_keyword(ctx, new_event))]
+            return [ctx.text("event.list_none_leader", keyword=ctx.keyword_of(new_event))]
         if not reg.is_registered(ctx.person):
             return [ctx.text("event.list_none_register")]
         return [ctx.text("event.list_none")]
@@ -613,10 +613,6 @@ def events(ctx: Context) -> list[Message]:
         return [cards.activity_message(ctx, ctx.session, single, answers.get(single.id),
                                        personal=ctx.person is not None, now=ctx.now)]
     return [cards.carousel(ctx, ctx.session, activities, answers, personal=ctx.person is not None, now=ctx.now)]
-
-
-def _keyword(ctx: Context, func: Any) -> str:
-    return ctx.registry.spec_of(func).keyword_for(ctx.lang)
 
 
 # --- edit and cancel ------------------------------------------------------------------------------

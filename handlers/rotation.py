@@ -88,9 +88,8 @@ def _network(ctx: Context) -> Network | TextMessage:
     match = reg.match_network(ctx.session, text, reg.organizations_of(ctx.memberships))
     if match.found is None:
         if match.suggestions:
-            prefix = "" if ctx.chat_kind == ChatKind.USER else ("บอท " if ctx.lang == "th" else "bot ")
             return ctx.text("host.network_suggest", text=_short(text),
-                            quick=[(n.name, f"{prefix}{ctx.keyword} {n.name}") for n in match.suggestions])
+                            quick=[(n.name, ctx.command_text(f"{ctx.keyword} {n.name}")) for n in match.suggestions])
         return ctx.text("host.network_unknown", text=_short(text))
     network = match.found
     # Chairs and staff may look at any network of their district; others at the networks they belong to.

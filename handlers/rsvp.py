@@ -351,11 +351,9 @@ def _managed_person(ctx: Context, text: str, command_for) -> Person | Message:
     if len(people) == 1:
         return people[0][0]
     labels = [f"{_name(p)} ({c.name if c else '-'})" for p, c in people]
-    # In a group a button's text must call the bot like any other message there.
-    call = "" if ctx.chat_kind == ChatKind.USER else ("บอท " if ctx.lang == "th" else "bot ")
     return ctx.text_message(ctx.t("proxy.ambiguous", name=_echo(text.strip()),
                                   people="\n".join(f"• {label}" for label in labels)),
-                            quick=[(label, call + command_for(label)) for label in labels[:QUICK_LIMIT]])
+                            quick=[(label, ctx.command_text(command_for(label))) for label in labels[:QUICK_LIMIT]])
 
 
 def _named(ctx: Context, name: str) -> list[tuple[Person, Community | None]]:
