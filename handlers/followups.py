@@ -3,7 +3,6 @@ and the report shown to everyone in the network afterwards."""
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from linebot.v3.webhooks import ImageMessageContent
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 from bot.thaitime import format_when_in
 from handlers.catalog import CATALOGUES
 from handlers.context import SKIP_WORDS, Context, Turn, command_refusal, record_id
-from handlers.registry import Role, command, postback, step
+from handlers.registry import Role, command, postback, step, strip_polite
 from handlers.services import activities as acts
 from handlers.services import registry as reg
 from models import Activity, ActivityReport, Community, Network, ReportPhoto, Rsvp
@@ -20,7 +19,6 @@ from models import Activity, ActivityReport, Community, Network, ReportPhoto, Rs
 FLOW = "report"
 # Answers to the photo step that send the report as it is; the done button's label counts too.
 DONE_WORDS = SKIP_WORDS | {"เสร็จ", "เสร็จแล้ว", "จบ", "ไม่มีรูป", "done", "finish", "finished", "no photos"}
-POLITE_ENDING = re.compile(r"\s*(?:ครับ|ค่ะ|คะ|จ้า|จ้ะ)$")
 MAX_PHOTOS = 10
 ATTENDED_LIMIT = 100_000
 TEXT_LIMIT = 2000
@@ -144,7 +142,7 @@ def report_photos(ctx: Context) -> Turn:
 
 def _means_done(text: str) -> bool:
     """The done button's text (in either language), or a word for "no more photos", polite ending or not."""
-    word = POLITE_ENDING.sub("", text.strip().casefold())
+    word = strip_polite(text).casefold()
     labels = {catalogue["report.done_label"].casefold() for catalogue in CATALOGUES.values()}
     return word in DONE_WORDS or word in labels
 

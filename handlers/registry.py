@@ -87,6 +87,15 @@ def clean(text: str) -> str:
     return " ".join(text.replace("\u0e4d\u0e32", "\u0e33").split())
 
 
+# Polite particles Thai speakers end a short answer with ("ทุกเดือนครับ", "เสร็จแล้วค่ะ", "หยุดนะครับ").
+_POLITE_ENDING = re.compile(r"(?:\s*(?:นะ|ครับ|ค่ะ|คะ|ค่า|จ้า|จ้ะ|ครับผม))+$")
+
+
+def strip_polite(text: str) -> str:
+    """The answer without the polite particles at its end, trimmed."""
+    return _POLITE_ENDING.sub("", text.strip()).strip()
+
+
 def normalize(text: str) -> str:
     """Fold case, width, spacing and joiners so `HELP`, `help `, full-width forms and a word with a zero-width joiner
     in it match one keyword. For comparing only: the joiner belongs in stored text (see _JOINER)."""

@@ -17,14 +17,14 @@ from bot.config import TIMEZONE
 from bot.thaitime import format_when_in
 from handlers.catalog import text_for
 from handlers.context import Context, record_id, text_message
-from handlers.registry import ChatKind, Role, command, postback
+from handlers.registry import ChatKind, Role, command, postback, strip_polite
 from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Answer, Community, Person, Rsvp
 
 # How many come along, after the code. `+2`, `+2 คน`, `พา 2 คน`, `2 guests`: two guests. `2 คน`, `2 people`: two
 # people in all, the sender and one guest, as Thai reads "ไป 2 คน". A bare number is not read: it may be a code's.
-_UNIT = r"(?:คน|guests?|people|persons?)"
+_UNIT = r"(?:คน|ท่าน|guests?|people|persons?)"
 GUESTS = re.compile(rf"(?:\+|(?<!\S)พา)\s*(?P<guests>\d+)(?:\s*{_UNIT})?"
                     rf"|(?<!\S)(?P<count>\d+)\s*(?P<unit>{_UNIT})", re.IGNORECASE)
 ANSWER_WORDS = {"ไป": Answer.GOING, "going": Answer.GOING, "ไม่ไป": Answer.NOT_GOING,
@@ -73,7 +73,7 @@ def maybe(ctx: Context) -> list[Message]:
 
 
 def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
-    args = ctx.args.translate(reg.THAI_DIGITS)
+    args = strip_polite(ctx.args).translate(reg.THAI_DIGITS)  # "ไป K7M2 2 คนครับ"
     counts = list(GUESTS.finditer(args))
     guests = _guests(counts[0]) if len(counts) == 1 else None if counts else 0
     code = GUESTS.sub(" ", args).strip()
@@ -95,7 +95,7 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
 @command("ตอบแทน", "proxy", min_role=Role.COMMUNITY_LEADER)
 def proxy(ctx: Context) -> list[Message]:
     """ตอบรับกิจกรรมแทนสมาชิกที่ไม่มีสมาร์ตโฟน / Answer for a member without a smartphone"""
-    code, _, rest = ctx.args.translate(reg.THAI_DIGITS).partition(" ")
+    code, _, rest = strip_polite(ctx.args).translate(reg.THAI_DIGITS).partition(" ")
     rest = rest.strip()
     count = next((found for found in GUESTS.finditer(rest) if found.end() == len(rest)), None)
     tail = PROXY_TAIL.fullmatch(rest[:count.start()].strip() if count else rest)

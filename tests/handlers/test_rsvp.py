@@ -141,6 +141,9 @@ def test_text_answers_in_thai_and_english(dialog, activity, db) -> None:
         (f"going {CODE} 1 guest", 1),
         (f"going {CODE} 3 People", 2),     # in all
         (f"go {CODE} +1", 1),               # "go" is as natural as "going"
+        (f"ไป {CODE} 2 คนครับ", 1),        # a polite ending is not part of the code
+        (f"ไป {CODE} ค่ะ", 0),
+        (f"ไป {CODE} 3 ท่าน", 2),
     ],
 )
 def test_the_ways_of_saying_how_many_come(dialog, activity, db, text, guests) -> None:
