@@ -42,8 +42,11 @@ class Series(Base):
     interval_months: Mapped[int]
     place_text: Mapped[str | None] = mapped_column(String(500))
     duration_minutes: Mapped[int] = mapped_column(default=180)
-    # The first occurrence's start; later ones keep its day of the month and time (add_months).
+    # Occurrence number `anchor_occurrence` starts at `anchor_at`; the others keep its day of the month
+    # and time, `interval_months` apart (add_months). Changing the interval re-anchors at the latest
+    # occurrence, so the numbering goes on (ครั้งที่ 5 after ครั้งที่ 4) and no date is ever created twice.
     anchor_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    anchor_occurrence: Mapped[int] = mapped_column(default=1, server_default="1")
     active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -333,7 +333,9 @@ def generate_series(ctx: JobContext, horizon: timedelta = acts.SERIES_HORIZON) -
     host to confirm."""
     now, created = ctx.clock(), 0
     with ctx.session_factory() as session, session.begin():
-        for series in session.scalars(select(Series).where(Series.active.is_(True)).order_by(Series.id)):
+        # Locked: a chair stopping a series waits for this run, or this run sees it stopped.
+        for series in session.scalars(select(Series).where(Series.active.is_(True)).order_by(Series.id)
+                                      .with_for_update().execution_options(populate_existing=True)):
             with session.begin_nested():
                 activity = acts.generate_next(session, series, now, horizon)
             if activity is None:

@@ -17,7 +17,7 @@ from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import TIMEZONE
-from handlers.registry import Role
+from handlers.registry import Role, strip_polite
 from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK, THAI_DIGITS
 from models import (
     Activity,
@@ -464,7 +464,9 @@ SERIES_RULES = {"ทุกเดือน": 1, "รายเดือน": 1, "�
 
 SERIES_HORIZON = timedelta(days=30)  # how long before it starts each next occurrence is created
 _RULES_COMPACT = {"".join(rule.casefold().split()): months for rule, months in SERIES_RULES.items()}
+_RULES_COMPACT |= {"เดือนละครั้ง": 1, "เดือนละ1ครั้ง": 1, "everyothermonth": 2}
 _EVERY_N_MONTHS = re.compile(r"(?:ทุก|every)(\d{1,2})(?:เดือน|months?)")
+_TIMES_A_YEAR = re.compile(r"(?:ปีละ(\d{1,2})ครั้ง|(\d{1,2})timesayear)")
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -475,43 +477,35 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+def read_series_rule(text: str) -> int | None:
+    """Months between occurrences from `ทุกเดือน`, `ทุก ๆ 3 เดือน`, `ปีละ 4 ครั้ง`, `every 2 months`...
+    (spacing, ๆ, Thai digits and a polite ending forgiven; 1 to 12 months), or None."""
+    cleaned = "".join(strip_polite(text).translate(THAI_DIGITS).replace("ๆ", "").casefold().split())
+    if cleaned in _RULES_COMPACT:
+        return _RULES_COMPACT[cleaned]
+    every = _EVERY_N_MONTHS.fullmatch(cleaned)
+    if every:
+        return int(every[1]) if 1 <= int(every[1]) <= 12 else None
+    times = _TIMES_A_YEAR.fullmatch(cleaned)
+    count = int(times[1] or times[2]) if times else 0
+    return 12 // count if count and 12 % count == 0 else None  # 5 times a year has no fixed month interval
+
+
 def next_occurrence(series: Series, after: int, now: datetime) -> tuple[int, datetime]:
     """The number and start of the first occurrence after number `after` that is still ahead of `now`
-    (occurrences whose time passed, e.g. while the series was paused, are skipped)."""
-    anchor = series.anchor_at.astimezone(TIMEZONE)
+    (occurrences whose time passed, e.g. while the series was stopped, are skipped)."""
     occurrence = after + 1
-    starts = add_months(anchor, series.interval_months * (occurrence - 1))
+    starts = scheduled_start(series, occurrence)
     while starts < now:
         occurrence += 1
-        starts = add_months(anchor, series.interval_months * (occurrence - 1))
+        starts = scheduled_start(series, occurrence)
     return occurrence, starts
 
 
-def read_series_rule(text: str) -> int | None:
-    """Months between occurrences from `ทุกเดือน`, `ทุก 3 เดือน`, `ปีละ 2 ครั้ง`, `every 4 months`...
-    (spaces and Thai digits forgiven; 1 to 12 months), or None."""
-    cleaned = "".join(text.translate(THAI_DIGITS).casefold().split())
-    if cleaned in _RULES_COMPACT:
-        return _RULES_COMPACT[cleaned]
-    match = _EVERY_N_MONTHS.fullmatch(cleaned)
-    return int(match[1]) if match and 1 <= int(match[1]) <= 12 else None
-
-
-def start_series(session: Session, activity: Activity, interval_months: int, person: Person | None,
-                 now: datetime) -> Series:
-    """Make a network activity the first occurrence of a new series (a running series it belongs to
-    stops: occurrences are counted from the anchor, so an interval cannot change mid-series)."""
-    if activity.series_id is not None:
-        session.get(Series, activity.series_id).active = False
-    series = Series(organization_id=activity.organization_id, network_id=activity.network_id,
-                    title=activity.title, interval_months=interval_months, place_text=activity.place_text,
-                    duration_minutes=max(1, int((activity.ends_at - activity.starts_at).total_seconds() // 60)),
-                    anchor_at=activity.starts_at, active=True,
-                    created_by_id=person.id if person is not None else None, created_at=now)
-    session.add(series)
-    session.flush()
-    activity.series_id, activity.occurrence = series.id, 1
-    return series
+def scheduled_start(series: Series, occurrence: int) -> datetime:
+    """When the series' rule puts occurrence number `occurrence` (Bangkok time)."""
+    return add_months(series.anchor_at.astimezone(TIMEZONE),
+                      series.interval_months * (occurrence - series.anchor_occurrence))
 
 
 def latest_occurrence(session: Session, series: Series) -> Activity | None:
@@ -519,10 +513,45 @@ def latest_occurrence(session: Session, series: Series) -> Activity | None:
                            .order_by(Activity.occurrence.desc())).first()
 
 
+def locked_series(session: Session, series_id: int) -> Series | None:
+    """The series, locked and read afresh: the hourly job and a chair stopping or changing it take turns,
+    so nothing is created after the chair was told it stopped."""
+    return session.scalars(select(Series).where(Series.id == series_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()
+
+
+def repeat(session: Session, activity: Activity, interval_months: int, person: Person | None,
+           now: datetime) -> Series:
+    """Make the activity's series repeat every `interval_months`, anchored at its latest occurrence (a new
+    series with this activity as occurrence 1 when it has none). One series per chain of occurrences:
+    stopping and starting again, or changing the interval, keep the numbering and never repeat a date."""
+    series = locked_series(session, activity.series_id) if activity.series_id else None
+    if series is None:
+        series = Series(organization_id=activity.organization_id, network_id=activity.network_id,
+                        title=activity.title, interval_months=interval_months, place_text=activity.place_text,
+                        duration_minutes=_minutes(activity), anchor_at=activity.starts_at, anchor_occurrence=1,
+                        active=True, created_by_id=person.id if person is not None else None, created_at=now)
+        session.add(series)
+        session.flush()
+        activity.series_id, activity.occurrence = series.id, 1
+        return series
+    latest = latest_occurrence(session, series) or activity
+    series.interval_months, series.active = interval_months, True
+    series.anchor_at, series.anchor_occurrence = latest.starts_at, latest.occurrence or 1
+    return series
+
+
+def _minutes(activity: Activity) -> int:
+    return max(1, int((activity.ends_at - activity.starts_at).total_seconds() // 60))
+
+
 def generate_next(session: Session, series: Series, now: datetime, horizon: timedelta = SERIES_HORIZON,
                   actor: Person | None = None) -> Activity | None:
     """Create the series' next occurrence if it starts within the horizon and does not exist yet,
-    with its host proposed. Safe to call again: (series, occurrence) is unique."""
+    with its host proposed. Safe to call again: (series, occurrence) is unique.
+
+    Details come from the latest occurrence, so an edit to it (title, place, seats, reminders) carries
+    on; the day and time come from the series' anchor."""
     if not series.active:
         return None
     last = latest_occurrence(session, series)
@@ -533,11 +562,19 @@ def generate_next(session: Session, series: Series, now: datetime, horizon: time
     occurrence, starts = next_occurrence(series, last.occurrence if last else 0, now)
     if starts > now + horizon:
         return None
-    activity = Activity(code=new_code(session), title=series.title, organization_id=series.organization_id,
-                        network_id=series.network_id, starts_at=starts,
-                        ends_at=starts + timedelta(minutes=series.duration_minutes), place_text=series.place_text,
-                        status=ActivityStatus.PLANNED, series_id=series.id, occurrence=occurrence,
-                        reminder_offsets=[3 * 24 * 60, 120], remind_groups=False, host_state=HostState.PROPOSED,
+    minutes = _minutes(last) if last is not None else series.duration_minutes
+    activity = Activity(code=new_code(session), title=last.title if last else series.title,
+                        organization_id=series.organization_id, network_id=series.network_id, starts_at=starts,
+                        ends_at=starts + timedelta(minutes=minutes),
+                        place_text=last.place_text if last else series.place_text,
+                        place_lat=last.place_lat if last else None, place_lng=last.place_lng if last else None,
+                        capacity=last.capacity if last else None,
+                        seats_per_community=last.seats_per_community if last else None,
+                        rsvp_deadline=default_rsvp_deadline(starts, now), status=ActivityStatus.PLANNED,
+                        series_id=series.id, occurrence=occurrence,
+                        reminder_offsets=list(last.reminder_offsets) if last and last.reminder_offsets is not None
+                        else [3 * 24 * 60, 120],
+                        remind_groups=last.remind_groups if last else True, host_state=HostState.PROPOSED,
                         created_by_id=series.created_by_id, created_at=now, updated_at=now, revision=1)
     session.add(activity)
     session.flush()
@@ -728,16 +765,12 @@ def can_change_activity(session: Session, person: Person | None, held: Sequence[
             for m in held):
         return True
     communities = {activity.host_community_id, activity.community_id} - {None}
-    return any(
-        (m.role == "staff" and m.organization_id == activity.organization_id)
-        or (m.role == "network_chair" and activity.network_id is not None and m.network_id == activity.network_id)
-        or (m.role == "community_leader" and m.community_id in communities)
-        for m in held
-    )
+    return may_plan_series(held, activity) or any(
+        m.role == RoleName.COMMUNITY_LEADER and m.community_id in communities for m in held)
 
 
 def may_plan_series(held: Sequence[Membership], activity: Activity) -> bool:
-    """Starting, changing or stopping a network's recurring schedule: its chair or its organization's staff."""
+    """Its network's chair or its organization's staff: who may set its series, and change it in any case."""
     return any((m.role == RoleName.STAFF and m.organization_id == activity.organization_id)
                or (m.role == RoleName.NETWORK_CHAIR and activity.network_id is not None
                    and m.network_id == activity.network_id)
