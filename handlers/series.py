@@ -11,8 +11,9 @@ Decisions:
   not one community leader's (a leader can still create each activity once).
 - Only a network's activity repeats: a single community's own activity has no rotation to follow.
 - Any occurrence's code stands for its whole series. Changing the interval, or starting again after a
-  stop, re-anchors the series at its latest occurrence: the numbering goes on and no date is created
-  twice. Setting the same interval again after the latest occurrence was moved (แก้ไขกิจกรรม) moves the
+  stop, goes on from the latest occurrence's slot (services: next_slot): ครั้งที่ counts the meetings
+  held, no date is created twice, and the day of the month never drifts (31 Jan, 28 Feb, 31 Mar).
+- A date less than 7 days away is skipped, too late to announce and find a host. Setting the same interval again after the latest occurrence was moved (แก้ไขกิจกรรม) moves the
   schedule to it; otherwise a moved meeting is a one-off and the schedule stays.
 - Without an interval (`จัดซ้ำ K7M2`) the reply shows the current state and one button per interval.
 """
@@ -48,7 +49,9 @@ def repeat(ctx: Context) -> list[Message]:
         return [ctx.text("series.refused")]
     if activity.network_id is None:
         return [ctx.text("series.network_only", title=activity.title)]
-    # Locked: a chair stopping it and the hourly job creating the next occurrence take turns.
+    # Locked (the activity, then its series): two taps at once, or a stop and the hourly job, take turns
+    # and each sees what the other did.
+    activity = svc.locked_activity(ctx.session, activity.id)
     series = svc.locked_series(ctx.session, activity.series_id) if activity.series_id else None
     if series is None and activity.status == ActivityStatus.CANCELLED:
         return [ctx.text("event.already_cancelled", title=activity.title)]
@@ -72,7 +75,7 @@ def _on_schedule(ctx: Context, series: Series) -> bool:
     """Whether the latest occurrence is where the series' rule puts it: once someone moved it (แก้ไขกิจกรรม),
     setting the same interval again re-anchors the schedule there."""
     latest = svc.latest_occurrence(ctx.session, series)
-    return latest is None or latest.starts_at == svc.scheduled_start(series, latest.occurrence)
+    return latest is None or latest.starts_at == svc.slot_start(series, series.last_slot)
 
 
 def _stop(ctx: Context, activity: Activity, series: Series | None) -> Message:
@@ -103,7 +106,7 @@ def _choices(ctx: Context, activity: Activity, series: Series | None, first_line
 
 
 def _next(ctx: Context, series: Series) -> dict[str, object]:
-    """The number and start of the occurrence Saiyai will create next (after the latest one)."""
+    """The number and start of the occurrence Saiyai will create next (the job's own rule: svc.next_slot)."""
     latest = svc.latest_occurrence(ctx.session, series)
-    number, starts = svc.next_occurrence(series, latest.occurrence if latest else 0, ctx.now)
-    return {"number": number, "next": cards.when_range(ctx.lang, starts)}
+    _, starts = svc.next_slot(series, latest, ctx.now)
+    return {"number": (latest.occurrence if latest else 0) + 1, "next": cards.when_range(ctx.lang, starts)}

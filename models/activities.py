@@ -42,11 +42,13 @@ class Series(Base):
     interval_months: Mapped[int]
     place_text: Mapped[str | None] = mapped_column(String(500))
     duration_minutes: Mapped[int] = mapped_column(default=180)
-    # Occurrence number `anchor_occurrence` starts at `anchor_at`; the others keep its day of the month
-    # and time, `interval_months` apart (add_months). Changing the interval re-anchors at the latest
-    # occurrence, so the numbering goes on (ครั้งที่ 5 after ครั้งที่ 4) and no date is ever created twice.
+    # The first start: its day of the month and time hold for every slot. Slot k of the current rule is
+    # `base_months + interval_months * k` months after it (add_months, so 31 Jan, 28 Feb, 31 Mar). The
+    # latest occurrence is in slot `last_slot`; changing the interval makes that slot the new slot 0 (its
+    # months go into `base_months`), so the numbering goes on and no date is ever created twice.
     anchor_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    anchor_occurrence: Mapped[int] = mapped_column(default=1, server_default="1")
+    base_months: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_slot: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -463,6 +463,7 @@ SERIES_RULES = {"ทุกเดือน": 1, "รายเดือน": 1, "�
 
 
 SERIES_HORIZON = timedelta(days=30)  # how long before it starts each next occurrence is created
+SERIES_MIN_LEAD = timedelta(days=7)  # a slot sooner than this is skipped: too late to announce and find a host
 _RULES_COMPACT = {"".join(rule.casefold().split()): months for rule, months in SERIES_RULES.items()}
 _RULES_COMPACT |= {"เดือนละครั้ง": 1, "เดือนละ1ครั้ง": 1, "everyothermonth": 2}
 _EVERY_N_MONTHS = re.compile(r"(?:ทุก|every)(\d{1,2})(?:เดือน|months?)")
@@ -491,21 +492,25 @@ def read_series_rule(text: str) -> int | None:
     return 12 // count if count and 12 % count == 0 else None  # 5 times a year has no fixed month interval
 
 
-def next_occurrence(series: Series, after: int, now: datetime) -> tuple[int, datetime]:
-    """The number and start of the first occurrence after number `after` that is still ahead of `now`
-    (occurrences whose time passed, e.g. while the series was stopped, are skipped)."""
-    occurrence = after + 1
-    starts = scheduled_start(series, occurrence)
-    while starts < now:
-        occurrence += 1
-        starts = scheduled_start(series, occurrence)
-    return occurrence, starts
+def slot_start(series: Series, slot: int) -> datetime:
+    """When the series' rule puts slot `slot` of its current rule (Bangkok time). Always counted from the
+    first start, so the day of the month never drifts (31 Jan, 28 Feb, 31 Mar)."""
+    return add_months(series.anchor_at.astimezone(TIMEZONE), series.base_months + series.interval_months * slot)
 
 
-def scheduled_start(series: Series, occurrence: int) -> datetime:
-    """When the series' rule puts occurrence number `occurrence` (Bangkok time)."""
-    return add_months(series.anchor_at.astimezone(TIMEZONE),
-                      series.interval_months * (occurrence - series.anchor_occurrence))
+def next_slot(series: Series, latest: Activity | None, now: datetime) -> tuple[int, datetime]:
+    """The slot the next occurrence goes in: the first after the latest's, at least SERIES_MIN_LEAD ahead
+    (a slot too soon to announce is skipped), and after the day the latest actually takes place (one moved
+    onto the next slot's day fills it)."""
+    slot = series.last_slot + 1 if latest is not None else 0
+    earliest = now + SERIES_MIN_LEAD
+    if latest is not None and latest.status != ActivityStatus.CANCELLED:
+        day_after = datetime.combine(latest.starts_at.astimezone(TIMEZONE).date() + timedelta(days=1),
+                                     datetime.min.time(), TIMEZONE)
+        earliest = max(earliest, day_after)
+    while slot_start(series, slot) < earliest:
+        slot += 1
+    return slot, slot_start(series, slot)
 
 
 def latest_occurrence(session: Session, series: Series) -> Activity | None:
@@ -522,22 +527,29 @@ def locked_series(session: Session, series_id: int) -> Series | None:
 
 def repeat(session: Session, activity: Activity, interval_months: int, person: Person | None,
            now: datetime) -> Series:
-    """Make the activity's series repeat every `interval_months`, anchored at its latest occurrence (a new
-    series with this activity as occurrence 1 when it has none). One series per chain of occurrences:
-    stopping and starting again, or changing the interval, keep the numbering and never repeat a date."""
+    """Make the activity's series repeat every `interval_months` from its latest occurrence (a new series
+    with this activity as occurrence 1 when it has none). One series per chain of occurrences: stopping
+    and starting again, or changing the interval, keep the numbering and never repeat a date. Setting the
+    same interval again after the latest occurrence was moved moves the schedule to it."""
+    activity = locked_activity(session, activity.id)  # two taps at once: the second sees the first's series
     series = locked_series(session, activity.series_id) if activity.series_id else None
     if series is None:
         series = Series(organization_id=activity.organization_id, network_id=activity.network_id,
                         title=activity.title, interval_months=interval_months, place_text=activity.place_text,
-                        duration_minutes=_minutes(activity), anchor_at=activity.starts_at, anchor_occurrence=1,
-                        active=True, created_by_id=person.id if person is not None else None, created_at=now)
+                        duration_minutes=_minutes(activity), anchor_at=activity.starts_at, base_months=0,
+                        last_slot=0, active=True, created_by_id=person.id if person is not None else None,
+                        created_at=now)
         session.add(series)
         session.flush()
         activity.series_id, activity.occurrence = series.id, 1
         return series
-    latest = latest_occurrence(session, series) or activity
-    series.interval_months, series.active = interval_months, True
-    series.anchor_at, series.anchor_occurrence = latest.starts_at, latest.occurrence or 1
+    latest = latest_occurrence(session, series)
+    if (latest is not None and series.interval_months == interval_months
+            and latest.starts_at != slot_start(series, series.last_slot)):
+        series.anchor_at, series.base_months = latest.starts_at, 0   # the chair moved the schedule
+    else:
+        series.base_months += series.interval_months * series.last_slot  # the latest slot becomes slot 0
+    series.interval_months, series.last_slot, series.active = interval_months, 0, True
     return series
 
 
@@ -547,19 +559,15 @@ def _minutes(activity: Activity) -> int:
 
 def generate_next(session: Session, series: Series, now: datetime, horizon: timedelta = SERIES_HORIZON,
                   actor: Person | None = None) -> Activity | None:
-    """Create the series' next occurrence if it starts within the horizon and does not exist yet,
-    with its host proposed. Safe to call again: (series, occurrence) is unique.
+    """Create the series' next occurrence once its slot is within the horizon, with its host proposed.
+    Safe to call again: it goes in the slot after the latest's, and (series, occurrence) is unique.
 
-    Details come from the latest occurrence, so an edit to it (title, place, seats, reminders) carries
-    on; the day and time come from the series' anchor."""
+    Numbered after the latest (slots skipped while the series was stopped are not counted). Details come
+    from the latest occurrence, so an edit to it (title, place, seats, reminders) carries on."""
     if not series.active:
         return None
     last = latest_occurrence(session, series)
-    if last is not None and last.starts_at >= now:
-        # The next occurrence already exists; one upcoming occurrence at a time keeps calling this
-        # idempotent and never asks the same host for two occurrences before it has answered.
-        return None
-    occurrence, starts = next_occurrence(series, last.occurrence if last else 0, now)
+    slot, starts = next_slot(series, last, now)
     if starts > now + horizon:
         return None
     minutes = _minutes(last) if last is not None else series.duration_minutes
@@ -571,16 +579,16 @@ def generate_next(session: Session, series: Series, now: datetime, horizon: time
                         capacity=last.capacity if last else None,
                         seats_per_community=last.seats_per_community if last else None,
                         rsvp_deadline=default_rsvp_deadline(starts, now), status=ActivityStatus.PLANNED,
-                        series_id=series.id, occurrence=occurrence,
+                        series_id=series.id, occurrence=(last.occurrence if last else 0) + 1,
                         reminder_offsets=list(last.reminder_offsets) if last and last.reminder_offsets is not None
                         else [3 * 24 * 60, 120],
                         remind_groups=last.remind_groups if last else True, host_state=HostState.PROPOSED,
                         created_by_id=series.created_by_id, created_at=now, updated_at=now, revision=1)
     session.add(activity)
     session.flush()
+    series.last_slot = slot
     propose_host(session, activity, now, actor)
     return activity
-
 
 
 # --- for the RSVP and check-in commands -----------------------------------------------------------

@@ -307,7 +307,9 @@ def test_changing_the_interval_goes_on_from_the_latest_occurrence(dialog, distri
         (CHAIR, f"จัดซ้ำ {code} ทุก 3 เดือน",
          started(code, "ทุก 3 เดือน", 3, "วันอังคารที่ 20 เมษายน 2570 เวลา 14:00 น.")),
     ])
-    assert [row[:3] for row in series_rows(db)] == [(3, True, bangkok(2027, 1, 20, 14))]
+    # Slots still count from the first start (the day of the month never drifts); 20 Jan is now slot 0.
+    assert [row[:3] for row in series_rows(db)] == [(3, True, STARTS)]
+    assert [(s.base_months, s.last_slot) for s in db.scalars(select(Series))] == [(1, 0)]
     # The old code still answers for the series.
     dialog.run([(CHAIR, f"จัดซ้ำ {code}", t("series.ask_rule", title="ประชุมประจำเดือน", code=code) + "\n"
                  + t("series.now", rule="ทุก 3 เดือน", number=3, next="วันอังคารที่ 20 เมษายน 2570 เวลา 14:00 น."))])
@@ -352,3 +354,87 @@ def test_it_repeats_from_a_past_activity_too(dialog, district, db, session_facto
     dialog.run([(CHAIR, f"จัดซ้ำ {code} ทุกเดือน", started(code, "ทุกเดือน", 2, NEXT_MONTH_TH))])
     assert generate_series(jobs) == 1
     assert occurrences(db)[-1][2:4] == (2, bangkok(2027, 1, 20, 14))
+
+
+# --- what a second review tried: no date twice, none too late, none drifting -----------------------
+
+def dates(db) -> list[tuple[int, object]]:
+    return [(row[2], row[3]) for row in occurrences(db)]
+
+
+def test_two_taps_at_once_make_one_series(district, db, session_factory, clock, jobs) -> None:
+    """Two deliveries of the same button, handled by two workers that both read "no series yet"."""
+    _, code = seed(session_factory, clock, district)
+    first, second = session_factory(), session_factory()
+    taps = [svc.find_activity(first, code), svc.find_activity(second, code)]
+    assert [a.series_id for a in taps] == [None, None]
+    svc.repeat(first, taps[0], 1, None, clock())
+    first.commit()
+    svc.repeat(second, taps[1], 1, None, clock())
+    second.commit()
+    first.close()
+    second.close()
+    assert [row[:2] for row in series_rows(db)] == [(1, True)]
+    clock.now = bangkok(2026, 12, 21, 15)
+    assert generate_series(jobs) == 1
+    assert dates(db) == [(1, STARTS), (2, bangkok(2027, 1, 20, 14))]
+
+
+def test_a_meeting_moved_onto_the_next_slots_day_fills_it(dialog, district, db, session_factory, clock,
+                                                          jobs) -> None:
+    code, second = generated(dialog, session_factory, clock, district, jobs, db)
+    with session_factory() as session, session.begin():   # January's meeting put off to 20 Feb, morning
+        svc.reschedule(session.get(Activity, second.id), bangkok(2027, 2, 20, 9), None, clock())
+    for moment in (bangkok(2027, 1, 25, 15), bangkok(2027, 2, 20, 12), bangkok(2027, 2, 21, 15)):
+        clock.now = moment
+        generate_series(jobs)
+    assert dates(db) == [(1, STARTS), (2, bangkok(2027, 2, 20, 9)), (3, bangkok(2027, 3, 20, 14))]
+
+
+def test_a_postponed_meeting_does_not_hold_back_the_next_ones_notice(dialog, district, db, session_factory,
+                                                                     clock, jobs) -> None:
+    code, second = generated(dialog, session_factory, clock, district, jobs, db)
+    with session_factory() as session, session.begin():   # January's meeting put off three weeks
+        svc.reschedule(session.get(Activity, second.id), bangkok(2027, 2, 10, 14), None, clock())
+    clock.now = bangkok(2027, 1, 21, 15)                   # 30 days before 20 Feb
+    assert generate_series(jobs) == 1
+    assert dates(db)[-1] == (3, bangkok(2027, 2, 20, 14))
+
+
+def test_month_end_days_do_not_drift_when_the_series_starts_again(dialog, district, db, session_factory, clock,
+                                                                  jobs) -> None:
+    with session_factory() as session, session.begin():
+        activity = svc.create_activity(session, title="ประชุมประจำเดือน", organization_id=district.org.id,
+                                       network_id=district.zone1.id, starts_at=bangkok(2027, 1, 31, 14), now=clock())
+        code = activity.code
+    dialog.say(CHAIR, f"จัดซ้ำ {code} ทุกเดือน")
+    clock.now = bangkok(2027, 1, 31, 15)
+    assert generate_series(jobs) == 1                       # 28 Feb: February is short
+    dialog.say(CHAIR, f"จัดซ้ำ {code} หยุด")
+    dialog.run([(CHAIR, f"จัดซ้ำ {code} ทุกเดือน",
+                 started(code, "ทุกเดือน", 3, "วันพุธที่ 31 มีนาคม 2570 เวลา 14:00 น."))])
+    clock.now = bangkok(2027, 3, 1, 15)
+    assert generate_series(jobs) == 1
+    assert dates(db)[1:] == [(2, bangkok(2027, 2, 28, 14)), (3, bangkok(2027, 3, 31, 14))]
+
+
+def test_starting_again_months_later_numbers_the_next_meeting_held(dialog, district, db, session_factory, clock,
+                                                                   jobs) -> None:
+    code, second = generated(dialog, session_factory, clock, district, jobs, db)
+    dialog.say(CHAIR, f"จัดซ้ำ {code} หยุด")
+    clock.now = bangkok(2027, 5, 1, 9)
+    dialog.run([(CHAIR, f"จัดซ้ำ {code} ทุกเดือน",
+                 started(code, "ทุกเดือน", 3, "วันพฤหัสบดีที่ 20 พฤษภาคม 2570 เวลา 14:00 น."))])
+    assert generate_series(jobs) == 1
+    assert dates(db)[-1] == (3, bangkok(2027, 5, 20, 14))
+
+
+def test_a_slot_too_soon_to_announce_is_skipped(dialog, district, db, session_factory, clock, jobs) -> None:
+    _, code = seed(session_factory, clock, district)
+    clock.now = bangkok(2027, 1, 20, 13, 30)               # the 20 Jan slot starts in half an hour
+    feb = "วันเสาร์ที่ 20 กุมภาพันธ์ 2570 เวลา 14:00 น."
+    dialog.run([(CHAIR, f"จัดซ้ำ {code} ทุกเดือน", started(code, "ทุกเดือน", 2, feb))])
+    assert generate_series(jobs) == 0                       # 20 Feb is 31 days away: next day
+    clock.now = bangkok(2027, 1, 21, 15)
+    assert generate_series(jobs) == 1
+    assert dates(db)[-1] == (2, bangkok(2027, 2, 20, 14))

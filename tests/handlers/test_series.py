@@ -102,13 +102,14 @@ def test_monthly_occurrences_are_numbered_and_generated_once(session, district) 
     assert occurrences(session, row) == [(1, bkk(2027, 1, 15, 9)), (2, bkk(2027, 2, 15, 9))]
 
 
-def test_a_second_call_does_not_generate_the_following_occurrence_inside_the_horizon(session, district) -> None:
-    # February is shorter than the 30-day horizon: 1 Mar is within reach on 31 Jan, but 1 Feb is still ahead.
+def test_each_slot_is_created_once_even_when_february_brings_the_next_within_reach(session, district) -> None:
+    # February is shorter than the 30-day horizon: on 30 Jan, 1 Mar is within reach while 1 Feb is ahead.
     row = series(session, district, "ทุกเดือน", bkk(2027, 2, 1, 9, 0))
-    now = bkk(2027, 1, 31, 9, 0)
-    assert act.generate_next(session, row, now).occurrence == 1
-    assert act.generate_next(session, row, now) is None
-    assert occurrences(session, row) == [(1, bkk(2027, 2, 1, 9))]
+    assert act.generate_next(session, row, bkk(2027, 1, 25, 9, 0)).occurrence == 1
+    assert act.generate_next(session, row, bkk(2027, 1, 25, 9, 0)) is None
+    assert act.generate_next(session, row, bkk(2027, 1, 30, 9, 0)).occurrence == 2
+    assert act.generate_next(session, row, bkk(2027, 1, 30, 9, 0)) is None
+    assert occurrences(session, row) == [(1, bkk(2027, 2, 1, 9)), (2, bkk(2027, 3, 1, 9))]
 
 
 def test_every_three_months(session, district) -> None:
@@ -151,14 +152,23 @@ def test_past_occurrences_are_skipped(session, district) -> None:
     row.active = False  # paused over several months
     assert act.generate_next(session, row, bkk(2027, 3, 1)) is None
     row.active = True
-    assert act.generate_next(session, row, bkk(2027, 6, 1)).occurrence == 6  # 15 Jun; Feb–May never happened
-    assert occurrences(session, row) == [(1, bkk(2027, 1, 15, 9)), (6, bkk(2027, 6, 15, 9))]
+    # 15 Jun is the second meeting held: Feb–May never happened, and the number counts meetings.
+    assert act.generate_next(session, row, bkk(2027, 6, 1)).occurrence == 2
+    assert occurrences(session, row) == [(1, bkk(2027, 1, 15, 9)), (2, bkk(2027, 6, 15, 9))]
+
+
+def test_a_slot_too_soon_to_announce_is_skipped(session, district) -> None:
+    row = series(session, district, "ทุกเดือน", bkk(2027, 1, 15, 9, 0))
+    act.generate_next(session, row, bkk(2027, 1, 1))
+    # The scheduler was down until 12 Feb: 15 Feb is three days away, too late to find a host; 15 Mar is next.
+    assert act.generate_next(session, row, bkk(2027, 2, 12)) is None
+    assert act.generate_next(session, row, bkk(2027, 2, 14)).starts_at == bkk(2027, 3, 15, 9)
 
 
 def test_a_series_started_late_begins_at_the_next_date(session, district) -> None:
     row = series(session, district, "ทุก 3 เดือน", bkk(2027, 1, 15, 9, 0))
-    assert act.generate_next(session, row, bkk(2027, 7, 1)).occurrence == 3
-    assert occurrences(session, row) == [(3, bkk(2027, 7, 15, 9))]
+    assert act.generate_next(session, row, bkk(2027, 7, 1)).occurrence == 1
+    assert occurrences(session, row) == [(1, bkk(2027, 7, 15, 9))]
 
 
 def test_nothing_beyond_the_horizon(session, district) -> None:
