@@ -14,7 +14,6 @@ from sqlalchemy import delete, func, select
 
 from handlers.catalog import en, th
 from handlers.services import activities as svc
-from handlers.services import registry as reg
 from models import (
     Activity,
     ActivityStatus,
@@ -31,29 +30,28 @@ from models import (
 from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.dialog import Dialog
-from support.registry import MARKET_LEADER, USERS, seed_district, seed_market_leader
+from support.registry import (
+    GROUP_CANAL,
+    GROUP_MARKET,
+    GROUP_ZONE,
+    MARKET_LEADER,
+    USERS,
+    seed_linked_district,
+)
 from support.texts import bangkok, e, t
 
 T, E = th.TEXT, en.TEXT
 LEADER, MEMBER, CHAIR, STAFF = USERS["leader"], USERS["member"], USERS["chair"], USERS["staff"]
 PARTNER, STRANGER, CANAL_LEADER = USERS["partner"], USERS["stranger"], USERS["other_leader"]
-GROUP_ZONE = "C" + "a" * 32     # linked to เครือข่ายโซน 1
-GROUP_MARKET = "C" + "b" * 32   # linked to ชุมชนตลาดบางนา, a community of zone 1
-GROUP_CANAL = "C" + "c" * 32    # linked to ชุมชนคลองบางนา (zone 2): never told about zone 1
 FLEX = "[flex]"
 WHEN_20_DEC = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–16:00 น."
 
 
 @pytest.fixture
 def district(session_factory, clock):
-    """The test district, a leader for ชุมชนตลาดบางนา, and three linked groups."""
+    """The test district, a leader for ชุมชนตลาดบางนา, and three linked groups (GROUP_ZONE, ...)."""
     with session_factory() as session, session.begin():
-        d = seed_district(session, clock())
-        seed_market_leader(session, d, clock())
-        reg.link_chat(session, GROUP_ZONE, d.zone1, None, clock())
-        reg.link_chat(session, GROUP_MARKET, d.market, None, clock())
-        reg.link_chat(session, GROUP_CANAL, d.canal, None, clock())
-    return d
+        return seed_linked_district(session, clock())
 
 
 

@@ -6,8 +6,6 @@ Conversation tables through signed webhooks; what the job sends is read at the f
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
@@ -18,15 +16,20 @@ from models import Activity, ActivityStatus, HostState, Organization, Person, Ro
 from scheduler.followups import generate_series
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
-from support.registry import MARKET_LEADER, OUTSIDER, USERS, seed_district, seed_market_leader, seed_outsider
+from support.registry import (
+    GROUP_MARKET,
+    GROUP_ZONE,
+    MARKET_LEADER,
+    OUTSIDER,
+    USERS,
+    seed_linked_district,
+    seed_outsider,
+)
 from support.texts import bangkok, e, t
 
 T, E = th.TEXT, en.TEXT
 LEADER, MEMBER, CHAIR, STAFF = USERS["leader"], USERS["member"], USERS["chair"], USERS["staff"]
 CANAL_LEADER = USERS["other_leader"]
-GROUP_ZONE = "C" + "a" * 32     # linked to เครือข่ายโซน 1
-GROUP_MARKET = "C" + "b" * 32   # linked to ชุมชนตลาดบางนา, a community of zone 1
-GROUP_CANAL = "C" + "c" * 32    # linked to ชุมชนคลองบางนา (zone 2): never told about zone 1
 FLEX = "[flex]"
 STARTS = bangkok(2026, 12, 20, 14)           # Sunday; the clock starts on 21 Nov 2026
 WHEN_TH = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00 น."
@@ -35,14 +38,9 @@ NEXT_MONTH_TH = "วันพุธที่ 20 มกราคม 2570 เว�
 
 @pytest.fixture
 def district(session_factory, clock):
-    """The test district, a leader for ชุมชนตลาดบางนา, and three linked groups."""
+    """The test district, a leader for ชุมชนตลาดบางนา, and three linked groups (GROUP_ZONE, ...)."""
     with session_factory() as session, session.begin():
-        d = seed_district(session, clock())
-        seed_market_leader(session, d, clock())
-        reg.link_chat(session, GROUP_ZONE, d.zone1, None, clock())
-        reg.link_chat(session, GROUP_MARKET, d.market, None, clock())
-        reg.link_chat(session, GROUP_CANAL, d.canal, None, clock())
-    return d
+        return seed_linked_district(session, clock())
 
 
 @pytest.fixture

@@ -106,3 +106,19 @@ def seed_outsider(session, now: datetime) -> Person:
     session.flush()
     return reg.register_person(session, OUTSIDER, full_name="คุณนอกเขต", community=community, phone="0812345678",
                                display_name=None, now=now)
+
+
+# Groups linked by seed_linked_district, as the activity tests use them.
+GROUP_ZONE = "C" + "a" * 32     # linked to เครือข่ายโซน 1
+GROUP_MARKET = "C" + "b" * 32   # linked to ชุมชนตลาดบางนา, a community of zone 1
+GROUP_CANAL = "C" + "c" * 32    # linked to ชุมชนคลองบางนา (zone 2): never told about zone 1
+
+
+def seed_linked_district(session, now: datetime) -> District:
+    """The test district, a leader for ชุมชนตลาดบางนา, and the three linked groups above."""
+    district = seed_district(session, now)
+    seed_market_leader(session, district, now)
+    reg.link_chat(session, GROUP_ZONE, district.zone1, None, now)
+    reg.link_chat(session, GROUP_MARKET, district.market, None, now)
+    reg.link_chat(session, GROUP_CANAL, district.canal, None, now)
+    return district
