@@ -184,3 +184,11 @@ def district(session_factory, clock) -> District:
 def dialog(fake_line, webhook) -> Dialog:
     """Conversation tables through one app instance (support/dialog.py)."""
     return Dialog(fake_line, webhook)
+
+
+@pytest.fixture
+def checked_dialog(fake_line, webhook, second_worker) -> Iterator[Dialog]:
+    """Turns alternating between two workers; afterwards, LINE (the fake, validating with the SDK's
+    models) must have accepted every reply, push and multicast."""
+    yield Dialog(fake_line, webhook, second_worker)
+    assert [(r.path, r.status) for r in fake_line.state.requests if r.status != 200] == []

@@ -29,7 +29,7 @@ from models import (
 )
 from scheduler.jobs import dispatch_outbox
 from support import events as ev
-from support.dialog import Dialog
+from support.dialog import flex_texts, flex_values
 from support.registry import (
     GROUP_CANAL,
     GROUP_MARKET,
@@ -56,10 +56,8 @@ def district(session_factory, clock):
 
 
 @pytest.fixture
-def dialog(fake_line, webhook, second_worker):
-    yield Dialog(fake_line, webhook, second_worker)
-    # LINE (the fake, validating with the SDK's models) accepted every reply, push and multicast.
-    assert [(r.path, r.status) for r in fake_line.state.requests if r.status != 200] == []
+def dialog(checked_dialog):
+    return checked_dialog
 
 
 
@@ -84,38 +82,8 @@ def sent_to(fake_line, since: int = 0) -> list[tuple[str, dict]]:
 
 def postback_data(message: dict) -> list[str]:
     """Every postback data string inside a Flex message."""
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            action = node.get("action")
-            if isinstance(action, dict) and action.get("type") == "postback":
-                found.append(action["data"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message["contents"])
-    return found
-
-
-def texts_in(message: dict) -> list[str]:
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "text":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.get("contents", {}))
-    return found
+    return flex_values(message, lambda node: node["action"]["data"] if isinstance(node.get("action"), dict)
+                       and node["action"].get("type") == "postback" else None)
 
 
 def ask_place(when: str, lang: str = "th") -> str:
@@ -159,7 +127,7 @@ def test_create_in_thai_announces_in_every_linked_group_and_asks_the_host(dialog
     assert activities(db) == []  # nothing saved before the confirmation
     preview = fake_line.state.requests[-1].body["messages"][0]
     assert postback_data(preview) == []  # a preview has no buttons to tap
-    assert texts_in(preview)[:2] == [T["card.preview"], "ประชุมเครือข่ายโซน 1"]
+    assert flex_texts(preview)[:2] == [T["card.preview"], "ประชุมเครือข่ายโซน 1"]
 
     replies = dialog.say(LEADER, "ยืนยัน")
     [activity] = activities(db)
@@ -200,7 +168,7 @@ def test_create_in_thai_announces_in_every_linked_group_and_asks_the_host(dialog
     assert db.get(Activity, activity.id).host_state == HostState.CONFIRMED
     dialog.run([(MEMBER, "กิจกรรม", FLEX)])
     [bubble] = last_message(fake_line)["contents"]["contents"]
-    assert texts_in({"contents": bubble})[-1] == t("card.my_answer", answer=T["card.answer.going"])
+    assert flex_texts({"contents": bubble})[-1] == t("card.my_answer", answer=T["card.answer.going"])
 
 
 def test_create_in_english_with_the_only_host_of_a_zone(dialog, district, db, jobs, fake_line) -> None:
@@ -452,10 +420,10 @@ def test_events_shows_a_carousel_of_at_most_12_with_my_answers(dialog, district,
     assert message["altText"] == t("card.carousel_alt", count=12)
     bubbles = message["contents"]["contents"]
     assert len(bubbles) == 12
-    first_texts = texts_in({"contents": bubbles[0]})
+    first_texts = flex_texts({"contents": bubbles[0]})
     assert first_texts[0] == "กิจกรรมที่ 1"
     assert t("card.my_answer", answer=T["card.answer.going"]) in first_texts
-    assert t("card.my_answer", answer=T["card.answer.none"]) in texts_in({"contents": bubbles[1]})
+    assert t("card.my_answer", answer=T["card.answer.none"]) in flex_texts({"contents": bubbles[1]})
     assert postback_data({"contents": bubbles[0]})[0] == f"a=rsvp&id={first}&v=going"
     dialog.run([(MEMBER, "events", FLEX)])
     assert last_message(fake_line)["altText"] == e("card.carousel_alt", count=12)
@@ -465,7 +433,7 @@ def test_events_with_a_code_shows_that_card(dialog, district, session_factory, c
     ident, code = seed_activity(session_factory, clock, district, answers={"partner": Answer.MAYBE})
     dialog.run([(PARTNER, f"กิจกรรม {code.lower()}", FLEX), (PARTNER, "กิจกรรม ZZZZ", t("event.unknown_code",
                                                                                          code="ZZZZ"))])
-    assert t("card.my_answer", answer=T["card.answer.maybe"]) in texts_in(fake_line.state.requests[-2].body[
+    assert t("card.my_answer", answer=T["card.answer.maybe"]) in flex_texts(fake_line.state.requests[-2].body[
         "messages"][0])
 
 

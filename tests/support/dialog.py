@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from support import events as ev
+
+
+def flex_values(message: dict, pick: Callable[[dict], Any]) -> list[Any]:
+    """What `pick` returns (None: nothing) for every node of a Flex message's contents, in order."""
+    found: list[Any] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            value = pick(node)
+            if value is not None:
+                found.append(value)
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(message.get("contents", {}))
+    return found
+
+
+def flex_texts(message: dict) -> list[str]:
+    """Every text component of a Flex message (a bubble or a carousel), in order."""
+    return flex_values(message, lambda node: node["text"] if node.get("type") == "text" else None)
 
 
 class Dialog:
