@@ -55,39 +55,41 @@ def repeat(ctx: Context) -> list[Message]:
     series = svc.locked_series(ctx.session, activity.series_id) if activity.series_id else None
     if series is None and activity.status == ActivityStatus.CANCELLED:
         return [ctx.text("event.already_cancelled", title=activity.title)]
+    # Any occurrence's code stands for the series, so the replies name it by its latest occurrence: an
+    # old code still shows the title the network uses now (each occurrence copies the one before).
+    latest = svc.latest_occurrence(ctx.session, series) if series is not None else None
+    title = (latest or activity).title
     if not rule:
-        return [_choices(ctx, activity, series, ctx.t("series.ask_rule", title=activity.title, code=activity.code))]
+        return [_choices(ctx, activity, series, ctx.t("series.ask_rule", title=title, code=activity.code))]
     if rule.casefold() in STOP_WORDS:
-        return [_stop(ctx, activity, series)]
+        return [_stop(ctx, title, series, latest)]
     months = svc.read_series_rule(rule)
     if months is None:
         return [_choices(ctx, activity, series, ctx.t("series.rule_unknown", text=rule[:40]))]
-    if series is not None and series.active and series.interval_months == months and _on_schedule(ctx, series):
-        return [ctx.text("series.already", title=activity.title, rule=cards.series_rule(ctx.lang, months),
+    if series is not None and series.active and series.interval_months == months and _on_schedule(series, latest):
+        return [ctx.text("series.already", title=title, rule=cards.series_rule(ctx.lang, months),
                          **_next(ctx, series))]
     series = svc.repeat(ctx.session, activity, months, ctx.person, ctx.now)
     stop = ctx.command_text(f"{ctx.keyword_of(repeat)} {activity.code} {ctx.t('series.stop_word')}")
-    return [ctx.text("series.started", title=activity.title, rule=cards.series_rule(ctx.lang, months),
+    return [ctx.text("series.started", title=title, rule=cards.series_rule(ctx.lang, months),
                      days=svc.SERIES_HORIZON.days, stop=stop, **_next(ctx, series))]
 
 
-def _on_schedule(ctx: Context, series: Series) -> bool:
+def _on_schedule(series: Series, latest: Activity | None) -> bool:
     """Whether the latest occurrence is where the series' rule puts it: once someone moved it (แก้ไขกิจกรรม),
     setting the same interval again re-anchors the schedule there."""
-    latest = svc.latest_occurrence(ctx.session, series)
     return latest is None or latest.starts_at == svc.slot_start(series, series.last_slot)
 
 
-def _stop(ctx: Context, activity: Activity, series: Series | None) -> Message:
+def _stop(ctx: Context, title: str, series: Series | None, latest: Activity | None) -> Message:
     if series is None or not series.active:
-        return ctx.text("series.not_repeating", title=activity.title)
+        return ctx.text("series.not_repeating", title=title)
     series.active = False
-    latest = svc.latest_occurrence(ctx.session, series)
     if latest is not None and latest.starts_at > ctx.now and latest.status != ActivityStatus.CANCELLED:
         # Occurrences already announced stay: stopping the schedule is not cancelling a meeting.
-        return ctx.text("series.stopped_kept", title=activity.title, code=latest.code,
+        return ctx.text("series.stopped_kept", title=title, code=latest.code,
                         when=cards.when_range(ctx.lang, latest.starts_at))
-    return ctx.text("series.stopped", title=activity.title)
+    return ctx.text("series.stopped", title=title)
 
 
 def _choices(ctx: Context, activity: Activity, series: Series | None, first_line: str) -> Message:

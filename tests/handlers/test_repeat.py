@@ -277,6 +277,19 @@ def test_starting_again_from_the_first_code_never_repeats_a_date(dialog, distric
         (1, STARTS), (2, bangkok(2027, 1, 20, 14)), (3, bangkok(2027, 2, 20, 14))]
 
 
+def test_an_old_code_names_the_series_by_its_latest_title(dialog, district, db, session_factory, clock,
+                                                          jobs) -> None:
+    code, second = generated(dialog, session_factory, clock, district, jobs, db)
+    with session_factory() as session, session.begin():
+        session.get(Activity, second.id).title = "ประชุมเครือข่ายโซน 1"
+    dialog.run([
+        (CHAIR, f"จัดซ้ำ {code}", t("series.ask_rule", title="ประชุมเครือข่ายโซน 1", code=code) + "\n"
+         + t("series.now", rule="ทุกเดือน", number=3, next="วันเสาร์ที่ 20 กุมภาพันธ์ 2570 เวลา 14:00 น.")),
+        (CHAIR, f"จัดซ้ำ {code} หยุด", t("series.stopped_kept", title="ประชุมเครือข่ายโซน 1", code=second.code,
+                                           when=NEXT_MONTH_TH)),
+    ])
+
+
 def test_changing_the_interval_goes_on_from_the_latest_occurrence(dialog, district, db, session_factory, clock,
                                                                  jobs) -> None:
     code, second = generated(dialog, session_factory, clock, district, jobs, db)
