@@ -73,8 +73,10 @@ _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20
 # non-joiner, word joiner, BOM, soft hyphen, left-to-right and right-to-left marks.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff\u00ad\u200e\u200f"))
 # The zero-width joiner holds emoji sequences together (a family emoji is a man, a woman and a girl joined by two),
-# so names and titles keep it; it is only dropped to compare text with keywords and answer words.
-_JOINER = {0x200D: None}
+# so a joiner between two such symbols stays in names and titles. Next to a letter, a digit, a Thai character,
+# a space or an end it joins nothing (Thai and Latin script have no use for it): a stray one, as some keyboards
+# and copy-paste leave inside "ช่วยเหลือ" or "K7M2", is dropped, so commands, codes and answers match.
+_STRAY_JOINER = re.compile(r"(?:(?<=[\w\s\u0e00-\u0e7f])|^)\u200d|\u200d(?=[\w\s\u0e00-\u0e7f]|$)")
 
 
 def clean(text: str) -> str:
@@ -84,7 +86,8 @@ def clean(text: str) -> str:
     the reverse (ํ + า typed separately, as some keyboards do) is joined back into ำ here.
     """
     text = unicodedata.normalize("NFC", text).translate(_WIDTH).translate(_INVISIBLE)
-    return " ".join(text.replace("\u0e4d\u0e32", "\u0e33").split())
+    text = " ".join(text.replace("\u0e4d\u0e32", "\u0e33").split())
+    return _STRAY_JOINER.sub("", text) if "\u200d" in text else text
 
 
 # Polite particles Thai speakers end a short answer with ("ทุกเดือนครับ", "เสร็จแล้วค่ะ", "หยุดนะครับ").
@@ -97,19 +100,8 @@ def strip_polite(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Fold case, width, spacing and joiners so `HELP`, `help `, full-width forms and a word with a zero-width joiner
-    in it match one keyword. For comparing only: the joiner belongs in stored text (see _JOINER)."""
-    return clean(text).translate(_JOINER).casefold()
-
-
-def _after(text: str, length: int) -> str:
-    """What follows the first `length` characters of `text` as normalize() counts them (joiners not counted)."""
-    seen = 0
-    for index, char in enumerate(text):
-        if seen == length:
-            return text[index:]
-        seen += ord(char) not in _JOINER
-    return ""
+    """Fold case, width and spacing so `HELP`, `help ` and full-width forms match one keyword (for comparing)."""
+    return clean(text).casefold()
 
 
 def _tag(func: Callable[..., Any], kind: str, value: Any) -> Callable[..., Any]:
@@ -202,7 +194,7 @@ class Registry:
     def match(self, text: str) -> Match | None:
         """The longest keyword the text starts with (followed by a space or the end), and the rest."""
         cleaned = clean(text)
-        folded = cleaned.translate(_JOINER).casefold()
+        folded = cleaned.casefold()
         best: tuple[str, CommandSpec] | None = None
         for key, spec in self.keywords.items():
             if (folded == key or folded.startswith(key + " ")) and (best is None or len(key) > len(best[0])):
@@ -211,4 +203,4 @@ class Registry:
             return None
         key, spec = best
         original = next(k for k in spec.keywords if normalize(k) == key)
-        return Match(spec, original, _after(cleaned, len(key)).strip(" \u200d"))  # a lone joiner joins nothing
+        return Match(spec, original, cleaned[len(key):].strip())

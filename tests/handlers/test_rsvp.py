@@ -144,6 +144,7 @@ def test_text_answers_in_thai_and_english(dialog, activity, db) -> None:
         (f"ไป {CODE} 2 คนครับ", 1),        # a polite ending is not part of the code
         (f"ไป {CODE} ค่ะ", 0),
         (f"ไป {CODE} 3 ท่าน", 2),
+        ("ไป K7\u200dM2 2\u200d คน", 1),  # a stray zero-width joiner (copy-paste) inside the code and the count
     ],
 )
 def test_the_ways_of_saying_how_many_come(dialog, activity, db, text, guests) -> None:
