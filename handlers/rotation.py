@@ -28,7 +28,6 @@ from models import (
     ActivityStatus,
     Community,
     HostLog,
-    HostLogKind,
     HostState,
     Membership,
     Network,
@@ -47,9 +46,6 @@ ECHO_LIMIT = 40
 # "A with B" between two community names; Thai often writes กับ without spaces around it.
 WITH = re.compile(r"\s*กับ\s*|\s+with\s+", re.IGNORECASE)
 # Changes Saiyai makes on its own (proposing the next host); the others are always someone's.
-SYSTEM_KINDS = frozenset({HostLogKind.PROPOSED, HostLogKind.HOSTED})
-
-
 class Step(StrEnum):
     REASON = "awaiting_reason"
 
@@ -161,8 +157,8 @@ def _history_line(ctx: Context, entry: HostLog) -> str:
     if entry.reason:
         text += ctx.t("host.history.reason", reason=entry.reason)
     actor = ctx.session.get(Person, entry.actor_id) if entry.actor_id else None
-    if actor is None and entry.kind not in SYSTEM_KINDS:
-        who = ctx.t("host.actor.unknown")  # only people answer or swap: this one's data was erased (forget_person)
+    if actor is None and entry.by_person:
+        who = ctx.t("host.actor.unknown")  # this person's data was erased (forget_person)
     else:
         who = _actor_name(ctx.lang, actor)
     return ctx.t("host.history.line", date=_date(ctx, entry.at), text=text, actor=who)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -155,4 +155,7 @@ class HostLog(Base):
     kind: Mapped[HostLogKind] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # Whether a person did it (Saiyai's own proposals have no actor): once that person's data is erased,
+    # actor_id is cleared but the history still says "a person whose name was erased", not "Saiyai".
+    by_person: Mapped[bool] = mapped_column(default=False, server_default=false())
     at: Mapped[datetime] = mapped_column(UTCDateTime())

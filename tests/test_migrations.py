@@ -90,3 +90,28 @@ def test_downgrade_to_base_and_upgrade_again(empty_db_url: str) -> None:
     command.upgrade(cfg, "head")
     assert tables(empty_db_url) == sorted([*TABLES, "alembic_version"])
     assert differences(empty_db_url) == []
+
+
+def test_the_host_log_learns_which_changes_were_a_persons(empty_db_url: str) -> None:
+    """245e7a61c412 adds host_log.by_person: Saiyai's own proposals stay Saiyai's, while a change by a person
+    whose data was erased before the revision (actor_id cleared) is still known to be a person's."""
+    cfg = alembic_config(empty_db_url)
+    command.upgrade(cfg, "bc5aa7d87f07")
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO organization (id, name, created_at) VALUES (1, 'เขต', '2026-11-01')"))
+            conn.execute(text("INSERT INTO network (id, organization_id, name, kind) VALUES (1, 1, 'โซน 1', 'zone')"))
+            conn.execute(text("INSERT INTO person (id, line_user_id, created_at, updated_at) VALUES (1, 'U1', '2026-11-01', '2026-11-01')"))
+            for ident, kind, actor in [(1, "proposed", None), (2, "proposed", 1), (3, "swapped", None),
+                                       (4, "confirmed", 1), (5, "hosted", None)]:
+                conn.execute(text("INSERT INTO host_log (id, network_id, kind, actor_id, at) "
+                                  "VALUES (:id, 1, :kind, :actor, '2026-11-02')"),
+                             {"id": ident, "kind": kind, "actor": actor})
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, by_person FROM host_log ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [(ident, bool(by_person)) for ident, by_person in rows] == [
+        (1, False), (2, True), (3, True), (4, True), (5, False)]

@@ -127,7 +127,7 @@ def _log(session: Session, network_id: int, kind: HostLogKind, now: datetime, *,
          actor: Person | None = None) -> None:
     session.add(HostLog(network_id=network_id, community_id=community_id, other_community_id=other_id,
                         activity_id=activity.id if activity else None, kind=kind, reason=reason,
-                        actor_id=actor.id if actor else None, at=now))
+                        actor_id=actor.id if actor else None, by_person=actor is not None, at=now))
 
 
 def passed_over(session: Session, activity: Activity) -> set[int]:

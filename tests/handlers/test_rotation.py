@@ -715,6 +715,22 @@ def test_a_change_by_someone_since_forgotten_is_not_saiyais(dialog, world, sessi
                  "— โดยผู้ใช้ที่ไม่ระบุชื่อ")])
 
 
+def test_a_proposal_by_someone_since_forgotten_is_not_saiyais(dialog, world, session_factory, clock) -> None:
+    """The leader's decline proposes the next host in the leader's name; erasing the leader keeps it a person's."""
+    activity = new_activity(session_factory, clock, world)
+    clock.advance(days=1)
+    dialog.postback(USERS["leader"], f"a=host_decline&id={activity}")
+    dialog.say(USERS["leader"], "ตรงกับงานบวช")
+    with session_factory() as s, s.begin():
+        reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == USERS["leader"])).one())
+    dialog.run([(USERS["member"], "เจ้าภาพ ประวัติ",
+                 "ประวัติเจ้าภาพของเครือข่ายโซน 1 (ล่าสุดก่อน)\n"
+                 f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: เสนอชุมชนตลาดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยผู้ใช้ที่ไม่ระบุชื่อ\n"
+                 f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: ชุมชนวัดบางนาไม่สะดวกเป็นเจ้าภาพ “{TITLE}” "
+                 "เหตุผล: ตรงกับงานบวช — โดยผู้ใช้ที่ไม่ระบุชื่อ\n"
+                 f"• วันเสาร์ที่ 21 พฤศจิกายน 2569: เสนอชุมชนวัดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยสายใย (อัตโนมัติ)")])
+
+
 @pytest.mark.parametrize(
     ("user", "text", "expected"),
     [
