@@ -113,12 +113,12 @@ def _due_reminder(activity: Activity, now: datetime) -> int | None:
     return min(due) if due else None  # a missed earlier reminder is superseded by the latest one due
 
 
-def _queue_reminder(session: Session, activity: Activity, offset: int, people: list[Row], now: datetime) -> int:
-    """Queue one activity's due reminder, to those going or maybe or to its groups; returns rows added."""
+def _queue_reminder(session: Session, activity: Activity, offset: int, chats: list[str], people: list[Row],
+                    now: datetime) -> int:
+    """Queue one activity's due reminder, to its groups or to those going or maybe; returns rows added."""
     dedupe = f"reminder:{activity.id}:{offset}"
     values = {"title": activity.title, "place": activity.place_text or "-", "code": activity.code}
-    if activity.remind_groups:
-        chats = [link.chat_id for link in acts.linked_chats(session, activity)]
+    if chats:
         message = TextMessage(text=text_for("th", "followup.reminder", when=format_when_in("th", activity.starts_at),
                                             **values))
         return len(outbox.enqueue(session, chats, [message], now=now, dedupe_key=dedupe, quiet_hours=True))
@@ -127,7 +127,10 @@ def _queue_reminder(session: Session, activity: Activity, offset: int, people: l
 
 
 def send_reminders(ctx: JobContext) -> int:
-    """Before each activity (default 3 days and 2 hours), remind those going or maybe, or its groups."""
+    """Before each activity (default 3 days and 2 hours), remind its groups, or those going or maybe.
+
+    An activity that reminds its groups but has no linked group (or the bot left them all) reminds the
+    people going or maybe instead: a reminder with nowhere to go would leave them with none at all."""
     now, added = ctx.clock(), 0
     with ctx.session_factory() as session:
         with session.begin():
@@ -140,9 +143,12 @@ def send_reminders(ctx: JobContext) -> int:
                 fresh = _open_activities(session, now, due[start:start + REMINDER_PAGE])
                 page = [(activity, offset) for activity in fresh
                         if (offset := _due_reminder(activity, now)) is not None]
-                people = acts.interested_contacts(session, [a.id for a, _ in page if not a.remind_groups])
+                chats = {activity.id: [link.chat_id for link in acts.linked_chats(session, activity)]
+                         if activity.remind_groups else [] for activity, _ in page}
+                people = acts.interested_contacts(session, [a.id for a, _ in page if not chats[a.id]])
                 for activity, offset in page:
-                    added += _queue_reminder(session, activity, offset, people[activity.id], now)
+                    added += _queue_reminder(session, activity, offset, chats[activity.id], people[activity.id],
+                                             now)
     return added
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.line import LineClient
-from handlers.catalog import th
+from handlers.catalog import en, th
 from handlers.services import registry as reg
 from models import Activity, ActivityReport, ActivityStatus, Answer, OutboxMessage, Person, ReportPhoto, RoleName
 from scheduler import followups
@@ -207,3 +207,33 @@ def test_an_activity_cancelled_while_reminders_are_queued_gets_none(session_fact
     with session_factory() as session:
         keys = session.scalars(select(OutboxMessage.dedupe_key)).all()
     assert [k.split("/")[0] for k in keys] == [f"reminder:{first_id}:120:th"]
+
+
+GROUP = "C" + "7" * 32
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["linked-group", "no-group"])
+def test_a_reminder_for_groups_goes_to_the_people_when_there_is_no_group(session_factory, clock, jobs, fake_line,
+                                                                         linked) -> None:
+    """An activity reminds its linked groups; with none, those going or maybe are reminded themselves."""
+    clock.now = bkk(2026, 12, 5, 12)  # the 2-hour reminder of a 14:00 activity is due
+    with session_factory() as session, session.begin():
+        d = seed_district(session, bkk(2026, 11, 25, 8))
+        activity = make_activity(session, d, "AAAA", "ประชุมโซน 1", bkk(2026, 12, 5, 14))
+        activity.remind_groups = True
+        rsvp(session, activity, d.people["member"], Answer.GOING, d.wat)
+        rsvp(session, activity, d.people["leader"], Answer.NOT_GOING, d.wat)
+        d.people["member"].language = "en"
+        if linked:
+            reg.link_chat(session, GROUP, d.wat, None, clock())
+    assert followups.send_reminders(jobs) == 1
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    [request] = fake_line.state.requests
+    if linked:
+        assert request.body == {"to": GROUP, "messages": [{"type": "text", "text": T["followup.reminder"].format(
+            title="ประชุมโซน 1", when="วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 14:00 น.", place="ศาลาวัดบางนา",
+            code="AAAA")}]}
+    else:
+        assert request.body["to"] in (USERS["member"], [USERS["member"]])  # a push or a multicast of one
+        assert request.body["messages"] == [{"type": "text", "text": en.TEXT["followup.reminder"].format(
+            title="ประชุมโซน 1", when="Saturday 5 December 2026, 14:00", place="ศาลาวัดบางนา", code="AAAA")}]
