@@ -155,12 +155,19 @@ def send_reminders(ctx: JobContext) -> int:
 # --- nudges through leaders -------------------------------------------------------------------
 
 def nudge_leaders(ctx: JobContext) -> int:
-    """Before the RSVP deadline, each leader gets one message listing their members who have not answered."""
+    """Before the RSVP deadline, each leader gets one message listing their members who have not answered.
+
+    The nudge waits for NUDGE_BEFORE_DEADLINE before the deadline, and at least half the time between the
+    activity's creation and its deadline: an activity announced at short notice is not followed within
+    minutes by a nudge, before anyone could answer. Leaders are not listed: they are the ones chasing."""
     now, added = ctx.clock(), 0
     with ctx.session_factory() as session, session.begin():
         for activity in _open_activities(session, now):
             deadline = activity.rsvp_deadline
-            if deadline is None or not (deadline - NUDGE_BEFORE_DEADLINE <= now < deadline):
+            if deadline is None:
+                continue
+            opens = max(deadline - NUDGE_BEFORE_DEADLINE, activity.created_at + (deadline - activity.created_at) / 2)
+            if not (opens <= now < deadline):
                 continue
             if activity.network_id:
                 communities = acts.network_communities(session, session.get(Network, activity.network_id))
@@ -168,9 +175,12 @@ def nudge_leaders(ctx: JobContext) -> int:
                 communities = [session.get(Community, activity.community_id)]
             answered = select(Rsvp.person_id).where(Rsvp.activity_id == activity.id)
             for community in communities:
+                leaders = select(Membership.person_id).where(Membership.community_id == community.id,
+                                                             Membership.role == RoleName.COMMUNITY_LEADER)
                 silent = session.scalars(select(Person.full_name).join(Membership).where(
                     Membership.community_id == community.id, Membership.role == RoleName.MEMBER,
-                    Person.consent_version.is_not(None), Person.id.not_in(answered)).order_by(Person.full_name)).all()
+                    Person.consent_version.is_not(None), Person.id.not_in(answered),
+                    Person.id.not_in(leaders)).order_by(Person.full_name)).all()
                 if not silent:
                     continue
                 names = "\n".join(f"• {name}" for name in silent[:30])

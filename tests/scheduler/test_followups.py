@@ -237,3 +237,22 @@ def test_a_reminder_for_groups_goes_to_the_people_when_there_is_no_group(session
         assert request.body["to"] in (USERS["member"], [USERS["member"]])  # a push or a multicast of one
         assert request.body["messages"] == [{"type": "text", "text": en.TEXT["followup.reminder"].format(
             title="ประชุมโซน 1", when="Saturday 5 December 2026, 14:00", place="ศาลาวัดบางนา", code="AAAA")}]
+
+
+def test_a_short_notice_nudge_waits_and_never_lists_the_leader(session_factory, clock, jobs, fake_line) -> None:
+    """Announced at 20:00 for an 14:00 deadline the next day: no nudge at once; half-way to the deadline the
+    leader is sent the members who have not answered, without the leader, who has not answered either."""
+    with session_factory() as session, session.begin():
+        d = seed_district(session, bkk(2026, 11, 25, 8))
+        make_activity(session, d, "SOON", "ประชุมด่วน", bkk(2026, 12, 5, 9), deadline=bkk(2026, 12, 4, 14),
+                      created=bkk(2026, 12, 3, 20))
+    clock.now = bkk(2026, 12, 3, 21)
+    assert followups.nudge_leaders(jobs) == 0
+    clock.now = bkk(2026, 12, 4, 8)  # past 05:00, half-way from creation to the deadline
+    assert followups.nudge_leaders(jobs) == 1
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    [request] = fake_line.state.requests
+    assert request.body == {"to": USERS["leader"], "messages": [{"type": "text", "text": T["followup.nudge"].format(
+        community="ชุมชนวัดบางนา", title="ประชุมด่วน", when="วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 09:00 น.",
+        deadline="วันศุกร์ที่ 4 ธันวาคม 2569 เวลา 14:00 น.", count=4,
+        names="• คุณchair\n• คุณmember\n• คุณpartner\n• คุณstaff", code="SOON")}]}
