@@ -489,6 +489,9 @@ def notice_confirm(ctx: Context) -> Turn:
                      number=notice.id, keyword=_cancel_keyword(ctx))
         button = _cancel_button(ctx, notice, ctx.t("notice.cancel_this"))
         return Turn([TextMessage(text=text, quickReply=QuickReply(items=[button]))])
+    if outbox.in_quiet_hours(ctx.now):  # "send now" at night: the outbox holds it until 07:00, so say so
+        return Turn([ctx.text("notice.queued_quiet", people=f"{notice.recipients:,}",
+                              when=format_when_in(ctx.lang, outbox.after_quiet_hours(ctx.now)))])
     return Turn([ctx.text("notice.queued", people=f"{notice.recipients:,}")])
 
 
@@ -659,6 +662,8 @@ def _state(ctx: Context, notice: Notice) -> str:
         return ctx.t("notice.state.scheduled", when=format_when_in(ctx.lang, notice.send_at))
     if status == NoticeStatus.SENT:
         return ctx.t("notice.state.sent", when=format_when_in(ctx.lang, notice.sent_at or notice.send_at))
+    if status == NoticeStatus.SENDING and not notice.urgent and outbox.in_quiet_hours(ctx.now):
+        return ctx.t("notice.state.waiting", when=format_when_in(ctx.lang, outbox.after_quiet_hours(ctx.now)))
     return ctx.t(f"notice.state.{status}")
 
 

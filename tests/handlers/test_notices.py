@@ -433,6 +433,26 @@ def test_acknowledgements_are_recorded_per_person(dialog, district, sent_notice,
         (district.people["partner"].id, district.wat.id, AckKind.ACKNOWLEDGED)])
 
 
+def test_send_now_in_quiet_hours_says_when_it_will_go_out(dialog, district, db, clock, jobs) -> None:
+    """At 21:02 "ส่งทันที" is held by the outbox until 07:00: the confirmation and the status say so."""
+    clock.now = bangkok(2026, 11, 21, 21, 2)
+    morning = "วันอาทิตย์ที่ 22 พฤศจิกายน 2569 เวลา 07:00 น."
+    dialog.run([
+        (LEADER, "ประกาศ", t("notice.ask_roles", target="ชุมชนวัดบางนา")),
+        (LEADER, "ทุกคน", t("notice.ask_text", limit=2000)),
+        (LEADER, "ประชุมด่วนพรุ่งนี้", T["notice.ask_attachment"]),
+        (LEADER, "ข้าม", T["notice.ask_when"]),
+        (LEADER, "ส่งทันที", preview("th", to=("ทุกคน", "ชุมชนวัดบางนา"), text="ประชุมด่วนพรุ่งนี้", path="groups",
+                                     people=5, groups=1, quiet=morning, quota=None,
+                                     extra=(T["notice.preview_estimated"],))),
+        (LEADER, "ส่ง", t("notice.queued_quiet", people="5", when=morning)),
+    ])
+    assert send_all(jobs) == {}
+    assert notices(db)[0].status == NoticeStatus.SENDING
+    [reply] = dialog.say(LEADER, "ประกาศ สถานะ")
+    assert t("notice.status_item", text="ประชุมด่วนพรุ่งนี้", state=t("notice.state.waiting", when=morning)) in reply
+
+
 def test_notice_status_shows_rates_per_community_and_the_author_who_has_not_acknowledged(
         dialog, district, sent_notice, db) -> None:
     dialog.postback(MEMBER, f"a=ack&n={sent_notice.id}", group=GROUP_WAT)
