@@ -698,7 +698,9 @@ def notice_status(ctx: Context) -> list[Message]:
             if ctx.person is not None and notice.author_id == ctx.person.id:
                 names, count = svc.unanswered(ctx.session, notice, PENDING_NAMES)
                 if count == 0:
-                    lines.append(ctx.t("notice.status_all_acked"))
+                    # Nobody left to expect (every recipient erased their data) is not "everyone acknowledged".
+                    if any(row.expected for row in rows):
+                        lines.append(ctx.t("notice.status_all_acked"))
                 else:
                     more = ctx.t("notice.status_more", count=count - len(names)) if count > len(names) else ""
                     lines.append(ctx.t("notice.status_pending", count=count, names=", ".join(names)) + more)

@@ -24,6 +24,7 @@ from models import (
     NoticeScope,
     NoticeStatus,
     OutboxMessage,
+    Person,
     RoleFilter,
     RoleName,
 )
@@ -477,6 +478,16 @@ def test_notice_status_shows_rates_per_community_and_the_author_who_has_not_ackn
     [reply] = dialog.say(LEADER, "ประกาศ สถานะ")
     assert reply.endswith(t("notice.status_community", community="ชุมชนวัดบางนา", acked=4, expected=4,
                             rate="100%") + "\n" + T["notice.status_all_acked"])
+
+
+def test_a_status_with_nobody_left_to_acknowledge_does_not_celebrate(dialog, district, sent_notice,
+                                                                     session_factory) -> None:
+    """Every recipient but the author erased their data: 0 of 0 is not "everyone acknowledged"."""
+    with session_factory() as s, s.begin():
+        for user in (MEMBER, CHAIR, PARTNER, STAFF):
+            reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == user)).one())
+    dialog.run([(LEADER, "ประกาศ สถานะ", "\n".join([T["notice.status_header"], "", t(
+        "notice.status_item", text="ประชุมชุมชนวันเสาร์นี้", state=t("notice.state.sent", when=NOW_TH))]))])
 
 
 def test_a_district_wide_status_lists_twenty_communities_and_sums_the_rest(dialog, district, session_factory,
