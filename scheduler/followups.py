@@ -141,8 +141,11 @@ def send_reminders(ctx: JobContext) -> int:
                 # Read again in the page's own transaction: one cancelled or moved since the list was
                 # read is skipped or reminded with its new details, never with the old ones.
                 fresh = _open_activities(session, now, due[start:start + REMINDER_PAGE])
+                # One that quiet hours would hold until after the activity has begun is dropped (a 2-hour
+                # reminder of a 06:00 alms-giving falls due at 04:00: at 07:00 it would only be noise).
                 page = [(activity, offset) for activity in fresh
-                        if (offset := _due_reminder(activity, now)) is not None]
+                        if (offset := _due_reminder(activity, now)) is not None
+                        and outbox.after_quiet_hours(now) < activity.starts_at]
                 chats = {activity.id: [link.chat_id for link in acts.linked_chats(session, activity)]
                          if activity.remind_groups else [] for activity, _ in page}
                 people = acts.interested_contacts(session, [a.id for a, _ in page if not chats[a.id]])
@@ -167,8 +170,8 @@ def nudge_leaders(ctx: JobContext) -> int:
             if deadline is None:
                 continue
             opens = max(deadline - NUDGE_BEFORE_DEADLINE, activity.created_at + (deadline - activity.created_at) / 2)
-            if not (opens <= now < deadline):
-                continue
+            if not (opens <= now < deadline) or outbox.after_quiet_hours(now) >= deadline:
+                continue  # (held by quiet hours until after the deadline, a nudge could only be noise)
             if activity.network_id:
                 communities = acts.network_communities(session, session.get(Network, activity.network_id))
             else:

@@ -256,3 +256,21 @@ def test_a_short_notice_nudge_waits_and_never_lists_the_leader(session_factory, 
         community="ชุมชนวัดบางนา", title="ประชุมด่วน", when="วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 09:00 น.",
         deadline="วันศุกร์ที่ 4 ธันวาคม 2569 เวลา 14:00 น.", count=4,
         names="• คุณchair\n• คุณmember\n• คุณpartner\n• คุณstaff", code="SOON")}]}
+
+
+def test_follow_ups_that_quiet_hours_would_hold_past_their_moment_are_dropped(session_factory, clock, jobs) -> None:
+    """A 2-hour reminder of a 06:00 alms-giving falls due at 04:00, and a nudge at 21:30 for a 22:00 deadline:
+    both would wait for 07:00, after the moment they are about, so neither is queued."""
+    with session_factory() as session, session.begin():
+        d = seed_district(session, bkk(2026, 11, 25, 8))
+        alms = make_activity(session, d, "ALMS", "ตักบาตร", bkk(2026, 12, 5, 6))
+        rsvp(session, alms, d.people["member"], Answer.GOING, d.wat)
+        make_activity(session, d, "LATE", "ประชุมค่ำ", bkk(2026, 12, 6, 9), deadline=bkk(2026, 12, 4, 22))
+    clock.now = bkk(2026, 12, 5, 4)
+    assert followups.send_reminders(jobs) == 0
+    clock.now = bkk(2026, 12, 4, 21, 30)
+    assert followups.nudge_leaders(jobs) == 0
+    clock.now = bkk(2026, 12, 4, 20, 30)  # before quiet hours both go out
+    assert followups.nudge_leaders(jobs) == 1
+    with session_factory() as session:
+        assert [k.split(":")[0] for k in session.scalars(select(OutboxMessage.dedupe_key))] == ["nudge"]
