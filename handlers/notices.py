@@ -477,6 +477,11 @@ def notice_confirm(ctx: Context) -> Turn:
     send_at = _send_at(ctx)
     if send_at is not None and send_at <= ctx.now:  # the conversation waited past the chosen time
         return _ask_when(ctx, ctx.t("notice.when_past", when=format_when_in(ctx.lang, send_at)))
+    held = not urgent and outbox.in_quiet_hours(send_at or ctx.now)
+    if held:
+        # The outbox would hold it until 07:00 anyway (quiet hours). Scheduled for then, it can still be
+        # cancelled overnight, and its status says when it goes out rather than "sending" all night.
+        send_at = outbox.after_quiet_hours(send_at or ctx.now)
     audience = _audience(ctx)
     planned = svc.plan(ctx.session, audience, ctx.now)
     notice = svc.create_notice(ctx.session, audience, text=ctx.data["text"], now=ctx.now, send_at=send_at,
@@ -487,11 +492,10 @@ def notice_confirm(ctx: Context) -> Turn:
     if send_at is not None:
         text = ctx.t("notice.scheduled", when=format_when_in(ctx.lang, send_at), people=f"{notice.recipients:,}",
                      number=notice.id, keyword=_cancel_keyword(ctx))
+        if held:
+            text = ctx.t("notice.held_for_quiet_hours") + "\n" + text
         button = _cancel_button(ctx, notice, ctx.t("notice.cancel_this"))
         return Turn([TextMessage(text=text, quickReply=QuickReply(items=[button]))])
-    if outbox.in_quiet_hours(ctx.now):  # "send now" at night: the outbox holds it until 07:00, so say so
-        return Turn([ctx.text("notice.queued_quiet", people=f"{notice.recipients:,}",
-                              when=format_when_in(ctx.lang, outbox.after_quiet_hours(ctx.now)))])
     return Turn([ctx.text("notice.queued", people=f"{notice.recipients:,}")])
 
 
@@ -662,8 +666,6 @@ def _state(ctx: Context, notice: Notice) -> str:
         return ctx.t("notice.state.scheduled", when=format_when_in(ctx.lang, notice.send_at))
     if status == NoticeStatus.SENT:
         return ctx.t("notice.state.sent", when=format_when_in(ctx.lang, notice.sent_at or notice.send_at))
-    if status == NoticeStatus.SENDING and not notice.urgent and outbox.in_quiet_hours(ctx.now):
-        return ctx.t("notice.state.waiting", when=format_when_in(ctx.lang, outbox.after_quiet_hours(ctx.now)))
     return ctx.t(f"notice.state.{status}")
 
 

@@ -277,7 +277,9 @@ def test_staff_send_to_every_committee_with_a_location_waiting_out_quiet_hours(d
                                         text="ส่งแบบสำรวจครัวเรือนภายในวันศุกร์", path="people", people=3,
                                         when=night, quiet=morning,
                                         attachment=t("notice.preview_location", place="สำนักงานเขตบางนา"))),
-        (STAFF, "ส่ง ไม่เตือนซ้ำ", t("notice.scheduled", when=night, people="3", keyword="ยกเลิกประกาศ", number=1)),
+        # 22:00 is in quiet hours: the notice is scheduled for 07:00, when it would go out anyway.
+        (STAFF, "ส่ง ไม่เตือนซ้ำ", T["notice.held_for_quiet_hours"] + "\n"
+         + t("notice.scheduled", when=morning, people="3", keyword="ยกเลิกประกาศ", number=1)),
     ])
     [notice] = notices(db)
     assert (notice.scope, notice.role_filter, notice.nudge_after_hours) == (
@@ -285,9 +287,9 @@ def test_staff_send_to_every_committee_with_a_location_waiting_out_quiet_hours(d
     assert (notice.location_title, notice.location_address, notice.latitude, notice.longitude) == (
         "สำนักงานเขตบางนา", "ถนนบางนา-ตราด", 13.6681, 100.6045)
     clock.now = bangkok(2026, 11, 21, 22)
-    assert send_all(jobs) == {}  # queued at 22:00, held until 07:00
+    assert send_all(jobs) == {}  # nothing at 22:00: it waits until 07:00
     [notice] = notices(db)
-    assert notice.status == NoticeStatus.SENDING
+    assert notice.status == NoticeStatus.SCHEDULED
     clock.now = bangkok(2026, 11, 22, 7)
     before = len(fake_line.state.requests)
     assert send_all(jobs) == {"sent": 1}
@@ -434,8 +436,9 @@ def test_acknowledgements_are_recorded_per_person(dialog, district, sent_notice,
         (district.people["partner"].id, district.wat.id, AckKind.ACKNOWLEDGED)])
 
 
-def test_send_now_in_quiet_hours_says_when_it_will_go_out(dialog, district, db, clock, jobs) -> None:
-    """At 21:02 "ส่งทันที" is held by the outbox until 07:00: the confirmation and the status say so."""
+def test_send_now_in_quiet_hours_is_scheduled_for_seven_and_can_still_be_cancelled(dialog, district, db, clock,
+                                                                                  jobs) -> None:
+    """At 21:02 "ส่งทันที" could only go out at 07:00: it is scheduled for then, says so, and can be cancelled."""
     clock.now = bangkok(2026, 11, 21, 21, 2)
     morning = "วันอาทิตย์ที่ 22 พฤศจิกายน 2569 เวลา 07:00 น."
     dialog.run([
@@ -446,12 +449,19 @@ def test_send_now_in_quiet_hours_says_when_it_will_go_out(dialog, district, db, 
         (LEADER, "ส่งทันที", preview("th", to=("ทุกคน", "ชุมชนวัดบางนา"), text="ประชุมด่วนพรุ่งนี้", path="groups",
                                      people=5, groups=1, quiet=morning, quota=None,
                                      extra=(T["notice.preview_estimated"],))),
-        (LEADER, "ส่ง", t("notice.queued_quiet", people="5", when=morning)),
+        (LEADER, "ส่ง", T["notice.held_for_quiet_hours"] + "\n"
+         + t("notice.scheduled", when=morning, people="5", keyword="ยกเลิกประกาศ", number=1)),
     ])
     assert send_all(jobs) == {}
-    assert notices(db)[0].status == NoticeStatus.SENDING
+    assert notices(db)[0].status == NoticeStatus.SCHEDULED
     [reply] = dialog.say(LEADER, "ประกาศ สถานะ")
-    assert t("notice.status_item", text="ประชุมด่วนพรุ่งนี้", state=t("notice.state.waiting", when=morning)) in reply
+    assert t("notice.status_item", text="ประชุมด่วนพรุ่งนี้", state=t("notice.state.scheduled", when=morning)) in reply
+    clock.now = bangkok(2026, 11, 21, 23)
+    assert dialog.postback(LEADER, "a=notice_cancel&n=1&l=th") == [
+        t("notice.cancelled", number=1, text="ประชุมด่วนพรุ่งนี้")]
+    assert notices(db)[0].status == NoticeStatus.CANCELLED
+    clock.now = bangkok(2026, 11, 22, 7)
+    assert send_all(jobs) == {}
 
 
 def test_notice_status_shows_rates_per_community_and_the_author_who_has_not_acknowledged(
