@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,7 @@ from linebot.v3.messaging import (
 from sqlalchemy.orm import Session
 
 from handlers.catalog import CATALOGUES, text_for
-from handlers.registry import ChatKind, Role
+from handlers.registry import ChatKind, Role, word_in
 
 if TYPE_CHECKING:
     from handlers.registry import Registry
@@ -58,6 +58,11 @@ class Context:
     def keyword_of(self, func: Any) -> str:
         """The keyword of a registered command function, in the sender's language."""
         return self.registry.spec_of(func).keyword_for(self.lang)
+
+    def means(self, words: Collection[str]) -> bool:
+        """Whether the answer is one of these (case-folded) words, whatever its spacing or polite ending:
+        "ข้ามค่ะ" skips like ข้าม. Only for comparing: free text is stored as typed."""
+        return word_in(self.args, words) is not None
 
     def t(self, key: str, **values: object) -> str:
         """Catalogue text in the sender's language."""

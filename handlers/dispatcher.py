@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from handlers.context import Context, Turn, as_turn, command_refusal
 from handlers.help import help_messages
-from handlers.registry import ChatKind, Registry, Role, clean, normalize
+from handlers.registry import THAI_CHARS, ChatKind, Registry, Role, clean, word_in
 from models import Conversation
 
 # Ways people call the bot in a busy group; matched case-insensitively at the start.
@@ -101,8 +101,11 @@ def read_source(event: Event) -> Source | None:
     return None
 
 
-def strip_address(content: TextMessageContent, chat_kind: ChatKind) -> str | None:
-    """The text meant for the bot: all of it in 1:1; in groups only after a bot prefix or mention."""
+def strip_address(content: TextMessageContent, chat_kind: ChatKind, registry: Registry | None = None) -> str | None:
+    """The text meant for the bot: all of it in 1:1; in groups only after a bot prefix or mention.
+
+    Thai is written without spaces, so "บอทช่วยเหลือ" calls the bot when the registry (if given) knows
+    the command after a Thai prefix; "บอทนี้ดีจัง" is chatter about the bot, "bottle" no call at all."""
     text = content.text or ""
     if chat_kind == ChatKind.USER:
         return clean(text)
@@ -118,6 +121,8 @@ def strip_address(content: TextMessageContent, chat_kind: ChatKind) -> str | Non
             rest = cleaned[len(prefix):]
             if not rest or not rest[0].isalnum():  # "บอท ช่วยเหลือ", "bot, help" but not "bottle"
                 return rest.lstrip(" ,:;.!-")
+            if registry is not None and THAI_CHARS.match(prefix[-1]) and registry.match(rest) is not None:
+                return rest
     return None
 
 
@@ -167,18 +172,20 @@ class Dispatcher:
     def _route_message(self, session: Session, event: MessageEvent, source: Source, now: datetime) -> Route | None:
         content = event.message
         is_text = isinstance(content, TextMessageContent)
-        addressed = strip_address(content, source.chat_kind) if is_text else None
-        profile = None
+        addressed = strip_address(content, source.chat_kind, self.registry) if is_text else None
+        profile = stale = None
         if addressed is None and source.chat_kind != ChatKind.USER:
             # Group chatter, most of what a group says: only an open conversation makes it ours, so
             # only that is read (the profile is loaded if it turns out to be an answer).
             conversation = self._conversation(session, source, now)
         else:
-            profile, conversation = self._sender(session, source, now)
+            profile, found = self._sender(session, source)
+            conversation = _live(found, now)
+            stale = found if conversation is None else None
         if conversation is not None:
             # In a conversation the sender's next message is the answer, even without "บอท" in a group.
             answer = addressed if addressed is not None else (clean(content.text or "") if is_text else "")
-            if is_text and normalize(answer) in CANCEL_WORDS:
+            if is_text and word_in(answer, CANCEL_WORDS):
                 return Route(source, None, "cancel", conversation.lang, conversation_id=conversation.id,
                              profile=profile)
             handler = self.registry.steps.get((conversation.flow, conversation.step))
@@ -189,13 +196,19 @@ class Dispatcher:
             if not is_text and source.chat_kind == ChatKind.USER:
                 return Route(source, None, "not_text", profile=profile)
             return None
-        if normalize(addressed) in CANCEL_WORDS:
-            return Route(source, None, "cancel", "en" if normalize(addressed) in ("cancel", "stop") else "th",
-                         profile=profile)
+        word = word_in(addressed, CANCEL_WORDS)
+        if word is not None:
+            return Route(source, None, "cancel", "en" if word in ("cancel", "stop") else "th", profile=profile)
         if not addressed:
             return Route(source, self.registry.keywords["help"].func, "command", None,
                          {"args": "", "keyword": "ช่วยเหลือ", "spec": self.registry.keywords["help"]}, profile=profile)
         match = self.registry.match(addressed)
+        if match is None and stale is not None and source.chat_kind == ChatKind.USER:
+            # Text that is no command, after the sender's conversation here expired, was most likely its next
+            # answer: say it expired (as a button does) rather than "not understood" and the whole help. Only
+            # in 1:1, where every message is for the bot, and only once: run() deletes the stale row, which
+            # the purge job would otherwise keep for a day, so later chatter gets the usual reply.
+            return Route(source, None, "expired", stale.lang, conversation_id=stale.id, profile=profile)
         if match is None:
             return Route(source, None, "fallback", "en" if re.fullmatch(r"[\x00-\x7f]+", addressed) else None,
                          {"args": addressed}, profile=profile)
@@ -208,7 +221,8 @@ class Dispatcher:
             params[name] = value  # date / time / datetime from the datetime picker, no zone
         action = params.get("a", "")
         if action == FLOW_ACTION:
-            profile, conversation = self._sender(session, source, now)
+            profile, found = self._sender(session, source)
+            conversation = _live(found, now)
             if conversation is None:
                 return Route(source, None, "expired", fields={"params": params}, profile=profile)
             handler = self.registry.steps.get((conversation.flow, conversation.step))
@@ -217,18 +231,22 @@ class Dispatcher:
         handler = self.registry.postbacks.get(action)
         return Route(source, handler, "postback" if handler else "unknown_postback", fields={"params": params})
 
-    def _sender(self, session: Session, source: Source, now: datetime) -> tuple[Profile, OpenConversation | None]:
-        """The sender's profile and live conversation: one query with the registry's loader."""
+    def _sender(self, session: Session, source: Source) -> tuple[Profile, OpenConversation | None]:
+        """The sender's profile and conversation, expired or not: one query with the registry's loader."""
         profile = self.profile_loader(session, source)
         if profile.conversation is UNREAD:
-            return profile, self._conversation(session, source, now)
-        return profile, _live(profile.conversation, now)
+            return profile, self._stored_conversation(session, source)
+        return profile, profile.conversation
 
     def _conversation(self, session: Session, source: Source, now: datetime) -> OpenConversation | None:
+        """The sender's live conversation in this chat."""
+        return _live(self._stored_conversation(session, source), now)
+
+    def _stored_conversation(self, session: Session, source: Source) -> OpenConversation | None:
         if source.user_id is None:
             return None
         row = session.execute(_CONVERSATION, {"chat": source.chat_id, "user": source.user_id}).first()
-        return _live(OpenConversation(*row) if row is not None else None, now)
+        return OpenConversation(*row) if row is not None else None
 
     def run(self, session: Session, route: Route, event: Event, now: datetime) -> list[Message]:
         """Call the handler inside the caller's transaction; returns the messages to send back."""
@@ -260,6 +278,8 @@ class Dispatcher:
         if route.kind == "not_text":
             return [ctx.text("help.not_text")]
         if route.kind == "expired":
+            if conversation is not None:
+                session.delete(conversation)  # said once; see _route_message
             return [ctx.text("flow.expired")]
         if route.kind == "unknown_postback":
             return [ctx.text("postback.unknown")]

@@ -3,6 +3,7 @@ and the report shown to everyone in the network afterwards."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from linebot.v3.webhooks import ImageMessageContent
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from bot.thaitime import format_when_in
 from handlers.catalog import CATALOGUES
 from handlers.context import SKIP_WORDS, Context, Turn, command_refusal, record_id
-from handlers.registry import Role, command, postback, step, strip_polite
+from handlers.registry import Role, command, normalize, postback, step, strip_polite
 from handlers.services import activities as acts
 from handlers.services import registry as reg
 from models import Activity, ActivityReport, Community, Network, ReportPhoto, Rsvp
@@ -22,6 +23,8 @@ DONE_WORDS = SKIP_WORDS | {"เสร็จ", "เสร็จแล้ว", "�
 MAX_PHOTOS = 10
 ATTENDED_LIMIT = 100_000
 TEXT_LIMIT = 2000
+# A head count as people write it: "25", "๒๕ คน", "25 ท่านครับ", "25 people".
+HEAD_COUNT = re.compile(r"([0-9]+)\s*(?:คน|ท่าน|people|persons?)?")
 
 
 class Step(StrEnum):
@@ -48,11 +51,12 @@ def _in_organization(ctx: Context, activity: Activity) -> bool:
 @command("รายงาน", "report", min_role=Role.MEMBER)
 def report(ctx: Context) -> Turn:
     """ดูหรือส่งรายงานหลังกิจกรรม (รายงาน รหัส) / See or send an after-activity report (report CODE)"""
-    if not ctx.args:
+    code = strip_polite(ctx.args)  # "รายงาน RPT1 ครับ"
+    if not code:
         return Turn([ctx.text("report.usage")])
-    activity = acts.find_activity(ctx.session, ctx.args)
+    activity = acts.find_activity(ctx.session, code)
     if activity is None or not _in_organization(ctx, activity):
-        return Turn([ctx.text("report.unknown_code", code=ctx.args[:20])])
+        return Turn([ctx.text("report.unknown_code", code=code[:20])])
     existing = ctx.session.scalars(select(ActivityReport).where(ActivityReport.activity_id == activity.id)).first()
     if existing is not None:
         return Turn([ctx.text_message(_show(ctx, activity, existing))])
@@ -89,8 +93,8 @@ def _start(ctx: Context, activity: Activity) -> Turn:
 
 @step(FLOW, Step.ATTENDED)
 def report_attended(ctx: Context) -> Turn:
-    text = ctx.args.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).strip()
-    attended = record_id(text)
+    count = HEAD_COUNT.fullmatch(strip_polite(normalize(ctx.args)).translate(reg.THAI_DIGITS))
+    attended = record_id(count[1]) if count else None
     if attended is None or attended > ATTENDED_LIMIT:
         return Turn([ctx.text("report.attended_invalid", max=f"{ATTENDED_LIMIT:,}", cancel=True)], step=Step.ATTENDED)
     ctx.data["attended"] = attended
@@ -111,8 +115,8 @@ def report_lessons(ctx: Context) -> Turn:
     text = ctx.args.strip()
     if not text or len(text) > TEXT_LIMIT:
         return Turn([ctx.text("report.text_invalid", limit=TEXT_LIMIT, cancel=True)], step=Step.LESSONS)
-    # "ข้าม" / "skip" means no lessons this time, not lessons that read "ข้าม".
-    ctx.data["lessons"] = "" if text.casefold() in SKIP_WORDS else text
+    # "ข้าม" / "skip" (polite or not) means no lessons this time, not lessons that read "ข้ามค่ะ".
+    ctx.data["lessons"] = "" if ctx.means(SKIP_WORDS) else text
     return Turn([ctx.text("report.ask_photos", quick=[(ctx.t("report.done_label"),) * 2], cancel=True)],
                 step=Step.PHOTOS)
 
@@ -126,7 +130,7 @@ def report_photos(ctx: Context) -> Turn:
             return Turn([ctx.text("report.photos_full", limit=MAX_PHOTOS, quick=done)], step=Step.PHOTOS)
         photos.append(ctx.message.id)
         return Turn([ctx.text("report.photo_received", count=len(photos), quick=done)], step=Step.PHOTOS)
-    if _means_done(ctx.args):
+    if _means_done(ctx):
         return _submit(ctx)
     # Typed text is neither a photo nor "done": say so plainly (repeating the prompt read as not listening),
     # keeping the photos received so far.
@@ -140,11 +144,10 @@ def report_photos(ctx: Context) -> Turn:
     return Turn([reply], step=Step.PHOTOS)
 
 
-def _means_done(text: str) -> bool:
+def _means_done(ctx: Context) -> bool:
     """The done button's text (in either language), or a word for "no more photos", polite ending or not."""
-    word = strip_polite(text).casefold()
     labels = {catalogue["report.done_label"].casefold() for catalogue in CATALOGUES.values()}
-    return word in DONE_WORDS or word in labels
+    return ctx.means(DONE_WORDS | labels)
 
 
 def _submit(ctx: Context) -> Turn:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.messages import MAX_MESSAGES_PER_REQUEST
 from handlers.context import SKIP_WORDS, Context, Turn
-from handlers.registry import ChatKind, command, step
+from handlers.registry import ChatKind, command, step, strip_polite
 from handlers.rotation import waiting_for_new_leader
 from handlers.services import registry as reg
 from models import ChatLink, Community, InviteCode, Network, WebhookEvent
@@ -53,7 +53,7 @@ def register(ctx: Context) -> Turn:
 @command("รหัส", "join")
 def join(ctx: Context) -> Turn:
     """ใช้รหัสเชิญเพื่อรับบทบาท / Use an invite code to take a role"""
-    code = ctx.args.strip()
+    code = strip_polite(ctx.args)  # "รหัส 6J24-U8EC ครับ"
     if not code:
         return Turn([ctx.text("invite.usage")])
     if ctx.user_id is None:
@@ -148,11 +148,10 @@ def _ask_phone(ctx: Context) -> Turn:
 
 @step(FLOW, Step.PHONE)
 def register_phone(ctx: Context) -> Turn:
-    text = ctx.args.strip()
-    if text.casefold() in SKIP_WORDS:
+    if ctx.means(SKIP_WORDS):
         ctx.data["phone"] = None
     else:
-        phone = reg.normalize_phone(text)
+        phone = reg.normalize_phone(strip_polite(ctx.args))
         if phone is None:
             return Turn([ctx.text_message(ctx.t("register.phone_invalid"), quick=[(ctx.t("register.skip"),) * 2],
                                           cancel=True)], step=Step.PHONE)
@@ -172,10 +171,9 @@ def _ask_consent(ctx: Context) -> Turn:
 
 @step(FLOW, Step.CONSENT)
 def register_consent(ctx: Context) -> Turn:
-    answer = ctx.args.strip().casefold()
-    if answer in NO_WORDS:
+    if ctx.means(NO_WORDS):
         return Turn([ctx.text("register.declined")])
-    if answer not in YES_WORDS:
+    if not ctx.means(YES_WORDS):
         again = _ask_consent(ctx)
         return Turn([ctx.text("register.consent_again"), *again.messages], step=Step.CONSENT)
     community = ctx.session.get(Community, ctx.data["community_id"])

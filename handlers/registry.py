@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from types import ModuleType
@@ -91,7 +91,9 @@ def clean(text: str) -> str:
 
 
 # Polite particles Thai speakers end a short answer with ("ทุกเดือนครับ", "เสร็จแล้วค่ะ", "หยุดนะครับ").
-_POLITE_ENDING = re.compile(r"(?:\s*(?:นะ|ครับ|ค่ะ|คะ|ค่า|จ้า|จ้ะ|ครับผม))+$")
+_POLITE_PARTICLE = r"\s*(?:นะ|ครับ|ค่ะ|คะ|ค่า|จ้า|จ้ะ|ครับผม)"
+_POLITE_ENDING = re.compile(f"(?:{_POLITE_PARTICLE})+$")
+_LAST_POLITE = re.compile(f"{_POLITE_PARTICLE}$")
 
 
 def strip_polite(text: str) -> str:
@@ -102,6 +104,20 @@ def strip_polite(text: str) -> str:
 def normalize(text: str) -> str:
     """Fold case, width and spacing so `HELP`, `help ` and full-width forms match one keyword (for comparing)."""
     return clean(text).casefold()
+
+
+def word_in(text: str, words: Container[str]) -> str | None:
+    """Which of the (normalized) words the text is, polite ending or not: "ข้ามค่ะ" is ข้าม.
+
+    The particles come off one at a time and each form is tried, because นะ also ends words:
+    "ประกาศ สถานะครับ" is ประกาศ สถานะ, not ประกาศ สถา."""
+    word = normalize(text)
+    while word not in words:
+        shorter = _LAST_POLITE.sub("", word, count=1)
+        if shorter == word:
+            return None
+        word = shorter
+    return word
 
 
 def _tag(func: Callable[..., Any], kind: str, value: Any) -> Callable[..., Any]:
@@ -192,15 +208,20 @@ class Registry:
         return next(spec for spec in self.commands if spec.func is func)
 
     def match(self, text: str) -> Match | None:
-        """The longest keyword the text starts with (followed by a space or the end), and the rest."""
+        """The longest keyword the text starts with (followed by a space or the end), and the rest;
+        or the keyword the text is, once its polite ending is dropped ("ช่วยเหลือครับ")."""
         cleaned = clean(text)
         folded = cleaned.casefold()
         best: tuple[str, CommandSpec] | None = None
         for key, spec in self.keywords.items():
             if (folded == key or folded.startswith(key + " ")) and (best is None or len(key) > len(best[0])):
                 best = (key, spec)
+        # A polite ending is never part of a keyword: "ช่วยเหลือครับ" and "รายงาน ค่ะ" are the commands alone.
+        bare = word_in(folded, self.keywords)
+        if bare is not None and (best is None or len(bare) >= len(best[0])):
+            best = (bare, self.keywords[bare])
         if best is None:
             return None
         key, spec = best
         original = next(k for k in spec.keywords if normalize(k) == key)
-        return Match(spec, original, cleaned[len(key):].strip())
+        return Match(spec, original, "" if key == bare else cleaned[len(key):].strip())

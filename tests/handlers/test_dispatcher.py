@@ -124,6 +124,7 @@ CANCELLED = "ยกเลิกเรียบร้อยแล้วครั�
 NOTHING_TO_CANCEL_TH = "ตอนนี้ไม่มีรายการที่ค้างอยู่ให้ยกเลิกครับ"
 NOTHING_TO_CANCEL_EN = "There is nothing in progress to cancel."
 EXPIRED = "รายการก่อนหน้าหมดเวลาแล้ว เริ่มใหม่ได้เลยครับ"
+EXPIRED_EN = "Your previous conversation timed out. You can start again."
 NOT_TEXT = "ขออภัยครับ ตอนนี้สายใยอ่านได้เฉพาะข้อความตัวอักษร ลองพิมพ์ “ช่วยเหลือ” เพื่อดูคำสั่งครับ"
 BUTTON_GONE = "ขออภัยครับ ปุ่มนี้ใช้ไม่ได้แล้ว ลองพิมพ์ “ช่วยเหลือ” เพื่อดูคำสั่งครับ"
 FOLLOW = "สวัสดีครับ ยินดีต้อนรับสู่สายใย 🤝 ผู้ช่วยประสานงานเครือข่ายชุมชน\nพิมพ์ “ช่วยเหลือ” เพื่อดูสิ่งที่สายใยทำได้ครับ"
@@ -308,6 +309,18 @@ DIALOGS = {
          (alice, FAMILY, [f"คุณ{FAMILY} ชอบสีอะไรครับ"])],
         [row(Paint.COLOUR, {"name": FAMILY})],
     ),
+    "a polite ending still runs the command": (
+        [(alice, "ช่วยเหลือครับ", [HELP_TH_USER]),
+         (alice, "ระบายสีค่ะ", [ASK_NAME]),
+         (alice, "สมชายครับ", ["คุณสมชายครับ ชอบสีอะไรครับ"])],   # an answer is kept as typed
+        [row(Paint.COLOUR, {"name": "สมชายครับ"})],
+    ),
+    "ยกเลิก with a polite ending cancels at any step": (
+        in_flow((alice, "ยกเลิกค่ะ", [CANCELLED]),
+                (alice, "ระบายสี", [ASK_NAME]), NAMED, (alice, "ยกเลิก ครับ", [CANCELLED]),
+                (alice, "ยกเลิกนะคะ", [NOTHING_TO_CANCEL_TH])),
+        [],
+    ),
     "a zero-width joiner in ยกเลิก still cancels": (
         in_flow(NAMED, (alice, "ยก\u200dเลิก", [CANCELLED])),
         [],
@@ -323,10 +336,29 @@ DIALOGS = {
     "expiry after 31 minutes": (
         in_flow(Wait(29), NAMED,                             # each answer gives another 30 minutes
                 Wait(31),
-                (alice, "ฟ้า", [not_understood_th("ฟ้า")]),
                 (alice, Tap("a=flow", {"datetime": "2026-12-01T09:30"}), [EXPIRED]),
                 (alice, "ยกเลิก", [NOTHING_TO_CANCEL_TH])),
-        [row(Paint.COLOUR, {"name": "สมชาย"})],             # stale until the purge job or a new start
+        [row(Paint.COLOUR, {"name": "สมชาย"})],             # stale until the purge job, a new start or an answer
+    ),
+    "an answer typed after expiry is told so, once, and the stale row goes": (
+        in_flow(NAMED, Wait(31),
+                (alice, "ฟ้า", [EXPIRED]),
+                (alice, "ฟ้า", [not_understood_th("ฟ้า")])),
+        [],
+    ),
+    "an answer after expiry is told so in the conversation's language": (
+        [(alice, "paint", [ASK_NAME]), Wait(31), (alice, "Somchai", [EXPIRED_EN])],
+        [],
+    ),
+    "a command after expiry still runs as the command": (
+        in_flow(NAMED, Wait(31), (alice, "ช่วยเหลือ", [HELP_TH_USER]), (alice, "ช่วยเหลือครับ", [HELP_TH_USER])),
+        [row(Paint.COLOUR, {"name": "สมชาย"})],
+    ),
+    "group: chatter after expiry is still ignored and not stored": (
+        [(alice_in_group, "บอท ระบายสี", [ASK_NAME]), Wait(31),
+         (alice_in_group, "สมชาย", []),
+         (alice_in_group, "บอทนี้ดีจัง", [])],
+        [row(Paint.NAME, {}, chat=GROUP)],
     ),
     "starting again after expiry replaces the stale row": (
         in_flow(NAMED, Wait(31), (alice, "ระบายสี", [ASK_NAME])),
@@ -372,6 +404,13 @@ DIALOGS = {
          (alice_in_group, "bottle of water please", []),
          (alice_in_group, "บอทนี่ใช้ดีนะ", []),
          (alice_in_group, "บอท ช่วยเหลือ", [HELP_TH_GROUP]),
+         # Thai runs words together: a Thai prefix may touch the command it calls, and nothing else.
+         (alice_in_group, "บอทช่วยเหลือ", [HELP_TH_GROUP]),
+         (alice_in_group, "บอทช่วยเหลือครับ", [HELP_TH_GROUP]),
+         (alice_in_group, "สายใยเช็กชื่อ", ["เช็กชื่อแล้วครับ"]),
+         (alice_in_group, "บอทนี้ดีจัง", []),
+         (alice_in_group, "บอทช่วยเหลือดีจัง", []),
+         (alice_in_group, "bothelp", []),
          (alice_in_group, "@bot help", [HELP_EN_GROUP]),
          (alice_in_group, "bot, help", [HELP_EN_GROUP]),
          (alice_in_group, "BOT: HELP", [HELP_EN_GROUP]),
@@ -394,6 +433,12 @@ DIALOGS = {
         [(alice_in_group, "บอท ระบายสี", [ASK_NAME]),
          (alice_in_group, "ยกเลิก", [CANCELLED]),
          (alice_in_group, "ยกเลิก", [])],
+        [],
+    ),
+    "group: ยกเลิกครับ without the prefix ends the conversation too": (
+        [(alice_in_group, "บอทระบายสี", [ASK_NAME]),
+         (alice_in_group, "ยกเลิกครับ", [CANCELLED]),
+         (alice_in_group, "ยกเลิกครับ", [])],
         [],
     ),
     "group: a sender without userId (LINE for PC) still gets help": (

@@ -61,12 +61,44 @@ def test_registration_in_english(dialog, district, db) -> None:
     assert person(db, NEW).phone is None
 
 
+@pytest.mark.parametrize("word", ["ยกเลิก", "ยกเลิกค่ะ", "ยกเลิก ครับ"])
 @pytest.mark.parametrize("cancel_after", [1, 2, 3, 4])
-def test_cancel_at_every_step_stores_nothing(dialog, district, db, cancel_after) -> None:
+def test_cancel_at_every_step_stores_nothing(dialog, district, db, cancel_after, word) -> None:
     answers = ["สมัคร", "สมศรี ใจดี", "วัดบางนา", "ข้าม"][:cancel_after]
     for answer in answers:
         dialog.say(NEW, answer)
-    dialog.run([(NEW, "ยกเลิก", T["flow.cancelled"])])
+    dialog.run([(NEW, word, T["flow.cancelled"])])
+    assert person(db, NEW) is None
+    assert db.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+def test_polite_answers_register_and_names_stay_as_typed(dialog, district, db) -> None:
+    dialog.run([
+        (NEW, "สมัครค่ะ", T["register.ask_name"]),
+        (NEW, "สมศรี ใจดีค่ะ", T["register.ask_community_typed"]),
+        (NEW, "วัดบางนา", T["register.ask_phone"]),
+        (NEW, "๐๘๑-๒๓๔-๕๖๗๘ ครับ", summary("สมศรี ใจดีค่ะ", "ชุมชนวัดบางนา", "0812345678")),
+        (NEW, "ยินยอมครับ", "ลงทะเบียนเรียบร้อยครับ คุณสมศรี ใจดีค่ะ เป็นสมาชิกชุมชนวัดบางนาแล้ว 🎉"),
+    ])
+    saved = person(db, NEW)
+    assert (saved.full_name, saved.phone) == ("สมศรี ใจดีค่ะ", "0812345678")
+
+
+@pytest.mark.parametrize(("skip", "consent"), [("ข้ามค่ะ", "ตกลงค่ะ"), ("ไม่มีครับ", "ยินยอม นะคะ")])
+def test_a_polite_skip_and_consent(dialog, district, db, skip, consent) -> None:
+    for answer in ["สมัคร", "สมชาย", "วัดบางนา"]:
+        dialog.say(NEW, answer)
+    dialog.run([
+        (NEW, skip, summary("สมชาย", "ชุมชนวัดบางนา", "ไม่ระบุ")),
+        (NEW, consent, "ลงทะเบียนเรียบร้อยครับ คุณสมชาย เป็นสมาชิกชุมชนวัดบางนาแล้ว 🎉"),
+    ])
+    assert person(db, NEW).phone is None
+
+
+def test_declining_politely_stores_nothing(dialog, district, db) -> None:
+    for answer in ["สมัคร", "สมศรี ใจดี", "วัดบางนา", "ข้าม"]:
+        dialog.say(NEW, answer)
+    dialog.run([(NEW, "ไม่ยินยอมค่ะ", T["register.declined"])])
     assert person(db, NEW) is None
     assert db.scalar(select(func.count()).select_from(Conversation)) == 0
 
@@ -174,6 +206,21 @@ def test_invite_for_an_unregistered_person_registers_then_grants(dialog, distric
     ])
     roles = db.scalars(select(Membership.role).join(Person).where(Person.line_user_id == NEW)).all()
     assert sorted(roles) == [RoleName.COMMUNITY_LEADER, RoleName.MEMBER]
+
+
+def test_an_invite_code_with_a_polite_ending(dialog, district, db, session_factory, clock) -> None:
+    with session_factory() as session, session.begin():
+        market = session.get(type(district.market), district.market.id)
+        codes = [reg.create_invite(session, RoleName.COMMUNITY_LEADER, district.org.id, now=clock(),
+                                   community=market).code for _ in range(2)]
+    dialog.run([
+        (USERS["member"], f"รหัส {codes[0]} ครับ", "เรียบร้อยครับ ตอนนี้คุณเป็นผู้นำชุมชนตลาดบางนาแล้ว"),
+        # Someone who must register first is asked their name, not told the code is unknown.
+        (NEW, f"รหัส {codes[1].lower()}ค่ะ", T["invite.register_first"] + "\n" + T["register.ask_name"]),
+    ])
+    db.expire_all()
+    used = db.scalars(select(InviteCode.used_by_id).where(InviteCode.code == codes[0])).one()
+    assert used == person(db, USERS["member"]).id
 
 
 def test_expired_and_unknown_invites_are_refused(dialog, district, db, session_factory, clock) -> None:

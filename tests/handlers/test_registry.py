@@ -21,6 +21,7 @@ from handlers.registry import (
     on_event,
     postback,
     step,
+    word_in,
 )
 from models import Activity, ActivityStatus, EventStatus, WebhookEvent
 from support import events as ev
@@ -216,6 +217,14 @@ def keywords() -> Registry:
         ("กิจกรรม   ใหม่ ประชุมโซน 2", ("new_event", "กิจกรรม ใหม่", "ประชุมโซน 2")),
         ("กิจกรรม ใหม่ๆ", ("events", "กิจกรรม", "ใหม่ๆ")),             # a longer word is not the keyword
         ("New Event Zone 2", ("new_event", "new event", "Zone 2")),
+        # A polite ending is never part of a keyword; after a keyword's arguments it is theirs, as typed.
+        ("ช่วยเหลือครับ", ("help", "ช่วยเหลือ", "")),
+        ("กิจกรรมค่ะ", ("events", "กิจกรรม", "")),
+        ("กิจกรรม ใหม่นะคะ", ("new_event", "กิจกรรม ใหม่", "")),  # the longest keyword still wins
+        ("Events ครับ", ("events", "events", "")),
+        ("กิจกรรม ประชุมโซน 2 ครับ", ("events", "กิจกรรม", "ประชุมโซน 2 ครับ")),
+        ("ครับ", None),
+        ("ช่วยเหลือด้วยครับ", None),
         ("helpme", None),
         ("help-me", None),
         ("ช่วยเหลือด้วย", None),
@@ -227,6 +236,22 @@ def keywords() -> Registry:
 def test_match(keywords: Registry, text: str, expected: tuple[str, str, str] | None) -> None:
     match = keywords.match(text)
     assert (None if match is None else (match.spec.name, match.keyword, match.args)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ข้ามค่ะ", "ข้าม"),
+        ("ไม่มี นะคะ", "ไม่มี"),
+        ("ยกเลิกครับผม", "ยกเลิก"),
+        ("SKIP", "skip"),
+        ("สถานะครับ", "สถานะ"),   # นะ ends the word itself: the particles come off one at a time
+        ("ข้ามไปก่อน", None),
+        ("ครับ", None),
+    ],
+)
+def test_word_in_ignores_case_spacing_and_a_polite_ending(text, expected) -> None:
+    assert word_in(text, {"ข้าม", "ไม่มี", "ยกเลิก", "skip", "สถานะ"}) == expected
 
 
 @pytest.mark.parametrize(("text", "lang"), [("ช่วยเหลือ", "th"), ("help", "en"), ("กิจกรรม ใหม่ x", "th"),
@@ -254,6 +279,14 @@ def test_every_command_has_thai_and_english_help(spec) -> None:
     assert spec.help_en.strip() != "", f"{spec.name}: no English help"
     assert THAI_CHARS.search(spec.help_en) is None, f"{spec.name}: English help {spec.help_en!r} is Thai"
     assert spec.keyword_for("th") != "" and spec.keyword_for("en") != ""
+
+
+@pytest.mark.parametrize("keyword", REAL_KEYWORDS)
+@pytest.mark.parametrize("polite", ["ครับ", "ค่ะ", " นะคะ"])
+def test_every_keyword_with_a_polite_ending_is_the_command(keyword, polite) -> None:
+    """"สมัครค่ะ", "ข่าวค่ะ" and "กิจกรรมครับ" were answered "not understood"."""
+    match = handlers.REGISTRY.match(keyword + polite)
+    assert (match.spec, match.keyword, match.args) == (handlers.REGISTRY.match(keyword).spec, keyword, "")
 
 
 @pytest.mark.parametrize("keyword", REAL_KEYWORDS)

@@ -83,10 +83,46 @@ def test_the_report_button_starts_the_flow_and_cancel_ends_it(dialog, activity_i
     assert db.scalars(select(ActivityReport)).all() == []
 
 
+@pytest.mark.parametrize("typed", ["25 คน", "๒๕ คน", "25คนครับ", "๒๕ ท่านค่ะ", "25 ครับ", "25 People"])
+def test_a_head_count_may_say_people(dialog, activity_id, db, typed) -> None:
+    dialog.say(LEADER, "รายงาน RPT1")
+    dialog.run([(LEADER, typed, T["report.ask_summary"]),
+                (LEADER, "ประชุมสั้น ๆ", T["report.ask_lessons"]),
+                (LEADER, "ข้าม", T["report.ask_photos"]),
+                (LEADER, "เสร็จ", T["report.saved"].format(title="ประชุมโซน 1", code="RPT1", photos=0))])
+    assert db.scalars(select(ActivityReport.attended)).one() == 25
+
+
+def test_a_code_with_a_polite_ending_starts_the_report(dialog, activity_id) -> None:
+    dialog.run([(LEADER, "รายงาน RPT1 ครับ", T["report.ask_attended"].format(title="ประชุมโซน 1", count=1))])
+
+
+def test_a_head_count_in_english(dialog, activity_id, db) -> None:
+    dialog.run([(LEADER, "report RPT1", E["report.ask_attended"].format(title="ประชุมโซน 1", count=1)),
+                (LEADER, "25 people", E["report.ask_summary"])])
+
+
+@pytest.mark.parametrize(("command", "skip"), [("รายงาน RPT1", "ข้ามค่ะ"), ("รายงาน RPT1", "ไม่มี ครับ"),
+                                               ("report RPT1", "Skip")])
+def test_a_polite_skip_leaves_no_lessons(dialog, activity_id, db, command, skip) -> None:
+    C = T if command.startswith("รายงาน") else E
+    dialog.run([
+        (LEADER, command, C["report.ask_attended"].format(title="ประชุมโซน 1", count=1)),
+        (LEADER, "12", C["report.ask_summary"]),
+        (LEADER, "ประชุมสั้น ๆ ครับ", C["report.ask_lessons"]),
+        (LEADER, skip, C["report.ask_photos"]),
+        (LEADER, "เสร็จค่ะ", C["report.saved"].format(title="ประชุมโซน 1", code="RPT1", photos=0)),
+    ])
+    report = db.scalars(select(ActivityReport)).one()
+    assert (report.summary, report.lessons) == ("ประชุมสั้น ๆ ครับ", "")  # free text stays as typed
+
+
 @pytest.mark.parametrize(
     ("answers", "reply"),
     [
         (["abc"], T["report.attended_invalid"].format(max="100,000")),
+        (["25 คนนะ 30"], T["report.attended_invalid"].format(max="100,000")),
+        (["คน"], T["report.attended_invalid"].format(max="100,000")),
         (["99999999"], T["report.attended_invalid"].format(max="100,000")),
         (["²"], T["report.attended_invalid"].format(max="100,000")),
         (["12", ""], T["report.ask_summary"]),
