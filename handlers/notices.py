@@ -60,7 +60,7 @@ from bot.thaitime import (
 from handlers.catalog import CATALOGUES, text_for
 from handlers.context import SKIP_WORDS as COMMON_SKIP_WORDS
 from handlers.context import Context, Turn, button_label, command_refusal, record_id
-from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step
+from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step, word_in
 from handlers.services import notices as svc
 from handlers.services import registry as reg
 from models import (
@@ -176,9 +176,9 @@ def _match_target(ctx: Context, text: str, allowed: Sequence[Target]) -> Target 
 
 
 def _label_is(ctx: Context, text: str, key: str) -> bool:
-    """Whether the answer is a button's label, in either language, forgiving case, width and spacing."""
-    folded = normalize(text)
-    return bool(folded) and any(folded == normalize(catalogue[key]) for catalogue in CATALOGUES.values())
+    """Whether the answer is a button's label, in either language, forgiving case, width, spacing and a polite
+    ending ("ส่งครับ")."""
+    return word_in(text, {normalize(catalogue[key]) for catalogue in CATALOGUES.values()}) is not None
 
 
 # --- prompts ------------------------------------------------------------------------------------
@@ -355,7 +355,7 @@ def notice_attachment(ctx: Context) -> Turn:
         return _ask_attachment(ctx, "notice.image_note")
     elif message is not None:
         return _ask_attachment(ctx, "notice.attachment_invalid")
-    elif normalize(ctx.args) in SKIP_WORDS:
+    elif ctx.means(SKIP_WORDS):
         ctx.data["attachment"] = None
     elif IMAGE_URL.fullmatch(ctx.args.strip()):
         ctx.data["attachment"] = {"image_url": ctx.args.strip()}
@@ -377,7 +377,7 @@ def _ask_when(ctx: Context, prefix: str | None = None) -> Turn:
 def notice_when(ctx: Context) -> Turn:
     picked = ctx.params.get("datetime")
     answer = ctx.args.strip()
-    if picked is None and normalize(answer) in NOW_WORDS:
+    if picked is None and word_in(answer, NOW_WORDS):
         ctx.data["send_at"] = None
         return _preview(ctx)
     when = from_picker_value(picked) if picked is not None else (parse_when(answer, ctx.now) if answer else None)
@@ -468,7 +468,7 @@ def notice_confirm(ctx: Context) -> Turn:
     answer = ctx.args.strip()
     urgent = bool(ctx.data.get("urgent"))
     no_nudge = not urgent and _label_is(ctx, answer, "notice.send_no_nudge")
-    if not (no_nudge or _label_is(ctx, answer, "notice.send") or normalize(answer) in {"ยืนยัน", "confirm", "ok"}):
+    if not (no_nudge or _label_is(ctx, answer, "notice.send") or word_in(answer, {"ยืนยัน", "confirm", "ok"})):
         quick = [(ctx.t("notice.send"),) * 2] + ([] if urgent else [(ctx.t("notice.send_no_nudge"),) * 2])
         return Turn([_say(ctx, ctx.t("notice.confirm_again"), quick)], step=Step.CONFIRM)
     target = _chosen_target(ctx)
@@ -648,7 +648,7 @@ def alert_location(ctx: Context) -> Turn:
 
         _tell_helpers(ctx, notice, community, build)
         return Turn([ctx.text("alert.location_sent")])
-    if message is None and normalize(ctx.args) in SKIP_WORDS:
+    if message is None and ctx.means(SKIP_WORDS):
         return Turn([ctx.text("alert.location_skipped")])
     return Turn([_say(ctx, ctx.t("alert.location_again"), [(ctx.t("notice.skip"),) * 2], location=True,
                       cancel=False)], step=HelpStep.LOCATION)

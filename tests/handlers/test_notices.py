@@ -436,6 +436,19 @@ def test_acknowledgements_are_recorded_per_person(dialog, district, sent_notice,
         (district.people["partner"].id, district.wat.id, AckKind.ACKNOWLEDGED)])
 
 
+def test_answers_with_a_polite_ending_work_at_every_step(dialog, district, line_facts, db) -> None:
+    dialog.run([
+        (LEADER, "ประกาศครับ", t("notice.ask_roles", target="ชุมชนวัดบางนา")),
+        (LEADER, "ทุกคนครับ", t("notice.ask_text", limit=2000)),
+        (LEADER, "ประชุมชุมชนวันเสาร์นี้นะครับ", T["notice.ask_attachment"]),  # the text is kept as typed
+        (LEADER, "ข้ามค่ะ", T["notice.ask_when"]),
+        (LEADER, "ส่งทันทีครับ", preview("th", to=("ทุกคน", "ชุมชนวัดบางนา"), text="ประชุมชุมชนวันเสาร์นี้นะครับ",
+                                         path="groups", people=40, groups=1)),
+        (LEADER, "ส่งครับ", t("notice.queued", people="40")),
+    ])
+    assert [n.text for n in notices(db)] == ["ประชุมชุมชนวันเสาร์นี้นะครับ"]
+
+
 def test_send_now_in_quiet_hours_is_scheduled_for_seven_and_can_still_be_cancelled(dialog, district, db, clock,
                                                                                   jobs) -> None:
     """At 21:02 "ส่งทันที" could only go out at 07:00: it is scheduled for then, says so, and can be cancelled."""
