@@ -120,6 +120,14 @@ def word_in(text: str, words: Container[str]) -> str | None:
     return word
 
 
+def _ends_word(text: str, key: str) -> bool:
+    """Whether the keyword `text` starts with ends a word there: at the end, a space, or a change of script."""
+    if len(text) == len(key) or text[len(key)] == " ":
+        return True
+    after = text[len(key)]
+    return bool(THAI_CHARS.match(key[-1])) and after.isascii() and after.isalnum()
+
+
 def _tag(func: Callable[..., Any], kind: str, value: Any) -> Callable[..., Any]:
     tags = getattr(func, TAG, [])
     tags.append((kind, value))
@@ -209,12 +217,16 @@ class Registry:
 
     def match(self, text: str) -> Match | None:
         """The longest keyword the text starts with (followed by a space or the end), and the rest;
-        or the keyword the text is, once its polite ending is dropped ("ช่วยเหลือครับ")."""
+        or the keyword the text is, once its polite ending is dropped ("ช่วยเหลือครับ").
+
+        Thai is written without spaces, so a Thai keyword followed straight by a Latin letter or a digit
+        also ends there ("ไปK7M2", "จัดซ้ำK7M2 ทุกเดือน"): the change of script is the word break. A Thai
+        letter after it is no break ("ไปไหน" is not ไป)."""
         cleaned = clean(text)
         folded = cleaned.casefold()
         best: tuple[str, CommandSpec] | None = None
         for key, spec in self.keywords.items():
-            if (folded == key or folded.startswith(key + " ")) and (best is None or len(key) > len(best[0])):
+            if folded.startswith(key) and _ends_word(folded, key) and (best is None or len(key) > len(best[0])):
                 best = (key, spec)
         # A polite ending is never part of a keyword: "ช่วยเหลือครับ" and "รายงาน ค่ะ" are the commands alone.
         bare = word_in(folded, self.keywords)

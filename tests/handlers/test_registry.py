@@ -216,6 +216,10 @@ def keywords() -> Registry:
         ("กิจกรรม ใหม่", ("new_event", "กิจกรรม ใหม่", "")),           # the longest keyword wins
         ("กิจกรรม   ใหม่ ประชุมโซน 2", ("new_event", "กิจกรรม ใหม่", "ประชุมโซน 2")),
         ("กิจกรรม ใหม่ๆ", ("events", "กิจกรรม", "ใหม่ๆ")),             # a longer word is not the keyword
+        ("กิจกรรมABC-12", ("events", "กิจกรรม", "ABC-12")),           # Thai runs into a code: the script changes
+        ("กิจกรรม ใหม่ZONE 2", ("new_event", "กิจกรรม ใหม่", "ZONE 2")),
+        ("กิจกรรมใหม่", None),                                       # Thai into Thai is no word break
+        ("events2", None),                                          # nor is Latin into a digit
         ("New Event Zone 2", ("new_event", "new event", "Zone 2")),
         # A polite ending is never part of a keyword; after a keyword's arguments it is theirs, as typed.
         ("ช่วยเหลือครับ", ("help", "ช่วยเหลือ", "")),
