@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from handlers.context import Context, Turn, as_turn, command_refusal
 from handlers.help import help_messages
-from handlers.registry import THAI_CHARS, ChatKind, Registry, Role, clean, word_in
+from handlers.registry import THAI_CHARS, ChatKind, Registry, Role, clean, normalize, word_in
 from models import Conversation
 
 # Ways people call the bot in a busy group; matched case-insensitively at the start.
@@ -156,6 +156,8 @@ class Dispatcher:
     def __init__(self, registry: Registry, profile_loader: ProfileLoader = no_profile) -> None:
         self.registry = registry
         self.profile_loader = profile_loader
+        help_spec = registry.keywords.get("help")
+        self._help_words = frozenset(normalize(k) for k in help_spec.keywords) if help_spec else frozenset()
 
     def route(self, session: Session, event: Event, now: datetime) -> Route | None:
         """Decide whether and how to handle an event, reading only; None means ignore and store nothing."""
@@ -187,6 +189,11 @@ class Dispatcher:
             answer = addressed if addressed is not None else (clean(content.text or "") if is_text else "")
             if is_text and word_in(answer, CANCEL_WORDS):
                 return Route(source, None, "cancel", conversation.lang, conversation_id=conversation.id,
+                             profile=profile)
+            if is_text and word_in(answer, self._help_words):
+                # "ช่วยเหลือ" mid-flow is a call for help, never an answer (it was stored as a title): say how to
+                # go on or stop, and keep the step. Other keywords can be answers ("ชุมชน" is a notice scope).
+                return Route(source, None, "help_in_flow", conversation.lang, conversation_id=conversation.id,
                              profile=profile)
             handler = self.registry.steps.get((conversation.flow, conversation.step))
             return Route(source, handler, "step", conversation.lang,
@@ -277,6 +284,8 @@ class Dispatcher:
             return [ctx.text("flow.cancelled")]
         if route.kind == "not_text":
             return [ctx.text("help.not_text")]
+        if route.kind == "help_in_flow":
+            return [ctx.text("flow.help_in_flow")]
         if route.kind == "expired":
             if conversation is not None:
                 session.delete(conversation)  # said once; see _route_message

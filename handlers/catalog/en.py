@@ -12,6 +12,7 @@ TEXT: dict[str, str] = {
     "flow.cancelled": "Cancelled.",
     "flow.nothing_to_cancel": "There is nothing in progress to cancel.",
     "flow.expired": "Your previous conversation timed out. You can start again.",
+    "flow.help_in_flow": "You are still in the middle of something. Answer the last question to go on, or type “cancel” to stop, then “help” again.",
     "flow.cancel_label": "Cancel",
     "postback.unknown": "Sorry, this button no longer works. Type “help” to see the commands.",
     "command.wrong_chat_user": "“{keyword}” works in a group only.",

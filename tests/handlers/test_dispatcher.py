@@ -121,6 +121,8 @@ HELP_EN_GROUP = ("Here is what Saiyai can do. Type any of these:\n"
                  "In a group, start your message with “bot”, e.g. “bot help”.")
 ASK_NAME = "ชื่ออะไรครับ"
 CANCELLED = "ยกเลิกเรียบร้อยแล้วครับ"
+HELP_IN_FLOW = ("ตอนนี้ยังทำรายการก่อนหน้าค้างอยู่ครับ ตอบคำถามล่าสุดต่อได้เลย หรือพิมพ์ “ยกเลิก” เพื่อหยุดก่อน "
+                "แล้วพิมพ์ “ช่วยเหลือ” อีกครั้ง")
 NOTHING_TO_CANCEL_TH = "ตอนนี้ไม่มีรายการที่ค้างอยู่ให้ยกเลิกครับ"
 NOTHING_TO_CANCEL_EN = "There is nothing in progress to cancel."
 EXPIRED = "รายการก่อนหน้าหมดเวลาแล้ว เริ่มใหม่ได้เลยครับ"
@@ -289,6 +291,11 @@ DIALOGS = {
     ),
     "a flow left midway keeps its step and data": (
         in_flow(NAMED),
+        [row(Paint.COLOUR, {"name": "สมชาย"})],
+    ),
+    "help mid-flow is not taken as the answer: the step waits": (
+        in_flow((alice, "ช่วยเหลือครับ", [HELP_IN_FLOW]), (alice, "help", [HELP_IN_FLOW]),
+                NAMED),
         [row(Paint.COLOUR, {"name": "สมชาย"})],
     ),
     "an English keyword stores the language": (
