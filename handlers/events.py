@@ -10,7 +10,8 @@ Creating is a guided conversation; in a group it continues in the sender's 1:1 c
 
 `ยกเลิก` ends it at any step (the dispatcher does that). Editing asks the field, then its value.
 Announcements to groups, host requests and change notices go through the outbox; the reply to the
-person acting carries their own card, which is free.
+person acting carries their own card, which is free. The groups an activity was announced in are told
+when it moves, changes place or is cancelled (`tell_groups`), as well as those who answered.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from handlers import cards, series
 from handlers.catalog import CATALOGUES, text_for
 from handlers.context import SKIP_WORDS as COMMON_SKIP_WORDS
 from handlers.context import Context, Turn, button_label, record_id, text_message
-from handlers.registry import ChatKind, Role, command, postback, step
+from handlers.registry import ChatKind, Role, command, postback, step, strip_polite
 from handlers.services import activities as svc
 from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Community, HostState, Network, Person, RoleName
@@ -79,6 +80,11 @@ FIELDS = {
     "place": ("สถานที่", "ที่", "place", "where", "location"),
     "capacity": ("จำนวนที่นั่ง", "ที่นั่ง", "จำนวน", "capacity", "seats"),
 }
+# Groups hear of a change that decides whether and where their members turn up: a new time or place (and a
+# cancellation). A new title or seat count is not pushed to them: the card they were shown keeps its code and
+# buttons, which still work and show the new details, and each push to a group costs the channel's quota.
+GROUP_FIELDS = frozenset({"when", "place"})
+GROUP_LANG = "th"  # groups have no single language: Saiyai speaks Thai there
 
 
 class NewStep(StrEnum):
@@ -128,6 +134,17 @@ class When:
 def _answer(ctx: Context) -> str:
     """The sender's answer, trimmed (the dispatcher already normalised it: see registry.clean)."""
     return ctx.args.strip()
+
+
+def _word(ctx: Context) -> str:
+    """The answer to compare with words (ตกลง, ข้าม, วันเวลา): polite ending off, case folded."""
+    return strip_polite(_answer(ctx)).casefold()
+
+
+def _name_readings(text: str) -> list[str]:
+    """A name to look up: without a polite ending first ("ชุมชนวัดบางนา ครับ"), then as typed, in case the
+    name itself ends like one."""
+    return list(dict.fromkeys(t for t in (strip_polite(text), text.strip()) if t))
 
 
 def _invalid(key: str, **values: object) -> Invalid:
@@ -195,7 +212,7 @@ def read_place(ctx: Context) -> dict[str, Any] | Invalid:
     text = _answer(ctx)
     if message is not None or not any(ch.isalnum() for ch in text):  # a sticker, an emoji alone
         return _invalid("event.place_invalid")
-    if text.casefold() in SKIP_WORDS:
+    if strip_polite(text).casefold() in SKIP_WORDS:  # the place itself is kept as typed
         return {"place_text": None, "place_lat": None, "place_lng": None}
     if len(text) > PLACE_LIMIT:
         return _invalid("event.place_too_long", length=len(text))
@@ -204,7 +221,7 @@ def read_place(ctx: Context) -> dict[str, Any] | Invalid:
 
 def read_count(text: str, invalid_key: str = "event.capacity_invalid") -> int | None | Invalid:
     """A positive number of people (Thai digits and `คน` allowed); None for skip / no limit."""
-    cleaned = unicodedata.normalize("NFC", text).translate(reg.THAI_DIGITS).strip().casefold()
+    cleaned = strip_polite(unicodedata.normalize("NFC", text).translate(reg.THAI_DIGITS)).casefold()
     if cleaned in SKIP_WORDS:
         return None
     match = COUNT.fullmatch(cleaned)
@@ -326,7 +343,7 @@ def _draft_when(ctx: Context) -> str:
 
 @step(NEW, NewStep.PLACE)
 def new_event_place(ctx: Context) -> Turn:
-    if ctx.message is None and _answer(ctx).casefold() in CHANGE_TIME_WORDS:
+    if ctx.message is None and _word(ctx) in CHANGE_TIME_WORDS:
         return Turn([_ask_when(ctx)], step=NewStep.WHEN)
     place = read_place(ctx)
     if isinstance(place, Invalid):
@@ -387,15 +404,19 @@ def _ask_scope(ctx: Context) -> Turn:
 @step(NEW, NewStep.SCOPE)
 def new_event_network(ctx: Context) -> Turn:
     scopes = creatable_scopes(ctx)
-    key = reg.name_key(_answer(ctx))
-    found = [s for s in scopes if key and reg.name_key(s.name) == key]
-    if len(found) != 1:
-        # Forgive typos: the registry's fuzzy match, kept only when it is one of the sender's choices.
-        match = reg.match_network(ctx.session, _answer(ctx))
-        if match.found is None:
-            match = reg.match_community(ctx.session, _answer(ctx))
-        kind = "network" if isinstance(match.found, Network) else "community"
-        found = [s for s in scopes if match.found is not None and (s.kind, s.id) == (kind, match.found.id)]
+    found: list[Scope] = []
+    for text in _name_readings(_answer(ctx)):
+        key = reg.name_key(text)
+        found = [s for s in scopes if key and reg.name_key(s.name) == key]
+        if len(found) != 1:
+            # Forgive typos: the registry's fuzzy match, kept only when it is one of the sender's choices.
+            match = reg.match_network(ctx.session, text)
+            if match.found is None:
+                match = reg.match_community(ctx.session, text)
+            kind = "network" if isinstance(match.found, Network) else "community"
+            found = [s for s in scopes if match.found is not None and (s.kind, s.id) == (kind, match.found.id)]
+        if len(found) == 1:
+            break
     if len(found) != 1:
         return Turn([_say(ctx, ctx.t("event.network_unknown", text=_short(_answer(ctx))),
                           [(s.name, s.name) for s in scopes])], step=NewStep.SCOPE)
@@ -434,12 +455,13 @@ def _host_buttons(ctx: Context, network: Network, proposed_id: int) -> list[tupl
 def new_event_host(ctx: Context) -> Turn:
     network = ctx.session.get(Network, _scope(ctx.data)[1])
     answer = _answer(ctx)
-    if answer.casefold() in YES_WORDS:
+    if _word(ctx) in YES_WORDS:
         return _ask_capacity(ctx)
-    members = svc.network_communities(ctx.session, network)
-    match = reg.match_community(ctx.session, answer, [network.organization_id]) if answer else None
-    found = match.found if match is not None else None
-    if found is None or found.id not in {c.id for c in members}:
+    members = {c.id for c in svc.network_communities(ctx.session, network)}
+    matches = (reg.match_community(ctx.session, text, [network.organization_id]).found
+               for text in _name_readings(answer))
+    found = next((c for c in matches if c is not None and c.id in members), None)
+    if found is None:
         return Turn([_say(ctx, ctx.t("event.host_unknown", text=_short(answer), network=network.name),
                           _host_buttons(ctx, network, ctx.data["host_id"]))], step=NewStep.HOST)
     ctx.data["host_default"] = found.id == ctx.data["host_id"]
@@ -508,7 +530,7 @@ def _preview(ctx: Context) -> Turn:
 
 @step(NEW, NewStep.CONFIRM)
 def new_event_confirm(ctx: Context) -> Turn:
-    if _answer(ctx).casefold() not in YES_WORDS:
+    if _word(ctx) not in YES_WORDS:
         return Turn([_say(ctx, ctx.t("event.confirm_again"), [(ctx.t("event.confirm"),) * 2])],
                     step=NewStep.CONFIRM)
     starts_at = datetime.fromisoformat(ctx.data["starts_at"])
@@ -575,12 +597,27 @@ def announce_in_groups(session: Session, activity: Activity, now: datetime, *, e
                        quiet_hours: bool = False) -> list[str]:
     """Queue the activity's card to every group linked to it (but the chat it was created in, which
     gets it as the reply), once per activity; returns those groups."""
-    groups = [link.chat_id for link in svc.linked_chats(session, activity) if link.chat_id != except_chat]
+    groups = _groups_of(session, activity, except_chat)
     if groups:
         # Groups have no single language: Saiyai speaks Thai there.
         outbox.enqueue(session, groups, [cards.activity_message("th", session, activity)], now=now,
                        dedupe_key=f"activity:{activity.id}:announce", quiet_hours=quiet_hours)
     return groups
+
+
+def tell_groups(session: Session, activity: Activity, message: Message, now: datetime, occasion: str, *,
+                except_chat: str | None = None) -> list[str]:
+    """Queue a change of the activity to the groups it is announced in (but the chat the change was made
+    in, which gets the reply), once per occasion, held through quiet hours; returns those groups."""
+    groups = _groups_of(session, activity, except_chat)
+    if groups:
+        outbox.enqueue(session, groups, [message], now=now, quiet_hours=True,
+                       dedupe_key=f"activity:{activity.id}:{occasion}:groups")
+    return groups
+
+
+def _groups_of(session: Session, activity: Activity, except_chat: str | None) -> list[str]:
+    return [link.chat_id for link in svc.linked_chats(session, activity) if link.chat_id != except_chat]
 
 
 def _by_language(people: Sequence[Person]) -> dict[str, list[Person]]:
@@ -655,7 +692,7 @@ def _field_buttons(ctx: Context) -> list[tuple[str, str]]:
 
 @step(EDIT, EditStep.FIELD)
 def edit_event_field(ctx: Context) -> Turn:
-    answer = _answer(ctx).casefold()
+    answer = _word(ctx)
     field = next((name for name, words in FIELDS.items()
                   if answer in words or answer == ctx.t(f"event.field.{name}").casefold()), None)
     activity = ctx.session.get(Activity, ctx.data["activity_id"])
@@ -744,6 +781,7 @@ def _apply(ctx: Context, field: str, change: Callable[[Activity], None],
     refusal = _refusal(ctx, activity)  # cancelled, over or no longer allowed while the sender was typing
     if refusal is not None:
         return Turn([refusal])
+    was = shown(GROUP_LANG, activity)
     change(activity)
     svc.touch(activity, ctx.now)
     promoted = svc.promote_waitlist(ctx.session, activity) if field == "capacity" else []
@@ -755,9 +793,24 @@ def _apply(ctx: Context, field: str, change: Callable[[Activity], None],
                        [text_message(text_for(lang, "event.promoted_notice", title=activity.title,
                                               when=cards.when_range(lang, activity.starts_at)))],
                        now=ctx.now, dedupe_key=f"activity:{activity.id}:r{activity.revision}:promoted:{lang}")
+    groups: list[str] = []
+    if field in GROUP_FIELDS and shown(GROUP_LANG, activity) != was:
+        notice = text_for(GROUP_LANG, "event.group_change_notice", title=activity.title, code=activity.code,
+                          field=field_names[GROUP_LANG], old=was, new=shown(GROUP_LANG, activity))
+        groups = tell_groups(ctx.session, activity, text_message(notice), ctx.now, f"r{activity.revision}",
+                             except_chat=ctx.chat_id)
     lines = [ctx.t("event.edited", title=activity.title, field=field_names[ctx.lang], value=shown(ctx.lang, activity)),
-             ctx.t("event.notified", count=told) if told else ctx.t("event.nobody_to_notify")]
+             *_told(ctx, told, groups)]
     return Turn([text_message("\n".join(lines)), cards.activity_message(ctx, ctx.session, activity, now=ctx.now)])
+
+
+def _told(ctx: Context, people: int, groups: Sequence[str]) -> list[str]:
+    """The reply's lines on who hears of a change: those who answered, the groups, or nobody."""
+    lines = [ctx.t("event.notified", count=people)] if people else []
+    if groups:
+        later = outbox.in_quiet_hours(ctx.now)  # tell_groups holds it until the morning
+        lines.append(ctx.t("event.groups_notified_later" if later else "event.groups_notified", count=len(groups)))
+    return lines or [ctx.t("event.nobody_to_notify")]
 
 
 def _people(session: Session, person_ids: Sequence[int]) -> list[Person]:
@@ -822,8 +875,10 @@ def event_cancel(ctx: Context) -> list[Message]:
     svc.cancel_activity(activity, ctx.now)
     told = _notify(ctx, activity, "event.cancel_notice", "cancelled", with_card=False,
                    values=lambda lang: {"when": cards.when_range(lang, activity.starts_at, activity.ends_at)})
-    lines = [ctx.t("event.cancelled", title=activity.title),
-             ctx.t("event.notified", count=told) if told else ctx.t("event.nobody_to_notify")]
+    notice = text_for(GROUP_LANG, "event.cancel_notice", title=activity.title, code=activity.code,
+                      when=cards.when_range(GROUP_LANG, activity.starts_at, activity.ends_at))
+    groups = tell_groups(ctx.session, activity, text_message(notice), ctx.now, "cancelled", except_chat=ctx.chat_id)
+    lines = [ctx.t("event.cancelled", title=activity.title), *_told(ctx, told, groups)]
     return [text_message("\n".join(lines))]
 
 

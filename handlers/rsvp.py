@@ -86,6 +86,12 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     refusal = _sender_refusal(ctx, code)
     if refusal is not None:
         return [refusal]
+    head, _, rest = code.partition(" ")
+    if rest and act.find_activity(ctx.session, code) is None and act.find_activity(ctx.session, head):
+        # "ไป K7M2 -1", "ไป K7M2 🙏": the code is right, what follows it is not a count: say how to write one.
+        if choice == Answer.GOING:
+            return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, keyword=ctx.keyword)]
+        return [ctx.text("rsvp.usage", keyword=ctx.keyword)]
     activity = _answerable(ctx, code)
     if not isinstance(activity, Activity):
         return [activity]

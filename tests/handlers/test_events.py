@@ -12,7 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
+from handlers import events
 from handlers.catalog import en, th
+from handlers.context import text_message
 from handlers.services import activities as svc
 from models import (
     Activity,
@@ -375,6 +377,38 @@ def test_seats_per_community_over_capacity_is_refused(dialog, district, db) -> N
     assert activities(db) == []
 
 
+def test_polite_endings_are_read_in_every_create_step(dialog, district, db) -> None:
+    dialog.run([
+        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "ประชุมเครือข่ายโซน 1", T["event.ask_when"]),
+        (LEADER, "20 ธ.ค. 69 14.00-16.00 น.", ask_place(WHEN_20_DEC)),
+        (LEADER, "เปลี่ยนวันเวลาครับ", T["event.ask_when"]),
+        (LEADER, "20 ธ.ค. 69 14.00-16.00 น. ครับ", ask_place(WHEN_20_DEC)),
+        (LEADER, "ข้ามค่ะ", T["event.ask_network"]),
+        (LEADER, "เครือข่ายโซน 1 ครับ", ask_host_zone1()),
+        (LEADER, "ชุมชนวัดบางนา ครับ", t("event.host_chosen", community="ชุมชนวัดบางนา") + "\n"
+         + T["event.ask_capacity"]),
+        (LEADER, "๕๐ คนครับ", T["event.ask_seats"]),
+        (LEADER, "๓ คน นะคะ", [FLEX, T["event.preview"]]),
+    ])
+    replies = dialog.say(LEADER, "ยืนยันครับ")
+    [activity] = activities(db)
+    assert replies == [created_lines("ประชุมเครือข่ายโซน 1", activity.code, 2, "ชุมชนวัดบางนา", 1), FLEX, FLEX]
+    assert (activity.place_text, activity.host_community_id, activity.capacity, activity.seats_per_community) == (
+        None, district.wat.id, 50, 3)
+
+
+@pytest.mark.parametrize(("answer", "reply"), [
+    ("ตกลงครับ", T["event.ask_capacity"]),
+    ("ชุมชนวัดบางนา ค่ะ", t("event.host_chosen", community="ชุมชนวัดบางนา") + "\n" + T["event.ask_capacity"]),
+    ("ชุมชนคลองบางนา ครับ", t("event.host_unknown", text="ชุมชนคลองบางนา ครับ", network="เครือข่ายโซน 1")),
+])
+def test_the_host_answer_may_end_politely(dialog, district, answer, reply) -> None:
+    for said in ["สร้างกิจกรรม", "ประชุม", "20 ธ.ค. 69 14:00", "ศาลา", "เครือข่ายโซน 1"]:
+        dialog.say(LEADER, said)
+    dialog.run([(LEADER, answer, reply)])
+
+
 def test_an_unknown_network_and_host_are_asked_again(dialog, district) -> None:
     for answer in ["สร้างกิจกรรม", "ประชุม", "20 ธ.ค. 69 14:00"]:
         dialog.say(LEADER, answer)
@@ -406,6 +440,7 @@ def seed_activity(session_factory, clock, district, *, title: str = "ประ�
         return activity.id, activity.code
 
 
+OLD_WHEN = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–17:00 น."  # seed_activity's
 ANSWERS = {"member": Answer.GOING, "partner": Answer.MAYBE, "other_leader": Answer.NOT_GOING}
 
 
@@ -487,15 +522,19 @@ def test_edit_the_time_keeps_the_length_and_moves_the_deadline(dialog, district,
         (CHAIR, "เมื่อวาน 9:00", t("event.when_past", when="วันศุกร์ที่ 20 พฤศจิกายน 2569 เวลา 09:00 น.") + "\n"
          + T["event.ask_when"]),
         (CHAIR, "27 ธ.ค. 69 9:00", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when) + "\n"
-                                    + t("event.notified", count=2), FLEX]),
+                                    + t("event.notified", count=2) + "\n" + t("event.groups_notified", count=2), FLEX]),
     ])
     [activity] = activities(db)
     assert (activity.starts_at, activity.ends_at, activity.rsvp_deadline, activity.revision) == (
         bangkok(2026, 12, 27, 9), bangkok(2026, 12, 27, 12), bangkok(2026, 12, 26, 9), 2)
     before = len(fake_line.state.requests)
-    dispatch_outbox(jobs)
+    assert dispatch_outbox(jobs) == {"sent": 3}
     notice = t("event.edit_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", value=new_when)
-    assert notices(fake_line, before) == [(MEMBER, [notice, FLEX]), (PARTNER, [notice, FLEX])]
+    # The zone's groups, shown the card at creation, are told what moved (zone 2's group is not).
+    moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", old=OLD_WHEN, new=new_when)
+    assert notices(fake_line, before) == [(GROUP_ZONE, [moved]), (GROUP_MARKET, [moved]), (MEMBER, [notice, FLEX]),
+                                          (PARTNER, [notice, FLEX])]
+    assert dispatch_outbox(jobs) == {}
 
 
 def test_edit_place_and_capacity_in_english(dialog, district, db, session_factory, clock, jobs, fake_line) -> None:
@@ -505,7 +544,8 @@ def test_edit_place_and_capacity_in_english(dialog, district, db, session_factor
         (STAFF, "place", E["event.ask_new_place"]),
         (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
                                               value="Bang Na district office") + "\n"
-                                            + e("event.notified", count=2), FLEX]),
+                                            + e("event.notified", count=2) + "\n"
+                                            + e("event.groups_notified", count=2), FLEX]),
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "seats", e("event.ask_new_capacity", current="5 people")),
         (STAFF, "1", e("event.seats_over_capacity", seats=2, capacity=1)),
@@ -515,11 +555,71 @@ def test_edit_place_and_capacity_in_english(dialog, district, db, session_factor
     ])
     [activity] = activities(db)
     assert (activity.place_text, activity.capacity, activity.revision) == ("Bang Na district office", 40, 3)
-    assert dispatch_outbox(jobs) == {"sent": 2}  # one multicast per edit
-    # The people told read Thai: they never chose English. (The two multicasts go out concurrently.)
-    assert sorted(m.get("text") for _, m in sent_to(fake_line) if m["type"] == "text")[::2] == sorted([
+    # One multicast per edit; the groups hear of the new place, not of the seats (the card they have shows those).
+    assert dispatch_outbox(jobs) == {"sent": 4}
+    # The people told read Thai: they never chose English; groups are told in Thai too.
+    # (The messages go out concurrently.)
+    assert sorted(m.get("text") for to, m in sent_to(fake_line) if m["type"] == "text" and to == MEMBER) == sorted([
         t("event.edit_notice", title="ประชุมใหญ่", code=code, field="สถานที่", value="Bang Na district office"),
         t("event.edit_notice", title="ประชุมใหญ่", code=code, field="จำนวนที่นั่ง", value="40 คน")])
+    moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="สถานที่", old="ศาลาวัด",
+              new="Bang Na district office")
+    assert sorted((to, m["text"]) for to, m in sent_to(fake_line) if to.startswith("C")) == sorted([
+        (GROUP_ZONE, moved), (GROUP_MARKET, moved)])
+
+
+def test_a_move_typed_in_a_linked_group_is_pushed_to_the_other_groups(dialog, district, db, session_factory, clock,
+                                                                     jobs, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district)  # nobody has answered yet
+    new_when = "วันศุกร์ที่ 25 ธันวาคม 2569 เวลา 14:00–17:00 น."
+    dialog.run([
+        (LEADER, f"บอท แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่"), GROUP_ZONE),
+        (LEADER, "วันเวลาครับ", T["event.ask_when"], GROUP_ZONE),
+        # Nobody answered, but the other group of the zone is told: the reply says so, not "nobody needed telling".
+        (LEADER, "๒๕ ธ.ค. ๖๙ บ่ายสองโมง", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when)
+                                           + "\n" + t("event.groups_notified", count=1), FLEX], GROUP_ZONE),
+    ])
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    # The group it was typed in has the reply; the other group gets one push saying what moved.
+    moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", old=OLD_WHEN, new=new_when)
+    assert notices(fake_line, before) == [(GROUP_MARKET, [moved])]
+    assert dispatch_outbox(jobs) == {}
+
+
+def test_groups_hear_of_a_change_after_quiet_hours_and_once(dialog, district, db, session_factory, clock, jobs,
+                                                            fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    clock.advance(hours=12, minutes=30)  # 22:30 in Bangkok
+    dialog.run([
+        (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
+        (STAFF, "place", E["event.ask_new_place"]),
+        (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
+                                              value="Bang Na district office") + "\n"
+                                            + e("event.notified", count=2) + "\n"
+                                            + e("event.groups_notified_later", count=2), FLEX]),
+        # The same place again changes nothing a group needs to hear.
+        (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
+        (STAFF, "place", E["event.ask_new_place"]),
+        (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
+                                              value="Bang Na district office") + "\n"
+                                            + e("event.notified", count=2), FLEX]),
+    ])
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 2}  # those who answered: one multicast per edit, now
+    assert {to for to, _ in sent_to(fake_line, before)} == {MEMBER, PARTNER}
+    clock.now = bangkok(2026, 11, 22, 7)
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 2}
+    moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="สถานที่", old="ศาลาวัด",
+              new="Bang Na district office")
+    assert notices(fake_line, before) == [(GROUP_ZONE, [moved]), (GROUP_MARKET, [moved])]
+    # Queued again for the same change (a redelivered event), it is not sent again.
+    with session_factory() as session, session.begin():
+        activity = session.get(Activity, ident)
+        assert events.tell_groups(session, activity, text_message(moved), clock(), f"r{activity.revision - 1}") == [
+            GROUP_ZONE, GROUP_MARKET]
+    assert dispatch_outbox(jobs) == {}
 
 
 def test_capacity_below_the_seats_taken_is_refused(dialog, district, db, session_factory, clock) -> None:
@@ -567,17 +667,19 @@ def test_cancel_tells_going_and_maybe_once(dialog, district, db, session_factory
     # Someone else in the chat taps the button: refused.
     assert dialog.postback(MEMBER, f"a=event_cancel&id={ident}&l=th") == [T["event.change_refused"]]
     assert dialog.postback(LEADER, f"a=event_cancel&id={ident}&l=th") == [
-        t("event.cancelled", title="ประชุมใหญ่") + "\n" + t("event.notified", count=2)]
+        t("event.cancelled", title="ประชุมใหญ่") + "\n" + t("event.notified", count=2) + "\n"
+        + t("event.groups_notified", count=2)]
     [activity] = activities(db)
     assert (activity.status, activity.revision) == (ActivityStatus.CANCELLED, 2)
     # A second tap cancels nothing more and tells nobody again.
     assert dialog.postback(LEADER, f"a=event_cancel&id={ident}&l=th") == [
         t("event.already_cancelled", title="ประชุมใหญ่")]
     before = len(fake_line.state.requests)
-    assert dispatch_outbox(jobs) == {"sent": 1}
-    notice = t("event.cancel_notice", title="ประชุมใหญ่", code=code,
-               when="วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–17:00 น.")
-    assert notices(fake_line, before) == [(MEMBER, [notice]), (PARTNER, [notice])]
+    assert dispatch_outbox(jobs) == {"sent": 3}
+    notice = t("event.cancel_notice", title="ประชุมใหญ่", code=code, when=OLD_WHEN)
+    # The zone's groups were shown the card: they are told too, once.
+    assert notices(fake_line, before) == [(GROUP_ZONE, [notice]), (GROUP_MARKET, [notice]), (MEMBER, [notice]),
+                                          (PARTNER, [notice])]
     assert dispatch_outbox(jobs) == {}
     # A cancelled activity is no longer listed, nor editable.
     dialog.run([
@@ -592,8 +694,9 @@ def test_cancel_in_english_and_keep(dialog, district, db, session_factory, clock
                                                   when="Sunday 20 December 2026, 14:00", count=0))])
     assert dialog.postback(STAFF, f"a=event_keep&id={ident}&l=en") == [e("event.cancel_kept", title="ประชุมใหญ่")]
     assert activities(db)[0].status == ActivityStatus.PLANNED
+    # Nobody answered, but the zone's two groups are told: the reply says so, not that nobody was.
     assert dialog.postback(STAFF, f"a=event_cancel&id={ident}&l=en") == [
-        e("event.cancelled", title="ประชุมใหญ่") + "\n" + E["event.nobody_to_notify"]]
+        e("event.cancelled", title="ประชุมใหญ่") + "\n" + e("event.groups_notified", count=2)]
     # A button for an activity that no longer exists.
     assert dialog.postback(STAFF, f"a=event_cancel&id={ident + 1000}&l=en") == [E["postback.unknown"]]
 

@@ -179,6 +179,13 @@ def test_a_count_with_not_going_or_maybe_brings_no_guests(dialog, activity, db) 
         ("somsri", f"ไป {CODE} +11", T["rsvp.too_many_guests"].format(max=10)),
         ("somsri", f"ไป {CODE} +-1", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
         ("somsri", f"going {CODE} +two", E["rsvp.guests_invalid"].format(max=10, keyword="going")),
+        # The code is found; what follows it is not a count: say how to write one, not "no such code".
+        ("somsri", f"ไป {CODE} -1", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
+        ("somsri", f"ไป {CODE} 🙏", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
+        ("somsri", f"going {CODE} two", E["rsvp.guests_invalid"].format(max=10, keyword="going")),
+        ("somsri", f"ไม่ไป {CODE} ติดธุระ", T["rsvp.usage"].format(keyword="ไม่ไป")),
+        ("somsri", f"maybe {CODE} 🙏", E["rsvp.usage"].format(keyword="maybe")),
+        ("somsri", "ไป ZZZZ -1", T["rsvp.unknown_code"].format(code="ZZZZ -1")),
         ("stranger", f"ไป {CODE}", T["rsvp.not_registered"]),
         ("stranger", f"going {CODE}",
          "Please register before answering: type “register” in a 1:1 chat with Saiyai. It takes less than a minute."),
