@@ -13,6 +13,7 @@ from handlers.catalog import en, th
 from models import Activity, ActivityStatus, Answer, Person, Rsvp
 from support.dialog import Dialog
 from support.registry import MORE_MEMBERS, USERS, seed_district, seed_members
+from support.texts import t
 
 T, E = th.TEXT, en.TEXT
 START = datetime(2026, 11, 21, 14, 0, tzinfo=TIMEZONE)  # the clock starts at 10:00 the same day
@@ -67,11 +68,11 @@ def rows(db, activity_id: int) -> list[tuple]:
 
 
 def done(name: str) -> str:
-    return T["checkin.done"].format(name=name, title=TITLE)
+    return t("checkin.done", name=name, title=TITLE)
 
 
 def done_for(name: str) -> str:
-    return T["checkin.done_for"].format(name=name, title=TITLE)
+    return t("checkin.done_for", name=name, title=TITLE)
 
 
 def rate(came: int, going: int, percent: int) -> str:

@@ -15,6 +15,7 @@ from models import Activity, ActivityStatus, Answer, Community, OutboxMessage, P
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
 from support.registry import MORE_MEMBERS, OUTSIDER, USERS, seed_district, seed_members, seed_outsider
+from support.texts import e, t
 
 T, E = th.TEXT, en.TEXT
 START = datetime(2026, 11, 28, 9, 0, tzinfo=TIMEZONE)
@@ -308,7 +309,7 @@ def test_a_proxy_answer_promoted_from_the_waitlist_is_told_to_the_leader(dialog,
     dialog.run([
         (U["somchai"], f"ไป {CODE}", going("สมชาย แก้วมณี") + "\n" + T["rsvp.seats_none"]),
         (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป",
-         T["rsvp.waitlisted"].format(title=TITLE, name="สมศรี ใจดี", position=1) + "\n(บันทึกแทนโดยคุณคุณleader)"),
+         T["rsvp.waitlisted"].format(title=TITLE, name="สมศรี ใจดี", position=1) + "\n(บันทึกแทนโดยคุณleader)"),
         (U["somchai"], f"ไม่ไป {CODE}", T["rsvp.not_going"].format(name="สมชาย แก้วมณี", title=TITLE)),
     ])
     assert dispatch_outbox(jobs) == {"sent": 1}
@@ -333,7 +334,7 @@ def test_seats_per_community_are_enforced_with_a_clear_message(dialog, activity,
         (U["somchai"], f"ไป {CODE} +1", going("สมชาย แก้วมณี", 1)),
         (U["somsri"], f"ไป {CODE} +1",  # her own place is the one left
          T["rsvp.community_short"].format(title=TITLE, limit=2, community="ชุมชนวัดบางนา", left=1)),
-        (U["member"], f"ไม่แน่ใจ {CODE}", T["rsvp.maybe"].format(name="คุณmember", title=TITLE)),
+        (U["member"], f"ไม่แน่ใจ {CODE}", t("rsvp.maybe", name="คุณmember", title=TITLE)),
     ])
     assert rsvps(db, activity_id) == [
         ("member", Answer.MAYBE, 0, "ชุมชนวัดบางนา", False, None),
@@ -397,9 +398,9 @@ def test_a_leader_answers_for_a_member_and_it_is_recorded_as_proxy(dialog, activ
     activity_id = activity()
     dialog.run([
         (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป +1",
-         going("สมศรี ใจดี", 1) + "\n" + T["rsvp.by_proxy"].format(leader="คุณleader")),
+         going("สมศรี ใจดี", 1) + "\n" + t("rsvp.by_proxy", leader="คุณleader")),
         (U["leader"], f"ตอบแทน {CODE} คุณสมศักดิ์ ใจดี ไม่แน่ใจ",   # a leading คุณ is forgiven
-         T["rsvp.maybe"].format(name="สมศักดิ์ ใจดี", title=TITLE) + "\n(บันทึกแทนโดยคุณคุณleader)"),
+         T["rsvp.maybe"].format(name="สมศักดิ์ ใจดี", title=TITLE) + "\n(บันทึกแทนโดยคุณleader)"),
         (U["staff"], f"proxy {CODE} สมหญิง ทองดี not going",
          E["rsvp.not_going"].format(name="สมหญิง ทองดี", title=TITLE) + "\n(answered on their behalf by คุณstaff)"),
     ])
@@ -417,12 +418,12 @@ def test_a_proxy_answer_reads_the_count_as_the_members_own_answer_does(dialog, a
     activity_id = activity()
     dialog.run([
         (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 2 คน",
-         going("สมศรี ใจดี", 1) + "\n" + T["rsvp.by_proxy"].format(leader="คุณleader")),
+         going("สมศรี ใจดี", 1) + "\n" + t("rsvp.by_proxy", leader="คุณleader")),
         (U["leader"], f"ตอบแทน {CODE} สมศักดิ์ ใจดี ไป พา 2 คน",
-         going("สมศักดิ์ ใจดี", 2) + "\n" + T["rsvp.by_proxy"].format(leader="คุณleader")),
+         going("สมศักดิ์ ใจดี", 2) + "\n" + t("rsvp.by_proxy", leader="คุณleader")),
         (U["staff"], f"proxy {CODE} สมหญิง ทองดี going 3 guests",
          E["rsvp.going_guests"].format(name="สมหญิง ทองดี", title=TITLE, when=WHEN_EN, guests=3)
-         + "\n" + E["rsvp.by_proxy"].format(leader="คุณstaff")),
+         + "\n" + e("rsvp.by_proxy", leader="คุณstaff")),
         (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 0 คน", T["proxy.usage"]),
     ])
     assert rsvps(db, activity_id) == [
@@ -474,11 +475,11 @@ def test_an_ambiguous_name_lists_the_matches_with_buttons(dialog, activity, db, 
         (U["chair"], f"ตอบแทน {CODE} สมศรี ใจดี ไป", T["proxy.ambiguous"].format(
             name="สมศรี ใจดี", people="• สมศรี ใจดี (ชุมชนวัดบางนา)\n• สมศรี ใจดี (ชุมชนตลาดบางนา)")),
         (U["chair"], f"ตอบแทน {CODE} สมศรี ใจดี (ชุมชนวัดบางนา) ไป",
-         going("สมศรี ใจดี") + "\n" + T["rsvp.by_proxy"].format(leader="คุณchair")),
+         going("สมศรี ใจดี") + "\n" + t("rsvp.by_proxy", leader="คุณchair")),
         # The วัดบางนา leader only looks after วัดบางนา: no ambiguity there.
         (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไม่ไป",
-         T["rsvp.not_going"].format(name="สมศรี ใจดี", title=TITLE) + "\n" + T["rsvp.by_proxy"].format(
-             leader="คุณleader")),
+         T["rsvp.not_going"].format(name="สมศรี ใจดี", title=TITLE) + "\n" + t(
+             "rsvp.by_proxy", leader="คุณleader")),
     ])
     assert rsvps(db, activity_id) == [("somsri", Answer.NOT_GOING, 0, "ชุมชนวัดบางนา", False, "leader")]
 
