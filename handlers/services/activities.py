@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.config import TIMEZONE
 from handlers.registry import Role, strip_polite
@@ -806,12 +806,39 @@ def reschedule(activity: Activity, starts_at: datetime, ends_at: datetime | None
     activity.starts_at, activity.ends_at = starts_at, ends_at or starts_at + duration
     deadline = starts_at - lead
     activity.rsvp_deadline = deadline if deadline > now else starts_at
+    slot = _confirmed_slot(activity)
+    if slot is not None:
+        slot.last_hosted_at = _last_hosted(object_session(activity), slot)
 
 
 def cancel_activity(activity: Activity, now: datetime) -> None:
-    """Cancelled: no more answers or reminders; the answers stay on record."""
+    """Cancelled: no more answers or reminders; the answers stay on record.
+
+    A confirmed host gets its turn back: it was ready to host and the network called the meeting off, so
+    the turn is not counted, its last hosting date is the one before, and it is owed a turn (first in line
+    again, as after a decline)."""
     activity.status = ActivityStatus.CANCELLED
     touch(activity, now)
+    slot = _confirmed_slot(activity)
+    if slot is not None:
+        slot.times_hosted = max(0, slot.times_hosted - 1)
+        slot.owed_turns += 1
+        slot.last_hosted_at = _last_hosted(object_session(activity), slot)
+
+
+def _confirmed_slot(activity: Activity) -> HostSlot | None:
+    """The rotation slot a confirmed host's turn was counted in (confirm_host), if any."""
+    if activity.network_id is None or activity.host_community_id is None or activity.host_state != HostState.CONFIRMED:
+        return None
+    return _slot(object_session(activity), activity.network_id, activity.host_community_id)
+
+
+def _last_hosted(session: Session, slot: HostSlot) -> datetime | None:
+    """The start of the latest meeting the community hosts or hosted for the network, as confirm_host records
+    it: confirmed and not cancelled (the session flushes the change being made first)."""
+    return session.scalar(select(func.max(Activity.starts_at)).where(
+        Activity.network_id == slot.network_id, Activity.host_community_id == slot.community_id,
+        Activity.host_state == HostState.CONFIRMED, Activity.status != ActivityStatus.CANCELLED))
 
 
 def answers_of(session: Session, person: Person | None, activity_ids: Sequence[int]) -> dict[int, Rsvp]:

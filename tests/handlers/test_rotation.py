@@ -627,6 +627,31 @@ def test_skipping_the_last_one_leaves_no_host(dialog, world, session_factory, cl
     assert host_of(db, activity) == (None, HostState.NONE)
 
 
+def test_a_move_updates_the_hosting_date_and_a_cancellation_gives_the_turn_back(world, session_factory, clock,
+                                                                              db) -> None:
+    """วัด hosted 20 Dec and confirms a second meeting on 10 Jan. Moving that one to 17 Jan moves its last
+    hosting date; cancelling it takes the turn back: one time hosted, last on 20 Dec, and a turn owed."""
+    first = new_activity(session_factory, clock, world)
+    with session_factory() as s, s.begin():
+        act.confirm_host(s, s.get(Activity, first), clock())
+    second = new_activity(session_factory, clock, world, code="HST2", starts=STARTS + timedelta(days=21))
+    with session_factory() as s, s.begin():
+        activity = s.get(Activity, second)
+        act.propose_chosen_host(s, activity, s.get(Community, world.ids[WAT]), clock())
+        act.confirm_host(s, activity, clock())
+    assert ledger(db, world)[WAT] == (1, 2, datetime(2027, 1, 10).date(), 0, 0)
+    with session_factory() as s, s.begin():
+        activity = s.get(Activity, second)
+        act.reschedule(activity, STARTS + timedelta(days=28), None, clock())
+    assert ledger(db, world)[WAT] == (1, 2, datetime(2027, 1, 17).date(), 0, 0)
+    with session_factory() as s, s.begin():
+        act.cancel_activity(s.get(Activity, second), clock())
+    assert ledger(db, world)[WAT] == (1, 1, STARTS.date(), 0, 1)
+    with session_factory() as s, s.begin():
+        act.cancel_activity(s.get(Activity, first), clock())
+    assert ledger(db, world)[WAT] == (1, 0, None, 0, 2)
+
+
 # --- history ----------------------------------------------------------------------------------
 
 def history_world(dialog, session_factory, clock, world) -> int:
