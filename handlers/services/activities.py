@@ -197,7 +197,7 @@ def decline_host(session: Session, activity: Activity, reason: str, now: datetim
     slot.owed_turns += 1
     _log(session, activity.network_id, HostLogKind.DECLINED, now, community_id=slot.community_id,
          activity=activity, reason=reason, actor=actor)
-    return propose_host(session, activity, now, actor)
+    return propose_host(session, activity, now)  # the rotation picks the next host, not the person declining
 
 
 def skip_host(session: Session, activity: Activity, reason: str, now: datetime,
@@ -207,7 +207,7 @@ def skip_host(session: Session, activity: Activity, reason: str, now: datetime,
     slot.owed_turns += 1
     _log(session, activity.network_id, HostLogKind.SKIPPED, now, community_id=slot.community_id,
          activity=activity, reason=reason, actor=actor)
-    return propose_host(session, activity, now, actor)
+    return propose_host(session, activity, now)  # the rotation picks the next host
 
 
 def swap_hosts(session: Session, network: Network, first: Community, second: Community, reason: str | None,

@@ -418,7 +418,7 @@ def test_decline_asks_a_reason_then_moves_the_proposal_on(dialog, world, session
     assert log(db) == [
         (HostLogKind.PROPOSED, WAT, None, None),
         (HostLogKind.DECLINED, WAT, "ตรงกับงานบวชในชุมชน", "คุณleader"),
-        (HostLogKind.PROPOSED, MARKET, None, "คุณleader"),
+        (HostLogKind.PROPOSED, MARKET, None, None),  # the rotation's choice, not the leader's
     ]
     assert db.scalar(select(func.count()).select_from(Conversation)) == 0
 
@@ -567,7 +567,7 @@ def test_the_chair_skips_the_proposed_host(dialog, world, session_factory, clock
     assert host_of(db, activity) == (MARKET, HostState.PROPOSED)
     assert ledger(db, world)[WAT] == (1, 0, None, 0, 1)
     assert log(db)[1:] == [(HostLogKind.SKIPPED, WAT, "ชุมชนประสบน้ำท่วม", "คุณchair"),
-                           (HostLogKind.PROPOSED, MARKET, None, "คุณchair")]
+                           (HostLogKind.PROPOSED, MARKET, None, None)]
     fake_line.state.reset()
     assert dispatch_outbox(jobs) == {"sent": 1}  # the chair acted: nobody else to tell
     assert pushes(fake_line) == {
@@ -673,7 +673,7 @@ def test_history_newest_first_with_dates_actors_and_reasons(dialog, world, sessi
                  "ประวัติเจ้าภาพของเครือข่ายโซน 1 (ล่าสุดก่อน)\n"
                  "• วันอังคารที่ 24 พฤศจิกายน 2569: สลับลำดับเจ้าภาพระหว่างชุมชนวัดบางนากับชุมชนสวนบางนา — โดยคุณchair\n"
                  f"• วันจันทร์ที่ 23 พฤศจิกายน 2569: ชุมชนตลาดบางนายืนยันเป็นเจ้าภาพ “{TITLE}” — โดยคุณแม่ค้า\n"
-                 f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: เสนอชุมชนตลาดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยคุณleader\n"
+                 f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: เสนอชุมชนตลาดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยสายใย (อัตโนมัติ)\n"
                  f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: ชุมชนวัดบางนาไม่สะดวกเป็นเจ้าภาพ “{TITLE}” "
                  "เหตุผล: ตรงกับงานบวช — โดยคุณleader\n"
                  f"• วันเสาร์ที่ 21 พฤศจิกายน 2569: เสนอชุมชนวัดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยสายใย (อัตโนมัติ)")])
@@ -741,19 +741,24 @@ def test_a_change_by_someone_since_forgotten_is_not_saiyais(dialog, world, sessi
 
 
 def test_a_proposal_by_someone_since_forgotten_is_not_saiyais(dialog, world, session_factory, clock) -> None:
-    """The leader's decline proposes the next host in the leader's name; erasing the leader keeps it a person's."""
+    """The chair named the host (as the create flow lets them); erasing the chair keeps it a person's proposal,
+    while the rotation's own proposal after a decline stays Saiyai's."""
     activity = new_activity(session_factory, clock, world)
     clock.advance(days=1)
-    dialog.postback(USERS["leader"], f"a=host_decline&id={activity}")
-    dialog.say(USERS["leader"], "ตรงกับงานบวช")
     with session_factory() as s, s.begin():
-        reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == USERS["leader"])).one())
-    dialog.run([(USERS["member"], "เจ้าภาพ ประวัติ",
-                 "ประวัติเจ้าภาพของเครือข่ายโซน 1 (ล่าสุดก่อน)\n"
-                 f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: เสนอชุมชนตลาดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยผู้ใช้ที่ไม่ระบุชื่อ\n"
-                 f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: ชุมชนวัดบางนาไม่สะดวกเป็นเจ้าภาพ “{TITLE}” "
-                 "เหตุผล: ตรงกับงานบวช — โดยผู้ใช้ที่ไม่ระบุชื่อ\n"
-                 f"• วันเสาร์ที่ 21 พฤศจิกายน 2569: เสนอชุมชนวัดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยสายใย (อัตโนมัติ)")])
+        chair = s.scalars(select(Person).where(Person.line_user_id == USERS["chair"])).one()
+        act.propose_chosen_host(s, s.get(Activity, activity), s.get(Community, world.ids[MARKET]), clock(), actor=chair)
+    clock.advance(days=1)
+    dialog.postback(MARKET_LEADER, f"a=host_decline&id={activity}")
+    dialog.say(MARKET_LEADER, "ติดงานวัด")
+    with session_factory() as s, s.begin():
+        reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == USERS["chair"])).one())
+    [reply] = dialog.say(USERS["member"], "เจ้าภาพ ประวัติ")
+    assert reply.split("\n")[2:4] == [
+        f"• วันจันทร์ที่ 23 พฤศจิกายน 2569: ชุมชนตลาดบางนาไม่สะดวกเป็นเจ้าภาพ “{TITLE}” เหตุผล: ติดงานวัด — โดยคุณแม่ค้า",
+        f"• วันอาทิตย์ที่ 22 พฤศจิกายน 2569: เสนอชุมชนตลาดบางนาเป็นเจ้าภาพ “{TITLE}” — โดยผู้ใช้ที่ไม่ระบุชื่อ",
+    ]
+    assert reply.split("\n")[1].endswith("— โดยสายใย (อัตโนมัติ)")
 
 
 @pytest.mark.parametrize(
