@@ -102,7 +102,8 @@ class Rsvp(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # None once the person erased their data (forget_person): the answer to a past meeting stays as a count.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
     answer: Mapped[Answer] = mapped_column(String(16))
     guests: Mapped[int] = mapped_column(default=0)

@@ -176,7 +176,7 @@ def nudge_leaders(ctx: JobContext) -> int:
                 communities = acts.network_communities(session, session.get(Network, activity.network_id))
             else:
                 communities = [session.get(Community, activity.community_id)]
-            answered = select(Rsvp.person_id).where(Rsvp.activity_id == activity.id)
+            answered = select(Rsvp.person_id).where(Rsvp.activity_id == activity.id, Rsvp.person_id.is_not(None))
             for community in communities:
                 leaders = select(Membership.person_id).where(Membership.community_id == community.id,
                                                              Membership.role == RoleName.COMMUNITY_LEADER)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from handlers.dispatcher import CONVERSATION_COLUMNS, OpenConversation, Profile, Source
 from handlers.registry import Role, clean
 from models import (
+    Activity,
     Alias,
     ChatLink,
     Community,
@@ -31,6 +32,7 @@ from models import (
     OutboxMessage,
     Person,
     RoleName,
+    Rsvp,
     WebhookEvent,
     community_issue_network,
 )
@@ -348,9 +350,15 @@ def member_counts(session: Session, community_ids: Sequence[int]) -> dict[int, i
 
 # --- forgetting -------------------------------------------------------------------------------
 
-def forget_person(session: Session, person: Person) -> None:
-    """Erase everything personal about someone, in the caller's transaction; counts elsewhere stay anonymous."""
+def forget_person(session: Session, person: Person, now: datetime) -> None:
+    """Erase everything personal about someone, in the caller's transaction; counts elsewhere stay anonymous.
+
+    Answers to meetings that have ended stay, without the person, so past attendance (counts, check-ins,
+    the monthly summary) does not change; answers to meetings still to come go with them, freeing a seat."""
     user_id = person.line_user_id
+    ended = select(Activity.id).where(Activity.ends_at <= now)
+    session.execute(update(Rsvp).where(Rsvp.person_id == person.id, Rsvp.activity_id.in_(ended))
+                    .values(person_id=None, proxy_by_id=None).execution_options(synchronize_session=False))
     session.execute(delete(Conversation).where(or_(Conversation.user_id == user_id, Conversation.chat_id == user_id)))
     session.execute(update(WebhookEvent).where(WebhookEvent.user_id == user_id).values(user_id=None))
     session.execute(update(WebhookEvent).where(WebhookEvent.chat_id == user_id).values(chat_id=None))
@@ -730,7 +738,7 @@ def forget_user(session: Session, line_user_id: str, now: datetime) -> bool:
     secrets_ = [] if person is None else [s for s in (person.full_name, person.display_name, person.phone)
                                           if s and len(s.strip()) >= MIN_SCRUB_LENGTH]
     # A stranger's traces (conversation state, event log) go the same way as a person's.
-    forget_person(session, person if person is not None else ensure_person(session, line_user_id, now))
+    forget_person(session, person if person is not None else ensure_person(session, line_user_id, now), now)
     if secrets_:
         for row in session.scalars(select(OutboxMessage)):
             scrubbed = _scrub(row.messages, secrets_)

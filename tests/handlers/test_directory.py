@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from handlers.catalog import en, th
 from handlers.context import text_message
 from handlers.services import registry as reg
 from models import (
+    Answer,
     Base,
     ChatLink,
     Community,
@@ -25,8 +27,10 @@ from models import (
     PartnerSector,
     Person,
     RoleName,
+    Rsvp,
     WebhookEvent,
 )
+from support.activities import make_activity, rsvp
 from support.registry import USERS
 
 T, E = th.TEXT, en.TEXT
@@ -447,3 +451,28 @@ def test_help_lists_only_what_the_role_may_use_here(dialog, district, who, one_t
 
     assert shown(dialog.say(USERS[who], "ช่วยเหลือ")) & MINE == one_to_one
     assert shown(dialog.say(USERS[who], "บอท ช่วยเหลือ", group=GROUP)) & MINE == in_group
+
+
+def test_forget_me_keeps_past_answers_as_counts_and_frees_a_seat_to_come(dialog, district, db, session_factory,
+                                                                        clock) -> None:
+    """A meeting already held keeps its head count and check-ins (the summary and the attendance rate do
+    not change); the person's answer to a meeting still to come goes with them."""
+    with session_factory() as session, session.begin():
+        member, leader = (reg.find_person(session, user) for user in (MEMBER, LEADER))
+        held = make_activity(session, district, "PAST", "ประชุมที่ผ่านมา", clock() - timedelta(days=2))
+        coming = make_activity(session, district, "NEXT", "ประชุมครั้งหน้า", clock() + timedelta(days=5))
+        for activity in (held, coming):
+            for person in (member, leader):
+                rsvp(session, activity, person, Answer.GOING, district.wat)
+        session.flush()
+        for answer in session.scalars(select(Rsvp).where(Rsvp.activity_id == held.id)):
+            answer.checked_in_at = held.starts_at
+    before = dialog.say(STAFF, "ผู้เข้าร่วม PAST")
+    dialog.say(MEMBER, "ลบข้อมูลของฉัน")
+    assert dialog.postback(MEMBER, "a=forget&confirm=1&l=th") == [T["forget.done"]]
+    # The same counts and check-ins; only the erased name is gone from the list.
+    assert dialog.say(STAFF, "ผู้เข้าร่วม PAST") == [before[0].replace("คุณmember ✓, ", "")]
+    assert "ไป 2 ·" in before[0] and "มาแล้ว 2 จาก 2" in before[0]
+    db.expire_all()
+    assert sorted((r.activity_id == held.id, r.person_id is None, r.checked_in_at is not None)
+                  for r in db.scalars(select(Rsvp))) == [(False, False, False), (True, False, True), (True, True, True)]

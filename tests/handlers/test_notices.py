@@ -503,12 +503,12 @@ def test_notice_status_shows_rates_per_community_and_the_author_who_has_not_ackn
                             rate="100%") + "\n" + T["notice.status_all_acked"])
 
 
-def test_a_status_with_nobody_left_to_acknowledge_does_not_celebrate(dialog, district, sent_notice,
+def test_a_status_with_nobody_left_to_acknowledge_does_not_celebrate(dialog, district, sent_notice, clock,
                                                                      session_factory) -> None:
     """Every recipient but the author erased their data: 0 of 0 is not "everyone acknowledged"."""
     with session_factory() as s, s.begin():
         for user in (MEMBER, CHAIR, PARTNER, STAFF):
-            reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == user)).one())
+            reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == user)).one(), clock())
     dialog.run([(LEADER, "ประกาศ สถานะ", "\n".join([T["notice.status_header"], "", t(
         "notice.status_item", text="ประชุมชุมชนวันเสาร์นี้", state=t("notice.state.sent", when=NOW_TH))]))])
 

@@ -733,7 +733,7 @@ def test_the_chair_is_told_nameless_staff_skipped_by_role(dialog, world, session
 def test_a_change_by_someone_since_forgotten_is_not_saiyais(dialog, world, session_factory, clock) -> None:
     dialog.say(USERS["chair"], "สลับเจ้าภาพ วัดบางนา กับ สวนบางนา")
     with session_factory() as s, s.begin():
-        reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == USERS["chair"])).one())
+        reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == USERS["chair"])).one(), clock())
     dialog.run([(USERS["member"], "เจ้าภาพ ประวัติ",
                  "ประวัติเจ้าภาพของเครือข่ายโซน 1 (ล่าสุดก่อน)\n"
                  "• วันเสาร์ที่ 21 พฤศจิกายน 2569: สลับลำดับเจ้าภาพระหว่างชุมชนวัดบางนากับชุมชนสวนบางนา "
@@ -752,7 +752,7 @@ def test_a_proposal_by_someone_since_forgotten_is_not_saiyais(dialog, world, ses
     dialog.postback(MARKET_LEADER, f"a=host_decline&id={activity}")
     dialog.say(MARKET_LEADER, "ติดงานวัด")
     with session_factory() as s, s.begin():
-        reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == USERS["chair"])).one())
+        reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == USERS["chair"])).one(), clock())
     [reply] = dialog.say(USERS["member"], "เจ้าภาพ ประวัติ")
     assert reply.split("\n")[2:4] == [
         f"• วันจันทร์ที่ 23 พฤศจิกายน 2569: ชุมชนตลาดบางนาไม่สะดวกเป็นเจ้าภาพ “{TITLE}” เหตุผล: ติดงานวัด — โดยคุณแม่ค้า",
