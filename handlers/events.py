@@ -4,14 +4,16 @@ Creating is a guided conversation; in a group it continues in the sender's 1:1 c
 
     title → when (typed, or the datetime picker; a date alone asks for the time; shown back)
           → place (text or a LINE location; "เปลี่ยนวันเวลา" goes back to when)
-          → network (asked only when the sender may choose; a leader may pick their own community)
+          → network (asked only when the sender may choose; a leader may pick their own community,
+            staff any community of their district and a chair one of their network's, typed by name)
           → host (the rotation's suggestion with its reason, or another community of the network)
           → capacity → seats per community (networks only) → preview card → confirm
 
 `ยกเลิก` ends it at any step (the dispatcher does that). Editing asks the field, then its value.
 Announcements to groups, host requests and change notices go through the outbox; the reply to the
 person acting carries their own card, which is free. The groups an activity was announced in are told
-when it moves, changes place or is cancelled (`tell_groups`), as well as those who answered.
+when it moves, changes place or is cancelled (`tell_groups`), as well as those who answered and the
+leaders of its host community (`_tell_host`).
 """
 
 from __future__ import annotations
@@ -184,6 +186,8 @@ def read_when(ctx: Context, day: date | None = None) -> When | DateOnly | Invali
         else:
             starts_at = parse_when(text, ctx.now)
         ends_at = _range_end(text, starts_at)
+        if isinstance(ends_at, Invalid):
+            return ends_at
     if starts_at <= ctx.now:
         return _invalid("event.when_past", when=cards.when_range(ctx.lang, starts_at))
     if too_far_ahead(starts_at, ctx.now):
@@ -191,7 +195,9 @@ def read_when(ctx: Context, day: date | None = None) -> When | DateOnly | Invali
     return When(starts_at, ends_at)
 
 
-def _range_end(text: str, starts_at: datetime) -> datetime | None:
+def _range_end(text: str, starts_at: datetime) -> datetime | Invalid | None:
+    """The end of a typed range on the start's day; an end not after the start is refused, not dropped
+    ("18:00-17:00" is a slip, and the default three hours would hide it)."""
     match = TIME_RANGE.search(unicodedata.normalize("NFC", text).translate(reg.THAI_DIGITS))
     if match is None:
         return None
@@ -199,7 +205,10 @@ def _range_end(text: str, starts_at: datetime) -> datetime | None:
     if hour > 23 or minute > 59:
         return None
     ends_at = datetime.combine(starts_at.date(), time(hour, minute), TIMEZONE)
-    return ends_at if ends_at > starts_at else None
+    if ends_at <= starts_at:
+        return _invalid("event.end_before_start", end=f"{hour:02d}:{minute:02d}",
+                        start=starts_at.astimezone(TIMEZONE).strftime("%H:%M"))
+    return ends_at
 
 
 def read_place(ctx: Context) -> dict[str, Any] | Invalid:
@@ -360,6 +369,7 @@ class Scope:
     kind: str   # "network" or "community"
     id: int
     name: str
+    button: bool = True  # offered as a quick reply; the others (staff's and chairs' communities) are typed
 
     @property
     def key(self) -> str:
@@ -368,23 +378,36 @@ class Scope:
 
 def creatable_scopes(ctx: Context) -> list[Scope]:
     """Networks the sender may create for (staff: their organization's; chairs: theirs; leaders: their
-    community's networks), then, for leaders, their own community for a single-community activity."""
+    community's networks), then the communities for a single-community activity: a leader's own (offered
+    as buttons), and those staff (their district's) and chairs (their network's) may type by name."""
     session = ctx.session
     networks: dict[int, Network] = {}
-    communities: dict[int, Community] = {}
+    own: dict[int, Community] = {}
+    typed: dict[int, Community] = {}
     for m in ctx.memberships:
         if m.role == RoleName.STAFF:
             networks.update((n.id, n) for n in session.scalars(
                 select(Network).where(Network.organization_id == m.organization_id)))
+            typed.update((c.id, c) for c in session.scalars(
+                select(Community).where(Community.organization_id == m.organization_id)))
         elif m.role == RoleName.NETWORK_CHAIR and m.network_id:
-            networks[m.network_id] = session.get(Network, m.network_id)
+            network = session.get(Network, m.network_id)
+            networks[network.id] = network
+            typed.update((c.id, c) for c in svc.network_communities(session, network))
         elif m.role == RoleName.COMMUNITY_LEADER and m.community_id:
             community = session.get(Community, m.community_id)
-            communities[community.id] = community
+            own[community.id] = community
             for network_id in reg.community_networks(session, community):
                 networks[network_id] = session.get(Network, network_id)
+    # Buttons only for networks and a leader's own community: a district has dozens of communities.
     return ([Scope("network", n.id, n.name) for n in sorted(networks.values(), key=lambda n: n.name)]
-            + [Scope("community", c.id, c.name) for c in sorted(communities.values(), key=lambda c: c.name)])
+            + [Scope("community", c.id, c.name) for c in sorted(own.values(), key=lambda c: c.name)]
+            + [Scope("community", c.id, c.name, button=False)
+               for c in sorted(typed.values(), key=lambda c: c.name) if c.id not in own])
+
+
+def _scope_buttons(scopes: Sequence[Scope]) -> list[tuple[str, str]]:
+    return [(s.name, s.name) for s in scopes if s.button]
 
 
 def _ask_scope(ctx: Context) -> Turn:
@@ -398,7 +421,7 @@ def _ask_scope(ctx: Context) -> Turn:
         preset = scopes[0]
     if preset is not None:
         return _took_scope(ctx, preset)
-    return Turn([_say(ctx, ctx.t("event.ask_network"), [(s.name, s.name) for s in scopes])], step=NewStep.SCOPE)
+    return Turn([_say(ctx, ctx.t("event.ask_network"), _scope_buttons(scopes))], step=NewStep.SCOPE)
 
 
 @step(NEW, NewStep.SCOPE)
@@ -419,7 +442,7 @@ def new_event_network(ctx: Context) -> Turn:
             break
     if len(found) != 1:
         return Turn([_say(ctx, ctx.t("event.network_unknown", text=_short(_answer(ctx))),
-                          [(s.name, s.name) for s in scopes])], step=NewStep.SCOPE)
+                          _scope_buttons(scopes))], step=NewStep.SCOPE)
     return _took_scope(ctx, found[0])
 
 
@@ -555,7 +578,7 @@ def _create(ctx: Context, kind: str, ident: int) -> Activity:
         seats_per_community=ctx.data.get("seats"), created_by=ctx.person, now=ctx.now)
     host_id = ctx.data.get("host_id")
     if kind == "community":
-        # The community's own activity: its leader created it, so it hosts; no rotation turn.
+        # The community's own activity (its leader, a chair or staff created it): it hosts; no rotation turn.
         activity.host_community_id, activity.host_state = ident, HostState.CONFIRMED
     elif host_id and ctx.data.get("host_default"):
         svc.propose_host(session, activity, ctx.now, ctx.person)
@@ -774,7 +797,8 @@ def _capacity_text(lang: str, activity: Activity) -> str:
 
 def _apply(ctx: Context, field: str, change: Callable[[Activity], None],
            shown: Callable[[str, Activity], str]) -> Turn:
-    """Change one field under a lock, bump the revision, tell those going or maybe, reply with the card."""
+    """Change one field under a lock, bump the revision, tell those going or maybe (and, of a move, the host's
+    leaders and the groups), reply with the card."""
     activity = svc.locked_activity(ctx.session, ctx.data["activity_id"])
     if activity is None:
         return Turn([ctx.text("flow.expired")])
@@ -786,27 +810,36 @@ def _apply(ctx: Context, field: str, change: Callable[[Activity], None],
     svc.touch(activity, ctx.now)
     promoted = svc.promote_waitlist(ctx.session, activity) if field == "capacity" else []
     field_names = {lang: text_for(lang, f"event.field.{field}") for lang in CATALOGUES}
-    told = _notify(ctx, activity, "event.edit_notice", f"r{activity.revision}", with_card=True,
-                   values=lambda lang: {"field": field_names[lang], "value": shown(lang, activity)})
+    moved = field in GROUP_FIELDS and shown(GROUP_LANG, activity) != was
+
+    def values(lang: str) -> dict[str, object]:
+        return {"field": field_names[lang], "value": shown(lang, activity)}
+
+    answered = _answered(ctx, activity)
+    told = _notify(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True, values=values)
+    host = _tell_host(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True,
+                      values=values) if moved else None
     for lang, people in _by_language(_people(ctx.session, [r.person_id for r in promoted])).items():
         outbox.enqueue(ctx.session, [p.line_user_id for p in people],
                        [text_message(text_for(lang, "event.promoted_notice", title=activity.title,
                                               when=cards.when_range(lang, activity.starts_at)))],
                        now=ctx.now, dedupe_key=f"activity:{activity.id}:r{activity.revision}:promoted:{lang}")
     groups: list[str] = []
-    if field in GROUP_FIELDS and shown(GROUP_LANG, activity) != was:
+    if moved:
         notice = text_for(GROUP_LANG, "event.group_change_notice", title=activity.title, code=activity.code,
                           field=field_names[GROUP_LANG], old=was, new=shown(GROUP_LANG, activity))
         groups = tell_groups(ctx.session, activity, text_message(notice), ctx.now, f"r{activity.revision}",
                              except_chat=ctx.chat_id)
     lines = [ctx.t("event.edited", title=activity.title, field=field_names[ctx.lang], value=shown(ctx.lang, activity)),
-             *_told(ctx, told, groups)]
+             *_told(ctx, told, groups, host)]
     return Turn([text_message("\n".join(lines)), cards.activity_message(ctx, ctx.session, activity, now=ctx.now)])
 
 
-def _told(ctx: Context, people: int, groups: Sequence[str]) -> list[str]:
-    """The reply's lines on who hears of a change: those who answered, the groups, or nobody."""
+def _told(ctx: Context, people: int, groups: Sequence[str], host: tuple[Community, int] | None = None) -> list[str]:
+    """The reply's lines on who hears of a change: those who answered, the host's leaders, the groups, or nobody."""
     lines = [ctx.t("event.notified", count=people)] if people else []
+    if host is not None and host[1]:
+        lines.append(ctx.t("event.host_notified", community=host[0].name, count=host[1]))
     if groups:
         later = outbox.in_quiet_hours(ctx.now)  # tell_groups holds it until the morning
         lines.append(ctx.t("event.groups_notified_later" if later else "event.groups_notified", count=len(groups)))
@@ -819,11 +852,26 @@ def _people(session: Session, person_ids: Sequence[int]) -> list[Person]:
     return list(session.scalars(select(Person).where(Person.id.in_(list(person_ids)), Person.blocked_at.is_(None))))
 
 
-def _notify(ctx: Context, activity: Activity, key: str, occasion: str, *, with_card: bool,
-            values: Callable[[str], dict[str, object]]) -> int:
-    """Tell everyone who answered going or maybe (except the sender), one multicast per language."""
-    people = [p for p in svc.interested_people(ctx.session, activity)
-              if ctx.person is None or p.id != ctx.person.id]
+def _answered(ctx: Context, activity: Activity) -> list[Person]:
+    """Those who answered going or maybe, but the sender."""
+    return [p for p in svc.interested_people(ctx.session, activity) if ctx.person is None or p.id != ctx.person.id]
+
+
+def _tell_host(ctx: Context, activity: Activity, told: Sequence[Person], key: str, occasion: str, *,
+               with_card: bool, values: Callable[[str], dict[str, object]]) -> tuple[Community, int] | None:
+    """Tell the leaders of the host community (confirmed or still asked) of a move or a cancellation: they plan
+    to host on the old date or place, and may not have answered. Not the sender, nor those `told` already."""
+    if activity.host_community_id is None or activity.host_state not in (HostState.CONFIRMED, HostState.PROPOSED):
+        return None
+    skip = {p.id for p in told} | ({ctx.person.id} if ctx.person is not None else set())
+    leaders = [p for p in svc.community_leaders(ctx.session, activity.host_community_id) if p.id not in skip]
+    count = _notify(ctx, activity, leaders, key, f"{occasion}:host", with_card=with_card, values=values)
+    return ctx.session.get(Community, activity.host_community_id), count
+
+
+def _notify(ctx: Context, activity: Activity, people: Sequence[Person], key: str, occasion: str, *,
+            with_card: bool, values: Callable[[str], dict[str, object]]) -> int:
+    """Tell these people of a change, one multicast per language, once per occasion."""
     for lang, group in _by_language(people).items():
         messages: list[Message] = [text_message(text_for(lang, key, title=activity.title, code=activity.code,
                                                          **values(lang)))]
@@ -840,7 +888,7 @@ def cancel_event(ctx: Context) -> list[Message]:
     found = _activity_to_change(ctx, _answer(ctx), "event.cancel_usage")
     if not isinstance(found, Activity):
         return [found]
-    count = len([p for p in svc.interested_people(ctx.session, found) if ctx.person is None or p.id != ctx.person.id])
+    count = len(_answered(ctx, found))
     lang = f"&l={ctx.lang}"
     # Buttons, not a conversation: "ยกเลิก" typed in a conversation would only end the conversation.
     buttons = QuickReply(items=[
@@ -873,12 +921,17 @@ def event_cancel(ctx: Context) -> list[Message]:
     if refusal is not None:
         return [refusal]
     svc.cancel_activity(activity, ctx.now)
-    told = _notify(ctx, activity, "event.cancel_notice", "cancelled", with_card=False,
-                   values=lambda lang: {"when": cards.when_range(lang, activity.starts_at, activity.ends_at)})
+
+    def values(lang: str) -> dict[str, object]:
+        return {"when": cards.when_range(lang, activity.starts_at, activity.ends_at)}
+
+    answered = _answered(ctx, activity)
+    told = _notify(ctx, activity, answered, "event.cancel_notice", "cancelled", with_card=False, values=values)
+    host = _tell_host(ctx, activity, answered, "event.cancel_notice", "cancelled", with_card=False, values=values)
     notice = text_for(GROUP_LANG, "event.cancel_notice", title=activity.title, code=activity.code,
                       when=cards.when_range(GROUP_LANG, activity.starts_at, activity.ends_at))
     groups = tell_groups(ctx.session, activity, text_message(notice), ctx.now, "cancelled", except_chat=ctx.chat_id)
-    lines = [ctx.t("event.cancelled", title=activity.title), *_told(ctx, told, groups)]
+    lines = [ctx.t("event.cancelled", title=activity.title), *_told(ctx, told, groups, host)]
     return [text_message("\n".join(lines))]
 
 

@@ -16,6 +16,7 @@ from handlers import events
 from handlers.catalog import en, th
 from handlers.context import text_message
 from handlers.services import activities as svc
+from handlers.services import registry as reg
 from models import (
     Activity,
     ActivityStatus,
@@ -37,8 +38,10 @@ from support.registry import (
     GROUP_MARKET,
     GROUP_ZONE,
     MARKET_LEADER,
+    MORE_MEMBERS,
     USERS,
     seed_linked_district,
+    seed_members,
 )
 from support.texts import bangkok, e, t
 
@@ -420,6 +423,65 @@ def test_an_unknown_network_and_host_are_asked_again(dialog, district) -> None:
     ])
 
 
+def test_staff_create_a_one_community_activity_by_typing_its_name(dialog, district, db, jobs, fake_line) -> None:
+    for answer in ["สร้างกิจกรรม", "ตลาดนัดชุมชน", "20 ธ.ค. 69 14:00"]:
+        dialog.say(STAFF, answer)
+    dialog.run([(STAFF, "ศาลา", T["event.ask_network"])])
+    # The buttons stay the networks: a district's dozens of communities are typed, as the question says.
+    assert dialog.quick_replies() == ["เครือข่ายผู้สูงอายุ", "เครือข่ายโซน 1", "เครือข่ายโซน 2", "ยกเลิก"]
+    dialog.run([
+        (STAFF, "ชุมชนตลาดบางนา", t("event.scope_community", community="ชุมชนตลาดบางนา") + "\n"
+         + T["event.ask_capacity"]),
+        (STAFF, "ข้าม", [FLEX, T["event.preview"]]),
+    ])
+    replies = dialog.say(STAFF, "ยืนยัน")
+    [activity] = activities(db)
+    assert replies == [t("event.created", title="ตลาดนัดชุมชน", code=activity.code) + "\n"
+                       + t("event.announced", count=1), FLEX]
+    assert (activity.network_id, activity.community_id, activity.host_community_id, activity.host_state) == (
+        None, district.market.id, district.market.id, HostState.CONFIRMED)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    assert [to for to, _ in sent_to(fake_line)] == [GROUP_MARKET]  # the group linked to that community
+
+
+def test_a_chair_may_type_a_community_of_their_network_only(dialog, district, db) -> None:
+    for answer in ["สร้างกิจกรรม", "ประชุมชุมชน", "20 ธ.ค. 69 14:00"]:
+        dialog.say(CHAIR, answer)
+    dialog.run([(CHAIR, "ศาลา", T["event.ask_network"])])
+    assert dialog.quick_replies() == ["เครือข่ายโซน 1", "ยกเลิก"]
+    dialog.run([
+        (CHAIR, "ชุมชนคลองบางนา", t("event.network_unknown", text="ชุมชนคลองบางนา")),  # zone 2's
+        (CHAIR, "ชุมชนวัดบางนา ครับ", t("event.scope_community", community="ชุมชนวัดบางนา") + "\n"
+         + T["event.ask_capacity"]),
+        (CHAIR, "ข้าม", [FLEX, T["event.preview"]]),
+    ])
+    replies = dialog.say(CHAIR, "ยืนยัน")
+    [activity] = activities(db)
+    assert replies == [t("event.created", title="ประชุมชุมชน", code=activity.code) + "\n" + T["event.no_groups"],
+                       FLEX]
+    assert (activity.community_id, activity.host_community_id) == (district.wat.id, district.wat.id)
+
+
+@pytest.mark.parametrize(("who", "answers", "reply"), [
+    (LEADER, ["28 พ.ย. 18:00-17:00"], t("event.end_before_start", end="17:00", start="18:00") + "\n"
+     + T["event.ask_when"]),
+    (LEADER, ["20 ธ.ค. 69 ๑๘.๐๐ ถึง ๑๘.๐๐ น."], t("event.end_before_start", end="18:00", start="18:00") + "\n"
+     + T["event.ask_when"]),
+    (LEADER, ["20/12/2569", "18:00-17:00"], t("event.end_before_start", end="17:00", start="18:00")),  # the time asked
+    (STAFF, ["20 December 2026 18:00-17:00"], e("event.end_before_start", end="17:00", start="18:00") + "\n"
+     + E["event.ask_when"]),
+])
+def test_an_end_before_the_start_is_refused(dialog, district, db, who, answers, reply) -> None:
+    for answer in ["สร้างกิจกรรม" if who == LEADER else "new event", "ประชุม", *answers[:-1]]:
+        dialog.say(who, answer)
+    db.expire_all()
+    step = db.scalars(select(Conversation.step)).one()
+    dialog.run([(who, answers[-1], reply)])
+    assert activities(db) == []
+    db.expire_all()
+    assert db.scalars(select(Conversation.step)).one() == step  # asked again at the same step
+
+
 # --- seeded activities for listing, editing and cancelling ---------------------------------------
 
 def seed_activity(session_factory, clock, district, *, title: str = "ประชุมใหญ่", days: int = 29,
@@ -442,6 +504,9 @@ def seed_activity(session_factory, clock, district, *, title: str = "ประ�
 
 OLD_WHEN = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–17:00 น."  # seed_activity's
 ANSWERS = {"member": Answer.GOING, "partner": Answer.MAYBE, "other_leader": Answer.NOT_GOING}
+# seed_activity's host, ชุมชนตลาดบางนา, has one leader (MARKET_LEADER): told when the activity moves or is cancelled.
+HOST_TOLD = t("event.host_notified", community="ชุมชนตลาดบางนา", count=1)
+HOST_TOLD_EN = e("event.host_notified", community="ชุมชนตลาดบางนา", count=1)
 
 
 def test_events_shows_a_carousel_of_at_most_12_with_my_answers(dialog, district, session_factory, clock,
@@ -522,18 +587,20 @@ def test_edit_the_time_keeps_the_length_and_moves_the_deadline(dialog, district,
         (CHAIR, "เมื่อวาน 9:00", t("event.when_past", when="วันศุกร์ที่ 20 พฤศจิกายน 2569 เวลา 09:00 น.") + "\n"
          + T["event.ask_when"]),
         (CHAIR, "27 ธ.ค. 69 9:00", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when) + "\n"
-                                    + t("event.notified", count=2) + "\n" + t("event.groups_notified", count=2), FLEX]),
+                                    + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
+                                    + t("event.groups_notified", count=2), FLEX]),
     ])
     [activity] = activities(db)
     assert (activity.starts_at, activity.ends_at, activity.rsvp_deadline, activity.revision) == (
         bangkok(2026, 12, 27, 9), bangkok(2026, 12, 27, 12), bangkok(2026, 12, 26, 9), 2)
     before = len(fake_line.state.requests)
-    assert dispatch_outbox(jobs) == {"sent": 3}
+    assert dispatch_outbox(jobs) == {"sent": 4}
     notice = t("event.edit_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", value=new_when)
-    # The zone's groups, shown the card at creation, are told what moved (zone 2's group is not).
+    # The zone's groups, shown the card at creation, are told what moved (zone 2's group is not); so is the
+    # leader of the host community, asked to host on the old date.
     moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", old=OLD_WHEN, new=new_when)
     assert notices(fake_line, before) == [(GROUP_ZONE, [moved]), (GROUP_MARKET, [moved]), (MEMBER, [notice, FLEX]),
-                                          (PARTNER, [notice, FLEX])]
+                                          (PARTNER, [notice, FLEX]), (MARKET_LEADER, [notice, FLEX])]
     assert dispatch_outbox(jobs) == {}
 
 
@@ -544,7 +611,7 @@ def test_edit_place_and_capacity_in_english(dialog, district, db, session_factor
         (STAFF, "place", E["event.ask_new_place"]),
         (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
                                               value="Bang Na district office") + "\n"
-                                            + e("event.notified", count=2) + "\n"
+                                            + e("event.notified", count=2) + "\n" + HOST_TOLD_EN + "\n"
                                             + e("event.groups_notified", count=2), FLEX]),
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "seats", e("event.ask_new_capacity", current="5 people")),
@@ -555,13 +622,16 @@ def test_edit_place_and_capacity_in_english(dialog, district, db, session_factor
     ])
     [activity] = activities(db)
     assert (activity.place_text, activity.capacity, activity.revision) == ("Bang Na district office", 40, 3)
-    # One multicast per edit; the groups hear of the new place, not of the seats (the card they have shows those).
-    assert dispatch_outbox(jobs) == {"sent": 4}
+    # One multicast per edit; the groups and the host's leader hear of the new place, not of the seats (the card
+    # they have shows those).
+    assert dispatch_outbox(jobs) == {"sent": 5}
     # The people told read Thai: they never chose English; groups are told in Thai too.
     # (The messages go out concurrently.)
     assert sorted(m.get("text") for to, m in sent_to(fake_line) if m["type"] == "text" and to == MEMBER) == sorted([
         t("event.edit_notice", title="ประชุมใหญ่", code=code, field="สถานที่", value="Bang Na district office"),
         t("event.edit_notice", title="ประชุมใหญ่", code=code, field="จำนวนที่นั่ง", value="40 คน")])
+    assert [m.get("text") for to, m in sent_to(fake_line) if m["type"] == "text" and to == MARKET_LEADER] == [
+        t("event.edit_notice", title="ประชุมใหญ่", code=code, field="สถานที่", value="Bang Na district office")]
     moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="สถานที่", old="ศาลาวัด",
               new="Bang Na district office")
     assert sorted((to, m["text"]) for to, m in sent_to(fake_line) if to.startswith("C")) == sorted([
@@ -577,13 +647,16 @@ def test_a_move_typed_in_a_linked_group_is_pushed_to_the_other_groups(dialog, di
         (LEADER, "วันเวลาครับ", T["event.ask_when"], GROUP_ZONE),
         # Nobody answered, but the other group of the zone is told: the reply says so, not "nobody needed telling".
         (LEADER, "๒๕ ธ.ค. ๖๙ บ่ายสองโมง", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when)
-                                           + "\n" + t("event.groups_notified", count=1), FLEX], GROUP_ZONE),
+                                           + "\n" + HOST_TOLD + "\n" + t("event.groups_notified", count=1), FLEX],
+         GROUP_ZONE),
     ])
     before = len(fake_line.state.requests)
-    assert dispatch_outbox(jobs) == {"sent": 1}
-    # The group it was typed in has the reply; the other group gets one push saying what moved.
+    assert dispatch_outbox(jobs) == {"sent": 2}
+    # The group it was typed in has the reply; the other group gets one push saying what moved, and the host's
+    # leader is told too.
     moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", old=OLD_WHEN, new=new_when)
-    assert notices(fake_line, before) == [(GROUP_MARKET, [moved])]
+    notice = t("event.edit_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", value=new_when)
+    assert notices(fake_line, before) == [(GROUP_MARKET, [moved]), (MARKET_LEADER, [notice, FLEX])]
     assert dispatch_outbox(jobs) == {}
 
 
@@ -596,7 +669,7 @@ def test_groups_hear_of_a_change_after_quiet_hours_and_once(dialog, district, db
         (STAFF, "place", E["event.ask_new_place"]),
         (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
                                               value="Bang Na district office") + "\n"
-                                            + e("event.notified", count=2) + "\n"
+                                            + e("event.notified", count=2) + "\n" + HOST_TOLD_EN + "\n"
                                             + e("event.groups_notified_later", count=2), FLEX]),
         # The same place again changes nothing a group needs to hear.
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
@@ -606,8 +679,9 @@ def test_groups_hear_of_a_change_after_quiet_hours_and_once(dialog, district, db
                                             + e("event.notified", count=2), FLEX]),
     ])
     before = len(fake_line.state.requests)
-    assert dispatch_outbox(jobs) == {"sent": 2}  # those who answered: one multicast per edit, now
-    assert {to for to, _ in sent_to(fake_line, before)} == {MEMBER, PARTNER}
+    # Those who answered: one multicast per edit, now; the host's leader of the move only.
+    assert dispatch_outbox(jobs) == {"sent": 3}
+    assert {to for to, _ in sent_to(fake_line, before)} == {MEMBER, PARTNER, MARKET_LEADER}
     clock.now = bangkok(2026, 11, 22, 7)
     before = len(fake_line.state.requests)
     assert dispatch_outbox(jobs) == {"sent": 2}
@@ -620,6 +694,50 @@ def test_groups_hear_of_a_change_after_quiet_hours_and_once(dialog, district, db
         assert events.tell_groups(session, activity, text_message(moved), clock(), f"r{activity.revision - 1}") == [
             GROUP_ZONE, GROUP_MARKET]
     assert dispatch_outbox(jobs) == {}
+
+
+def test_the_host_leaders_hear_of_a_move_and_a_cancellation_in_their_language_once(
+        dialog, district, db, session_factory, clock, jobs, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers={"member": Answer.GOING})
+    somchai = MORE_MEMBERS["somchai"][0]
+    with session_factory() as session, session.begin():
+        seed_members(session, district, clock())
+        activity = session.get(Activity, ident)
+        activity.host_state = HostState.CONFIRMED
+        session.scalars(select(Person).where(Person.line_user_id == MARKET_LEADER)).one().language = "en"
+        # A second leader of the host community who also answered: told once, as one who answered.
+        second = session.scalars(select(Person).where(Person.line_user_id == somchai)).one()
+        reg.grant(session, second, RoleName.COMMUNITY_LEADER, district.org, community=district.market, now=clock())
+        svc.answer(session, activity, second, Answer.MAYBE, clock(), community_id=district.market.id)
+    new_when = "วันอาทิตย์ที่ 27 ธันวาคม 2569 เวลา 09:00–12:00 น."
+    dialog.run([
+        (CHAIR, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (CHAIR, "วันเวลา", T["event.ask_when"]),
+        (CHAIR, "27 ธ.ค. 69 9:00", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when) + "\n"
+                                    + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
+                                    + t("event.groups_notified", count=2), FLEX]),
+    ])
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 4}
+    notice = t("event.edit_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", value=new_when)
+    notice_en = e("event.edit_notice", title="ประชุมใหญ่", code=code, field="time",
+                  value="Sunday 27 December 2026, 09:00–12:00")
+    moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", old=OLD_WHEN, new=new_when)
+    assert notices(fake_line, before) == sorted([(GROUP_ZONE, [moved]), (GROUP_MARKET, [moved]), (MEMBER, [notice, FLEX]),
+                                                 (somchai, [notice, FLEX]), (MARKET_LEADER, [notice_en, FLEX])])
+    assert dispatch_outbox(jobs) == {}
+
+    # The host's leader cancels it: those who answered and the groups are told, the leader is not told their own news.
+    dialog.run([(MARKET_LEADER, f"cancel event {code}", e("event.ask_cancel", title="ประชุมใหญ่",
+                                                          when="Sunday 27 December 2026, 09:00", count=2))])
+    assert dialog.postback(MARKET_LEADER, f"a=event_cancel&id={ident}&l=en") == [
+        e("event.cancelled", title="ประชุมใหญ่") + "\n" + e("event.notified", count=2) + "\n"
+        + e("event.groups_notified", count=2)]
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 3}
+    cancelled = t("event.cancel_notice", title="ประชุมใหญ่", code=code, when=new_when)
+    assert notices(fake_line, before) == sorted([(GROUP_ZONE, [cancelled]), (GROUP_MARKET, [cancelled]),
+                                                 (MEMBER, [cancelled]), (somchai, [cancelled])])
 
 
 def test_capacity_below_the_seats_taken_is_refused(dialog, district, db, session_factory, clock) -> None:
@@ -667,7 +785,7 @@ def test_cancel_tells_going_and_maybe_once(dialog, district, db, session_factory
     # Someone else in the chat taps the button: refused.
     assert dialog.postback(MEMBER, f"a=event_cancel&id={ident}&l=th") == [T["event.change_refused"]]
     assert dialog.postback(LEADER, f"a=event_cancel&id={ident}&l=th") == [
-        t("event.cancelled", title="ประชุมใหญ่") + "\n" + t("event.notified", count=2) + "\n"
+        t("event.cancelled", title="ประชุมใหญ่") + "\n" + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
         + t("event.groups_notified", count=2)]
     [activity] = activities(db)
     assert (activity.status, activity.revision) == (ActivityStatus.CANCELLED, 2)
@@ -675,11 +793,11 @@ def test_cancel_tells_going_and_maybe_once(dialog, district, db, session_factory
     assert dialog.postback(LEADER, f"a=event_cancel&id={ident}&l=th") == [
         t("event.already_cancelled", title="ประชุมใหญ่")]
     before = len(fake_line.state.requests)
-    assert dispatch_outbox(jobs) == {"sent": 3}
+    assert dispatch_outbox(jobs) == {"sent": 4}
     notice = t("event.cancel_notice", title="ประชุมใหญ่", code=code, when=OLD_WHEN)
-    # The zone's groups were shown the card: they are told too, once.
+    # The zone's groups were shown the card, the host's leader was asked to host: they are told too, once.
     assert notices(fake_line, before) == [(GROUP_ZONE, [notice]), (GROUP_MARKET, [notice]), (MEMBER, [notice]),
-                                          (PARTNER, [notice])]
+                                          (PARTNER, [notice]), (MARKET_LEADER, [notice])]
     assert dispatch_outbox(jobs) == {}
     # A cancelled activity is no longer listed, nor editable.
     dialog.run([
@@ -694,9 +812,10 @@ def test_cancel_in_english_and_keep(dialog, district, db, session_factory, clock
                                                   when="Sunday 20 December 2026, 14:00", count=0))])
     assert dialog.postback(STAFF, f"a=event_keep&id={ident}&l=en") == [e("event.cancel_kept", title="ประชุมใหญ่")]
     assert activities(db)[0].status == ActivityStatus.PLANNED
-    # Nobody answered, but the zone's two groups are told: the reply says so, not that nobody was.
+    # Nobody answered, but the host's leader and the zone's two groups are told: the reply says so, not that
+    # nobody was.
     assert dialog.postback(STAFF, f"a=event_cancel&id={ident}&l=en") == [
-        e("event.cancelled", title="ประชุมใหญ่") + "\n" + e("event.groups_notified", count=2)]
+        e("event.cancelled", title="ประชุมใหญ่") + "\n" + HOST_TOLD_EN + "\n" + e("event.groups_notified", count=2)]
     # A button for an activity that no longer exists.
     assert dialog.postback(STAFF, f"a=event_cancel&id={ident + 1000}&l=en") == [E["postback.unknown"]]
 
