@@ -138,11 +138,6 @@ def _answer(ctx: Context) -> str:
     return ctx.args.strip()
 
 
-def _word(ctx: Context) -> str:
-    """The answer to compare with words (ตกลง, ข้าม, วันเวลา): polite ending off, case folded."""
-    return strip_polite(_answer(ctx)).casefold()
-
-
 def _name_readings(text: str) -> list[str]:
     """A name to look up: without a polite ending first ("ชุมชนวัดบางนา ครับ"), then as typed, in case the
     name itself ends like one."""
@@ -352,7 +347,7 @@ def _draft_when(ctx: Context) -> str:
 
 @step(NEW, NewStep.PLACE)
 def new_event_place(ctx: Context) -> Turn:
-    if ctx.message is None and _word(ctx) in CHANGE_TIME_WORDS:
+    if ctx.message is None and ctx.means(CHANGE_TIME_WORDS):
         return Turn([_ask_when(ctx)], step=NewStep.WHEN)
     place = read_place(ctx)
     if isinstance(place, Invalid):
@@ -478,7 +473,7 @@ def _host_buttons(ctx: Context, network: Network, proposed_id: int) -> list[tupl
 def new_event_host(ctx: Context) -> Turn:
     network = ctx.session.get(Network, _scope(ctx.data)[1])
     answer = _answer(ctx)
-    if _word(ctx) in YES_WORDS:
+    if ctx.means(YES_WORDS):
         return _ask_capacity(ctx)
     members = {c.id for c in svc.network_communities(ctx.session, network)}
     matches = (reg.match_community(ctx.session, text, [network.organization_id]).found
@@ -553,7 +548,7 @@ def _preview(ctx: Context) -> Turn:
 
 @step(NEW, NewStep.CONFIRM)
 def new_event_confirm(ctx: Context) -> Turn:
-    if _word(ctx) not in YES_WORDS:
+    if not ctx.means(YES_WORDS):
         return Turn([_say(ctx, ctx.t("event.confirm_again"), [(ctx.t("event.confirm"),) * 2])],
                     step=NewStep.CONFIRM)
     starts_at = datetime.fromisoformat(ctx.data["starts_at"])
@@ -715,9 +710,8 @@ def _field_buttons(ctx: Context) -> list[tuple[str, str]]:
 
 @step(EDIT, EditStep.FIELD)
 def edit_event_field(ctx: Context) -> Turn:
-    answer = _word(ctx)
     field = next((name for name, words in FIELDS.items()
-                  if answer in words or answer == ctx.t(f"event.field.{name}").casefold()), None)
+                  if ctx.means({*words, ctx.t(f"event.field.{name}").casefold()})), None)
     activity = ctx.session.get(Activity, ctx.data["activity_id"])
     if field is None:
         return Turn([_say(ctx, ctx.t("event.field_unknown"), _field_buttons(ctx))], step=EditStep.FIELD)
