@@ -54,6 +54,8 @@ ROLE_RANK = {
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # Words people add or drop when they write a community's name.
 NAME_NOISE = re.compile(r"^(ชุมชน|ชม\.|ช\.|community)\s*|\s+|[.\-_'\"(),]")
+# ... and from a network's (after name_key): "โซน 1" for "เครือข่ายโซน 1".
+NETWORK_PREFIX = re.compile(r"^(เครือข่าย|network)")
 
 
 def find_person(session: Session, line_user_id: str | None) -> Person | None:
@@ -144,15 +146,22 @@ def match_community(session: Session, text: str, organization_ids: Iterable[int]
 
 
 def match_network(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
-    """Find a network by name, as forgivingly as a community."""
+    """Find a network by name, as forgivingly as a community: `โซน 1` and `zone 1` find `เครือข่ายโซน 1`."""
     query = select(Network)
     if organization_ids is not None:
         query = query.where(Network.organization_id.in_(list(organization_ids)))
-    return _best(text, [(name_key(n.name), n) for n in session.scalars(query)])
+    return _best(_network_key(text), [(_network_key(n.name), n) for n in session.scalars(query)], keyed=True)
 
 
-def _best(text: str, candidates: list[tuple[str, Community | Network]]) -> NameMatch:
-    key = name_key(text)
+def _network_key(name: str) -> str:
+    """A network's name without the word "เครือข่าย" / "network", which people add or drop, and with
+    English "zone" read as โซน (zone networks are named "เครือข่ายโซน N")."""
+    key = name_key(name)
+    return (NETWORK_PREFIX.sub("", key) or key).replace("zone", "โซน")
+
+
+def _best(text: str, candidates: list[tuple[str, Community | Network]], keyed: bool = False) -> NameMatch:
+    key = text if keyed else name_key(text)
     if not key:
         return NameMatch(None, [])
     exact = {id(c): c for k, c in candidates if k == key}
@@ -610,7 +619,6 @@ def networks_of(session: Session, organization_ids: Iterable[int]) -> list[Netwo
 
 # Highest first: the order roles are listed and counted in.
 ROLES_BY_RANK = sorted(ROLE_RANK, key=lambda role: -ROLE_RANK[role])
-NETWORK_PREFIX = re.compile(r"^(เครือข่าย|network)")
 # forget_user scrubs names and phones from outgoing messages; shorter strings would cut unrelated words.
 MIN_SCRUB_LENGTH = 3
 SCRUBBED = "—"
@@ -622,21 +630,10 @@ def match_chat_target(session: Session, text: str, organization_ids: Iterable[in
     community = match_community(session, text, organization_ids)
     if community.found is not None:
         return community
-    query = select(Network)
-    if organization_ids is not None:
-        query = query.where(Network.organization_id.in_(organization_ids))
-    candidates: list[tuple[str, Community | Network]] = [
-        (_network_key(network.name), network) for network in session.scalars(query)]
-    network = _best(_network_key(text), candidates)
+    network = match_network(session, text, organization_ids)
     if network.found is not None:
         return network
     return NameMatch(None, [*community.suggestions, *network.suggestions])
-
-
-def _network_key(name: str) -> str:
-    """A network's name without the word "เครือข่าย" / "network", which people add or drop."""
-    key = name_key(name)
-    return NETWORK_PREFIX.sub("", key) or key
 
 
 def end_chat_link(session: Session, chat_id: str, now: datetime) -> ChatLink | None:

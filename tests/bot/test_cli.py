@@ -131,6 +131,21 @@ def test_imported_aliases_are_matched(cli, org, session_factory, typed, communit
         assert reg.match_community(session, typed).found.name == community
 
 
+@pytest.mark.parametrize(("typed", "network"), [
+    ("เครือข่ายโซน 1", "เครือข่ายโซน 1"),
+    ("โซน 1", "เครือข่ายโซน 1"),          # "เครือข่าย" dropped, as "ชุมชน" is from a community's name
+    ("โซน๓", "เครือข่ายโซน 3"),
+    ("zone 2", "เครือข่ายโซน 2"),          # English
+    ("Network Zone 5", "เครือข่ายโซน 5"),
+    ("ผู้สูงอายุ", "เครือข่ายผู้สูงอายุ"),
+])
+def test_networks_are_matched_without_their_prefix_and_in_english(cli, org, session_factory, typed,
+                                                                   network) -> None:
+    cli("import", org, str(BANGNA))
+    with session_factory() as session:
+        assert reg.match_network(session, typed).found.name == network
+
+
 def test_importing_twice_changes_nothing(cli, org, session_factory) -> None:
     cli("import", org, str(BANGNA))
     before = snapshot(session_factory)
