@@ -604,15 +604,22 @@ def test_edit_the_time_keeps_the_length_and_moves_the_deadline(dialog, district,
     assert dispatch_outbox(jobs) == {}
 
 
-def test_edit_place_and_capacity_in_english(dialog, district, db, session_factory, clock, jobs, fake_line) -> None:
-    ident, code = seed_activity(session_factory, clock, district, capacity=5, seats=2, answers=ANSWERS)
-    dialog.run([
+def staff_moves_to_the_district_office(code: str, groups_line: str) -> list[tuple]:
+    """Staff move an activity with two answers, a host leader and two linked groups, in English."""
+    return [
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "place", E["event.ask_new_place"]),
         (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
                                               value="Bang Na district office") + "\n"
                                             + e("event.notified", count=2) + "\n" + HOST_TOLD_EN + "\n"
-                                            + e("event.groups_notified", count=2), FLEX]),
+                                            + groups_line, FLEX]),
+    ]
+
+
+def test_edit_place_and_capacity_in_english(dialog, district, db, session_factory, clock, jobs, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, capacity=5, seats=2, answers=ANSWERS)
+    dialog.run([
+        *staff_moves_to_the_district_office(code, e("event.groups_notified", count=2)),
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "seats", e("event.ask_new_capacity", current="5 people")),
         (STAFF, "1", e("event.seats_over_capacity", seats=2, capacity=1)),
@@ -665,12 +672,7 @@ def test_groups_hear_of_a_change_after_quiet_hours_and_once(dialog, district, db
     ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
     clock.advance(hours=12, minutes=30)  # 22:30 in Bangkok
     dialog.run([
-        (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
-        (STAFF, "place", E["event.ask_new_place"]),
-        (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
-                                              value="Bang Na district office") + "\n"
-                                            + e("event.notified", count=2) + "\n" + HOST_TOLD_EN + "\n"
-                                            + e("event.groups_notified_later", count=2), FLEX]),
+        *staff_moves_to_the_district_office(code, e("event.groups_notified_later", count=2)),
         # The same place again changes nothing a group needs to hear.
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "place", E["event.ask_new_place"]),
