@@ -51,7 +51,7 @@ RETRY_KEY_NAMESPACE = uuid.UUID("6f2d1c52-9a0e-4c55-8a43-5a1f3f6a7a11")
 
 def enqueue(
     session: Session,
-    targets: Iterable[str],
+    targets: Iterable[str | None],
     messages: Sequence[Message],
     *,
     now: datetime,
@@ -74,12 +74,13 @@ def enqueue(
     return _add(session, rows, dedupe_key is not None)
 
 
-def _plan(targets: Iterable[str], messages: Sequence[Message], now: datetime, due_at: datetime | None,
+def _plan(targets: Iterable[str | None], messages: Sequence[Message], now: datetime, due_at: datetime | None,
           dedupe_key: str | None) -> list[dict[str, Any]]:
-    """The rows for these targets: users multicast 500 at a time (one alone is pushed), groups pushed."""
+    """The rows for these targets: users multicast 500 at a time (one alone is pushed), groups pushed.
+    A member without LINE has no user id (None): nothing can reach them, so they are left out."""
     users: list[str] = []
     rows: list[dict[str, Any]] = []
-    for target in dict.fromkeys(targets):  # keeps order, drops repeats
+    for target in dict.fromkeys(t for t in targets if t):  # keeps order, drops repeats
         if target.startswith("U"):
             users.append(target)
         else:

@@ -122,8 +122,9 @@ def members(ctx: Context) -> list[Message]:
     first = (page - 1) * PAGE_SIZE
     lines = [ctx.t("members.page_header", page=page, pages=pages)]
     for n, entry in enumerate(roster[first:first + PAGE_SIZE], start=first + 1):
-        lines.append(ctx.t("members.name_line", n=n, name=entry.person.full_name or ctx.t("members.no_name"),
-                           community=entry.community.name, roles=_roles(ctx, entry.roles)))
+        line = ctx.t("members.name_line", n=n, name=entry.person.full_name or ctx.t("members.no_name"),
+                     community=entry.community.name, roles=_roles(ctx, entry.roles))
+        lines.append(line + (ctx.t("members.no_line") if entry.person.line_user_id is None else ""))
     quick = [(ctx.t("members.next_label"), ctx.t("members.next_text", page=page + 1))] if page < pages else []
     messages.append(ctx.text_message("\n".join(lines), quick=quick))
     return messages

@@ -843,7 +843,7 @@ def _told(ctx: Context, people: int, groups: Sequence[str], host: tuple[Communit
 def _people(session: Session, person_ids: Sequence[int]) -> list[Person]:
     if not person_ids:
         return []
-    return list(session.scalars(select(Person).where(Person.id.in_(list(person_ids)), Person.blocked_at.is_(None))))
+    return list(session.scalars(select(Person).where(Person.id.in_(list(person_ids)), Person.reachable)))
 
 
 def _answered(ctx: Context, activity: Activity) -> list[Person]:

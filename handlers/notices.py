@@ -883,7 +883,7 @@ def notice_cancel(ctx: Context) -> list[Message]:
         return [_cancel_refusal(ctx, notice) or ctx.text("postback.unknown")]
     lines = [ctx.t("notice.cancelled", number=notice.id, text=_short(notice.text))]
     author = ctx.session.get(Person, notice.author_id) if notice.author_id else None
-    if author is not None and author.blocked_at is None and (ctx.person is None or author.id != ctx.person.id):
+    if author is not None and author.reachable and (ctx.person is None or author.id != ctx.person.id):
         # Staff cancelled someone else's notice: its author would otherwise think it is still going out.
         lang = author.language if author.language in CATALOGUES else "th"
         outbox.enqueue(ctx.session, [author.line_user_id], [TextMessage(text=text_for(

@@ -399,8 +399,8 @@ def _moved_on(lang: str, choice: act.HostChoice | None, asked: bool) -> str:
 
 
 def _people(session, query) -> list[Person]:
-    """People who can be pushed to (not blocked), each once, in a stable order."""
-    return list(session.scalars(query.where(Person.blocked_at.is_(None)).distinct().order_by(Person.id)))
+    """People who can be pushed to (LINE, not blocked), each once, in a stable order."""
+    return list(session.scalars(query.where(Person.reachable).distinct().order_by(Person.id)))
 
 
 def _push(session, people: list[Person], now: datetime, build: Callable[[str], list[Message]]) -> None:

@@ -8,6 +8,7 @@ for people who type. An answer counts for the person's own community whichever g
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from linebot.v3.messaging import Message
 from sqlalchemy import select
@@ -113,7 +114,7 @@ def proxy(ctx: Context) -> list[Message]:
         return [activity]
     choice = ANSWER_WORDS[tail["answer"].casefold()]
     guests = guests if choice == Answer.GOING else 0
-    found = _managed_person(ctx, tail["name"], lambda label: f"{ctx.keyword} {activity.code} {label} "
+    found = managed_person(ctx, tail["name"], lambda label: f"{ctx.keyword} {activity.code} {label} "
                                                              f"{tail['answer']}" + (f" {count[0]}" if count else ""))
     if not isinstance(found, Person):
         return [found]
@@ -173,7 +174,7 @@ def _tell_promoted(ctx: Context, activity: Activity, promoted: list[Rsvp]) -> No
         person = ctx.session.get(Person, rsvp.person_id)
         leader = ctx.session.get(Person, rsvp.proxy_by_id) if rsvp.proxy_by_id else None
         target, key = (leader, "rsvp.promoted_proxy") if leader is not None else (person, "rsvp.promoted")
-        if person is None or target is None or target.blocked_at is not None:
+        if person is None or target is None or not target.reachable:
             continue
         lang = target.language or "th"
         community = ctx.session.get(Community, rsvp.community_id) if rsvp.community_id else None
@@ -267,7 +268,7 @@ def checkin(ctx: Context) -> list[Message]:
         return _check_in(ctx, activity, ctx.person)
     if ctx.role < Role.COMMUNITY_LEADER:
         return [ctx.text("checkin.others_refused", code=activity.code)]
-    found = _managed_person(ctx, name, lambda label: f"{ctx.keyword} {activity.code} {label}")
+    found = managed_person(ctx, name, lambda label: f"{ctx.keyword} {activity.code} {label}")
     if not isinstance(found, Person):
         return [found]
     return _check_in(ctx, activity, found, by=ctx.person if found.id != ctx.person.id else None)
@@ -342,18 +343,20 @@ def _answerable(ctx: Context, code: str) -> Activity | Message:
     return _outside(ctx, activity) or activity
 
 
-def _managed_person(ctx: Context, text: str, command_for) -> Person | Message:
-    """The one registered person of the sender's communities with this name, or the reply saying why not
-    (nobody; several, listed with buttons that repeat the command for each)."""
+def managed_person(ctx: Context, text: str, command_for,
+                   only: Callable[[Person], bool] | None = None) -> Person | Message:
+    """The one registered person of the sender's communities with this name (among those `only` keeps),
+    or the reply saying why not (nobody; several, listed with buttons that repeat the command for each)."""
     people: list[tuple[Person, Community | None]] = []
     written = NAME_WITH_COMMUNITY.fullmatch(text.strip())
     if written:
         wanted = reg.name_key(written["community"])
-        people = [(p, c) for p, c in _named(ctx, written["name"]) if c is not None and reg.name_key(c.name) == wanted]
+        people = [(p, c) for p, c in _named(ctx, written["name"], only)
+                  if c is not None and reg.name_key(c.name) == wanted]
     if not people:  # no community written, or the brackets were part of the name
-        people = _named(ctx, text)
+        people = _named(ctx, text, only)
     if not people:
-        return ctx.text("proxy.not_found", name=_echo(text.strip()))
+        return ctx.text("proxy.not_found" if only is None else "offline.not_found", name=_echo(text.strip()))
     if len(people) == 1:
         return people[0][0]
     labels = [f"{_name(p)} ({c.name if c else '-'})" for p, c in people]
@@ -362,9 +365,9 @@ def _managed_person(ctx: Context, text: str, command_for) -> Person | Message:
                             quick=[(label, ctx.command_text(command_for(label))) for label in labels[:QUICK_LIMIT]])
 
 
-def _named(ctx: Context, name: str) -> list[tuple[Person, Community | None]]:
+def _named(ctx: Context, name: str, only: Callable[[Person], bool] | None) -> list[tuple[Person, Community | None]]:
     return [(p, reg.member_community(ctx.session, p))
-            for p in act.managed_people_named(ctx.session, ctx.memberships, name.strip())]
+            for p in act.managed_people_named(ctx.session, ctx.memberships, name.strip(), only)]
 
 
 def _activity_by_id(ctx: Context) -> Activity | None:

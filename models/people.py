@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -20,24 +21,40 @@ class RoleName(StrEnum):
 
 
 class Person(Base):
-    """Someone Saiyai knows by LINE user id; personal fields are filled only after consent."""
+    """Someone Saiyai knows by LINE user id; personal fields are filled only after consent.
+
+    A member without LINE (no smartphone, often the elderly) has no user id: a leader registered them
+    (`เพิ่มสมาชิก`), recording the consent they gave in person, and answers for them (`ตอบแทน`).
+    Nothing is ever sent to them."""
 
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    line_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     full_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(2))  # None until the person chooses
     consent_version: Mapped[str | None] = mapped_column(String(16))
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The leader who recorded the consent of a member without LINE; None when the person gave it in LINE.
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     # Set on `unfollow`: LINE refuses pushes to a user who blocked the bot, and each try costs.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+    @hybrid_property
+    def reachable(self) -> bool:
+        """Whether a push can reach them: they have LINE and have not blocked the bot."""
+        return self.line_user_id is not None and self.blocked_at is None
+
+    @reachable.inplace.expression
+    @classmethod
+    def _reachable_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.line_user_id.is_not(None), cls.blocked_at.is_(None))
 
 
 class Membership(Base):

@@ -59,7 +59,7 @@ LOOKBACK = timedelta(days=8)  # older activities have nothing left to follow up
 def _lang_groups(people: Iterable[Person | Row]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = defaultdict(list)
     for person in people:
-        if person.blocked_at is None:
+        if person.line_user_id is not None and person.blocked_at is None:  # Person.reachable, for rows too
             groups[person.language or "th"].append(person.line_user_id)
     return groups
 

@@ -98,7 +98,7 @@ def _report(session: Session, people: Iterable[Person], dedupe_key: str, now: da
     """Queue one message per language for these people (once per dedupe key)."""
     by_lang: dict[str, list[str]] = defaultdict(list)
     for person in {p.id: p for p in people}.values():
-        if person.blocked_at is None:
+        if person.reachable:
             by_lang[person.language if person.language in CATALOGUES else "th"].append(person.line_user_id)
     added = 0
     for lang, user_ids in sorted(by_lang.items()):

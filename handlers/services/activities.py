@@ -8,7 +8,7 @@ import calendar
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -430,13 +430,14 @@ INTERESTED = (Answer.GOING, Answer.MAYBE)
 
 
 def _interested(activity_ids: Sequence[int], answers: Sequence[Answer]) -> tuple[Any, ...]:
-    """Who counts as interested: answered one of `answers`, and has not blocked the bot."""
-    return (Rsvp.activity_id.in_(list(activity_ids)), Rsvp.answer.in_(list(answers)), Person.blocked_at.is_(None))
+    """Who is told: answered one of `answers`, and a push reaches them (LINE, not blocked). A member
+    without LINE is told by the leader who answered for them."""
+    return (Rsvp.activity_id.in_(list(activity_ids)), Rsvp.answer.in_(list(answers)), Person.reachable)
 
 
 def interested_people(session: Session, activity: Activity, answers: Sequence[Answer] = INTERESTED
                       ) -> list[Person]:
-    """People who answered going or maybe (not blocked): told about edits and cancellation, reminded."""
+    """People who answered going or maybe (reachable): told about edits and cancellation, reminded."""
     return list(session.scalars(select(Person).join(Rsvp, Rsvp.person_id == Person.id)
                                 .where(*_interested([activity.id], answers)).order_by(Person.id)))
 
@@ -676,14 +677,15 @@ def _person_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def managed_people_named(session: Session, held: Sequence[Membership], name: str) -> list[Person]:
-    """Registered people of the communities these roles manage, by full name: the exact matches, else
-    those whose name contains the text (a first name alone); a leading คุณ is forgiven."""
+def managed_people_named(session: Session, held: Sequence[Membership], name: str,
+                         only: Callable[[Person], bool] | None = None) -> list[Person]:
+    """Registered people of the communities these roles manage (those `only` keeps), by full name: the
+    exact matches, else those whose name contains the text (a first name alone); a leading คุณ is forgiven."""
     ids = managed_community_ids(session, held)
     if not ids or not name.strip():
         return []
-    people = sorted(session.scalars(select(Person).where(Person.consent_version.is_not(None), Person.id.in_(
-        select(Membership.person_id).where(Membership.community_id.in_(ids))))),
+    people = sorted((p for p in session.scalars(select(Person).where(Person.consent_version.is_not(None), Person.id.in_(
+        select(Membership.person_id).where(Membership.community_id.in_(ids))))) if only is None or only(p)),
         key=lambda p: (p.full_name or "", p.id))  # sorted here: database collations order Thai differently
     keys = [_person_key(name)]
     if keys[0].startswith("คุณ") and keys[0][3:].strip():
@@ -745,10 +747,10 @@ def propose_chosen_host(session: Session, activity: Activity, community: Communi
 
 
 def community_leaders(session: Session, community_id: int) -> list[Person]:
-    """The community's leaders who can still be reached (not blocked): asked to confirm hosting."""
+    """The community's leaders who can still be reached (LINE, not blocked): asked to confirm hosting."""
     return list(session.scalars(select(Person).join(Membership, Membership.person_id == Person.id).where(
         Membership.role == "community_leader", Membership.community_id == community_id,
-        Person.blocked_at.is_(None)).distinct().order_by(Person.id)))
+        Person.reachable).distinct().order_by(Person.id)))
 
 
 def awaiting_host_answer(session: Session, community_id: int, now: datetime, limit: int) -> list[Activity]:

@@ -115,8 +115,8 @@ def membership_condition(a: Audience):
 
 
 def _person_conditions(a: Audience) -> list[Any]:
-    # Only people who consented and have not blocked the bot; the author wrote it and is not counted.
-    conditions = [Person.consent_version.is_not(None), Person.blocked_at.is_(None)]
+    # Only people who consented and whom a push reaches (LINE, not blocked); the author is not counted.
+    conditions = [Person.consent_version.is_not(None), Person.reachable]
     if a.author_id is not None:
         conditions.append(Person.id != a.author_id)
     return conditions
@@ -606,7 +606,7 @@ def helpers_for(session: Session, notice: Notice, community_id: int | None) -> l
     if community is not None:
         roles.append(and_(Membership.role == RoleName.NETWORK_CHAIR, Membership.network_id == community.zone_id))
     return list(session.scalars(select(Person).where(
-        Person.blocked_at.is_(None), Person.id.in_(select(Membership.person_id).where(or_(*roles))))
+        Person.reachable, Person.id.in_(select(Membership.person_id).where(or_(*roles))))
         .order_by(Person.id)))
 
 

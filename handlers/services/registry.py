@@ -368,6 +368,14 @@ def forget_person(session: Session, person: Person, now: datetime) -> None:
     ended = select(Activity.id).where(Activity.ends_at <= now)
     session.execute(update(Rsvp).where(Rsvp.person_id == person.id, Rsvp.activity_id.in_(ended))
                     .values(person_id=None, proxy_by_id=None).execution_options(synchronize_session=False))
+    if user_id is not None:  # a member without LINE has no chats, log or messages (`== None` would match all)
+        _forget_user_id(session, user_id)
+    session.delete(person)
+    session.flush()
+
+
+def _forget_user_id(session: Session, user_id: str) -> None:
+    """Erase what is kept under a LINE user id: conversations, the command log's ids, queued messages."""
     session.execute(delete(Conversation).where(or_(Conversation.user_id == user_id, Conversation.chat_id == user_id)))
     session.execute(update(WebhookEvent).where(WebhookEvent.user_id == user_id).values(user_id=None))
     session.execute(update(WebhookEvent).where(WebhookEvent.chat_id == user_id).values(chat_id=None))
@@ -376,8 +384,6 @@ def forget_person(session: Session, person: Person, now: datetime) -> None:
     for row in session.scalars(select(OutboxMessage).where(OutboxMessage.recipients.is_not(None))):
         if row.recipients and user_id in row.recipients:
             row.recipients = [r for r in row.recipients if r != user_id]
-    session.delete(person)
-    session.flush()
 
 
 # The sender's person, roles and conversation in this chat, in one statement and one round trip (this

@@ -1,0 +1,238 @@
+"""Members without LINE: a leader registers them with the consent they gave in person (`เพิ่มสมาชิก`),
+answers for them (`ตอบแทน`), nothing is ever pushed to them, and a leader erases them (`ลบสมาชิก`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import TIMEZONE
+from handlers.catalog import en, th
+from handlers.services import registry as reg
+from models import Activity, ActivityStatus, Answer, Conversation, Membership, OutboxMessage, Person, Rsvp
+from scheduler import followups
+from scheduler import notices as notice_jobs
+from scheduler.jobs import dispatch_outbox
+from support.dialog import Dialog
+from support.registry import USERS, seed_district
+from support.texts import e, t
+
+T, E = th.TEXT, en.TEXT
+STAFF, CHAIR, LEADER, MEMBER = USERS["staff"], USERS["chair"], USERS["leader"], USERS["member"]
+CANAL_LEADER = USERS["other_leader"]
+START = datetime(2026, 11, 28, 9, 0, tzinfo=TIMEZONE)
+CODE = "K7M2"
+TITLE = "ประชุมเครือข่ายโซน 1"
+
+
+@pytest.fixture
+def dialog(fake_line, webhook, second_worker):
+    yield Dialog(fake_line, webhook, second_worker)
+    # LINE (the fake, validating with the SDK's models) accepted every reply, push and multicast.
+    assert [(r.path, r.status) for r in fake_line.state.requests if r.status != 200] == []
+
+
+@pytest.fixture
+def activity_id(session_factory, clock, district) -> int:
+    """A planned activity of zone 1 hosted by ชุมชนวัดบางนา, a week ahead."""
+    with session_factory() as session, session.begin():
+        row = Activity(code=CODE, title=TITLE, organization_id=district.org.id, network_id=district.zone1.id,
+                       host_community_id=district.wat.id, starts_at=START, ends_at=START + timedelta(hours=3),
+                       place_text="ศาลาวัดบางนา", status=ActivityStatus.PLANNED, created_at=clock(),
+                       updated_at=clock())
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def offline_people(db) -> list[tuple]:
+    """(name, phone, community, consent recorded by) of every person without LINE."""
+    db.expire_all()
+    rows = []
+    for person in db.scalars(select(Person).where(Person.line_user_id.is_(None)).order_by(Person.id)):
+        community = reg.member_community(db, person)
+        recorder = db.get(Person, person.consent_recorded_by_id) if person.consent_recorded_by_id else None
+        rows.append((person.full_name, person.phone, community.name if community else None,
+                     recorder.line_user_id if recorder else None, person.consented_at is not None))
+    return rows
+
+
+def add(dialog: Dialog, user: str, name: str, phone: str = "ข้าม", community: str | None = None) -> None:
+    """A leader registers a member without LINE, answering every step (the community when asked)."""
+    dialog.run([(user, "เพิ่มสมาชิก", T["offline.ask_name"])])
+    dialog.say(user, name)
+    if community is not None:
+        dialog.say(user, community)
+    dialog.say(user, phone)
+    dialog.say(user, "ยินยอมแล้ว")
+
+
+def consent_text(name: str, community: str, phone: str = "ไม่ระบุ") -> str:
+    return (T["register.summary"].format(name=name, community=community, phone=phone) + "\n\n"
+            + t("offline.consent", name=name))
+
+
+# --- adding ---------------------------------------------------------------------------------------
+
+def test_a_leader_registers_a_member_without_line_once_they_consent(dialog, district, db) -> None:
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        # A leader of one community is not asked which one.
+        (LEADER, "นางบุญมา ศรีสุข", T["offline.ask_phone"]),
+        (LEADER, "๐๘๑-๒๓๔-๕๖๗๘ ครับ", consent_text("นางบุญมา ศรีสุข", "ชุมชนวัดบางนา", "0812345678")),
+    ])
+    assert dialog.quick_replies() == ["ยินยอมแล้ว", "ยังไม่ยินยอม", "ยกเลิก"]
+    assert offline_people(db) == []  # nothing is stored before the consent
+    dialog.run([(LEADER, "ยินยอมแล้วครับ", t("offline.added", name="นางบุญมา ศรีสุข", community="ชุมชนวัดบางนา",
+                                             proxy="ตอบแทน", remove="ลบสมาชิก"))])
+    assert offline_people(db) == [("นางบุญมา ศรีสุข", "0812345678", "ชุมชนวัดบางนา", LEADER, True)]
+    # The roster tells the leader who has no LINE.
+    roster = dialog.say(LEADER, "สมาชิก")[-1]
+    assert "นางบุญมา ศรีสุข — ชุมชนวัดบางนา (สมาชิก) · ไม่มี LINE" in roster
+    assert "คุณmember — ชุมชนวัดบางนา (สมาชิก)\n" in roster + "\n"
+
+
+def test_without_consent_nothing_is_stored(dialog, district, db) -> None:
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        (LEADER, "สมพร ดีใจ", T["offline.ask_phone"]),
+        (LEADER, "ข้าม", consent_text("สมพร ดีใจ", "ชุมชนวัดบางนา")),
+        (LEADER, "อืม", T["offline.consent_again"] + "\n\n" + consent_text("สมพร ดีใจ", "ชุมชนวัดบางนา")),
+        (LEADER, "ยังไม่ยินยอม", t("offline.not_stored", name="สมพร ดีใจ")),
+    ])
+    assert offline_people(db) == []
+
+
+def test_a_chair_chooses_among_their_communities_and_cannot_pick_another_zones(dialog, district, db) -> None:
+    dialog.run([
+        (CHAIR, "add member", E["offline.ask_name"]),
+        (CHAIR, "Boonma Srisuk", E["offline.ask_community"]),
+    ])
+    assert dialog.quick_replies() == ["ชุมชนตลาดบางนา", "ชุมชนวัดบางนา", "Cancel"]
+    dialog.run([
+        # ชุมชนคลองบางนา is in zone 2: not the chair's.
+        (CHAIR, "คลองบางนา", E["offline.community_unknown"].format(text="คลองบางนา") + "\n"
+         + E["offline.ask_community"]),
+        (CHAIR, "ตลาดบางนา", E["offline.ask_phone"]),
+        (CHAIR, "skip", E["register.summary"].format(name="Boonma Srisuk", community="ชุมชนตลาดบางนา",
+                                                     phone="not given") + "\n\n"
+         + E["offline.consent"].format(name="Boonma Srisuk")),
+        (CHAIR, "they agreed", e("offline.added", name="Boonma Srisuk", community="ชุมชนตลาดบางนา",
+                                 proxy="proxy", remove="remove member")),
+    ])
+    assert offline_people(db) == [("Boonma Srisuk", None, "ชุมชนตลาดบางนา", CHAIR, True)]
+
+
+def test_the_same_name_twice_in_a_community_is_refused(dialog, district, db) -> None:
+    add(dialog, LEADER, "บุญมา ศรีสุข")
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        (LEADER, "บุญมา  ศรีสุข", t("offline.already_there", name="บุญมา ศรีสุข", community="ชุมชนวัดบางนา")),
+        # Told apart by a house number, it is someone else.
+        (LEADER, "บุญมา ศรีสุข (บ้าน 12)", T["offline.ask_phone"]),
+    ])
+    assert [p[0] for p in offline_people(db)] == ["บุญมา ศรีสุข"]
+
+
+def test_a_member_cannot_add_members_and_in_a_group_it_is_refused(dialog, district, db) -> None:
+    dialog.run([(MEMBER, "เพิ่มสมาชิก", t("command.refused", keyword="เพิ่มสมาชิก", role=T["role.3"]))])
+    assert offline_people(db) == []
+
+
+# --- answering for them, and nothing sent to them ------------------------------------------------------
+
+def test_a_leader_answers_for_them_and_reminders_go_only_to_people_with_line(dialog, district, activity_id, db,
+                                                                            clock, jobs, fake_line) -> None:
+    add(dialog, LEADER, "บุญมา ศรีสุข")
+    replies = dialog.say(LEADER, f"ตอบแทน {CODE} บุญมา ไป")
+    assert replies[0].startswith("บันทึกแล้วครับ ✅ คุณบุญมา ศรีสุข ไป “ประชุมเครือข่ายโซน 1”")
+    assert replies[0].endswith(t("rsvp.by_proxy", leader="คุณleader"))
+    dialog.say(MEMBER, f"ไป {CODE}")
+    db.expire_all()
+    assert db.scalar(select(Rsvp.answer).join(Person, Person.id == Rsvp.person_id)
+                     .where(Person.full_name == "บุญมา ศรีสุข")) == Answer.GOING
+    # The 2-hour reminder of an activity with no linked group goes to those going: only the one with LINE.
+    clock.now = START - timedelta(hours=2)
+    before = len(fake_line.state.requests)
+    assert followups.send_reminders(jobs) == 1
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    [request] = fake_line.state.requests[before:]
+    assert request.body["to"] == MEMBER
+
+
+def test_a_notice_to_everyone_counts_and_reaches_only_people_with_line(dialog, district, db, jobs,
+                                                                       fake_line) -> None:
+    add(dialog, CANAL_LEADER, "บุญมา ศรีสุข")
+    dialog.run([
+        (STAFF, "ประกาศ", T["notice.ask_scope"]),
+        (STAFF, "ทั้งเขต", t("notice.ask_roles", target="ทุกชุมชนในสำนักงานเขตบางนา")),
+        (STAFF, "ทุกคน", t("notice.ask_text", limit=2000)),
+        (STAFF, "ประชุมใหญ่วันพุธ", T["notice.ask_attachment"]),
+        (STAFF, "ข้าม", T["notice.ask_when"]),
+    ])
+    preview = dialog.say(STAFF, "ส่งทันที")[0]
+    # No group is linked: each of the five registered people with LINE (staff wrote it), not the sixth.
+    assert t("notice.preview_people", people=5) in preview.split("\n")
+    dialog.run([(STAFF, "ส่ง", t("notice.queued", people="5"))])
+    before = len(fake_line.state.requests)
+    notice_jobs.send_notices(jobs)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    [request] = [r for r in fake_line.state.requests[before:] if r.delivered]
+    assert sorted(request.body["to"]) == sorted([CHAIR, LEADER, MEMBER, USERS["partner"], CANAL_LEADER])
+
+
+# --- removing -------------------------------------------------------------------------------------
+
+def test_a_leader_erases_a_member_without_line_after_confirming(dialog, district, activity_id, db) -> None:
+    add(dialog, LEADER, "บุญมา ศรีสุข")
+    dialog.say(LEADER, f"ตอบแทน {CODE} บุญมา ไป")
+    ask = t("offline.remove_ask", name="บุญมา ศรีสุข", community="ชุมชนวัดบางนา")
+    dialog.run([
+        (LEADER, "ลบสมาชิก บุญมา", ask),
+        (LEADER, "ไม่ลบ", T["offline.kept"]),
+    ])
+    assert [p[0] for p in offline_people(db)] == ["บุญมา ศรีสุข"]
+    dialog.run([
+        (LEADER, "ลบสมาชิก บุญมา ศรีสุข ครับ", ask),
+        (LEADER, "ลบครับ", t("offline.removed", name="บุญมา ศรีสุข")),
+        (LEADER, "ลบสมาชิก บุญมา", t("offline.not_found", name="บุญมา")),
+    ])
+    assert offline_people(db) == []
+    assert db.scalars(select(Rsvp)).all() == []  # the answer to a meeting still to come went with them
+
+
+def test_erasing_one_member_without_line_touches_nothing_else(dialog, district, db, session_factory,
+                                                              clock) -> None:
+    """A person without LINE has no user id: the erasure must not match every row with no user id."""
+    add(dialog, LEADER, "บุญมา ศรีสุข")
+    with session_factory() as session, session.begin():
+        # A multicast waiting in the outbox (no single target) and another leader's open conversation.
+        from bot import outbox
+        from handlers.context import text_message
+        outbox.enqueue(session, [MEMBER, USERS["partner"]], [text_message("ข่าว")], now=clock())
+    dialog.say(CANAL_LEADER, "เพิ่มสมาชิก")
+    dialog.run([
+        (LEADER, "ลบสมาชิก บุญมา", t("offline.remove_ask", name="บุญมา ศรีสุข", community="ชุมชนวัดบางนา")),
+        (LEADER, "ลบ", t("offline.removed", name="บุญมา ศรีสุข")),
+    ])
+    db.expire_all()
+    multicasts = [m.recipients for m in db.scalars(select(OutboxMessage)) if m.recipients]
+    assert [sorted(m) for m in multicasts] == [sorted([MEMBER, USERS["partner"]])]
+    assert db.scalar(select(Conversation.flow).where(Conversation.user_id == CANAL_LEADER)) == "add_member"
+
+
+def test_people_with_line_and_other_communities_are_not_found_and_members_are_refused(dialog, district,
+                                                                                     db) -> None:
+    add(dialog, LEADER, "บุญมา ศรีสุข")
+    dialog.run([
+        # Someone with LINE erases their own data.
+        (LEADER, "ลบสมาชิก คุณmember", t("offline.not_found", name="คุณmember")),
+        # The leader of ชุมชนคลองบางนา does not look after ชุมชนวัดบางนา.
+        (CANAL_LEADER, "ลบสมาชิก บุญมา", t("offline.not_found", name="บุญมา")),
+        (MEMBER, "ลบสมาชิก บุญมา", t("command.refused", keyword="ลบสมาชิก", role=T["role.3"])),
+        (LEADER, "ลบสมาชิก", T["offline.remove_usage"]),
+    ])
+    assert [p[0] for p in offline_people(db)] == ["บุญมา ศรีสุข"]
+    assert db.scalar(select(Membership.id).join(Person).where(Person.full_name == "บุญมา ศรีสุข")) is not None
