@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -48,7 +49,8 @@ def register(app: Flask) -> None:
 @click.option("--postback", "data", default=None,
               help="Press a button instead of typing: its postback data, as printed under an answer.")
 @click.option("--picked", default=None, help="With --postback: the date/time a date picker gives, e.g. 2026-12-20T14:00.")
-@click.option("--url", default="http://127.0.0.1:5000/callback", show_default=True, help="The bot's webhook.")
+@click.option("--url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT', '5000')}/callback",
+              show_default="http://127.0.0.1:$PORT/callback, PORT 5000 unless set", help="The bot's webhook.")
 @with_appcontext
 def say(text: str | None, user: str, group: str | None, data: str | None, picked: str | None, url: str) -> None:
     config = current_app.config["SAIYAI"]

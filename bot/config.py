@@ -17,7 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # these stand-in credentials only ever sign requests on loopback.
 LOCAL_CHANNEL_SECRET = "saiyai-local-channel-secret"
 LOCAL_ACCESS_TOKEN = "saiyai-local-access-token"
-LOCAL_FAKE_LINE_URL = "http://127.0.0.1:8765"
+LOCAL_FAKE_LINE_PORT = 8765  # FAKE_LINE_PORT moves it, so that two local copies can run side by side
 PRODUCTION_LINE_URL = "https://api.line.me"
 PRODUCTION_LINE_DATA_URL = "https://api-data.line.me"
 
@@ -75,7 +75,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
                 "Saiyai cannot start in production mode: set " + " and ".join(missing)
                 + " (from the LINE Developers console), or unset both for local mode."
             )
-    base = env.get("LINE_API_BASE_URL", "").strip() or (LOCAL_FAKE_LINE_URL if local else PRODUCTION_LINE_URL)
+    local_fake = f"http://127.0.0.1:{_positive_int(env, 'FAKE_LINE_PORT', LOCAL_FAKE_LINE_PORT)}" if local else ""
+    base = env.get("LINE_API_BASE_URL", "").strip() or (local_fake if local else PRODUCTION_LINE_URL)
     data_base = env.get("LINE_DATA_API_BASE_URL", "").strip() or (base if local else PRODUCTION_LINE_DATA_URL)
     for name, url in (("LINE_API_BASE_URL", base), ("LINE_DATA_API_BASE_URL", data_base)):
         if not url.startswith(("http://", "https://")):

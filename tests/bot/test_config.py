@@ -49,9 +49,14 @@ def summary(config) -> tuple:
          (False, "s", "t", "https://proxy.example", "https://api-data.line.me")),
         ({"LINE_DATA_API_BASE_URL": "http://127.0.0.1:9001"},
          (True, LOCAL_CHANNEL_SECRET, LOCAL_ACCESS_TOKEN, "http://127.0.0.1:8765", "http://127.0.0.1:9001")),
+        ({"FAKE_LINE_PORT": "8865"},   # a second local copy beside the first
+         (True, LOCAL_CHANNEL_SECRET, LOCAL_ACCESS_TOKEN, "http://127.0.0.1:8865", "http://127.0.0.1:8865")),
+        ({"FAKE_LINE_PORT": "8865", "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"},  # local only
+         (False, "s", "t", "https://api.line.me", "https://api-data.line.me")),
     ],
     ids=["no creds", "blank creds", "both creds", "creds with whitespace", "mode production",
-         "mode local with creds", "fake url override", "production url override", "data url override"],
+         "mode local with creds", "fake url override", "production url override", "data url override",
+         "fake port", "fake port ignored in production"],
 )
 def test_load_config(env: dict[str, str], expected: tuple) -> None:
     assert summary(load_config(env)) == expected
