@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from string import Formatter
 
 from handlers.catalog import en, th
 
@@ -16,10 +18,28 @@ _TITLED = re.compile(r"(?:นาย|นาง|คุณ|เด็กชาย|�
 _HONORIFIC = re.compile(r"คุณ\{(\w+)\}")
 
 
+# Thai runs words together, but a number or Latin word is set off by a space: "เครือข่ายโซน 1 แล้ว",
+# not "เครือข่ายโซน 1แล้ว". Templates write "{network}แล้ว" for the usual Thai names, so a value that
+# ends in a digit, a Latin letter or a bracket gets the space when Thai follows it.
+_THAI_START = re.compile(r"[\u0e01-\u0e4f]")
+_LATIN_END = re.compile(r"[0-9A-Za-z)\]]$")
+
+
+@cache
+def _glued_fields(template: str) -> frozenset[str]:
+    """Plain fields of the template ({name}, no format spec) directly followed by a Thai letter."""
+    parts = list(Formatter().parse(template))
+    return frozenset(field for (_, field, spec, conversion), (after, *_) in zip(parts, parts[1:])
+                     if field and not spec and not conversion and _THAI_START.match(after))
+
+
 def text_for(lang: str, key: str, **values: object) -> str:
     """The text for `key` in `lang` (Thai when the language is unknown), with values filled in."""
     template = CATALOGUES.get(lang, th.TEXT)[key]
     if "คุณ{" in template:
         template = _HONORIFIC.sub(lambda m: m[0] if not _TITLED.match(str(values.get(m[1], ""))) else m[0][3:],
                                   template)
+    for field in _glued_fields(template):
+        if field in values and _LATIN_END.search(str(values[field])):
+            values[field] = f"{values[field]} "
     return template.format(**values)

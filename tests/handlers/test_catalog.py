@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.catalog import text_for
+from handlers.catalog import _glued_fields, text_for
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,22 @@ def test_only_the_name_loses_it_and_english_is_unchanged() -> None:
         "มีที่ว่างแล้วครับ 🎉 นางมาลี (ชุมชนวัดบางนา) ที่คุณตอบแทนไว้ได้ที่นั่งใน “ประชุม” พรุ่งนี้ จากรายชื่อสำรอง "
         "ช่วยแจ้งนางมาลีด้วยนะครับ")
     assert text_for("en", "rsvp.not_going", name="นางมาลี", title="x").startswith("Saved: นางมาลี is not going")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("เครือข่ายโซน 1", "ผูกกลุ่มนี้กับเครือข่ายโซน 1 เรียบร้อยครับ"),       # a number: set off by a space
+        ("Zone A", "ผูกกลุ่มนี้กับZone A เรียบร้อยครับ"),                         # a Latin word too
+        ("ชุมชนซอย 5 (ริมคลอง)", "ผูกกลุ่มนี้กับชุมชนซอย 5 (ริมคลอง) เรียบร้อยครับ"),  # a bracket
+        ("เครือข่ายผู้สูงอายุ", "ผูกกลุ่มนี้กับเครือข่ายผู้สูงอายุเรียบร้อยครับ"),     # Thai runs on, as Thai does
+    ],
+)
+def test_a_value_ending_in_a_digit_or_latin_letter_is_not_glued_to_the_thai_after_it(name: str, shown: str) -> None:
+    assert text_for("th", "link.done_network", name=name).startswith(shown)
+
+
+def test_fields_with_a_format_and_english_texts_are_left_alone() -> None:
+    # A number formatted as "{count:,}" must stay a number for its format: no space is added to it.
+    assert _glued_fields("{count:,}คน {name}แล้ว {title} ครับ") == {"name"}
+    assert text_for("en", "link.done_network", name="Zone 1").startswith("This group is now linked to Zone 1;")

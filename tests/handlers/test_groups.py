@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from handlers.catalog import en, th
+from handlers.catalog import en, text_for, th
 from handlers.services import registry as reg
 from models import ChatLink, Person, WebhookEvent
 from support import events as ev
 from support.registry import USERS
+from support.texts import t
 
 T, E = th.TEXT, en.TEXT
 GROUP = "C" + "d" * 32
@@ -36,11 +37,11 @@ def person_id(db, key: str) -> int:
 
 
 def done_community(name: str, lang: str = "th") -> str:
-    return (T if lang == "th" else E)["link.done_community"].format(name=name)
+    return text_for(lang, "link.done_community", name=name)
 
 
 def done_network(name: str, lang: str = "th") -> str:
-    return (T if lang == "th" else E)["link.done_network"].format(name=name)
+    return text_for(lang, "link.done_network", name=name)
 
 
 # --- linking --------------------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def test_a_chair_links_a_community_of_its_zone_then_moves_the_link_to_the_networ
         # "โซน 1" is enough for "เครือข่ายโซน 1"; relinking moves the link and says so.
         (CHAIR, "บอท ผูกกลุ่ม โซน 1",
          "ยกเลิกการผูกกลุ่มกับชุมชนตลาดบางนาแล้วครับ\n"
-         "ผูกกลุ่มนี้กับเครือข่ายโซน 1เรียบร้อยครับ ข่าวสารของเครือข่ายจะส่งมาที่กลุ่มนี้", GROUP),
+         "ผูกกลุ่มนี้กับเครือข่ายโซน 1 เรียบร้อยครับ ข่าวสารของเครือข่ายจะส่งมาที่กลุ่มนี้", GROUP),
     ])
     assert links(db) == [(GROUP, None, district.zone1.id, person_id(db, "chair"), None)]
     dialog.run([(CHAIR, "bot link network โซน 1", E["link.already"].format(name="เครือข่ายโซน 1"), GROUP)])
@@ -78,7 +79,7 @@ def test_staff_links_anything_in_its_organization_and_rooms_work_too(dialog, dis
     dialog.run([
         (STAFF, "บอท ผูกกลุ่ม คลองบางนา", done_community("ชุมชนคลองบางนา"), GROUP),
         (STAFF, "บอท ผูกกลุ่ม เครือข่ายผู้สูงอายุ",
-         T["link.moved_from"].format(old="ชุมชนคลองบางนา") + "\n" + done_network("เครือข่ายผู้สูงอายุ"), GROUP),
+         t("link.moved_from", old="ชุมชนคลองบางนา") + "\n" + done_network("เครือข่ายผู้สูงอายุ"), GROUP),
     ])
     room = "R" + "f" * 32
     event = ev.text("บอท ผูกกลุ่ม โซน 2", user=STAFF)
@@ -102,7 +103,7 @@ def test_staff_links_anything_in_its_organization_and_rooms_work_too(dialog, dis
 )
 def test_linking_outside_ones_scope_is_refused(dialog, district, db, who, name, shown) -> None:
     dialog.run([(USERS[who], f"บอท ผูกกลุ่ม {name}",
-                 f"ขออภัยครับ คุณผูกกลุ่มได้เฉพาะกับชุมชนหรือเครือข่ายที่คุณดูแล ซึ่งไม่รวม{shown}ครับ", GROUP)])
+                 t("link.not_yours", name=shown), GROUP)])
     assert links(db) == []
 
 
@@ -148,10 +149,10 @@ def test_link_in_a_one_to_one_chat_says_where_it_works(dialog, district, db) -> 
          ["ชุมชนวัดบางนา"]),
         ("staff", "bot link Atlantis", E["link.unknown"].format(text="Atlantis"), []),
         # Suggestions, closest first, are limited to what the sender may link.
-        ("staff", "บอท ผูกกลุ่ม บางนา", T["link.suggest"].format(text="บางนา"),
+        ("staff", "บอท ผูกกลุ่ม บางนา", t("link.suggest", text="บางนา"),
          ["ชุมชนวัดบางนา", "ชุมชนคลองบางนา", "ชุมชนตลาดบางนา"]),
-        ("leader", "บอท ผูกกลุ่ม บางนา", T["link.suggest"].format(text="บางนา"), ["ชุมชนวัดบางนา"]),
-        ("leader", "บอท ผูกกลุ่ม " + "ชุมชนใหม่" * 10, T["link.unknown"].format(text="ชุมชนใหม่" * 4 + "ชุมช…"),
+        ("leader", "บอท ผูกกลุ่ม บางนา", t("link.suggest", text="บางนา"), ["ชุมชนวัดบางนา"]),
+        ("leader", "บอท ผูกกลุ่ม " + "ชุมชนใหม่" * 10, t("link.unknown", text="ชุมชนใหม่" * 4 + "ชุมช…"),
          ["ชุมชนวัดบางนา"]),
     ],
 )
@@ -198,7 +199,7 @@ def test_new_members_of_a_community_group_hear_its_name_and_can_register(webhook
         "ยินดีต้อนรับสู่กลุ่มชุมชนวัดบางนาครับ 🙏 กดปุ่ม “สมัครสมาชิก” ด้านล่าง หรือพิมพ์ “บอท สมัคร” "
         "เพื่อลงทะเบียนเป็นสมาชิกชุมชนกับสายใยครับ"]
     # The button sends "บอท สมัคร": registration for this community continues in the 1:1 chat.
-    dialog.run([(NEW, "บอท สมัคร", T["register.continue_in_private"].format(community="ชุมชนวัดบางนา"), GROUP)])
+    dialog.run([(NEW, "บอท สมัคร", t("register.continue_in_private", community="ชุมชนวัดบางนา"), GROUP)])
 
 
 # --- join, leave, unfollow, follow ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Community, HostState, InviteCode, Membership, Network, Person, RoleName
 from support.dialog import Dialog
 from support.registry import USERS
+from support.texts import t
 
 T, E = th.TEXT, en.TEXT
 NEW = "U" + "b" * 32
@@ -41,7 +42,7 @@ def quick_replies(fake_line) -> list[tuple[str, str]]:
 
 
 def created_th(target: str, code: str) -> list[str]:
-    return [T["invites.created"].format(target=target, code=code, expires=EXPIRES_TH), f"รหัส {code}"]
+    return [t("invites.created", target=target, code=code, expires=EXPIRES_TH), f"รหัส {code}"]
 
 
 def created_en(target: str, code: str) -> list[str]:
@@ -87,9 +88,9 @@ def test_a_new_leader_gets_the_hosting_requests_nobody_could_answer(dialog, dist
     replies = dialog.say(USERS["member"], code)
     assert replies == ["เรียบร้อยครับ ตอนนี้คุณเป็นผู้นำชุมชนตลาดบางนาแล้ว", "[flex]"]
     card = fake_line.state.requests[-1].body["messages"][1]
-    assert card["altText"] == T["card.host_request.alt"].format(title="ประชุมโซน 1")
+    assert card["altText"] == t("card.host_request.alt", title="ประชุมโซน 1")
     # The card's button works for them.
-    assert dialog.postback(USERS["member"], f"a=host_confirm&id={ident}") == [T["host.confirmed"].format(
+    assert dialog.postback(USERS["member"], f"a=host_confirm&id={ident}") == [t("host.confirmed",
         community="ชุมชนตลาดบางนา", title="ประชุมโซน 1", when="วันอังคารที่ 1 ธันวาคม 2569 เวลา 10:00 น.")]
     db.expire_all()
     assert db.get(Activity, ident).host_state == HostState.CONFIRMED
@@ -151,7 +152,7 @@ def test_english_ways_of_asking(dialog, district, db, text, target) -> None:
 
 
 def test_usage_for_a_chair_offers_the_communities_of_its_network(dialog, district, fake_line, db) -> None:
-    usage = (T["invites.usage_chair"].format(days=7) + "\n" + T["invites.pick_community"])
+    usage = (t("invites.usage_chair", days=7) + "\n" + T["invites.pick_community"])
     assert usage == ("พิมพ์ “สร้างรหัส ผู้นำ ชื่อชุมชน” เพื่อสร้างรหัสเชิญผู้นำของชุมชนในเครือข่ายของคุณครับ\n"
                      "รหัสแต่ละชุดใช้ได้ครั้งเดียวและหมดอายุใน 7 วันครับ\n"
                      "หรือแตะชื่อชุมชนด้านล่างเพื่อสร้างรหัสเชิญผู้นำครับ")
@@ -170,7 +171,7 @@ def test_usage_for_staff_offers_the_networks(dialog, district, fake_line) -> Non
     assert quick_replies(fake_line) == [("เครือข่ายโซน 1", "invite chair เครือข่ายโซน 1"),
                                         ("เครือข่ายโซน 2", "invite chair เครือข่ายโซน 2"),
                                         ("เครือข่ายผู้สูงอายุ", "invite chair เครือข่ายผู้สูงอายุ")]
-    dialog.run([(USERS["staff"], "สร้างรหัส", T["invites.usage_staff"].format(days=7) + "\n"
+    dialog.run([(USERS["staff"], "สร้างรหัส", t("invites.usage_staff", days=7) + "\n"
                  + T["invites.pick_network"])])
     assert quick_replies(fake_line)[0] == ("เครือข่ายโซน 1", "สร้างรหัส ประธาน เครือข่ายโซน 1")
 
@@ -189,17 +190,17 @@ def test_a_chair_without_communities_gets_usage_without_buttons(dialog, district
 
 @pytest.mark.parametrize(("user", "text", "reply", "buttons"), [
     # Best match first; a chair is offered only the communities of its network (not ชุมชนคลองบางนา).
-    ("chair", "สร้างรหัส ผู้นำ บางนา", T["invites.community_suggest"].format(text="บางนา"),
+    ("chair", "สร้างรหัส ผู้นำ บางนา", t("invites.community_suggest", text="บางนา"),
      [("ชุมชนวัดบางนา", "สร้างรหัส ผู้นำ ชุมชนวัดบางนา"), ("ชุมชนตลาดบางนา", "สร้างรหัส ผู้นำ ชุมชนตลาดบางนา")]),
-    ("staff", "สร้างรหัส ผู้นำ บางนา", T["invites.community_suggest"].format(text="บางนา"),
+    ("staff", "สร้างรหัส ผู้นำ บางนา", t("invites.community_suggest", text="บางนา"),
      [("ชุมชนวัดบางนา", "สร้างรหัส ผู้นำ ชุมชนวัดบางนา"), ("ชุมชนคลองบางนา", "สร้างรหัส ผู้นำ ชุมชนคลองบางนา"),
       ("ชุมชนตลาดบางนา", "สร้างรหัส ผู้นำ ชุมชนตลาดบางนา")]),
-    ("staff", "สร้างรหัส ผู้นำ หมู่บ้านที่ไม่มีจริง", T["invites.community_unknown"].format(text="หมู่บ้านที่ไม่มีจริง"),
+    ("staff", "สร้างรหัส ผู้นำ หมู่บ้านที่ไม่มีจริง", t("invites.community_unknown", text="หมู่บ้านที่ไม่มีจริง"),
      []),
-    ("staff", "สร้างรหัส ประธาน โซน", T["invites.network_suggest"].format(text="โซน"),
+    ("staff", "สร้างรหัส ประธาน โซน", t("invites.network_suggest", text="โซน"),
      [("เครือข่ายโซน 1", "สร้างรหัส ประธาน เครือข่ายโซน 1"), ("เครือข่ายโซน 2", "สร้างรหัส ประธาน เครือข่ายโซน 2")]),
     ("staff", "invite chair youth", E["invites.network_unknown"].format(text="youth"), []),
-    ("chair", "สร้างรหัส ผู้นำ " + "ก" * 60, T["invites.community_unknown"].format(text="ก" * 40 + "…"), []),
+    ("chair", "สร้างรหัส ผู้นำ " + "ก" * 60, t("invites.community_unknown", text="ก" * 40 + "…"), []),
 ])
 def test_unknown_names_get_suggestions_and_create_nothing(dialog, district, fake_line, db, user, text, reply,
                                                           buttons) -> None:
@@ -218,13 +219,13 @@ def test_chair_of_an_issue_network_invites_leaders_of_its_communities(dialog, di
     [invite] = invites(db)
     assert replies == created_th("ผู้นำชุมชนคลองบางนา", invite.code)
     dialog.run([(USERS["other_leader"], "สร้างรหัส ผู้นำ วัดบางนา",
-                 T["invites.not_your_community"].format(community="ชุมชนวัดบางนา"))])
+                 t("invites.not_your_community", community="ชุมชนวัดบางนา"))])
     assert len(invites(db)) == 1
 
 
 def test_codes_are_only_given_in_the_one_to_one_chat(dialog, district, db) -> None:
     dialog.run([
-        (USERS["staff"], "บอท สร้างรหัส ผู้นำ ตลาดบางนา", T["command.wrong_chat_group"].format(keyword="สร้างรหัส"),
+        (USERS["staff"], "บอท สร้างรหัส ผู้นำ ตลาดบางนา", t("command.wrong_chat_group", keyword="สร้างรหัส"),
          GROUP),
         (USERS["staff"], "bot invite leader ตลาดบางนา", E["command.wrong_chat_group"].format(keyword="invite"), GROUP),
     ])
@@ -259,6 +260,6 @@ def test_communities_of_another_organization_are_not_offered(dialog, district, s
         session.flush()
         session.add(Community(organization_id=other.id, name="ชุมชนวัดธาตุทอง", zone_id=zone.id))
     dialog.run([(USERS["staff"], "สร้างรหัส ผู้นำ ชุมชนวัดธาตุทอง",
-                 T["invites.community_suggest"].format(text="ชุมชนวัดธาตุทอง"))])
+                 t("invites.community_suggest", text="ชุมชนวัดธาตุทอง"))])
     assert quick_replies(fake_line) == [("ชุมชนวัดบางนา", "สร้างรหัส ผู้นำ ชุมชนวัดบางนา")]
     assert invites(db) == []

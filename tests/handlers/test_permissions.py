@@ -17,6 +17,7 @@ from handlers.registry import ChatKind, CommandSpec, Role
 from handlers.services import registry as reg
 from models import Base
 from support.registry import USERS
+from support.texts import t
 
 T, E = th.TEXT, en.TEXT
 GROUP = "C" + "3" * 32
@@ -99,7 +100,7 @@ def test_the_refusal_reads_well(dialog, district) -> None:
 
 SCOPE_REFUSALS = [
     pytest.param("chair", "สร้างรหัส ผู้นำ ชุมชนคลองบางนา", None,
-                 T["invites.not_your_community"].format(community="ชุมชนคลองบางนา"), id="invite-leader-other-zone"),
+                 t("invites.not_your_community", community="ชุมชนคลองบางนา"), id="invite-leader-other-zone"),
     pytest.param("chair", "invite leader คลองบางนา", None,
                  E["invites.not_your_community"].format(community="ชุมชนคลองบางนา"), id="invite-leader-other-zone-en"),
     pytest.param("chair", "สร้างรหัส ประธาน เครือข่ายโซน 1", None, T["invites.chair_staff_only"],
@@ -107,11 +108,11 @@ SCOPE_REFUSALS = [
     pytest.param("chair", "invite chair เครือข่ายโซน 2", None, E["invites.chair_staff_only"],
                  id="invite-chair-other-network"),
     pytest.param("other_leader", "บอท ผูกกลุ่ม ชุมชนวัดบางนา", GROUP,
-                 T["link.not_yours"].format(name="ชุมชนวัดบางนา"), id="link-leader-other-community"),
+                 t("link.not_yours", name="ชุมชนวัดบางนา"), id="link-leader-other-community"),
     pytest.param("chair", "บอท ผูกกลุ่ม ชุมชนคลองบางนา", GROUP,
-                 T["link.not_yours"].format(name="ชุมชนคลองบางนา"), id="link-chair-community-of-other-network"),
+                 t("link.not_yours", name="ชุมชนคลองบางนา"), id="link-chair-community-of-other-network"),
     pytest.param("chair", "บอท ผูกกลุ่ม เครือข่ายโซน 2", GROUP,
-                 T["link.not_yours"].format(name="เครือข่ายโซน 2"), id="link-chair-other-network"),
+                 t("link.not_yours", name="เครือข่ายโซน 2"), id="link-chair-other-network"),
 ]
 
 

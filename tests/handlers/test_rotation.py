@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot import create_app
 from bot.config import TIMEZONE
 from bot.thaitime import format_when_en
-from handlers.catalog import en, th
+from handlers.catalog import en, text_for, th
 from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import (
@@ -35,6 +35,7 @@ from conftest import SECRET, WebhookClient
 from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.registry import USERS, seed_district
+from support.texts import t
 
 T, E = th.TEXT, en.TEXT
 MARKET_LEADER = "U" + "8" * 32
@@ -152,12 +153,12 @@ def request_messages(lang: str, activity_id: int, community: str, community_id: 
     """The confirm / decline request a proposed host's leaders get."""
     C = T if lang == "th" else E
     when = WHEN if lang == "th" else format_when_en(STARTS)
-    details = C["host.ask"].format(community=community, title=title, when=when, reason=reason)
+    details = text_for(lang, "host.ask", community=community, title=title, when=when, reason=reason)
     data = f"id={activity_id}&c={community_id}"
     return [
         {"type": "text", "text": details},
         {"type": "template", "altText": details, "template": {
-            "type": "confirm", "text": C["host.ask_question"].format(community=community),
+            "type": "confirm", "text": text_for(lang, "host.ask_question", community=community),
             "actions": [
                 {"type": "postback", "label": C["host.confirm_label"], "data": f"a=host_confirm&{data}",
                  "displayText": C["host.confirm_display"]},
@@ -168,7 +169,7 @@ def request_messages(lang: str, activity_id: int, community: str, community_id: 
 
 
 def order_reason(lang: str, times: int, position: int) -> str:
-    return (T if lang == "th" else E)["host.reason.order"].format(times=times, position=position)
+    return text_for(lang, "host.reason.order", times=times, position=position)
 
 
 def counts(db, sender: str) -> tuple[int, int, int]:
@@ -218,12 +219,12 @@ OCT = datetime(2026, 10, 10, 9, tzinfo=TIMEZONE)
     [
         # All hosted once: the one that waited longest.
         ({"wat": (1, SEP, 0, 0), "market": (1, AUG, 0, 0), "garden": (1, OCT, 0, 0)}, MARKET,
-         T["host.reason.longest"].format(times=1, last="วันเสาร์ที่ 15 สิงหาคม 2569")),
+         t("host.reason.longest", times=1, last="วันเสาร์ที่ 15 สิงหาคม 2569")),
         # Never hosted counts as the longest wait.
         ({"wat": (1, SEP, 0, 0), "market": (0, None, 0, 0), "garden": (1, OCT, 0, 0)}, MARKET,
-         T["host.reason.least"].format(times=0)),
+         t("host.reason.least", times=0)),
         ({"wat": (2, SEP, 0, 0), "market": (1, OCT, 0, 0), "garden": (1, None, 0, 0)}, GARDEN,
-         T["host.reason.longest"].format(times=1, last=T["host.never"])),
+         t("host.reason.longest", times=1, last=T["host.never"])),
         # Same count, same (no) last date: the list order decides.
         ({"wat": (1, SEP, 0, 0)}, MARKET, order_reason("th", 0, 2)),
         ({}, WAT, order_reason("th", 0, 1)),
@@ -243,9 +244,9 @@ def test_a_community_waiting_to_answer_is_shown_and_not_proposed_twice(dialog, w
     assert host_of(db, first) == (GARDEN, HostState.PROPOSED)
     [reply] = dialog.say(USERS["member"], "เจ้าภาพ")
     assert reply.split("\n")[-3:] == [
-        T["host.waiting"].format(community=GARDEN, title=TITLE, date="วันอาทิตย์ที่ 20 ธันวาคม 2569"),
+        t("host.waiting", community=GARDEN, title=TITLE, date="วันอาทิตย์ที่ 20 ธันวาคม 2569"),
         f"➡️ เจ้าภาพครั้งต่อไป: {MARKET}",
-        "เหตุผล: " + T["host.reason.longest"].format(times=1, last="วันเสาร์ที่ 15 สิงหาคม 2569"),
+        "เหตุผล: " + t("host.reason.longest", times=1, last="วันเสาร์ที่ 15 สิงหาคม 2569"),
     ]
     # A second activity while สวน has not answered goes to the next in line, not to สวน again.
     second = new_activity(session_factory, clock, world, code="HST2", starts=STARTS + timedelta(days=30))
@@ -265,13 +266,13 @@ def test_a_community_waiting_to_answer_is_shown_and_not_proposed_twice(dialog, w
         (USERS["other_leader"], "เจ้าภาพ เครือข่ายผู้สูงอายุ",
          "ลำดับเจ้าภาพของเครือข่ายผู้สูงอายุ\n1. ชุมชนคลองบางนา: เป็นเจ้าภาพ 0 ครั้ง, ยังไม่เคยเป็นเจ้าภาพ\n"
          "➡️ เจ้าภาพครั้งต่อไป: ชุมชนคลองบางนา\nเหตุผล: เป็นเจ้าภาพน้อยที่สุด (0 ครั้ง)"),
-        (USERS["member"], "เจ้าภาพ เครือข่ายโซน 2", T["host.network_not_yours"].format(network=ZONE2)),
-        (USERS["member"], "เจ้าภาพ ทะเลสาบ", T["host.network_unknown"].format(text="ทะเลสาบ")),
-        (USERS["chair"], "เจ้าภาพ โซน", T["host.network_suggest"].format(text="โซน")),
+        (USERS["member"], "เจ้าภาพ เครือข่ายโซน 2", t("host.network_not_yours", network=ZONE2)),
+        (USERS["member"], "เจ้าภาพ ทะเลสาบ", t("host.network_unknown", text="ทะเลสาบ")),
+        (USERS["chair"], "เจ้าภาพ โซน", t("host.network_suggest", text="โซน")),
         (USERS["other_leader"], "เจ้าภาพ",  # default: the sender's own zone
          "ลำดับเจ้าภาพของเครือข่ายโซน 2\n1. ชุมชนคลองบางนา: เป็นเจ้าภาพ 0 ครั้ง, ยังไม่เคยเป็นเจ้าภาพ\n"
          "➡️ เจ้าภาพครั้งต่อไป: ชุมชนคลองบางนา\nเหตุผล: เป็นเจ้าภาพน้อยที่สุด (0 ครั้ง)"),
-        ("U" + "1" * 32, "เจ้าภาพ", T["command.refused"].format(keyword="เจ้าภาพ", role=T["role.1"])),
+        ("U" + "1" * 32, "เจ้าภาพ", t("command.refused", keyword="เจ้าภาพ", role=T["role.1"])),
         ("U" + "1" * 32, "host history", E["command.refused"].format(keyword="host history", role=E["role.1"])),
     ],
     ids=["chair-names-zone2", "staff-names-issue-network", "leader-own-issue-network", "member-other-network",
@@ -307,7 +308,7 @@ def test_the_proposed_hosts_leader_confirms(dialog, world, session_factory, cloc
     assert ledger(db, world)[WAT] == (1, 1, STARTS.date(), 0, 0)
     assert log(db) == [(HostLogKind.PROPOSED, WAT, None, None), (HostLogKind.CONFIRMED, WAT, None, "คุณleader")]
     # Pressing again counts nothing twice.
-    assert dialog.postback(USERS["leader"], data) == [T["host.already_confirmed"].format(community=WAT, title=TITLE)]
+    assert dialog.postback(USERS["leader"], data) == [t("host.already_confirmed", community=WAT, title=TITLE)]
     assert ledger(db, world)[WAT] == (1, 1, STARTS.date(), 0, 0)
     assert len(log(db)) == 2
 
@@ -332,8 +333,8 @@ def test_two_taps_at_once_count_one_hosting(world, session_factory, clock, db, c
     other.extensions["saiyai"].line.close()
     other.extensions["saiyai.engine"].dispose()
     assert sorted(fake_line.state.texts()) == sorted([
-        T["host.confirmed"].format(community=WAT, title=TITLE, when=WHEN),
-        T["host.already_confirmed"].format(community=WAT, title=TITLE)])
+        t("host.confirmed", community=WAT, title=TITLE, when=WHEN),
+        t("host.already_confirmed", community=WAT, title=TITLE)])
     assert ledger(db, world)[WAT] == (1, 1, STARTS.date(), 0, 0)
     assert [row[0] for row in log(db)] == [HostLogKind.PROPOSED, HostLogKind.CONFIRMED]
 
@@ -342,7 +343,7 @@ def test_two_taps_at_once_count_one_hosting(world, session_factory, clock, db, c
 def test_the_chair_or_staff_may_confirm_for_the_host(dialog, world, session_factory, clock, db, user) -> None:
     activity = new_activity(session_factory, clock, world)
     assert dialog.postback(user, f"a=host_confirm&id={activity}") == [
-        T["host.confirmed"].format(community=WAT, title=TITLE, when=WHEN)]
+        t("host.confirmed", community=WAT, title=TITLE, when=WHEN)]
     assert host_of(db, activity) == (WAT, HostState.CONFIRMED)
 
 
@@ -374,11 +375,11 @@ def test_only_the_hosts_leaders_chair_or_staff_may_answer(dialog, world, session
     [
         ("none", "a=host_confirm&id=999999", T["host.request_unknown"]),
         ("none", "a=host_confirm&id=abc", T["host.request_unknown"]),
-        ("cancelled", "a=host_confirm&id={id}", T["host.activity_closed"].format(title=TITLE)),
-        ("over", "a=host_decline&id={id}", T["host.activity_closed"].format(title=TITLE)),
+        ("cancelled", "a=host_confirm&id={id}", t("host.activity_closed", title=TITLE)),
+        ("over", "a=host_decline&id={id}", t("host.activity_closed", title=TITLE)),
         ("moved", "a=host_confirm&id={id}&c={wat}",
-         T["host.request_stale"].format(title=TITLE, community=MARKET)),
-        ("nobody", "a=host_decline&id={id}", T["host.request_stale_none"].format(title=TITLE)),
+         t("host.request_stale", title=TITLE, community=MARKET)),
+        ("nobody", "a=host_decline&id={id}", t("host.request_stale_none", title=TITLE)),
     ],
 )
 def test_answers_that_no_longer_apply(dialog, world, session_factory, clock, db, setup, data, expected) -> None:
@@ -434,9 +435,9 @@ def test_decline_asks_a_reason_then_moves_the_proposal_on(dialog, world, session
 
     # The market's leader answers with the button just pushed; วัด's old button is refused.
     assert dialog.postback(USERS["leader"], f"a=host_confirm&id={activity}") == [
-        T["host.not_yours"].format(community=MARKET)]
+        t("host.not_yours", community=MARKET)]
     assert dialog.postback(MARKET_LEADER, f"a=host_confirm&id={activity}&c={world.ids[MARKET]}") == [
-        T["host.confirmed"].format(community=MARKET, title=TITLE, when=WHEN)]
+        t("host.confirmed", community=MARKET, title=TITLE, when=WHEN)]
     assert host_of(db, activity) == (MARKET, HostState.CONFIRMED)
     assert {name: row[1:4] for name, row in ledger(db, world).items()} == {
         WAT: (0, None, 1), MARKET: (1, STARTS.date(), 0), GARDEN: (0, None, 0)}
@@ -481,8 +482,8 @@ def test_a_reason_given_after_someone_else_answered_is_not_applied(dialog, world
     activity = new_activity(session_factory, clock, world)
     dialog.postback(USERS["leader"], f"a=host_decline&id={activity}")
     assert dialog.postback(USERS["chair"], f"a=host_confirm&id={activity}") == [
-        T["host.confirmed"].format(community=WAT, title=TITLE, when=WHEN)]
-    dialog.run([(USERS["leader"], "ติดงาน", T["host.already_confirmed"].format(community=WAT, title=TITLE))])
+        t("host.confirmed", community=WAT, title=TITLE, when=WHEN)]
+    dialog.run([(USERS["leader"], "ติดงาน", t("host.already_confirmed", community=WAT, title=TITLE))])
     assert ledger(db, world)[WAT] == (1, 1, STARTS.date(), 0, 0)
 
 
@@ -496,12 +497,12 @@ def test_when_nobody_is_left_the_staff_of_a_chairless_network_are_told(dialog, w
     assert host_of(db, activity) == (CANAL, HostState.PROPOSED)
     dialog.postback(USERS["other_leader"], f"a=host_decline&id={activity}")
     dialog.run([(USERS["other_leader"], "น้ำท่วม",
-                 T["host.declined"].format(community=CANAL, title="ประชุมโซน 2", reason="น้ำท่วม") + "\n"
+                 t("host.declined", community=CANAL, title="ประชุมโซน 2", reason="น้ำท่วม") + "\n"
                  + T["host.nobody_left"])])
     assert host_of(db, activity) == (None, HostState.NONE)
     fake_line.state.reset()
     assert dispatch_outbox(jobs) == {"sent": 1}
-    assert pushes(fake_line) == {(USERS["staff"],): [{"type": "text", "text": T["host.chair_declined"].format(
+    assert pushes(fake_line) == {(USERS["staff"],): [{"type": "text", "text": t("host.chair_declined",
         community=CANAL, title="ประชุมโซน 2", when=WHEN, reason="น้ำท่วม") + "\n" + T["host.nobody_left"]}]}
 
 
@@ -516,7 +517,7 @@ def test_when_nobody_is_left_the_staff_of_a_chairless_network_are_told(dialog, w
 )
 def test_the_chair_swaps_two_communities(dialog, world, session_factory, clock, db, text, reason) -> None:
     dialog.run([(USERS["chair"], text,
-                 "สลับลำดับเจ้าภาพของเครือข่ายโซน 1แล้วครับ: ตอนนี้ชุมชนวัดบางนาอยู่ลำดับที่ 3 และชุมชนสวนบางนาอยู่ลำดับที่ 1\n"
+                 "สลับลำดับเจ้าภาพของเครือข่ายโซน 1 แล้วครับ: ตอนนี้ชุมชนวัดบางนาอยู่ลำดับที่ 3 และชุมชนสวนบางนาอยู่ลำดับที่ 1\n"
                  "➡️ เจ้าภาพครั้งต่อไป: ชุมชนสวนบางนา\nเหตุผล: " + order_reason("th", 0, 1))])
     assert {name: row[0] for name, row in ledger(db, world).items()} == {WAT: 3, MARKET: 2, GARDEN: 1}
     assert log(db) == [(HostLogKind.SWAPPED, WAT, reason, "คุณchair")]
@@ -537,12 +538,12 @@ def test_staff_swap_in_english(dialog, world, db) -> None:
         (USERS["member"], "swap host วัดบางนา with ตลาดบางนา", E["command.refused"].format(
             keyword="swap host", role=E["role.4"])),
         (CHAIR2, "สลับเจ้าภาพ วัดบางนา กับ ตลาดบางนา",
-         "ขออภัยครับ เฉพาะประธานเครือข่ายโซน 1หรือเจ้าหน้าที่เขตเท่านั้นที่เปลี่ยนเจ้าภาพของเครือข่ายโซน 1ได้ครับ"),
+         "ขออภัยครับ เฉพาะประธานเครือข่ายโซน 1 หรือเจ้าหน้าที่เขตเท่านั้นที่เปลี่ยนเจ้าภาพของเครือข่ายโซน 1 ได้ครับ"),
         (USERS["chair"], "สลับเจ้าภาพ วัดบางนา กับ คลองบางนา",
-         T["host.swap_no_network"].format(first=WAT, second=CANAL)),
-        (USERS["chair"], "สลับเจ้าภาพ วัดบางนา กับ วัดบางนานอก", T["host.swap_same"].format(community=WAT)),
-        (USERS["chair"], "สลับเจ้าภาพ วัดบางนา กับ หนองน้ำ", T["host.community_unknown"].format(text="หนองน้ำ")),
-        (USERS["chair"], "สลับเจ้าภาพ หนองน้ำ กับ วัดบางนา", T["host.community_unknown"].format(text="หนองน้ำ")),
+         t("host.swap_no_network", first=WAT, second=CANAL)),
+        (USERS["chair"], "สลับเจ้าภาพ วัดบางนา กับ วัดบางนานอก", t("host.swap_same", community=WAT)),
+        (USERS["chair"], "สลับเจ้าภาพ วัดบางนา กับ หนองน้ำ", t("host.community_unknown", text="หนองน้ำ")),
+        (USERS["chair"], "สลับเจ้าภาพ หนองน้ำ กับ วัดบางนา", t("host.community_unknown", text="หนองน้ำ")),
         (USERS["chair"], "สลับเจ้าภาพ วัดบางนา", T["host.swap_usage"]),
         (USERS["chair"], "สลับเจ้าภาพ", T["host.swap_usage"]),
     ],
@@ -583,9 +584,9 @@ def test_staff_skip_in_english_tells_the_chair(dialog, world, session_factory, c
     assert dispatch_outbox(jobs) == {"sent": 2}
     assert pushes(fake_line) == {
         (MARKET_LEADER,): request_messages("th", activity, MARKET, world.ids[MARKET], order_reason("th", 0, 2)),
-        (USERS["chair"],): [{"type": "text", "text": T["host.chair_skipped"].format(
+        (USERS["chair"],): [{"type": "text", "text": t("host.chair_skipped",
             actor="คุณstaff", community=WAT, title=TITLE, when=WHEN, reason="flooded") + "\n"
-            + T["host.moved_on"].format(next=MARKET)}],
+            + t("host.moved_on", next=MARKET)}],
     }
     assert host_of(db, activity) == (MARKET, HostState.PROPOSED)
 
@@ -595,11 +596,11 @@ def test_staff_skip_in_english_tells_the_chair(dialog, world, session_factory, c
     [
         (USERS["leader"], "ข้ามเจ้าภาพ HST1 น้ำท่วม", "ขออภัยครับ คำสั่ง “ข้ามเจ้าภาพ” สงวนไว้สำหรับประธานเครือข่ายครับ"),
         (USERS["partner"], "skip host HST1 flooded", "Sorry, “skip host” is for network chairs only."),
-        (CHAIR2, "ข้ามเจ้าภาพ HST1 น้ำท่วม", T["host.not_your_network"].format(network=ZONE1)),
+        (CHAIR2, "ข้ามเจ้าภาพ HST1 น้ำท่วม", t("host.not_your_network", network=ZONE1)),
         (USERS["chair"], "ข้ามเจ้าภาพ HST1", T["host.skip_usage"]),  # a reason is required
         (USERS["chair"], "ข้ามเจ้าภาพ", T["host.skip_usage"]),
-        (USERS["chair"], "ข้ามเจ้าภาพ ZZZZ น้ำท่วม", T["host.code_unknown"].format(code="ZZZZ")),
-        (USERS["chair"], "ข้ามเจ้าภาพ HST1 " + "ก" * 501, T["host.reason_too_long"].format(limit=500)),
+        (USERS["chair"], "ข้ามเจ้าภาพ ZZZZ น้ำท่วม", t("host.code_unknown", code="ZZZZ")),
+        (USERS["chair"], "ข้ามเจ้าภาพ HST1 " + "ก" * 501, t("host.reason_too_long", limit=500)),
     ],
     ids=["leader", "partner-en", "chair-of-another-network", "no-reason", "empty", "unknown-code", "long-reason"],
 )
@@ -615,14 +616,14 @@ def test_a_confirmed_host_cannot_be_skipped(dialog, world, session_factory, cloc
     new_activity(session_factory, clock, world)
     dialog.postback(USERS["leader"], "a=host_confirm&id=" + str(db.scalars(select(Activity.id)).one()))
     before = (counts(db, USERS["chair"]), ledger(db, world))
-    dialog.run([(USERS["chair"], "ข้ามเจ้าภาพ HST1 น้ำท่วม", T["host.skip_confirmed"].format(community=WAT, title=TITLE))])
+    dialog.run([(USERS["chair"], "ข้ามเจ้าภาพ HST1 น้ำท่วม", t("host.skip_confirmed", community=WAT, title=TITLE))])
     assert (counts(db, USERS["chair"]), ledger(db, world)) == before
 
 
 def test_skipping_the_last_one_leaves_no_host(dialog, world, session_factory, clock, db) -> None:
     activity = new_activity(session_factory, clock, world, network=world.zone2, title="ประชุมโซน 2")
     dialog.run([(CHAIR2, "ข้ามเจ้าภาพ HST1 ไม่มีสถานที่",
-                 T["host.skipped"].format(community=CANAL, title="ประชุมโซน 2", reason="ไม่มีสถานที่") + "\n"
+                 t("host.skipped", community=CANAL, title="ประชุมโซน 2", reason="ไม่มีสถานที่") + "\n"
                  + T["host.nobody_left"])])
     assert host_of(db, activity) == (None, HostState.NONE)
 
@@ -725,9 +726,9 @@ def test_the_chair_is_told_nameless_staff_skipped_by_role(dialog, world, session
     dialog.say(NAMELESS_STAFF, "ข้ามเจ้าภาพ HST1 น้ำท่วม")
     fake_line.state.reset()
     assert dispatch_outbox(jobs) == {"sent": 2}
-    assert pushes(fake_line)[(USERS["chair"],)] == [{"type": "text", "text": T["host.chair_skipped"].format(
+    assert pushes(fake_line)[(USERS["chair"],)] == [{"type": "text", "text": t("host.chair_skipped",
         actor="เจ้าหน้าที่เขต", community=WAT, title=TITLE, when=WHEN, reason="น้ำท่วม") + "\n"
-        + T["host.moved_on"].format(next=MARKET)}]
+        + t("host.moved_on", next=MARKET)}]
 
 
 def test_a_change_by_someone_since_forgotten_is_not_saiyais(dialog, world, session_factory, clock) -> None:
@@ -764,8 +765,8 @@ def test_a_proposal_by_someone_since_forgotten_is_not_saiyais(dialog, world, ses
 @pytest.mark.parametrize(
     ("user", "text", "expected"),
     [
-        (USERS["member"], "เจ้าภาพ ประวัติ", T["host.history_empty"].format(network=ZONE1)),
-        (USERS["member"], "เจ้าภาพ ประวัติ เครือข่ายโซน 2", T["host.network_not_yours"].format(network=ZONE2)),
+        (USERS["member"], "เจ้าภาพ ประวัติ", t("host.history_empty", network=ZONE1)),
+        (USERS["member"], "เจ้าภาพ ประวัติ เครือข่ายโซน 2", t("host.network_not_yours", network=ZONE2)),
         (CHAIR2, "host history", E["host.history_empty"].format(network=ZONE2)),
     ],
 )

@@ -20,6 +20,7 @@ from scheduler import followups
 from scheduler.jobs import JobContext, dispatch_outbox
 from support.activities import bkk, make_activity, rsvp
 from support.registry import USERS, seed_district
+from support.texts import t
 
 T = th.TEXT
 
@@ -96,24 +97,22 @@ def run_month(app, clock, session_factory, fake_line, world, tmp_path):
 
 def test_a_month_of_followups(app, clock, session_factory, fake_line, world, tmp_path) -> None:
     log = run_month(app, clock, session_factory, fake_line, world, tmp_path)
-    reminder = T["followup.reminder"]
     expected = [
         # Deadline 4 Dec 14:00: nudge 2 days before, sent when the scheduler is back at 20:00 (it was down).
-        (bkk(2026, 12, 2, 20), "leader", T["followup.nudge"].format(
+        (bkk(2026, 12, 2, 20), "leader", t("followup.nudge",
             community="ชุมชนวัดบางนา", title="ประชุมโซน 1", when="วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 14:00 น.",
             deadline="วันศุกร์ที่ 4 ธันวาคม 2569 เวลา 14:00 น.", count=2, names="• คุณchair\n• คุณpartner",
             code="MEET")),
-        (bkk(2026, 12, 2, 20), "member", reminder.format(
+        (bkk(2026, 12, 2, 20), "member", t("followup.reminder",
             title="ประชุมโซน 1", when="วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 14:00 น.", place="ศาลาวัดบางนา", code="MEET")),
-        (bkk(2026, 12, 2, 20), "leader", reminder.format(
+        (bkk(2026, 12, 2, 20), "leader", t("followup.reminder",
             title="ประชุมโซน 1", when="วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 14:00 น.", place="ศาลาวัดบางนา", code="MEET")),
     ]
-    november_nudge = T["followup.monthly_nudge"]
     # Messages dispatched in the same hour go out concurrently: compare them in a stable order.
     assert sorted(row for row in log if row[0] <= bkk(2026, 12, 3)) == sorted([
         # Already past the 20th: chairs of networks without a November activity are nudged at once.
-        (bkk(2026, 11, 25, 9), "other_leader", november_nudge.format(month="พฤศจิกายน 2569", network="เครือข่ายโซน 2")),
-        (bkk(2026, 11, 25, 9), "chair", november_nudge.format(month="พฤศจิกายน 2569", network="เครือข่ายโซน 1")),
+        (bkk(2026, 11, 25, 9), "other_leader", t("followup.monthly_nudge", month="พฤศจิกายน 2569", network="เครือข่ายโซน 2")),
+        (bkk(2026, 11, 25, 9), "chair", t("followup.monthly_nudge", month="พฤศจิกายน 2569", network="เครือข่ายโซน 1")),
         # The November summary goes to staff on 1 December at 07:00 (the run at 00:00 waits out quiet hours).
         (bkk(2026, 12, 1, 7), "staff", log[2][2]),
         *expected,
@@ -138,7 +137,7 @@ def test_a_month_of_followups(app, clock, session_factory, fake_line, world, tmp
     # The meeting is never reported: request, one reminder after 3 days, the chair and staff told after 7.
     assert when(None, "leader", "กิจกรรม “ประชุมโซน 1” จบแล้ว") == [bkk(2026, 12, 5, 19)]
     assert when(None, "leader", "ขอเตือนอีกครั้งครับ รายงานกิจกรรม “ประชุมโซน 1”") == [bkk(2026, 12, 8, 17)]
-    escalation = T["followup.report_escalation"].format(title="ประชุมโซน 1", code="MEET", community="ชุมชนวัดบางนา")
+    escalation = t("followup.report_escalation", title="ประชุมโซน 1", code="MEET", community="ชุมชนวัดบางนา")
     assert [(t, r) for t, r, text in log if text == escalation] == [
         (bkk(2026, 12, 12, 17), "chair"), (bkk(2026, 12, 12, 17), "staff")]
     # The edited training reminds with its new time; the cancelled trip reminds nobody.
@@ -147,7 +146,7 @@ def test_a_month_of_followups(app, clock, session_factory, fake_line, world, tmp
                                                         if text.startswith("⏰ เตือนความจำ: อบรม")][0]
     assert when(None, "member", "⏰ เตือนความจำ: ทัศนศึกษา") == []
     # On the 20th, the chair of the zone with no December activity is nudged once.
-    assert [(t, r) for t, r, text in log if text.startswith("เดือนธันวาคม 2569ยังไม่มีกิจกรรมของเครือข่ายโซน 2")] == [
+    assert [(t, r) for t, r, text in log if text.startswith("เดือนธันวาคม 2569 ยังไม่มีกิจกรรมของเครือข่ายโซน 2")] == [
         (bkk(2026, 12, 20, 7), "other_leader")]
     # On 1 January staff get December's summary: three activities held in zone 1, one report missing.
     [december] = [text for _, r, text in log if r == "staff" and text.startswith("สรุปกิจกรรมเดือนธันวาคม 2569")]
@@ -230,7 +229,7 @@ def test_a_reminder_for_groups_goes_to_the_people_when_there_is_no_group(session
     assert dispatch_outbox(jobs) == {"sent": 1}
     [request] = fake_line.state.requests
     if linked:
-        assert request.body == {"to": GROUP, "messages": [{"type": "text", "text": T["followup.reminder"].format(
+        assert request.body == {"to": GROUP, "messages": [{"type": "text", "text": t("followup.reminder",
             title="ประชุมโซน 1", when="วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 14:00 น.", place="ศาลาวัดบางนา",
             code="AAAA")}]}
     else:
@@ -252,7 +251,7 @@ def test_a_short_notice_nudge_waits_and_never_lists_the_leader(session_factory, 
     assert followups.nudge_leaders(jobs) == 1
     assert dispatch_outbox(jobs) == {"sent": 1}
     [request] = fake_line.state.requests
-    assert request.body == {"to": USERS["leader"], "messages": [{"type": "text", "text": T["followup.nudge"].format(
+    assert request.body == {"to": USERS["leader"], "messages": [{"type": "text", "text": t("followup.nudge",
         community="ชุมชนวัดบางนา", title="ประชุมด่วน", when="วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 09:00 น.",
         deadline="วันศุกร์ที่ 4 ธันวาคม 2569 เวลา 14:00 น.", count=4,
         names="• คุณchair\n• คุณmember\n• คุณpartner\n• คุณstaff", code="SOON")}]}
