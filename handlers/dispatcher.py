@@ -4,19 +4,34 @@
 addressed to it (a leading `บอท`/`bot`, a mention of the bot) or answers in a conversation the
 sender started count. Anything else is never stored. `run` then calls the handler inside the
 event's transaction and keeps the conversation row in step.
+
+Another command typed in the middle of a conversation is not taken as the answer: the sender is asked
+whether to stop and go there (`_ask_to_switch`), unless the step offered that very word as a quick
+reply ("ชุมชน" is a notice's scope). Only a message that is a keyword alone (polite ending or not), or a
+keyword and one existing activity or invite code, counts: free text that merely starts with a keyword
+("ประชุมประจำเดือน", "ข่าว น้ำท่วมซอย 5") is still the answer.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
-from linebot.v3.messaging import Message
+from linebot.v3.messaging import (
+    Action,
+    Message,
+    MessageAction,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
 from linebot.v3.webhooks import (
     Event,
     MessageEvent,
@@ -26,10 +41,21 @@ from linebot.v3.webhooks import (
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from handlers.context import Context, Turn, as_turn, command_refusal
+from handlers.catalog import CATALOGUES
+from handlers.context import Context, Turn, as_turn, button_label, command_refusal, record_id
 from handlers.help import help_messages
-from handlers.registry import THAI_CHARS, ChatKind, Registry, Role, clean, normalize, word_in
-from models import Conversation
+from handlers.registry import (
+    THAI_CHARS,
+    ChatKind,
+    Match,
+    Registry,
+    Role,
+    clean,
+    normalize,
+    strip_polite,
+    word_in,
+)
+from models import Activity, Conversation, InviteCode
 
 # Ways people call the bot in a busy group; matched case-insensitively at the start.
 BOT_PREFIXES = ("@บอท", "บอท", "@bot", "bot", "@สายใย", "สายใย", "@saiyai", "saiyai")
@@ -37,6 +63,17 @@ CANCEL_WORDS = frozenset({"ยกเลิก", "cancel", "เลิก", "stop"
 FLOW_ACTION = "flow"  # postback action that answers the current conversation step
 CONVERSATION_TTL = timedelta(minutes=30)
 ECHO_LIMIT = 40
+# Another command typed mid-conversation: the question's two buttons (dispatcher postbacks, no handler's).
+SWITCH_ACTION = "flow_go"    # stop the conversation and run the command: a=flow_go&c=<id>&v=<turn>&t=<command>
+STAY_ACTION = "flow_stay"    # keep going: the step's question again, a=flow_stay&c=<id>
+SWITCH_TEXT_LIMIT = 48       # longer text is an answer, never a command (the longest keyword and a code fit)
+POSTBACK_DATA_LIMIT = 300    # LINE's limit for a postback action's data
+# One activity code (K7M2) or invite code (6J24-U8EC) after a keyword: "กิจกรรม K7M2" mid-flow is the command.
+CODE_ARGUMENT = re.compile(r"[A-Za-z0-9]{4}(?:-?[A-Za-z0-9]{4})?")
+# Conversation.data key the dispatcher keeps its own under, hidden from handlers: a random token of the turn
+# (a question's "stop" button works only while the conversation is where it was asked), and the step's question,
+# its text and quick replies (what its buttons send is an answer there; "ทำต่อ" asks it again).
+ASKED_KEY = "_asked"
 
 
 UNREAD: Any = object()  # Profile.conversation when the loader did not read it
@@ -196,8 +233,11 @@ class Dispatcher:
                 return Route(source, None, "help_in_flow", conversation.lang, conversation_id=conversation.id,
                              profile=profile)
             handler = self.registry.steps.get((conversation.flow, conversation.step))
-            return Route(source, handler, "step", conversation.lang,
-                         {"args": answer, "message": None if is_text else content},
+            fields: dict[str, Any] = {"args": answer, "message": None if is_text else content}
+            command = self._command_in(answer) if is_text else None
+            if command is not None:
+                fields["switch"] = command  # run() decides, with the step's buttons at hand: answer or question
+            return Route(source, handler, "step", conversation.lang, fields,
                          conversation_id=conversation.id, profile=profile)
         if addressed is None:
             if not is_text and source.chat_kind == ChatKind.USER:
@@ -227,6 +267,8 @@ class Dispatcher:
         for name, value in (event.postback.params or {}).items():
             params[name] = value  # date / time / datetime from the datetime picker, no zone
         action = params.get("a", "")
+        if action in (SWITCH_ACTION, STAY_ACTION):
+            return self._route_switch(session, source, params, action, now)
         if action == FLOW_ACTION:
             profile, found = self._sender(session, source)
             conversation = _live(found, now)
@@ -237,6 +279,45 @@ class Dispatcher:
                          conversation_id=conversation.id, profile=profile)
         handler = self.registry.postbacks.get(action)
         return Route(source, handler, "postback" if handler else "unknown_postback", fields={"params": params})
+
+    def _command_in(self, answer: str) -> Match | None:
+        """The command an answer mid-conversation may be: a keyword alone, polite ending or not ("กิจกรรมค่ะ"),
+        or a keyword and one code ("กิจกรรม K7M2"); run() then checks the code exists and that the step did
+        not offer the word as a button. Anything longer or else is free text: an answer."""
+        if len(answer) > SWITCH_TEXT_LIMIT:
+            return None
+        match = self.registry.match(answer)
+        if match is None:
+            return None
+        args = strip_polite(match.args)
+        if args and not CODE_ARGUMENT.fullmatch(args):
+            return None
+        return Match(match.spec, match.keyword, args)
+
+    def _route_switch(self, session: Session, source: Source, params: dict[str, str], action: str,
+                      now: datetime) -> Route:
+        """The buttons of the question asked when a command was typed mid-conversation. Each names the
+        conversation it was asked in (and "stop and go" the turn, checked in run()): pressed again, after
+        it expired or after another answer, it runs nothing and says so."""
+        ident = record_id(params.get("c"))
+        match = self.registry.match(params.get("t", "")) if action == SWITCH_ACTION else None
+        if ident is None or (action == SWITCH_ACTION and match is None):
+            return Route(source, None, "unknown_postback", fields={"params": params})
+        profile, found = self._sender(session, source)
+        conversation = _live(found, now)
+        hint = params.get("l") if params.get("l") in CATALOGUES else None
+        current = conversation is not None and conversation.id == ident
+        if action == STAY_ACTION:
+            if not current:
+                return Route(source, None, "switch_gone", hint, {"params": params}, profile=profile)
+            return Route(source, None, "stay", conversation.lang, {"params": params},
+                         conversation_id=conversation.id, profile=profile)
+        command = _echo(params["t"])
+        if not current:
+            return Route(source, None, "switch_stale", hint, {"command": command}, profile=profile)
+        return Route(source, match.spec.func, "switch", match.lang,
+                     {"args": match.args, "keyword": match.keyword, "spec": match.spec, "turn": params.get("v", ""),
+                      "command": command}, conversation_id=conversation.id, profile=profile)
 
     def _sender(self, session: Session, source: Source) -> tuple[Profile, OpenConversation | None]:
         """The sender's profile and conversation, expired or not: one query with the registry's loader."""
@@ -267,15 +348,21 @@ class Dispatcher:
             params=route.fields.get("params", {}), message=route.fields.get("message"),
         )
         conversation = None
+        asked: dict[str, Any] = {}
         if route.conversation_id is not None:
             # Lock the row so two workers handling two quick answers take turns (PostgreSQL).
             conversation = session.scalars(
                 select(Conversation).where(Conversation.id == route.conversation_id).with_for_update()).first()
             if conversation is None:
-                return [ctx.text("flow.expired")]
+                # Gone since routing: another worker took the same button, answer or cancel first.
+                if route.kind == "switch":
+                    return [ctx.text("flow.switch_stale", command=route.fields["command"])]
+                return [ctx.text("flow.switch_gone" if route.kind == "stay" else "flow.expired")]
+            data = dict(conversation.data or {})
+            asked = data.pop(ASKED_KEY, None) or {}  # the dispatcher's, not the handler's
             # A deep copy: a handler appending to a list inside must not change the loaded row's value
             # in place, or SQLAlchemy would see no difference and not save it.
-            ctx.data, ctx.step = copy.deepcopy(conversation.data), conversation.step
+            ctx.data, ctx.step = copy.deepcopy(data), conversation.step
 
         if route.kind == "cancel":
             if conversation is None:
@@ -294,18 +381,74 @@ class Dispatcher:
             return [ctx.text("postback.unknown")]
         if route.kind == "fallback":
             return help_messages(ctx, ctx.t("help.unknown", text=_echo(ctx.args)))
-        if route.kind == "command":
+        if route.kind == "stay":
+            return [_question_again(ctx, asked, ctx.t("flow.switch_stayed"))]
+        if route.kind == "switch_gone":
+            return [ctx.text("flow.switch_gone")]
+        if route.kind == "switch_stale" or (route.kind == "switch" and asked.get("v", "") != route.fields["turn"]):
+            # Pressed twice (the command may have started a conversation since), or the conversation moved on.
+            return [ctx.text("flow.switch_stale", command=route.fields["command"])]
+        if route.kind in ("command", "switch"):
             refusal = command_refusal(ctx, route.fields["spec"])
             if refusal is not None:
-                return [refusal]
+                return [refusal]  # a switch keeps the conversation: nothing was stopped
+        if route.kind == "switch" and conversation is not None:
+            # Stop the conversation, then run the command as if typed with nothing in progress.
+            session.delete(conversation)
+            session.flush()  # before the command may start another conversation for the same (chat, user)
+            conversation, ctx.data, ctx.step = None, {}, None
         if route.handler is None:  # a flow step that no longer exists after a deploy
             if conversation is not None:
                 session.delete(conversation)
             return [ctx.text("flow.expired")]
+        command = route.fields.get("switch")
+        if route.kind == "step" and command is not None and conversation is not None and \
+                self._switches(session, ctx.args, command, asked):
+            question = self._ask_to_switch(ctx, conversation, command, asked)
+            if question is not None:
+                return question
 
         turn = as_turn(route.handler(ctx))
         self._keep_conversation(session, ctx, conversation, turn, now)
         return turn.messages
+
+    def _switches(self, session: Session, answer: str, command: Match, asked: dict[str, Any]) -> bool:
+        """Whether an answer that reads as a command is one: not when the step offered it as a button ("ชุมชน"
+        as a notice's scope, polite ending or not), and a code after the keyword must name an activity or an
+        invite ("ข่าว 2568" stays a notice's text)."""
+        if word_in(answer, _offered(asked)) is not None:
+            return False
+        if not command.args:
+            return True
+        code = command.args.upper().replace("-", "")
+        if len(code) == 4:
+            found = session.scalar(select(Activity.id).where(Activity.code == code).limit(1))
+        else:
+            found = session.scalar(select(InviteCode.id).where(InviteCode.code == f"{code[:4]}-{code[4:]}").limit(1))
+        return found is not None
+
+    def _ask_to_switch(self, ctx: Context, conversation: Conversation, command: Match,
+                       asked: dict[str, Any]) -> list[Message] | None:
+        """Ask whether to stop the conversation and run the command; the row stays as it is until a button is
+        pressed. A command this sender may not use here is refused at once, and the step's question repeated.
+        None (the step takes the text) for a command too long for a button's data."""
+        refusal = command_refusal(ctx, command.spec)
+        if refusal is not None:
+            return [refusal, _question_again(ctx, asked)]
+        text = f"{command.keyword} {command.args}".strip()
+        go = urlencode({"a": SWITCH_ACTION, "c": conversation.id, "v": asked.get("v", ""), "l": ctx.lang, "t": text})
+        if len(go) > POSTBACK_DATA_LIMIT:  # no keyword is that long (a test checks)
+            return None
+        key = f"flow.doing.{conversation.flow}"
+        doing = ctx.t(key if key in CATALOGUES.get(ctx.lang, CATALOGUES["th"]) else "flow.doing")
+        go_label, stay_label = ctx.t("flow.switch_go", command=text), ctx.t("flow.switch_stay")
+        buttons = QuickReply(items=[
+            QuickReplyItem(action=PostbackAction(label=button_label(go_label), data=go, displayText=go_label)),
+            QuickReplyItem(action=PostbackAction(
+                label=button_label(stay_label), displayText=stay_label,
+                data=urlencode({"a": STAY_ACTION, "c": conversation.id, "l": ctx.lang}))),
+        ])
+        return [TextMessage(text=ctx.t("flow.switch_ask", doing=doing, command=text), quickReply=buttons)]
 
     def _keep_conversation(self, session: Session, ctx: Context, conversation: Conversation | None,
                            turn: Turn, now: datetime) -> None:
@@ -318,6 +461,7 @@ class Dispatcher:
         data = turn.data if turn.data is not None else ctx.data
         # A flow started in a group may continue in the sender's 1:1 chat (personal answers).
         chat_id = ctx.user_id if turn.private else ctx.chat_id
+        data = {**data, ASKED_KEY: _asked(turn.messages, chat_id == ctx.chat_id)}
         if conversation is None or conversation.chat_id != chat_id:
             if conversation is not None:
                 session.delete(conversation)
@@ -336,3 +480,34 @@ class Dispatcher:
 
 def _echo(text: str) -> str:
     return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "…"
+
+
+def _asked(messages: list[Message], here: bool) -> dict[str, Any]:
+    """What the dispatcher keeps of a turn: a fresh random token, and the step's question when it was asked
+    `here`, in the conversation's chat: the last message's text and quick replies (LINE shows quick replies on
+    the last message only). Read attribute by attribute: this runs at every step, and a pydantic `to_dict` of
+    twelve buttons costs about a millisecond; only a picker or location button takes one."""
+    asked: dict[str, Any] = {"v": secrets.token_urlsafe(6)}
+    last = messages[-1] if messages else None
+    if here and isinstance(last, TextMessage):
+        items = last.quick_reply.items if last.quick_reply is not None else []
+        asked["text"] = last.text
+        asked["quick"] = [{"type": "message", "label": item.action.label, "text": item.action.text}
+                          if isinstance(item.action, MessageAction) else item.action.to_dict() for item in items]
+    return asked
+
+
+def _offered(asked: dict[str, Any]) -> frozenset[str]:
+    """What the step's quick-reply buttons send, normalized: answers at that step even when a keyword."""
+    return frozenset(normalize(action.get("text") or "") for action in asked.get("quick", ())
+                     if action.get("type") == "message")
+
+
+def _question_again(ctx: Context, asked: dict[str, Any], prefix: str | None = None) -> TextMessage:
+    """The step's question once more, with its buttons (when it is not kept, asked in a group for a
+    conversation in the 1:1 chat or from before it was kept: how to go on, and the cancel button)."""
+    if "text" not in asked:
+        return ctx.text("flow.still_waiting", cancel=True)
+    items = [QuickReplyItem(action=Action.from_dict(action)) for action in asked.get("quick", ())]
+    text = f"{prefix}\n{asked['text']}" if prefix else asked["text"]
+    return TextMessage(text=text, quickReply=QuickReply(items=items) if items else None)

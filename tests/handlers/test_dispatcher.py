@@ -20,7 +20,7 @@ from bot import create_app
 from conftest import SECRET, WebhookClient
 from handlers import help as help_module
 from handlers.context import Context, Turn, text_message
-from handlers.dispatcher import Dispatcher, Profile, Source
+from handlers.dispatcher import ASKED_KEY, Dispatcher, Profile, Source
 from handlers.registry import ChatKind, Registry, Role, command, postback, step
 from models import Conversation, WebhookEvent
 from support import events as ev
@@ -246,9 +246,11 @@ class Chat:
         return answered
 
     def conversations(self) -> list[tuple]:
+        """Each conversation row, with the handler's data (without the question the dispatcher keeps)."""
         with self.session_factory() as session:
             rows = session.scalars(select(Conversation).order_by(Conversation.id)).all()
-            return [(r.chat_id, r.user_id, r.flow, r.step, r.data, r.lang) for r in rows]
+            return [(r.chat_id, r.user_id, r.flow, r.step, {k: v for k, v in r.data.items() if k != ASKED_KEY},
+                     r.lang) for r in rows]
 
     def stored_events(self) -> list[tuple]:
         with self.session_factory() as session:
@@ -503,3 +505,68 @@ def test_each_answer_moves_the_expiry_forward(chat: Chat, clock) -> None:
         conversation = session.scalars(select(Conversation)).one()
         assert conversation.updated_at == start + timedelta(minutes=20)
         assert conversation.expires_at == start + timedelta(minutes=50)
+
+
+# --- another command typed mid-conversation (the real flows: test_switch_in_flow.py) ----------------
+
+def asked(command: str) -> str:
+    return f"คุณกำลังทำรายการอื่นอยู่ จะหยุดแล้วไปที่ “{command}” ไหมครับ"   # a flow without its own words
+
+
+def stale(command: str) -> str:
+    return f"ปุ่มนี้ใช้ไม่ได้แล้วครับ รายการนั้นจบไปแล้วหรือตอบต่อไปแล้ว ถ้ายังต้องการ พิมพ์ “{command}” ได้เลยครับ"
+
+
+GONE = "รายการนั้นจบไปแล้วหรือหมดเวลาแล้วครับ เริ่มใหม่ได้เลยครับ"
+
+
+def last_buttons(chat: Chat) -> dict[str, str]:
+    """Label → postback data of the quick replies on the bot's last message."""
+    last = chat.fake_line.state.requests[-1].body["messages"][-1]
+    return {item["action"]["label"]: item["action"].get("data") or item["action"].get("text")
+            for item in (last.get("quickReply") or {}).get("items", [])}
+
+
+def test_a_command_mid_flow_is_asked_about_then_run_once(chat: Chat) -> None:
+    chat.run(in_flow((alice, "โปรไฟล์ครับ", [asked("โปรไฟล์")])))
+    assert chat.conversations() == [row(Paint.NAME, {})]            # not the name, and the step still waits
+    buttons = last_buttons(chat)
+    assert list(buttons) == ["หยุดแล้วไป โปรไฟล์", "ทำต่อ"]
+    chat.run([(alice, Tap(buttons["หยุดแล้วไป โปรไฟล์"]), ["โปรไฟล์ของคุณครับ"])])
+    assert chat.conversations() == []
+    chat.run([(alice, Tap(buttons["หยุดแล้วไป โปรไฟล์"]), [stale("โปรไฟล์")]),
+              (alice, Tap(buttons["ทำต่อ"]), [GONE])])
+
+
+def test_the_same_flow_s_command_mid_flow_starts_it_again_only_when_chosen(chat: Chat) -> None:
+    chat.run(in_flow(NAMED, (alice, "ระบายสี", [asked("ระบายสี")])))
+    assert chat.conversations() == [row(Paint.COLOUR, {"name": "สมชาย"})]
+    buttons = last_buttons(chat)
+    chat.run([(alice, Tap(buttons["ทำต่อ"]), ["ได้ครับ ทำต่อจากเดิม\nคุณสมชาย ชอบสีอะไรครับ"]),
+              COLOURED])
+    assert chat.conversations() == [row(Paint.WHEN, {"name": "สมชาย", "colour": "ฟ้า"})]
+
+
+def test_a_refused_command_mid_flow_says_so_and_asks_the_step_again(chat: Chat) -> None:
+    chat.run(in_flow((alice, "รายงาน", ["ขออภัยครับ คำสั่ง “รายงาน” สงวนไว้สำหรับเจ้าหน้าที่เขตครับ", ASK_NAME]),
+                     NAMED))
+    assert chat.conversations() == [row(Paint.COLOUR, {"name": "สมชาย"})]
+
+
+def test_group_only_the_sender_s_own_buttons_act(chat: Chat) -> None:
+    chat.run([(alice_in_group, "บอท ระบายสี", [ASK_NAME]),
+              (alice_in_group, "เช็กชื่อ", [asked("เช็กชื่อ")])])     # an answer needs no "บอท": nor the question
+    buttons = last_buttons(chat)
+    chat.run([(bob_in_group, Tap(buttons["หยุดแล้วไป เช็กชื่อ"]), [stale("เช็กชื่อ")]),
+              (bob_in_group, Tap(buttons["ทำต่อ"]), [GONE])])
+    assert chat.conversations() == [row(Paint.NAME, {}, chat=GROUP)]
+    chat.run([(alice_in_group, Tap(buttons["หยุดแล้วไป เช็กชื่อ"]), ["เช็กชื่อแล้วครับ"]),
+              (alice_in_group, "สมชาย", [])])                        # chatter again: nothing in progress
+    assert chat.conversations() == []
+
+
+@pytest.mark.parametrize("data", ["a=flow_go&c=²&v=x&t=ระบายสี", "a=flow_go&c=1&v=x&t=ไม่มีคำสั่งนี้",
+                                  "a=flow_go&c=1&v=x", "a=flow_stay&c=99999999999999999999", "a=flow_stay"])
+def test_hand_made_question_buttons_are_unknown(chat: Chat, data: str) -> None:
+    chat.run(in_flow((alice, Tap(data), [BUTTON_GONE])))
+    assert chat.conversations() == [row(Paint.NAME, {})]
