@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from bot.config import TIMEZONE, bangkok_now
 from bot.outbox import after_quiet_hours, in_quiet_hours
 from bot.thaitime import format_when
-from handlers.catalog import th
+from handlers.catalog import text_for
 from handlers.services import activities as acts
 from handlers.services import registry as reg
 from models import Activity, Answer, Community, OutboxMessage, OutboxState, Person, RoleName
@@ -32,7 +32,6 @@ from support.registry import MARKET_LEADER, MORE_MEMBERS, seed_district, seed_ma
 from support.schedulers import flaky, start_scheduler
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
-T = th.TEXT
 EVERY = 1          # seconds between two runs of each follow-up job (SAIYAI_FOLLOWUP_INTERVAL_SECONDS)
 RUNS = 4           # runs of every follow-up job each scheduler process makes, at least
 KILL_AFTER = 2.5   # seconds after start-up: the first process dies after two or three runs
@@ -98,18 +97,18 @@ def seed(session_factory, now: datetime) -> list[Followup]:
         old = add("OLD", "ทัศนศึกษา", at(days=-7, hours=-4))
 
         def reminder(activity: Activity) -> str:
-            return T["followup.reminder"].format(title=activity.title, when=format_when(activity.starts_at),
+            return text_for("th", "followup.reminder", title=activity.title, when=format_when(activity.starts_at),
                                                  place="ศาลาวัดบางนา", code=activity.code)
 
         def nudge(community: Community, name: str) -> str:
-            return T["followup.nudge"].format(
+            return text_for("th", "followup.nudge",
                 community=community.name, title=vote.title, when=format_when(vote.starts_at), count=1,
                 deadline=format_when(vote.rsvp_deadline), names=f"• {name}", code=vote.code)
 
         def report(stage: str, activity: Activity) -> str:
-            return T[f"followup.{stage}"].format(title=activity.title, code=activity.code)
+            return text_for("th", f"followup.{stage}", title=activity.title, code=activity.code)
 
-        escalation = T["followup.report_escalation"].format(title=old.title, code=old.code, community=d.wat.name)
+        escalation = text_for("th", "followup.report_escalation", title=old.title, code=old.code, community=d.wat.name)
         expected = [
             Followup(f"reminder:{soon.id}:720:th", (uid["member"], uid["somsri"], uid["somchai"]), reminder(soon)),
             Followup(f"reminder:{three.id}:4320:th", (uid["malee"],), reminder(three)),
@@ -131,7 +130,7 @@ def monthly_followups(session, district, now: datetime, uid: dict[str, str]) -> 
     if local.day >= 20:
         month = f"{followups.THAI_MONTHS[local.month - 1]} {local.year + 543}"
         return [Followup(f"monthly_nudge:{district.zone2.id}:{local:%Y-%m}:th", (uid["other_leader"],),
-                         T["followup.monthly_nudge"].format(month=month, network=district.zone2.name))]
+                         text_for("th", "followup.monthly_nudge", month=month, network=district.zone2.name))]
     if local.day <= 7:
         last_month = acts.add_months(this_month, -1)
         text = followups.monthly_summary(session, district.org, last_month, this_month, "th")
