@@ -9,7 +9,9 @@ Creating is a guided conversation; in a group it continues in the sender's 1:1 c
           → host (the rotation's suggestion with its reason, or another community of the network)
           → capacity → seats per community (networks only) → preview card → confirm
 
-`ยกเลิก` ends it at any step (the dispatcher does that). Editing asks the field, then its value.
+`ยกเลิก` ends it at any step (the dispatcher does that). Editing asks the field, then its value, then
+shows the change (old → new, a date in full with its weekday) and who will be told, and saves and tells
+only on `ยืนยัน` (`เปลี่ยน` asks the value again; `ยกเลิก` leaves everything as it was).
 Announcements to groups, host requests and change notices go through the outbox; the reply to the
 person acting carries their own card, which is free. The groups an activity was announced in are told
 when it moves, changes place or is cancelled (`tell_groups`), as well as those who answered and the
@@ -25,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 
 from linebot.v3.messaging import (
@@ -72,6 +75,7 @@ DEFAULT_START = time(9, 0)  # what the datetime picker offers first
 SKIP_WORDS = COMMON_SKIP_WORDS | {"ไม่จำกัด", "no limit", "unlimited"}  # seats: "no limit" skips too
 YES_WORDS = frozenset({"ยืนยัน", "ตกลง", "ใช่", "โอเค", "ok", "okay", "yes", "confirm"})
 CHANGE_TIME_WORDS = frozenset({"เปลี่ยนวันเวลา", "change time"})
+CHANGE_WORDS = frozenset({"เปลี่ยน", "แก้", "แก้ไข", "change", "edit"})  # at an edit's preview: type it again
 CODE = re.compile(r"[A-Za-z0-9]{4,8}")
 COUNT = re.compile(r"(\d+)\s*(?:คน|ที่|ท่าน|people|persons|seats)?")
 # "13:00-16:00 น.", "9.00 ถึง 12.00": parse_when takes the first time; the second is the end.
@@ -108,6 +112,7 @@ class EditStep(StrEnum):
     TIME = "awaiting_time"
     PLACE = "awaiting_place"
     CAPACITY = "awaiting_capacity"
+    CONFIRM = "awaiting_confirm"
 
 
 # --- reading answers ------------------------------------------------------------------------------
@@ -712,18 +717,27 @@ def _field_buttons(ctx: Context) -> list[tuple[str, str]]:
 def edit_event_field(ctx: Context) -> Turn:
     field = next((name for name, words in FIELDS.items()
                   if ctx.means({*words, ctx.t(f"event.field.{name}").casefold()})), None)
-    activity = ctx.session.get(Activity, ctx.data["activity_id"])
     if field is None:
         return Turn([_say(ctx, ctx.t("event.field_unknown"), _field_buttons(ctx))], step=EditStep.FIELD)
-    if field == "title":
-        return Turn([_say(ctx, ctx.t("event.ask_new_title", title=activity.title))], step=EditStep.TITLE)
+    return _ask_new(ctx, field, ctx.session.get(Activity, ctx.data["activity_id"]))
+
+
+def _ask_new(ctx: Context, field: str, activity: Activity, invalid: Invalid | None = None) -> Turn:
+    """Ask the field's new value (after the reason the last one cannot be used, if any)."""
     if field == "when":
-        return Turn([_ask_when(ctx)], step=EditStep.WHEN)
-    if field == "place":
-        return Turn([_say(ctx, ctx.t("event.ask_new_place"), location=True)], step=EditStep.PLACE)
-    current = _capacity_text(ctx.lang, activity)
-    return Turn([_say(ctx, ctx.t("event.ask_new_capacity", current=current), [(ctx.t("event.unlimited"),) * 2])],
-                step=EditStep.CAPACITY)
+        return Turn([_ask_when(ctx, invalid)], step=EditStep.WHEN)
+    quick: list[tuple[str, str]] = []
+    if field == "title":
+        text, next_step = ctx.t("event.ask_new_title", title=activity.title), EditStep.TITLE
+    elif field == "place":
+        text, next_step = ctx.t("event.ask_new_place"), EditStep.PLACE
+    else:
+        text, next_step = ctx.t("event.ask_new_capacity", current=_capacity_text(ctx.lang, activity)), \
+            EditStep.CAPACITY
+        quick = [(ctx.t("event.unlimited"),) * 2]
+    if invalid is not None:
+        text = ctx.t(invalid.key, **invalid.values) + "\n" + text
+    return Turn([_say(ctx, text, quick, location=field == "place")], step=next_step)
 
 
 @step(EDIT, EditStep.TITLE)
@@ -731,7 +745,7 @@ def edit_event_title(ctx: Context) -> Turn:
     title = read_title(_answer(ctx))
     if isinstance(title, Invalid):
         return Turn([_invalid_text(ctx, title)], step=EditStep.TITLE)
-    return _apply(ctx, "title", lambda a: setattr(a, "title", title), lambda lang, a: a.title)
+    return _preview_edit(ctx, {"field": "title", "title": title})
 
 
 @step(EDIT, EditStep.WHEN)
@@ -750,8 +764,9 @@ def _edit_when(ctx: Context, when: When | DateOnly | Invalid) -> Turn:
     if isinstance(when, DateOnly):
         ctx.data["day"] = when.day.isoformat()
         return Turn([_ask_time(ctx, when.day)], step=EditStep.TIME)
-    return _apply(ctx, "when", lambda a: svc.reschedule(a, when.starts_at, when.ends_at, ctx.now),
-                  lambda lang, a: cards.when_range(lang, a.starts_at, a.ends_at))
+    ctx.data.pop("day", None)
+    return _preview_edit(ctx, {"field": "when", "starts_at": when.starts_at.isoformat(),
+                               "ends_at": when.ends_at.isoformat() if when.ends_at else None})
 
 
 @step(EDIT, EditStep.PLACE)
@@ -759,55 +774,169 @@ def edit_event_place(ctx: Context) -> Turn:
     place = read_place(ctx)
     if isinstance(place, Invalid):
         return Turn([_invalid_text(ctx, place, location=True)], step=EditStep.PLACE)
-
-    def change(activity: Activity) -> None:
-        activity.place_text, activity.place_lat, activity.place_lng = (
-            place["place_text"], place["place_lat"], place["place_lng"])
-
-    return _apply(ctx, "place", change, lambda lang, a: a.place_text or text_for(lang, "card.place_unknown"))
+    return _preview_edit(ctx, {"field": "place", **place})
 
 
 @step(EDIT, EditStep.CAPACITY)
 def edit_event_capacity(ctx: Context) -> Turn:
     capacity = read_count(_answer(ctx))
-    activity = ctx.session.get(Activity, ctx.data["activity_id"])
-    if isinstance(capacity, int) and activity.seats_per_community and activity.seats_per_community > capacity:
-        capacity = _invalid("event.seats_over_capacity", seats=activity.seats_per_community, capacity=capacity)
-    if isinstance(capacity, int):
-        taken = svc.seats_taken(ctx.session, activity)
-        if taken > capacity:
-            capacity = _invalid("event.capacity_below_taken", taken=taken)
-    if isinstance(capacity, Invalid):
-        return Turn([_invalid_text(ctx, capacity, quick=[(ctx.t("event.unlimited"),) * 2])],
+    edit = {"field": "capacity", "capacity": capacity}
+    invalid = capacity if isinstance(capacity, Invalid) else \
+        _edit_invalid(ctx, ctx.session.get(Activity, ctx.data["activity_id"]), edit)
+    if invalid is not None:
+        return Turn([_invalid_text(ctx, invalid, quick=[(ctx.t("event.unlimited"),) * 2])],
                     step=EditStep.CAPACITY)
-    return _apply(ctx, "capacity", lambda a: setattr(a, "capacity", capacity), _capacity_text)
+    return _preview_edit(ctx, edit)
 
 
-def _capacity_text(lang: str, activity: Activity) -> str:
+def _capacity_text(lang: str, activity: Any) -> str:
     if activity.capacity is None:
         return text_for(lang, "event.unlimited")
     return text_for(lang, "event.people", count=activity.capacity)
 
 
-def _apply(ctx: Context, field: str, change: Callable[[Activity], None],
-           shown: Callable[[str, Activity], str]) -> Turn:
-    """Change one field under a lock, bump the revision, tell those going or maybe (and, of a move, the host's
-    leaders and the groups), reply with the card."""
-    activity = svc.locked_activity(ctx.session, ctx.data["activity_id"])
+# An edit waiting for its confirmation is kept in the conversation's data as plain values ("edit"): the field
+# and what it becomes, e.g. {"field": "when", "starts_at": "2026-12-27T09:00:00+07:00", "ends_at": None}.
+
+def _value(lang: str, field: str, activity: Any) -> str:
+    """The field's value in words: the activity's, or (of `_proposed`) the one an edit would give it."""
+    if field == "title":
+        return activity.title
+    if field == "when":
+        return cards.when_range(lang, activity.starts_at, activity.ends_at)
+    if field == "place":
+        return activity.place_text or text_for(lang, "card.place_unknown")
+    return _capacity_text(lang, activity)
+
+
+def _proposed(activity: Activity, edit: dict[str, Any]) -> SimpleNamespace:
+    """The activity's fields as the edit would leave them, without changing it (svc.reschedule keeps the
+    length when no end is given)."""
+    fields = {"title": activity.title, "starts_at": activity.starts_at, "ends_at": activity.ends_at,
+              "place_text": activity.place_text, "capacity": activity.capacity}
+    if edit["field"] == "when":
+        starts_at = datetime.fromisoformat(edit["starts_at"])
+        ends_at = datetime.fromisoformat(edit["ends_at"]) if edit["ends_at"] else \
+            starts_at + (activity.ends_at - activity.starts_at)
+        fields.update(starts_at=starts_at, ends_at=ends_at)
+    else:
+        fields.update((k, v) for k, v in edit.items() if k in fields)
+    return SimpleNamespace(**fields)
+
+
+def _change(ctx: Context, activity: Activity, edit: dict[str, Any]) -> None:
+    """Make the edit."""
+    field = edit["field"]
+    if field == "when":
+        ends_at = datetime.fromisoformat(edit["ends_at"]) if edit["ends_at"] else None
+        svc.reschedule(activity, datetime.fromisoformat(edit["starts_at"]), ends_at, ctx.now)
+    elif field == "place":
+        activity.place_text, activity.place_lat, activity.place_lng = (
+            edit["place_text"], edit["place_lat"], edit["place_lng"])
+    else:
+        setattr(activity, field, edit[field])
+
+
+def _edit_invalid(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Invalid | None:
+    """Why the new value cannot be used now: checked when typed and again on confirming, since the start may
+    have passed and answers come in meanwhile."""
+    if edit["field"] == "when":
+        starts_at = datetime.fromisoformat(edit["starts_at"])
+        if starts_at <= ctx.now:
+            return _invalid("event.when_past", when=cards.when_range(ctx.lang, starts_at))
+    capacity = edit.get("capacity") if edit["field"] == "capacity" else None
+    if capacity is not None:
+        if activity.seats_per_community and activity.seats_per_community > capacity:
+            return _invalid("event.seats_over_capacity", seats=activity.seats_per_community, capacity=capacity)
+        taken = svc.seats_taken(ctx.session, activity)
+        if taken > capacity:
+            return _invalid("event.capacity_below_taken", taken=taken)
+    return None
+
+
+def _moves(activity: Activity, edit: dict[str, Any]) -> bool:
+    """Whether the groups and the host's leaders are to hear of it: a time or place that really changes."""
+    field = edit["field"]
+    return field in GROUP_FIELDS and \
+        _value(GROUP_LANG, field, _proposed(activity, edit)) != _value(GROUP_LANG, field, activity)
+
+
+def _edit_buttons(ctx: Context) -> list[tuple[str, str]]:
+    return [(ctx.t("event.edit_confirm_label"), ctx.t("event.confirm")), (ctx.t("event.change"),) * 2]
+
+
+def _preview_edit(ctx: Context, edit: dict[str, Any], prefix: str | None = None) -> Turn:
+    """Show the change (old → new, dates in full with the weekday) and who will be told, before anything is
+    saved or sent: a slip in a date pushed to every group of a network cannot be taken back."""
+    activity = ctx.session.get(Activity, ctx.data["activity_id"])
     if activity is None:
         return Turn([ctx.text("flow.expired")])
     refusal = _refusal(ctx, activity)  # cancelled, over or no longer allowed while the sender was typing
     if refusal is not None:
         return Turn([refusal])
-    was = shown(GROUP_LANG, activity)
-    change(activity)
+    ctx.data["edit"], ctx.data["revision"] = edit, activity.revision
+    field = edit["field"]
+    answered = _answered(ctx, activity)
+    moved = _moves(activity, edit)
+    leaders = _host_leaders(ctx, activity, answered) if moved else None
+    host = (leaders[0], len(leaders[1])) if leaders is not None else None
+    groups = _groups_of(ctx.session, activity, ctx.chat_id) if moved else []
+    text = ctx.t("event.edit_preview", title=activity.title, field=ctx.t(f"event.field.{field}"),
+                 old=_value(ctx.lang, field, activity), new=_value(ctx.lang, field, _proposed(activity, edit)),
+                 who=_will_tell(ctx, len(answered), groups, host))
+    return Turn([_say(ctx, f"{prefix}\n{text}" if prefix else text, _edit_buttons(ctx))], step=EditStep.CONFIRM)
+
+
+def _will_tell(ctx: Context, people: int, groups: Sequence[str], host: tuple[Community, int] | None) -> str:
+    """Who will hear of the change, in one sentence: the preview's counterpart of `_told`."""
+    later = outbox.in_quiet_hours(ctx.now)  # tell_groups holds it until the morning
+    parts = [ctx.t("event.who.groups_later" if later else "event.who.groups", count=len(groups))] if groups else []
+    if people:
+        parts.append(ctx.t("event.who.answered", count=people))
+    if host is not None and host[1]:
+        parts.append(ctx.t("event.who.host", community=host[0].name, count=host[1]))
+    if not parts:
+        return ctx.t("event.who.nobody")
+    listed = parts[0] if len(parts) == 1 else \
+        ctx.t("event.who.and", rest=ctx.t("event.who.separator").join(parts[:-1]), last=parts[-1])
+    return ctx.t("event.who", who=listed)
+
+
+@step(EDIT, EditStep.CONFIRM)
+def edit_event_confirm(ctx: Context) -> Turn:
+    edit = ctx.data["edit"]
+    if ctx.means(CHANGE_WORDS | {ctx.t("event.change").casefold()}):
+        activity = ctx.session.get(Activity, ctx.data["activity_id"])
+        return _ask_new(ctx, edit["field"], activity) if activity is not None else Turn([ctx.text("flow.expired")])
+    if not ctx.means(YES_WORDS):
+        return Turn([_say(ctx, ctx.t("event.edit_confirm_again"), _edit_buttons(ctx))], step=EditStep.CONFIRM)
+    activity = svc.locked_activity(ctx.session, ctx.data["activity_id"])
+    if activity is None:
+        return Turn([ctx.text("flow.expired")])
+    refusal = _refusal(ctx, activity)  # cancelled, over or no longer allowed while the preview was read
+    if refusal is not None:
+        return Turn([refusal])
+    invalid = _edit_invalid(ctx, activity, edit)
+    if invalid is not None:
+        return _ask_new(ctx, edit["field"], activity, invalid)
+    if activity.revision != ctx.data["revision"]:  # someone else changed it: the preview's "old" may be wrong
+        return _preview_edit(ctx, edit, ctx.t("event.edit_changed_meanwhile"))
+    return _apply(ctx, activity, edit)
+
+
+def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
+    """Make the confirmed edit of the locked activity, bump the revision, tell those going or maybe (and, of a
+    move, the host's leaders and the groups), reply with the card."""
+    field = edit["field"]
+    was = _value(GROUP_LANG, field, activity)
+    _change(ctx, activity, edit)
     svc.touch(activity, ctx.now)
     promoted = svc.promote_waitlist(ctx.session, activity) if field == "capacity" else []
     field_names = {lang: text_for(lang, f"event.field.{field}") for lang in CATALOGUES}
-    moved = field in GROUP_FIELDS and shown(GROUP_LANG, activity) != was
+    moved = field in GROUP_FIELDS and _value(GROUP_LANG, field, activity) != was
 
     def values(lang: str) -> dict[str, object]:
-        return {"field": field_names[lang], "value": shown(lang, activity)}
+        return {"field": field_names[lang], "value": _value(lang, field, activity)}
 
     answered = _answered(ctx, activity)
     told = _notify(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True, values=values)
@@ -821,10 +950,11 @@ def _apply(ctx: Context, field: str, change: Callable[[Activity], None],
     groups: list[str] = []
     if moved:
         notice = text_for(GROUP_LANG, "event.group_change_notice", title=activity.title, code=activity.code,
-                          field=field_names[GROUP_LANG], old=was, new=shown(GROUP_LANG, activity))
+                          field=field_names[GROUP_LANG], old=was, new=_value(GROUP_LANG, field, activity))
         groups = tell_groups(ctx.session, activity, text_message(notice), ctx.now, f"r{activity.revision}",
                              except_chat=ctx.chat_id)
-    lines = [ctx.t("event.edited", title=activity.title, field=field_names[ctx.lang], value=shown(ctx.lang, activity)),
+    lines = [ctx.t("event.edited", title=activity.title, field=field_names[ctx.lang],
+                   value=_value(ctx.lang, field, activity)),
              *_told(ctx, told, groups, host)]
     return Turn([text_message("\n".join(lines)), cards.activity_message(ctx, ctx.session, activity, now=ctx.now)])
 
@@ -855,12 +985,20 @@ def _tell_host(ctx: Context, activity: Activity, told: Sequence[Person], key: st
                with_card: bool, values: Callable[[str], dict[str, object]]) -> tuple[Community, int] | None:
     """Tell the leaders of the host community (confirmed or still asked) of a move or a cancellation: they plan
     to host on the old date or place, and may not have answered. Not the sender, nor those `told` already."""
+    host = _host_leaders(ctx, activity, told)
+    if host is None:
+        return None
+    community, leaders = host
+    return community, _notify(ctx, activity, leaders, key, f"{occasion}:host", with_card=with_card, values=values)
+
+
+def _host_leaders(ctx: Context, activity: Activity, told: Sequence[Person]) -> tuple[Community, list[Person]] | None:
+    """The host community and those of its leaders `_tell_host` tells; None when it has no host to tell."""
     if activity.host_community_id is None or activity.host_state not in (HostState.CONFIRMED, HostState.PROPOSED):
         return None
     skip = {p.id for p in told} | ({ctx.person.id} if ctx.person is not None else set())
     leaders = [p for p in svc.community_leaders(ctx.session, activity.host_community_id) if p.id not in skip]
-    count = _notify(ctx, activity, leaders, key, f"{occasion}:host", with_card=with_card, values=values)
-    return ctx.session.get(Community, activity.host_community_id), count
+    return ctx.session.get(Community, activity.host_community_id), leaders
 
 
 def _notify(ctx: Context, activity: Activity, people: Sequence[Person], key: str, occasion: str, *,

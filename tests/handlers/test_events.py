@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from handlers import events
-from handlers.catalog import en, th
+from handlers.catalog import en, text_for, th
 from handlers.context import text_message
 from handlers.services import activities as svc
 from handlers.services import registry as reg
@@ -556,6 +556,20 @@ def notices(fake_line, since: int) -> list[tuple[str, list[str]]]:
     return sorted(grouped.items())
 
 
+def edit_preview(field: str, old: str, new: str, who: str, *, title: str = "ประชุมใหญ่", lang: str = "th") -> str:
+    """What an edit shows before anything is saved or sent: the field, old and new, and who will be told."""
+    return text_for(lang, "event.edit_preview", title=title, field=field, old=old, new=new, who=who)
+
+
+def who_answered(count: int, lang: str = "th") -> str:
+    """A title or seat count is told only to those who answered (`_answered`), not to groups or the host."""
+    return text_for(lang, "event.who", who=text_for(lang, "event.who.answered", count=count))
+
+
+# Who hears of a move of seed_activity with ANSWERS: its zone's two groups, the two who answered and the host's leader.
+WHO_MOVED = "จะแจ้งกลุ่ม LINE 2 กลุ่ม ผู้ที่ตอบว่าไปหรือไม่แน่ใจ 2 คน และผู้นำชุมชนตลาดบางนา (ชุมชนเจ้าภาพ) 1 คน"
+
+
 def test_edit_the_title_tells_going_and_maybe_once(dialog, district, db, session_factory, clock, jobs,
                                                    fake_line) -> None:
     ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
@@ -564,8 +578,9 @@ def test_edit_the_title_tells_going_and_maybe_once(dialog, district, db, session
         (LEADER, "อะไรนะ", T["event.field_unknown"]),
         (LEADER, "ชื่อ", t("event.ask_new_title", title="ประชุมใหญ่")),
         (LEADER, "ก" * 121, t("event.title_too_long", length=121)),
-        (LEADER, "ประชุมใหญ่ประจำปี", [t("event.edited", title="ประชุมใหญ่ประจำปี", field="ชื่อ",
-                                         value="ประชุมใหญ่ประจำปี") + "\n" + t("event.notified", count=2), FLEX]),
+        (LEADER, "ประชุมใหญ่ประจำปี", edit_preview("ชื่อ", "ประชุมใหญ่", "ประชุมใหญ่ประจำปี", who_answered(2))),
+        (LEADER, "ยืนยัน", [t("event.edited", title="ประชุมใหญ่ประจำปี", field="ชื่อ", value="ประชุมใหญ่ประจำปี")
+                            + "\n" + t("event.notified", count=2), FLEX]),
     ])
     [activity] = activities(db)
     assert (activity.title, activity.revision, activity.updated_at) == ("ประชุมใหญ่ประจำปี", 2, clock())
@@ -586,9 +601,10 @@ def test_edit_the_time_keeps_the_length_and_moves_the_deadline(dialog, district,
         (CHAIR, "วันเวลา", T["event.ask_when"]),
         (CHAIR, "เมื่อวาน 9:00", t("event.when_past", when="วันศุกร์ที่ 20 พฤศจิกายน 2569 เวลา 09:00 น.") + "\n"
          + T["event.ask_when"]),
-        (CHAIR, "27 ธ.ค. 69 9:00", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when) + "\n"
-                                    + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
-                                    + t("event.groups_notified", count=2), FLEX]),
+        (CHAIR, "27 ธ.ค. 69 9:00", edit_preview("วันเวลา", OLD_WHEN, new_when, WHO_MOVED)),
+        (CHAIR, "ยืนยันครับ", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when) + "\n"
+                               + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
+                               + t("event.groups_notified", count=2), FLEX]),
     ])
     [activity] = activities(db)
     assert (activity.starts_at, activity.ends_at, activity.rsvp_deadline, activity.revision) == (
@@ -604,27 +620,33 @@ def test_edit_the_time_keeps_the_length_and_moves_the_deadline(dialog, district,
     assert dispatch_outbox(jobs) == {}
 
 
-def staff_moves_to_the_district_office(code: str, groups_line: str) -> list[tuple]:
-    """Staff move an activity with two answers, a host leader and two linked groups, in English."""
+def staff_moves_to_the_district_office(code: str, *, later: bool = False) -> list[tuple]:
+    """Staff move an activity with two answers, a host leader and two linked groups, in English (`later`: in
+    quiet hours, when the groups are told at 07:00)."""
+    groups = "2 LINE group(s) (at 07:00)" if later else "2 LINE group(s)"
+    who = (f"Saiyai will tell {groups}, 2 people who answered going or maybe and 1 leader(s) of ชุมชนตลาดบางนา "
+           "(the host).")
     return [
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "place", E["event.ask_new_place"]),
-        (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
-                                              value="Bang Na district office") + "\n"
-                                            + e("event.notified", count=2) + "\n" + HOST_TOLD_EN + "\n"
-                                            + groups_line, FLEX]),
+        (STAFF, "Bang Na district office", edit_preview("place", "ศาลาวัด", "Bang Na district office", who,
+                                                        lang="en")),
+        (STAFF, "Confirm", [e("event.edited", title="ประชุมใหญ่", field="place", value="Bang Na district office")
+                            + "\n" + e("event.notified", count=2) + "\n" + HOST_TOLD_EN + "\n"
+                            + e("event.groups_notified_later" if later else "event.groups_notified", count=2), FLEX]),
     ]
 
 
 def test_edit_place_and_capacity_in_english(dialog, district, db, session_factory, clock, jobs, fake_line) -> None:
     ident, code = seed_activity(session_factory, clock, district, capacity=5, seats=2, answers=ANSWERS)
     dialog.run([
-        *staff_moves_to_the_district_office(code, e("event.groups_notified", count=2)),
+        *staff_moves_to_the_district_office(code),
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "seats", e("event.ask_new_capacity", current="5 people")),
         (STAFF, "1", e("event.seats_over_capacity", seats=2, capacity=1)),
         (STAFF, "lots", e("event.capacity_invalid", text="lots", max="10,000")),
-        (STAFF, "40", [e("event.edited", title="ประชุมใหญ่", field="seats", value="40 people") + "\n"
+        (STAFF, "40", edit_preview("seats", "5 people", "40 people", who_answered(2, "en"), lang="en")),
+        (STAFF, "ok", [e("event.edited", title="ประชุมใหญ่", field="seats", value="40 people") + "\n"
                        + e("event.notified", count=2), FLEX]),
     ])
     [activity] = activities(db)
@@ -653,9 +675,12 @@ def test_a_move_typed_in_a_linked_group_is_pushed_to_the_other_groups(dialog, di
         (LEADER, f"บอท แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่"), GROUP_ZONE),
         (LEADER, "วันเวลาครับ", T["event.ask_when"], GROUP_ZONE),
         # Nobody answered, but the other group of the zone is told: the reply says so, not "nobody needed telling".
-        (LEADER, "๒๕ ธ.ค. ๖๙ บ่ายสองโมง", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when)
-                                           + "\n" + HOST_TOLD + "\n" + t("event.groups_notified", count=1), FLEX],
+        # The group it is typed in gets the reply, so the preview counts only the zone's other group.
+        (LEADER, "๒๕ ธ.ค. ๖๙ บ่ายสองโมง", edit_preview(
+            "วันเวลา", OLD_WHEN, new_when, "จะแจ้งกลุ่ม LINE 1 กลุ่ม และผู้นำชุมชนตลาดบางนา (ชุมชนเจ้าภาพ) 1 คน"),
          GROUP_ZONE),
+        (LEADER, "ตกลงค่ะ", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when)
+                             + "\n" + HOST_TOLD + "\n" + t("event.groups_notified", count=1), FLEX], GROUP_ZONE),
     ])
     before = len(fake_line.state.requests)
     assert dispatch_outbox(jobs) == {"sent": 2}
@@ -672,13 +697,14 @@ def test_groups_hear_of_a_change_after_quiet_hours_and_once(dialog, district, db
     ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
     clock.advance(hours=12, minutes=30)  # 22:30 in Bangkok
     dialog.run([
-        *staff_moves_to_the_district_office(code, e("event.groups_notified_later", count=2)),
-        # The same place again changes nothing a group needs to hear.
+        *staff_moves_to_the_district_office(code, later=True),
+        # The same place again changes nothing a group needs to hear: the preview says so.
         (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
         (STAFF, "place", E["event.ask_new_place"]),
-        (STAFF, "Bang Na district office", [e("event.edited", title="ประชุมใหญ่", field="place",
-                                              value="Bang Na district office") + "\n"
-                                            + e("event.notified", count=2), FLEX]),
+        (STAFF, "Bang Na district office", edit_preview("place", "Bang Na district office", "Bang Na district office",
+                                                        who_answered(2, "en"), lang="en")),
+        (STAFF, "confirm", [e("event.edited", title="ประชุมใหญ่", field="place", value="Bang Na district office")
+                            + "\n" + e("event.notified", count=2), FLEX]),
     ])
     before = len(fake_line.state.requests)
     # Those who answered: one multicast per edit, now; the host's leader of the move only.
@@ -715,9 +741,11 @@ def test_the_host_leaders_hear_of_a_move_and_a_cancellation_in_their_language_on
     dialog.run([
         (CHAIR, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
         (CHAIR, "วันเวลา", T["event.ask_when"]),
-        (CHAIR, "27 ธ.ค. 69 9:00", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when) + "\n"
-                                    + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
-                                    + t("event.groups_notified", count=2), FLEX]),
+        # somchai answered and leads the host: counted once, as one who answered.
+        (CHAIR, "27 ธ.ค. 69 9:00", edit_preview("วันเวลา", OLD_WHEN, new_when, WHO_MOVED)),
+        (CHAIR, "ยืนยัน", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=new_when) + "\n"
+                           + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
+                           + t("event.groups_notified", count=2), FLEX]),
     ])
     before = len(fake_line.state.requests)
     assert dispatch_outbox(jobs) == {"sent": 4}
@@ -749,10 +777,200 @@ def test_capacity_below_the_seats_taken_is_refused(dialog, district, db, session
         (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
         (LEADER, "จำนวนที่นั่ง", t("event.ask_new_capacity", current="5 คน")),
         (LEADER, "1", t("event.capacity_below_taken", taken=2)),
-        (LEADER, "ไม่จำกัด", [t("event.edited", title="ประชุมใหญ่", field="จำนวนที่นั่ง", value="ไม่จำกัด") + "\n"
-                              + t("event.notified", count=1), FLEX]),
+        (LEADER, "ไม่จำกัด", edit_preview("จำนวนที่นั่ง", "5 คน", "ไม่จำกัด", who_answered(1))),
+        (LEADER, "ยืนยัน", [t("event.edited", title="ประชุมใหญ่", field="จำนวนที่นั่ง", value="ไม่จำกัด") + "\n"
+                            + t("event.notified", count=1), FLEX]),
     ])
     assert activities(db)[0].capacity is None
+
+
+# --- edit: the preview and its confirmation ---------------------------------------------------------
+
+def conversations(db) -> int:
+    db.expire_all()
+    return db.scalars(select(func.count()).select_from(Conversation)).one()
+
+
+def test_a_move_is_previewed_and_nothing_is_saved_or_sent_until_confirmed(dialog, district, db, session_factory,
+                                                                          clock, jobs, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    dialog.run([
+        (CHAIR, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (CHAIR, "วันเวลา", T["event.ask_when"]),
+        (CHAIR, "27 ธ.ค. 69 9:00",
+         "ตรวจสอบก่อนบันทึกนะครับ: แก้ไขวันเวลาของ “ประชุมใหญ่”\n"
+         "เดิม: วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–17:00 น.\n"
+         "ใหม่: วันอาทิตย์ที่ 27 ธันวาคม 2569 เวลา 09:00–12:00 น.\n"
+         "จะแจ้งกลุ่ม LINE 2 กลุ่ม ผู้ที่ตอบว่าไปหรือไม่แน่ใจ 2 คน และผู้นำชุมชนตลาดบางนา (ชุมชนเจ้าภาพ) 1 คน\n"
+         "กด “ยืนยัน” เพื่อบันทึก “เปลี่ยน” เพื่อพิมพ์วันเวลาใหม่ หรือ “ยกเลิก” ถ้าไม่แก้ไขครับ"),
+    ])
+    assert [(item["action"]["label"], item["action"]["text"]) for item in last_message(fake_line)["quickReply"][
+        "items"]] == [("✓ ยืนยัน", "ยืนยัน"), ("เปลี่ยน", "เปลี่ยน"), ("ยกเลิก", "ยกเลิก")]
+    # An answer that is none of the three asks again, politely, and changes nothing either.
+    dialog.run([(CHAIR, "28 ธ.ค. 69 9:00", T["event.edit_confirm_again"])])
+    assert dialog.quick_replies() == ["✓ ยืนยัน", "เปลี่ยน", "ยกเลิก"]
+    [activity] = activities(db)
+    assert (activity.starts_at, activity.revision) == (bangkok(2026, 12, 20, 14), 1)
+    assert dispatch_outbox(jobs) == {}
+    assert sent_to(fake_line) == []
+    dialog.run([(CHAIR, "ยืนยันครับ", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา",
+                                         value="วันอาทิตย์ที่ 27 ธันวาคม 2569 เวลา 09:00–12:00 น.") + "\n"
+                                       + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
+                                       + t("event.groups_notified", count=2), FLEX])])
+    [activity] = activities(db)
+    assert (activity.starts_at, activity.revision) == (bangkok(2026, 12, 27, 9), 2)
+    assert dispatch_outbox(jobs) == {"sent": 4}
+    assert {to for to, _ in sent_to(fake_line)} == {GROUP_ZONE, GROUP_MARKET, MEMBER, PARTNER, MARKET_LEADER}
+    assert conversations(db) == 0
+
+
+def test_change_at_the_preview_asks_again_and_the_weekday_shows_which_saturday(dialog, district, db,
+                                                                               session_factory, clock, jobs,
+                                                                               fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    clock.advance(days=1)  # Sunday 22 November
+    saturday = "วันเสาร์ที่ 28 พฤศจิกายน 2569 เวลา 09:00–12:00 น."
+    dialog.run([
+        (CHAIR, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (CHAIR, "วันเวลา", T["event.ask_when"]),
+        # On a Sunday "เสาร์หน้า" is read as the Saturday after next: the preview names the day and date in full,
+        # so the leader sees it before any group does, and changes it.
+        (CHAIR, "เสาร์หน้า 9:00", edit_preview("วันเวลา", OLD_WHEN, "วันเสาร์ที่ 5 ธันวาคม 2569 เวลา 09:00–12:00 น.",
+                                               WHO_MOVED)),
+        (CHAIR, "เปลี่ยนครับ", T["event.ask_when"]),
+        (CHAIR, "28 พ.ย. 69 9:00", edit_preview("วันเวลา", OLD_WHEN, saturday, WHO_MOVED)),
+        (CHAIR, "ยืนยัน", [t("event.edited", title="ประชุมใหญ่", field="วันเวลา", value=saturday) + "\n"
+                           + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
+                           + t("event.groups_notified", count=2), FLEX]),
+    ])
+    assert activities(db)[0].starts_at == bangkok(2026, 11, 28, 9)
+    assert dispatch_outbox(jobs) == {"sent": 4}
+    moved = t("event.group_change_notice", title="ประชุมใหญ่", code=code, field="วันเวลา", old=OLD_WHEN, new=saturday)
+    assert sorted((to, m["text"]) for to, m in sent_to(fake_line) if to.startswith("C")) == sorted([
+        (GROUP_ZONE, moved), (GROUP_MARKET, moved)])
+    # "Change" at a place's preview asks the place again, with its location button.
+    dialog.run([
+        (STAFF, f"edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),
+        (STAFF, "place", E["event.ask_new_place"]),
+        (STAFF, "Bang Na district office", edit_preview(
+            "place", "ศาลาวัด", "Bang Na district office", "Saiyai will tell 2 LINE group(s), 2 people who answered "
+            "going or maybe and 1 leader(s) of ชุมชนตลาดบางนา (the host).", lang="en")),
+        (STAFF, "Change", E["event.ask_new_place"]),
+    ])
+    assert dialog.quick_replies() == ["Send location", "Cancel"]
+    assert activities(db)[0].place_text == "ศาลาวัด"
+
+
+@pytest.mark.parametrize("word", ["ยกเลิก", "ยกเลิกค่ะ", "เลิกครับ"])
+def test_cancel_at_the_preview_changes_nothing_and_tells_nobody(dialog, district, db, session_factory, clock, jobs,
+                                                                fake_line, word) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (LEADER, "สถานที่", T["event.ask_new_place"]),
+        (LEADER, "หอประชุมเขตบางนา", edit_preview("สถานที่", "ศาลาวัด", "หอประชุมเขตบางนา", WHO_MOVED)),
+        (LEADER, word, T["flow.cancelled"]),
+    ])
+    [activity] = activities(db)
+    assert (activity.place_text, activity.revision, activity.updated_at) == ("ศาลาวัด", 1, activity.created_at)
+    assert conversations(db) == 0
+    # Nothing was queued, and LINE delivered no push or multicast to anyone: groups, answers or the host.
+    assert dispatch_outbox(jobs) == {}
+    assert sent_to(fake_line) == []
+    assert {r.path for r in fake_line.state.requests if r.path.startswith("/v2/bot/message/")} == {
+        "/v2/bot/message/reply"}
+
+
+@pytest.mark.parametrize("word", ["ยืนยันครับ", "ตกลงค่ะ", "โอเคค่ะ", "ยืนยัน นะคะ", "OK"])
+def test_a_polite_confirmation_saves_the_edit(dialog, district, db, session_factory, clock, jobs, word) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (LEADER, "ชื่อค่ะ", t("event.ask_new_title", title="ประชุมใหญ่")),
+        (LEADER, "ประชุมใหญ่ประจำปี", edit_preview("ชื่อ", "ประชุมใหญ่", "ประชุมใหญ่ประจำปี", who_answered(2))),
+        (LEADER, word, [t("event.edited", title="ประชุมใหญ่ประจำปี", field="ชื่อ", value="ประชุมใหญ่ประจำปี")
+                        + "\n" + t("event.notified", count=2), FLEX]),
+    ])
+    assert (activities(db)[0].title, activities(db)[0].revision) == ("ประชุมใหญ่ประจำปี", 2)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+
+
+def test_an_activity_cancelled_while_the_preview_was_read_is_not_edited(dialog, district, db, session_factory,
+                                                                        clock, jobs, fake_line) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    dialog.run([
+        (CHAIR, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (CHAIR, "วันเวลา", T["event.ask_when"]),
+        (CHAIR, "27 ธ.ค. 69 9:00", edit_preview("วันเวลา", OLD_WHEN,
+                                                "วันอาทิตย์ที่ 27 ธันวาคม 2569 เวลา 09:00–12:00 น.", WHO_MOVED)),
+    ])
+    with session_factory() as session, session.begin():  # another leader cancels it meanwhile
+        svc.cancel_activity(session.get(Activity, ident), clock())
+    dialog.run([(CHAIR, "ยืนยัน", t("event.already_cancelled", title="ประชุมใหญ่"))])
+    [activity] = activities(db)
+    assert (activity.status, activity.starts_at, activity.revision) == (
+        ActivityStatus.CANCELLED, bangkok(2026, 12, 20, 14), 2)
+    assert conversations(db) == 0
+    assert dispatch_outbox(jobs) == {}
+    assert sent_to(fake_line) == []
+
+
+def test_a_change_made_by_someone_else_meanwhile_is_shown_again_before_saving(dialog, district, db, session_factory,
+                                                                              clock) -> None:
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (LEADER, "สถานที่", T["event.ask_new_place"]),
+        (LEADER, "หอประชุมเขตบางนา", edit_preview("สถานที่", "ศาลาวัด", "หอประชุมเขตบางนา", WHO_MOVED)),
+    ])
+    with session_factory() as session, session.begin():  # the chair moves it to the temple's hall meanwhile
+        activity = session.get(Activity, ident)
+        activity.place_text = "ศาลาการเปรียญ"
+        svc.touch(activity, clock())
+    dialog.run([
+        (LEADER, "ยืนยัน", T["event.edit_changed_meanwhile"] + "\n"
+         + edit_preview("สถานที่", "ศาลาการเปรียญ", "หอประชุมเขตบางนา", WHO_MOVED)),
+        (LEADER, "ยืนยัน", [t("event.edited", title="ประชุมใหญ่", field="สถานที่", value="หอประชุมเขตบางนา") + "\n"
+                            + t("event.notified", count=2) + "\n" + HOST_TOLD + "\n"
+                            + t("event.groups_notified", count=2), FLEX]),
+    ])
+    [activity] = activities(db)
+    assert (activity.place_text, activity.revision) == ("หอประชุมเขตบางนา", 3)
+
+
+def test_a_value_no_longer_possible_on_confirming_is_asked_again(dialog, district, db, session_factory,
+                                                                 clock) -> None:
+    ident, code = seed_activity(session_factory, clock, district, capacity=5, answers={"member": Answer.GOING})
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (LEADER, "จำนวนที่นั่ง", t("event.ask_new_capacity", current="5 คน")),
+        (LEADER, "2", edit_preview("จำนวนที่นั่ง", "5 คน", "2 คน", who_answered(1))),
+    ])
+    with session_factory() as session, session.begin():  # two more answer going while the preview is read
+        activity = session.get(Activity, ident)
+        for who in ("partner", "other_leader"):
+            person = session.scalars(select(Person).where(Person.line_user_id == USERS[who])).one()
+            svc.answer(session, activity, person, Answer.GOING, clock(), community_id=district.wat.id)
+    dialog.run([
+        (LEADER, "ยืนยัน", t("event.capacity_below_taken", taken=3) + "\n"
+         + t("event.ask_new_capacity", current="5 คน")),
+        (LEADER, "3", edit_preview("จำนวนที่นั่ง", "5 คน", "3 คน", who_answered(3))),
+        (LEADER, "ยืนยัน", [t("event.edited", title="ประชุมใหญ่", field="จำนวนที่นั่ง", value="3 คน") + "\n"
+                            + t("event.notified", count=3), FLEX]),
+    ])
+    assert activities(db)[0].capacity == 3
+    # A start that passed while the preview was read is asked again too.
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (LEADER, "วันเวลา", T["event.ask_when"]),
+        (LEADER, "21 พ.ย. 69 10:20", edit_preview(
+            "วันเวลา", OLD_WHEN, "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:20–13:20 น.",
+            "จะแจ้งกลุ่ม LINE 2 กลุ่ม ผู้ที่ตอบว่าไปหรือไม่แน่ใจ 3 คน และผู้นำชุมชนตลาดบางนา (ชุมชนเจ้าภาพ) 1 คน")),
+    ])
+    clock.advance(minutes=25)
+    dialog.run([(LEADER, "ยืนยัน", t("event.when_past", when="วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:20 น.") + "\n"
+                 + T["event.ask_when"])])
+    assert activities(db)[0].starts_at == bangkok(2026, 12, 20, 14)
 
 
 @pytest.mark.parametrize(("who", "text", "reply"), [

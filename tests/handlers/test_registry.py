@@ -332,6 +332,8 @@ def test_a_title_keeps_its_emoji_sequence_and_loses_invisible_marks(dialog, sess
     assert dialog.say(staff, "แก้ไข\u200dกิจกรรม FAM1") == [T["event.ask_field"].format(title="วันครอบครัว")]
     assert dialog.say(staff, "ชื่อ") == [T["event.ask_new_title"].format(title="วันครอบครัว")]
     title = f"วันครอบครัว {FAMILY}"
-    assert dialog.say(staff, f"\u200eวันครอบ\u00adครัว {FAMILY}")[0] == "\n".join([
+    assert dialog.say(staff, f"\u200eวันครอบ\u00adครัว {FAMILY}") == [T["event.edit_preview"].format(
+        title="วันครอบครัว", field=T["event.field.title"], old="วันครอบครัว", new=title, who=T["event.who.nobody"])]
+    assert dialog.say(staff, "ยืนยัน")[0] == "\n".join([
         T["event.edited"].format(title=title, field=T["event.field.title"], value=title), T["event.nobody_to_notify"]])
     assert db.scalars(select(Activity.title)).one() == title
