@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, upda
 from sqlalchemy.orm import Session, joinedload
 
 from handlers.dispatcher import CONVERSATION_COLUMNS, OpenConversation, Profile, Source
-from handlers.registry import Role, clean
+from handlers.registry import Role, clean, strip_polite
 from models import (
     Activity,
     Alias,
@@ -161,6 +161,18 @@ def _network_key(name: str) -> str:
 
 
 def _best(text: str, candidates: list[tuple[str, Community | Network]], keyed: bool = False) -> NameMatch:
+    found = _closest(text, candidates, keyed)
+    if found.found is None and not keyed:
+        # "ตลาดบางนาค่ะ": a name is read without the polite ending when it is not found with it.
+        plain = strip_polite(text)
+        if plain and plain != text.strip():
+            without = _closest(plain, candidates, keyed)
+            if without.found is not None or (without.suggestions and not found.suggestions):
+                return without
+    return found
+
+
+def _closest(text: str, candidates: list[tuple[str, Community | Network]], keyed: bool) -> NameMatch:
     key = text if keyed else name_key(text)
     if not key:
         return NameMatch(None, [])

@@ -115,7 +115,7 @@ def test_a_chair_chooses_among_their_communities_and_cannot_pick_another_zones(d
         # ชุมชนคลองบางนา is in zone 2: not the chair's.
         (CHAIR, "คลองบางนา", E["offline.community_unknown"].format(text="คลองบางนา") + "\n"
          + E["offline.ask_community"]),
-        (CHAIR, "ตลาดบางนา", E["offline.ask_phone"]),
+        (CHAIR, "ตลาดบางนาครับ", E["offline.ask_phone"]),
         (CHAIR, "skip", E["register.summary"].format(name="Boonma Srisuk", community="ชุมชนตลาดบางนา",
                                                      phone="not given") + "\n\n"
          + E["offline.consent"].format(name="Boonma Srisuk")),

@@ -76,7 +76,7 @@ def test_polite_answers_register_and_names_stay_as_typed(dialog, district, db) -
     dialog.run([
         (NEW, "สมัครค่ะ", T["register.ask_name"]),
         (NEW, "สมศรี ใจดีค่ะ", T["register.ask_community_typed"]),
-        (NEW, "วัดบางนา", T["register.ask_phone"]),
+        (NEW, "วัดบางนาค่ะ", T["register.ask_phone"]),   # a community's name, polite ending or not
         (NEW, "๐๘๑-๒๓๔-๕๖๗๘ ครับ", summary("สมศรี ใจดีค่ะ", "ชุมชนวัดบางนา", "0812345678")),
         (NEW, "ยินยอมครับ", "ลงทะเบียนเรียบร้อยครับ คุณสมศรี ใจดีค่ะ เป็นสมาชิกชุมชนวัดบางนาแล้ว 🎉"),
     ])
