@@ -382,6 +382,8 @@ class Dispatcher:
         if route.kind == "fallback":
             return help_messages(ctx, ctx.t("help.unknown", text=_echo(ctx.args)))
         if route.kind == "stay":
+            # A new turn token: having chosen to go on, the question's "stop" button must not drop the answers so far.
+            conversation.data = {**ctx.data, ASKED_KEY: {**asked, "v": secrets.token_urlsafe(6)}}
             return [_question_again(ctx, asked, ctx.t("flow.switch_stayed"))]
         if route.kind == "switch_gone":
             return [ctx.text("flow.switch_gone")]

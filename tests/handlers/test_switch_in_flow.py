@@ -87,6 +87,9 @@ def test_keep_going_asks_the_step_again_and_the_next_answer_is_taken(dialog, dis
     assert dialog.postback(NEW, question["ทำต่อ"]) == [t("flow.switch_stayed") + "\n" + t("register.ask_name")]
     assert list(buttons(dialog)) == ["ยกเลิก"]  # the step's own buttons, as it offered them
     assert dialog.postback(NEW, question["ทำต่อ"]) == [t("flow.switch_stayed") + "\n" + t("register.ask_name")]
+    # Having chosen to go on, the question's "stop" button no longer stops it (it would lose the answers so far).
+    assert dialog.postback(NEW, question["หยุดแล้วไป กิจกรรม"]) == [t("flow.switch_stale", command="กิจกรรม")]
+    assert conversation(db) == ("registration", "awaiting_name", {})
     dialog.run([(NEW, "สมศรี ใจดี", t("register.ask_community_typed"))])
     assert conversation(db) == ("registration", "awaiting_community", {"full_name": "สมศรี ใจดี"})
     # The conversation moved on: the old "stop" button no longer stops it.
@@ -175,7 +178,9 @@ def test_an_english_speaker_is_asked_in_english(dialog, district, db) -> None:
     question = buttons(dialog)
     assert list(question) == ["Go to events", "Keep going"]
     assert dialog.postback(NEW, question["Keep going"]) == [e("flow.switch_stayed") + "\n" + e("register.ask_name")]
-    assert dialog.postback(NEW, question["Go to events"]) == [e("event.list_none_register")]
+    assert dialog.postback(NEW, question["Go to events"]) == [e("flow.switch_stale", command="events")]
+    dialog.run([(NEW, "events", e("flow.switch_ask", doing=e("flow.doing.registration"), command="events"))])
+    assert dialog.postback(NEW, buttons(dialog)["Go to events"]) == [e("event.list_none_register")]
     assert conversation(db) is None
 
 
