@@ -114,7 +114,8 @@ def _ask_consent(ctx: Context, prefix: str | None = None) -> Turn:
     community = ctx.session.get(Community, ctx.data["community_id"])
     summary = ctx.t("register.summary", name=ctx.data["full_name"], community=community.name if community else "-",
                     phone=ctx.data.get("phone") or ctx.t("register.no_phone"))
-    consent = ctx.t("offline.consent", name=ctx.data["full_name"])
+    kept = ctx.t("offline.kept_phone" if ctx.data.get("phone") else "offline.kept_no_phone")
+    consent = ctx.t("offline.consent", name=ctx.data["full_name"], kept=kept)
     text = "\n\n".join(part for part in (prefix, summary, consent) if part)
     return Turn([ctx.text_message(text, quick=[(ctx.t("offline.agreed"),) * 2, (ctx.t("offline.not_agreed"),) * 2],
                                   cancel=True)], step=AddStep.CONSENT)

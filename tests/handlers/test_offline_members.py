@@ -70,8 +70,9 @@ def add(dialog: Dialog, user: str, name: str, phone: str = "ข้าม", commu
 
 
 def consent_text(name: str, community: str, phone: str = "ไม่ระบุ") -> str:
+    kept = T["offline.kept_no_phone" if phone == "ไม่ระบุ" else "offline.kept_phone"]
     return (T["register.summary"].format(name=name, community=community, phone=phone) + "\n\n"
-            + t("offline.consent", name=name))
+            + t("offline.consent", name=name, kept=kept))
 
 
 # --- adding ---------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def test_a_chair_chooses_among_their_communities_and_cannot_pick_another_zones(d
         (CHAIR, "ตลาดบางนาครับ", E["offline.ask_phone"]),
         (CHAIR, "skip", E["register.summary"].format(name="Boonma Srisuk", community="ชุมชนตลาดบางนา",
                                                      phone="not given") + "\n\n"
-         + E["offline.consent"].format(name="Boonma Srisuk")),
+         + e("offline.consent", name="Boonma Srisuk", kept=E["offline.kept_no_phone"])),
         (CHAIR, "they agreed", e("offline.added", name="Boonma Srisuk", community="ชุมชนตลาดบางนา",
                                  proxy="proxy", remove="remove member")),
     ])
