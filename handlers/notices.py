@@ -411,8 +411,10 @@ def _preview(ctx: Context) -> Turn:
     urgent = bool(ctx.data.get("urgent"))
     audience = _audience(ctx)
     planned = svc.plan(ctx.session, audience, ctx.now)
+    offline = _offline_line(ctx, audience)
     if planned.people == 0:
-        return Turn([ctx.text("notice.nobody", target=_target_text(ctx, target))])
+        nobody = ctx.t("notice.nobody", target=_target_text(ctx, target))
+        return Turn([ctx.text_message(f"{nobody}\n{offline}" if offline else nobody)])
     t = ctx.t
     lines = [t("alert.preview_header" if urgent else "notice.preview_header"),
              t("notice.preview_to", roles=t(f"notice.role.{audience.role_filter}"),
@@ -438,12 +440,27 @@ def _preview(ctx: Context) -> Turn:
             lines.append(t("notice.preview_estimated"))
     else:
         lines.append(t("notice.preview_people", people=f"{planned.people:,}"))
+    if offline:
+        lines.append(offline)
     lines.extend(_cost_lines(ctx, planned.cost))
     quick = [(t("notice.send"),) * 2]
     if not urgent:
         lines.append(t("notice.preview_nudge", hours=svc.DEFAULT_NUDGE_HOURS))
         quick.append((t("notice.send_no_nudge"),) * 2)
     return Turn([_say(ctx, "\n".join(lines), quick)], step=Step.CONFIRM)
+
+
+OFFLINE_NAMES = 10  # members without LINE named in a preview; an alert's status lists up to OFFLINE_LINES
+OFFLINE_LINES = 30
+
+
+def _offline_line(ctx: Context, audience: svc.Audience) -> str | None:
+    """Members of the audience without LINE, named: Saiyai cannot reach them, the sender tells them."""
+    count, people = svc.without_line(ctx.session, audience, OFFLINE_NAMES)
+    if not count:
+        return None
+    names = ", ".join(_name(p) for p in people) + ("…" if count > len(people) else "")
+    return ctx.t("notice.preview_offline", count=count, names=names)
 
 
 def _cost_lines(ctx: Context, cost: int) -> list[str]:
@@ -739,6 +756,17 @@ def alert_status(ctx: Context) -> list[Message]:
         lines.append(ctx.t("alert.status_help_line", name=_name(person),
                            community=community or ctx.t("notice.no_community"),
                            phone=person.phone or ctx.t("alert.no_phone"), where=where))
+    # Members without LINE got nothing and cannot answer: staff (or their leaders) check on them in person.
+    count, offline = svc.without_line(ctx.session, svc.Audience.of(notice), OFFLINE_LINES)
+    if count:
+        lines.append(ctx.t("alert.status_offline", count=count))
+        for person in offline:
+            community = reg.member_community(ctx.session, person)
+            lines.append(ctx.t("alert.status_offline_line", name=_name(person),
+                               community=community.name if community else ctx.t("notice.no_community"),
+                               phone=person.phone or ctx.t("alert.no_phone")))
+        if count > len(offline):
+            lines.append(ctx.t("alert.status_offline_more", count=count - len(offline)))
     return [ctx.text_message("\n".join(lines))]
 
 

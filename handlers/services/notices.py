@@ -181,6 +181,16 @@ def iter_recipients(session: Session, a: Audience, size: int = PAGE) -> Iterator
         after = page[-1].id
 
 
+def without_line(session: Session, a: Audience, limit: int) -> tuple[int, list[Person]]:
+    """Members the audience covers who have no LINE (a leader registered them): nothing reaches them, so
+    the sender is told who they are, to tell them in person. How many, and the first `limit` of them."""
+    members = select(Membership.person_id).where(membership_condition(a))
+    query = select(Person).where(Person.line_user_id.is_(None), Person.consent_version.is_not(None),
+                                 Person.id.in_(members))
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return count, list(session.scalars(query.order_by(Person.id).limit(limit))) if count else []
+
+
 def count_recipients(session: Session, a: Audience) -> int:
     return session.scalar(select(func.count()).select_from(recipients_query(a).subquery())) or 0
 

@@ -174,8 +174,11 @@ def test_a_notice_to_everyone_counts_and_reaches_only_people_with_line(dialog, d
         (STAFF, "ข้าม", T["notice.ask_when"]),
     ])
     preview = dialog.say(STAFF, "ส่งทันที")[0]
-    # No group is linked: each of the five registered people with LINE (staff wrote it), not the sixth.
-    assert t("notice.preview_people", people=5) in preview.split("\n")
+    # No group is linked: each of the five registered people with LINE (staff wrote it), not the sixth,
+    # who is named for staff to tell in person.
+    lines = preview.split("\n")
+    assert t("notice.preview_people", people=5) in lines
+    assert t("notice.preview_offline", count=1, names="บุญมา ศรีสุข") in lines
     dialog.run([(STAFF, "ส่ง", t("notice.queued", people="5"))])
     before = len(fake_line.state.requests)
     notice_jobs.send_notices(jobs)
@@ -237,3 +240,21 @@ def test_people_with_line_and_other_communities_are_not_found_and_members_are_re
     ])
     assert [p[0] for p in offline_people(db)] == ["บุญมา ศรีสุข"]
     assert db.scalar(select(Membership.id).join(Person).where(Person.full_name == "บุญมา ศรีสุข")) is not None
+
+
+def test_an_alert_s_status_lists_the_members_without_line_to_check_on_in_person(dialog, district, db, jobs,
+                                                                                clock) -> None:
+    add(dialog, LEADER, "บุญมา ศรีสุข", phone="081-234-5678")
+    dialog.run([
+        (STAFF, "แจ้งเตือนด่วน", T["alert.ask_scope"]),
+        (STAFF, "ชุมชนวัดบางนา", t("notice.target_set", target="ชุมชนวัดบางนา") + "\n"
+         + t("notice.ask_text", limit=2000)),
+        (STAFF, "น้ำท่วมซอยวัด", T["notice.ask_attachment"]),
+    ])
+    assert t("notice.preview_offline", count=1, names="บุญมา ศรีสุข") in dialog.say(STAFF, "ข้าม")[0].split("\n")
+    dialog.say(STAFF, "ส่ง")
+    notice_jobs.send_notices(jobs)
+    status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
+    assert status[-2:] == [t("alert.status_offline", count=1),
+                           t("alert.status_offline_line", name="บุญมา ศรีสุข", community="ชุมชนวัดบางนา",
+                             phone="0812345678")]
