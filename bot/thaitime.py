@@ -4,6 +4,7 @@ parse_when(text, now) understands Thai and English dates and times mixed with an
 Buddhist-era (พ.ศ.) and Christian-era (ค.ศ.) years, Thai digits, Thai and English month names,
 numeric dates (day first), the Thai six-hour clock (ตีสอง, บ่ายสองโมง, สามทุ่มครึ่ง ...),
 relative days (พรุ่งนี้, อีก 3 วัน, in 2 weeks) and weekdays (ศุกร์นี้, เสาร์หน้า, next monday).
+Between midnight and 04:00, พรุ่งนี้ / tomorrow is the coming morning (the calendar's today).
 
 What the caller must know:
 
@@ -81,6 +82,9 @@ _ENGLISH_NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }
+# Before 04:00 people still count the day that has just ended as "today": พรุ่งนี้ / tomorrow (and มะรืน)
+# then mean one day less than by the calendar. The caller shows the full date before anything is saved.
+LATE_NIGHT_END = 4
 _RELATIVE_DAYS = {
     "วันนี้": 0, "คืนนี้": 0, "today": 0, "tonight": 0,
     "พรุ่งนี้": 1, "tomorrow": 1, "tmrw": 1, "tmr": 1,
@@ -282,7 +286,10 @@ def _read_month_date(m: re.Match[str], ctx: _Context) -> date:
 
 def _read_relative_day(m: re.Match[str], ctx: _Context) -> date:
     words = re.sub(r"\s+", " ", m[0]).removeprefix("the ")
-    return ctx.today + timedelta(days=_RELATIVE_DAYS[words])
+    days = _RELATIVE_DAYS[words]
+    if days > 0 and ctx.now.hour < LATE_NIGHT_END:
+        days -= 1  # at 00:44, "พรุ่งนี้ 9 โมงเช้า" is the morning after one's sleep: today's date
+    return ctx.today + timedelta(days=days)
 
 
 def _read_duration(m: re.Match[str], ctx: _Context) -> date | datetime:

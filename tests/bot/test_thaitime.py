@@ -480,3 +480,21 @@ def test_from_picker_value(value: str, expected: datetime | None) -> None:
     assert result == expected
     if expected is not None:
         assert result is not None and result.utcoffset() == timedelta(hours=7)
+
+
+# ---------------------------------------------------------------- late at night
+
+
+@pytest.mark.parametrize(("now", "text", "expected"), [
+    # At 00:44 Sunday, "tomorrow morning" is the morning after one's sleep: Sunday, the calendar's today.
+    (bkk(2026, 11, 22, 0, 44), "พรุ่งนี้ ๙ โมงเช้าค่ะ", bkk(2026, 11, 22, 9, 0)),
+    (bkk(2026, 11, 22, 3, 59), "tomorrow 9am", bkk(2026, 11, 22, 9, 0)),
+    (bkk(2026, 11, 22, 0, 44), "มะรืนนี้", bkk(2026, 11, 23)),
+    (bkk(2026, 11, 22, 0, 44), "วันนี้ 14:00", bkk(2026, 11, 22, 14, 0)),
+    # From 04:00 the calendar counts again.
+    (bkk(2026, 11, 22, 4, 0), "พรุ่งนี้ 9 โมงเช้า", bkk(2026, 11, 23, 9, 0)),
+    (bkk(2026, 11, 21, 23, 30), "พรุ่งนี้ 9 โมงเช้า", bkk(2026, 11, 22, 9, 0)),
+])
+def test_tomorrow_after_midnight_is_the_coming_morning(now: datetime, text: str, expected: datetime) -> None:
+    assert parse_when(text, now) == expected
+    assert parse_when(text, now.astimezone(timezone.utc)) == expected  # Bangkok's hour, whatever zone `now` is in
