@@ -378,7 +378,7 @@ TEXT: dict[str, str] = {
     "card.display.checkin": "Check in {code}",
     "card.alt": "📅 {title} — {when}",
     "card.alt_cancelled": "❌ Cancelled: {title} — {when}",
-    "card.carousel_alt": "{count} upcoming activities",
+    "card.carousel_alt": "Upcoming activities: {count}",
     "card.host_request.title": "🏠 Will you host?",
     "card.host_request.body": "{community} has been proposed to host this activity. Please accept, or say it cannot.",
     "card.host_request.confirm": "We will host",

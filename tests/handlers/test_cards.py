@@ -196,7 +196,7 @@ def test_a_carousel_holds_at_most_12_cards(session, district, clock) -> None:
     bubbles = message["contents"]["contents"]
     assert [texts(b["body"])[0] for b in bubbles] == [f"กิจกรรมที่ {n}" for n in range(12)]
     assert [texts(b["body"])[-1] for b in bubbles[:2]] == ["คำตอบของคุณ: ยังไม่ได้ตอบ", "คำตอบของคุณ: ไป"]
-    assert cards.carousel("en", session, made[:3]).alt_text == "3 upcoming activities"
+    assert cards.carousel("en", session, made[:3]).alt_text == "Upcoming activities: 3"  # no "1 activities"
 
 
 def test_the_host_request_has_confirm_and_decline(session, district, clock) -> None:
