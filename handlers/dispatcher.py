@@ -372,7 +372,8 @@ class Dispatcher:
         if route.kind == "not_text":
             return [ctx.text("help.not_text")]
         if route.kind == "help_in_flow":
-            return [ctx.text("flow.help_in_flow")]
+            # Which conversation is open, and its question again with its buttons: the way on from here.
+            return [_question_again(ctx, asked, ctx.t("flow.help_in_flow", doing=_doing(ctx, conversation.flow)))]
         if route.kind == "expired":
             if conversation is not None:
                 session.delete(conversation)  # said once; see _route_message
@@ -441,8 +442,7 @@ class Dispatcher:
         go = urlencode({"a": SWITCH_ACTION, "c": conversation.id, "v": asked.get("v", ""), "l": ctx.lang, "t": text})
         if len(go) > POSTBACK_DATA_LIMIT:  # no keyword is that long (a test checks)
             return None
-        key = f"flow.doing.{conversation.flow}"
-        doing = ctx.t(key if key in CATALOGUES.get(ctx.lang, CATALOGUES["th"]) else "flow.doing")
+        doing = _doing(ctx, conversation.flow)
         go_label, stay_label = ctx.t("flow.switch_go", command=text), ctx.t("flow.switch_stay")
         buttons = QuickReply(items=[
             QuickReplyItem(action=PostbackAction(label=button_label(go_label), data=go, displayText=go_label)),
@@ -497,6 +497,12 @@ def _asked(messages: list[Message], here: bool) -> dict[str, Any]:
         asked["quick"] = [{"type": "message", "label": item.action.label, "text": item.action.text}
                           if isinstance(item.action, MessageAction) else item.action.to_dict() for item in items]
     return asked
+
+
+def _doing(ctx: Context, flow: str) -> str:
+    """What the open conversation is doing, in words ("สมัครสมาชิก"); a flow without its own words gets general ones."""
+    key = f"flow.doing.{flow}"
+    return ctx.t(key if key in CATALOGUES.get(ctx.lang, CATALOGUES["th"]) else "flow.doing")
 
 
 def _offered(asked: dict[str, Any]) -> frozenset[str]:

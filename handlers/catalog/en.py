@@ -12,7 +12,7 @@ TEXT: dict[str, str] = {
     "flow.cancelled": "Cancelled.",
     "flow.nothing_to_cancel": "There is nothing in progress to cancel.",
     "flow.expired": "Your previous conversation timed out. You can start again.",
-    "flow.help_in_flow": "You are still in the middle of something. Answer the last question to go on, or type “cancel” to stop, then “help” again.",
+    "flow.help_in_flow": "You are {doing} at the moment. Answer the question below to go on, or type “cancel” to stop, then “help” again.",
     "flow.cancel_label": "Cancel",
     "flow.still_waiting": "You are still in the middle of something: answer the last question, or type “cancel” to stop.",
     "flow.switch_ask": "You are {doing}. Stop that and go to “{command}”?",

@@ -121,8 +121,9 @@ HELP_EN_GROUP = ("Here is what Saiyai can do. Type any of these:\n"
                  "In a group, start your message with “bot”, e.g. “bot help”.")
 ASK_NAME = "ชื่ออะไรครับ"
 CANCELLED = "ยกเลิกเรียบร้อยแล้วครับ"
-HELP_IN_FLOW = ("ตอนนี้ยังทำรายการก่อนหน้าค้างอยู่ครับ ตอบคำถามล่าสุดต่อได้เลย หรือพิมพ์ “ยกเลิก” เพื่อหยุดก่อน "
-                "แล้วพิมพ์ “ช่วยเหลือ” อีกครั้ง")
+# What the open conversation is doing (a flow without its own words gets general ones), then its question again.
+HELP_IN_FLOW = ("ตอนนี้คุณกำลังทำรายการอื่นอยู่ครับ ตอบคำถามด้านล่างต่อได้เลย หรือพิมพ์ “ยกเลิก” เพื่อหยุดก่อน "
+                "แล้วพิมพ์ “ช่วยเหลือ” อีกครั้ง\n" + ASK_NAME)
 NOTHING_TO_CANCEL_TH = "ตอนนี้ไม่มีรายการที่ค้างอยู่ให้ยกเลิกครับ"
 NOTHING_TO_CANCEL_EN = "There is nothing in progress to cancel."
 EXPIRED = "รายการก่อนหน้าหมดเวลาแล้ว เริ่มใหม่ได้เลยครับ"

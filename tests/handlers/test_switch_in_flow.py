@@ -215,3 +215,13 @@ def test_keep_going_gives_back_the_step_s_picker_and_location_buttons(dialog, di
     assert dialog.postback(LEADER, buttons(dialog)["ทำต่อ"]) == [t("flow.switch_stayed") + "\n" + t("event.ask_when")]
     assert buttons(dialog) == offered                # the datetime picker too, as LINE accepted it then
     assert conversation(db) == ("new_event", "awaiting_when", {"title": "ประชุมเครือข่าย"})
+
+
+def test_help_mid_flow_says_what_is_open_and_asks_its_question_again(dialog, district, db) -> None:
+    dialog.run([
+        (NEW, "สมัคร", t("register.ask_name")),
+        (NEW, "ช่วยเหลือค่ะ", t("flow.help_in_flow", doing=t("flow.doing.registration")) + "\n"
+         + t("register.ask_name")),
+    ])
+    assert list(buttons(dialog)) == ["ยกเลิก"]  # the step's own buttons
+    assert conversation(db) == ("registration", "awaiting_name", {})
