@@ -11,7 +11,9 @@ from models.base import Base, UTCDateTime
 
 
 class ActivityReport(Base):
-    """What the host community reports after an activity: who came, what happened, lessons learned."""
+    """What the host community reports after an activity: who came, what happened, lessons learned.
+
+    One per activity: a correction changes this row in place and records who made it and when."""
 
     __tablename__ = "activity_report"
 
@@ -22,6 +24,9 @@ class ActivityReport(Base):
     summary: Mapped[str] = mapped_column(Text)
     lessons: Mapped[str] = mapped_column(Text)  # ถอดบทเรียน
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The latest correction (`รายงาน <code> แก้ไข`): when and by whom; the first sender and time stay as they were.
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
     photos: Mapped[list[ReportPhoto]] = relationship(back_populates="report", cascade="all, delete-orphan",
                                                      order_by="ReportPhoto.id")
