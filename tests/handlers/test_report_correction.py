@@ -10,8 +10,9 @@ from sqlalchemy import select
 from bot.thaitime import format_when, format_when_en
 from handlers.catalog import en, th
 from handlers.services import registry as reg
-from models import Activity, ActivityReport, ActivityStatus, Answer, HostState, Person, ReportPhoto, RoleName, Rsvp
+from models import ActivityReport, Person, ReportPhoto, RoleName
 from support import events as ev
+from support.activities import ended_meeting
 from support.registry import OUTSIDER, USERS, seed_district, seed_outsider
 
 T, E = th.TEXT, en.TEXT
@@ -27,15 +28,7 @@ def activity_id(session_factory, clock):
     (35 people, two photos, one of them already fetched)."""
     with session_factory() as session, session.begin():
         d = seed_district(session, clock())
-        starts = clock() - timedelta(days=1)
-        activity = Activity(code="RPT1", title=TITLE, organization_id=d.org.id, network_id=d.zone1.id,
-                            host_community_id=d.wat.id, host_state=HostState.CONFIRMED, starts_at=starts,
-                            ends_at=starts + timedelta(hours=3), place_text="ศาลาวัด", status=ActivityStatus.DONE,
-                            reminder_offsets=[], remind_groups=False, created_at=starts, updated_at=starts)
-        session.add(activity)
-        session.flush()
-        session.add(Rsvp(activity_id=activity.id, person_id=d.people["member"].id, community_id=d.wat.id,
-                         answer=Answer.GOING, guests=0, answered_at=starts, checked_in_at=starts))
+        activity = ended_meeting(session, d, clock())
         sent = clock() - timedelta(hours=1)
         report = ActivityReport(activity_id=activity.id, reporter_id=d.people["leader"].id, attended=35,
                                 summary=SUMMARY, lessons=LESSONS, submitted_at=sent)

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from handlers.catalog import en, th
-from models import Activity, ActivityReport, ActivityStatus, Answer, HostState, ReportPhoto, Rsvp
+from models import Activity, ActivityReport, ReportPhoto
 from support import events as ev
+from support.activities import ended_meeting
 from support.registry import OUTSIDER, USERS, seed_district, seed_outsider
 
 T, E = th.TEXT, en.TEXT
@@ -19,17 +20,7 @@ LEADER, MEMBER, OTHER = USERS["leader"], USERS["member"], USERS["other_leader"]
 @pytest.fixture
 def activity_id(session_factory, clock):
     with session_factory() as session, session.begin():
-        d = seed_district(session, clock())
-        starts = clock() - timedelta(days=1)
-        activity = Activity(code="RPT1", title="ประชุมโซน 1", organization_id=d.org.id, network_id=d.zone1.id,
-                            host_community_id=d.wat.id, host_state=HostState.CONFIRMED, starts_at=starts,
-                            ends_at=starts + timedelta(hours=3), place_text="ศาลาวัด", status=ActivityStatus.DONE,
-                            reminder_offsets=[], remind_groups=False, created_at=starts, updated_at=starts)
-        session.add(activity)
-        session.flush()
-        session.add(Rsvp(activity_id=activity.id, person_id=d.people["member"].id, community_id=d.wat.id,
-                         answer=Answer.GOING, guests=0, answered_at=starts, checked_in_at=starts))
-        return activity.id
+        return ended_meeting(session, seed_district(session, clock()), clock()).id
 
 
 def image(user: str, message_id: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.config import TIMEZONE
-from models import Activity, ActivityStatus, HostState, Rsvp
+from models import Activity, ActivityStatus, Answer, HostState, Rsvp
 
 
 def bkk(*args: int) -> datetime:
@@ -26,3 +26,18 @@ def make_activity(session, district, code, title, starts, *, hours=3, deadline=N
 def rsvp(session, activity, person, choice, community):
     session.add(Rsvp(activity_id=activity.id, person_id=person.id, community_id=community.id, answer=choice,
                      guests=0, answered_at=bkk(2026, 11, 25, 9)))
+
+
+def ended_meeting(session, district, now: datetime) -> Activity:
+    """RPT1 "ประชุมโซน 1", hosted by ชุมชนวัดบางนา, ended yesterday, the member checked in: ready to report."""
+    starts = now - timedelta(days=1)
+    activity = Activity(code="RPT1", title="ประชุมโซน 1", organization_id=district.org.id,
+                        network_id=district.zone1.id, host_community_id=district.wat.id,
+                        host_state=HostState.CONFIRMED, starts_at=starts, ends_at=starts + timedelta(hours=3),
+                        place_text="ศาลาวัด", status=ActivityStatus.DONE, reminder_offsets=[], remind_groups=False,
+                        created_at=starts, updated_at=starts)
+    session.add(activity)
+    session.flush()
+    session.add(Rsvp(activity_id=activity.id, person_id=district.people["member"].id, community_id=district.wat.id,
+                     answer=Answer.GOING, guests=0, answered_at=starts, checked_in_at=starts))
+    return activity
