@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import select
 
 from handlers.context import SKIP_WORDS, Context, Turn
 from handlers.registry import ChatKind, Role, command, step, strip_polite
 from handlers.rsvp import managed_person, proxy
 from handlers.services import activities as act
 from handlers.services import registry as reg
-from models import Community, Membership, Person
+from models import Community, Person
 
 ADD, REMOVE = "add_member", "remove_member"
 AGREED_WORDS = frozenset({"ยินยอมแล้ว", "ยินยอม", "ตกลง", "ใช่", "yes", "agreed", "agree", "they agreed"})
@@ -52,9 +51,9 @@ def add_member(ctx: Context) -> Turn:
 @step(ADD, AddStep.NAME)
 def add_member_name(ctx: Context) -> Turn:
     name = ctx.args.strip()
-    if not reg.valid_name(name):
-        key = "register.name_too_long" if len(name) > reg.NAME_LIMIT else "offline.name_invalid"
-        return Turn([ctx.text(key, cancel=True)], step=AddStep.NAME)
+    refusal = reg.name_refusal(name, "offline.name_invalid")
+    if refusal is not None:
+        return Turn([ctx.text(refusal, cancel=True)], step=AddStep.NAME)
     ctx.data["full_name"] = name
     communities = _communities(ctx)
     if len(communities) == 1:
@@ -172,7 +171,9 @@ def remove_member_confirm(ctx: Context) -> Turn:
                     step=RemoveStep.CONFIRM)
     person = ctx.session.get(Person, ctx.data.get("person_id"))
     # Checked again: someone else may have removed them, or the sender lost the role, meanwhile.
-    if person is None or not _without_line(person) or not _manages(ctx, person):
+    community = reg.member_community(ctx.session, person) if person is not None else None
+    if community is None or not _without_line(person) or \
+            not reg.can_manage_community(ctx.session, ctx.memberships, community):
         return Turn([ctx.text("offline.already_gone")])
     name = person.full_name
     reg.forget_person(ctx.session, person, ctx.now)
@@ -182,8 +183,3 @@ def remove_member_confirm(ctx: Context) -> Turn:
 def _without_line(person: Person) -> bool:
     return person.line_user_id is None
 
-
-def _manages(ctx: Context, person: Person) -> bool:
-    ids = act.managed_community_ids(ctx.session, ctx.memberships)
-    return ctx.session.scalar(select(Membership.id).where(
-        Membership.person_id == person.id, Membership.community_id.in_(ids)).limit(1)) is not None

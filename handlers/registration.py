@@ -97,9 +97,9 @@ def _ask_name(ctx: Context, data: dict[str, Any], prefix: str | None = None) -> 
 @step(FLOW, Step.NAME)
 def register_name(ctx: Context) -> Turn:
     name = ctx.args.strip()
-    if not reg.valid_name(name):
-        key = "register.name_too_long" if len(name) > reg.NAME_LIMIT else "register.name_invalid"
-        return Turn([ctx.text(key, cancel=True)], step=Step.NAME)
+    refusal = reg.name_refusal(name, "register.name_invalid")
+    if refusal is not None:
+        return Turn([ctx.text(refusal, cancel=True)], step=Step.NAME)
     ctx.data["full_name"] = name
     if "community_id" in ctx.data:
         return _ask_phone(ctx)

@@ -198,6 +198,13 @@ def valid_name(text: str) -> bool:
     return 0 < len(stripped) <= NAME_LIMIT and any(ch.isalpha() for ch in stripped)
 
 
+def name_refusal(text: str, invalid_key: str) -> str | None:
+    """The catalogue key saying why this is no person's name (too long, or `invalid_key`), or None."""
+    if valid_name(text):
+        return None
+    return "register.name_too_long" if len(text.strip()) > NAME_LIMIT else invalid_key
+
+
 def normalize_phone(text: str) -> str | None:
     """A Thai phone number as 0XXXXXXXXX (Thai digits, dashes, spaces and +66 accepted), or None."""
     digits = re.sub(r"[\s\-().]", "", unicodedata.normalize("NFKC", text).translate(THAI_DIGITS))
