@@ -1,5 +1,6 @@
-"""Members without LINE (`เพิ่มสมาชิก` / `ลบสมาชิก`): a leader registers, and removes, a member who has no
-smartphone, so that the leader can answer activities for them (`ตอบแทน`).
+"""Members without LINE (`เพิ่มสมาชิก` / `ลบสมาชิก` / `ผูกไลน์`): a leader registers, and removes, a member who
+has no smartphone, so that the leader can answer activities for them (`ตอบแทน`); and when the member
+gets LINE later, gives them a code that links it to the same row (`รหัส CODE`, see start_link).
 
 Such a member has no LINE user id: nothing is ever sent to them (Person.reachable), and they cannot
 see or erase their data themselves, so the leader who manages their community does it for them. Their
@@ -11,19 +12,25 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-from handlers.context import SKIP_WORDS, Context, Turn
+from bot import outbox
+from handlers.catalog import text_for
+from handlers.context import SKIP_WORDS, Context, Turn, text_message
 from handlers.registry import ChatKind, Role, command, step, strip_polite
 from handlers.rsvp import managed_person, proxy
 from handlers.services import activities as act
 from handlers.services import registry as reg
-from models import Community, Person
+from bot.thaitime import format_when_in
+from models import Community, InviteCode, Person
 
-ADD, REMOVE = "add_member", "remove_member"
+ADD, REMOVE, LINK = "add_member", "remove_member", "link_line"
 AGREED_WORDS = frozenset({"ยินยอมแล้ว", "ยินยอม", "ตกลง", "ใช่", "yes", "agreed", "agree", "they agreed"})
 NOT_AGREED_WORDS = frozenset({"ยังไม่ยินยอม", "ไม่ยินยอม", "ไม่", "no", "not yet", "did not agree"})
 REMOVE_WORDS = frozenset({"ลบ", "ยืนยัน", "ใช่", "remove", "yes", "confirm"})
 KEEP_WORDS = frozenset({"ไม่ลบ", "ไม่", "keep", "no"})
+CONSENT_WORDS = frozenset({"ยินยอม", "ตกลง", "ใช่", "yes", "agree", "i agree"})
+REFUSE_WORDS = frozenset({"ไม่ยินยอม", "ไม่", "no", "disagree"})
+MERGE_WORDS = frozenset({"รวมข้อมูล", "รวม", "ใช่", "merge", "yes"})
+NO_MERGE_WORDS = frozenset({"ไม่รวม", "ไม่", "ไม่ใช่", "don't merge", "no"})
 QUICK_COMMUNITIES = 12
 
 
@@ -36,6 +43,11 @@ class AddStep(StrEnum):
 
 class RemoveStep(StrEnum):
     CONFIRM = "awaiting_confirm"
+
+
+class LinkStep(StrEnum):
+    CONSENT = "awaiting_consent"  # the member, new to LINE, agrees in their own name
+    MERGE = "awaiting_merge"      # the member had registered in LINE meanwhile: fold the two rows
 
 
 # --- adding -------------------------------------------------------------------------------------
@@ -182,4 +194,128 @@ def remove_member_confirm(ctx: Context) -> Turn:
 
 def _without_line(person: Person) -> bool:
     return person.line_user_id is None
+
+
+# --- linking LINE later -------------------------------------------------------------------------
+# The leader gets a code for the member (`ผูกไลน์ ชื่อ`), the member sends `รหัส CODE` from their own
+# LINE. Anyone could type a name, so only the code proves who someone is: registering with the same
+# name never takes over the row. The member then agrees in their own name; if they had registered
+# meanwhile, the two rows are folded into their registered one after they confirm.
+
+@command("ผูกไลน์", "ผูก LINE", "line code", chats={ChatKind.USER}, min_role=Role.COMMUNITY_LEADER)
+def link_code(ctx: Context) -> Turn:
+    """ให้รหัสผูก LINE แก่สมาชิกที่ไม่มี LINE เมื่อเขามี LINE แล้ว (ผูกไลน์ ชื่อ) / Give a member without LINE a code for their new LINE (line code NAME)"""
+    name = strip_polite(ctx.args).strip()
+    if not name:
+        return Turn([ctx.text("link.usage")])
+    found = managed_person(ctx, name, lambda label: f"{ctx.keyword} {label}", only=_without_line)
+    if not isinstance(found, Person):
+        return Turn([found])
+    community = reg.member_community(ctx.session, found)
+    invite = reg.create_link_code(ctx.session, found, community, ctx.person, ctx.now)
+    return Turn([ctx.text("link.code", name=found.full_name, community=community.name, code=invite.code,
+                          until=format_when_in(ctx.lang, invite.expires_at)),
+                 ctx.text("link.forward", code=invite.code)])
+
+
+def start_link(ctx: Context, invite: InviteCode) -> Turn:
+    """`รหัส CODE` with a link code: a newcomer agrees to the consent text; someone registered merges."""
+    offline = ctx.session.get(Person, invite.person_id)
+    community = reg.member_community(ctx.session, offline) if offline is not None else None
+    if community is None or not _without_line(offline):
+        return Turn([ctx.text("link.gone")])
+    if ctx.person is not None and ctx.person.id == invite.created_by_id:
+        return Turn([ctx.text("link.own_code", name=offline.full_name)])
+    data = {"code": invite.code}
+    if not reg.is_registered(ctx.person):
+        return _ask_link_consent(ctx, offline, community, data)
+    if community.id not in {m.community_id for m in ctx.memberships}:
+        own = reg.member_community(ctx.session, ctx.person)
+        return Turn([ctx.text("link.other_community", offline=offline.full_name, community=community.name,
+                              own=own.name if own else "-")])
+    return _ask_merge(ctx, offline, community, data)
+
+
+def _ask_link_consent(ctx: Context, offline: Person, community: Community, data: dict | None = None,
+                      prefix: str | None = None) -> Turn:
+    text = ctx.t("link.ask_consent", name=offline.full_name, community=community.name,
+                 consent=ctx.t("register.consent"))
+    return Turn([ctx.text_message(f"{prefix}\n\n{text}" if prefix else text,
+                                  quick=[(ctx.t("register.agree"),) * 2, (ctx.t("register.disagree"),) * 2])],
+                flow=LINK if data is not None else None, step=LinkStep.CONSENT, data=data, private=True)
+
+
+def _ask_merge(ctx: Context, offline: Person, community: Community, data: dict | None = None,
+               prefix: str | None = None) -> Turn:
+    text = ctx.t("link.ask_merge", offline=offline.full_name, community=community.name,
+                 name=ctx.person.full_name or "-")
+    return Turn([ctx.text_message(f"{prefix}\n\n{text}" if prefix else text,
+                                  quick=[(ctx.t("link.merge_label"),) * 2, (ctx.t("link.keep_label"),) * 2])],
+                flow=LINK if data is not None else None, step=LinkStep.MERGE, data=data, private=True)
+
+
+def _checked_link(ctx: Context) -> tuple[InviteCode, Person, Community] | str:
+    """The code, its member and their community, checked again when the answer comes (or why not)."""
+    try:
+        invite = reg.find_invite(ctx.session, ctx.data.get("code", ""), ctx.now)
+    except reg.InviteError as error:
+        return str(error)
+    offline = ctx.session.get(Person, invite.person_id) if invite.person_id is not None else None
+    community = reg.member_community(ctx.session, offline) if offline is not None else None
+    if community is None or not _without_line(offline):
+        return "link.gone"
+    return invite, offline, community
+
+
+@step(LINK, LinkStep.CONSENT)
+def link_consent(ctx: Context) -> Turn:
+    if ctx.means(REFUSE_WORDS):
+        return Turn([ctx.text("link.declined")])
+    checked = _checked_link(ctx)
+    if isinstance(checked, str):
+        return Turn([ctx.text(checked)])
+    invite, offline, community = checked
+    if not ctx.means(CONSENT_WORDS):
+        return _ask_link_consent(ctx, offline, community, prefix=ctx.t("link.consent_again"))
+    if reg.is_registered(ctx.person):  # registered in another chat meanwhile: merging is the way now
+        return start_link(ctx, invite)
+    reg.take_invite(ctx.session, invite, offline, ctx.now)
+    lang = None
+    if ctx.person is not None:  # a row with no consent (a language chosen, say): the member's row takes over
+        lang = ctx.person.language
+        ctx.session.delete(ctx.person)
+        ctx.session.flush()  # before the user id moves to the member's row: it is unique
+    reg.link_line(ctx.session, offline, ctx.user_id, lang, ctx.now)
+    _tell_leader(ctx, invite, offline, community)
+    return Turn([ctx.text("link.done", name=offline.full_name, community=community.name)])
+
+
+@step(LINK, LinkStep.MERGE)
+def link_merge(ctx: Context) -> Turn:
+    if ctx.means(NO_MERGE_WORDS):
+        return Turn([ctx.text("link.not_merged")])
+    checked = _checked_link(ctx)
+    if isinstance(checked, str):
+        return Turn([ctx.text(checked)])
+    invite, offline, community = checked
+    if not ctx.means(MERGE_WORDS):
+        return _ask_merge(ctx, offline, community, prefix=ctx.t("link.merge_again"))
+    if not reg.is_registered(ctx.person) or community.id not in {m.community_id for m in ctx.memberships}:
+        return start_link(ctx, invite)  # erased their data, or moved, meanwhile: ask what fits now
+    reg.take_invite(ctx.session, invite, ctx.person, ctx.now)
+    name = offline.full_name
+    moved = reg.merge_offline(ctx.session, offline, ctx.person, ctx.now)
+    _tell_leader(ctx, invite, ctx.person, community)
+    return Turn([ctx.text("link.merged", offline=name, name=ctx.person.full_name or "-", moved=moved)])
+
+
+def _tell_leader(ctx: Context, invite: InviteCode, member: Person, community: Community) -> None:
+    """The leader who gave the code learns it worked: they need not answer for this member any more."""
+    leader = ctx.session.get(Person, invite.created_by_id) if invite.created_by_id else None
+    if leader is None or not leader.reachable or leader.line_user_id == ctx.user_id:
+        return
+    text = text_for(leader.language or "th", "link.done_leader", name=member.full_name or "-",
+                    community=community.name)
+    outbox.enqueue(ctx.session, [leader.line_user_id], [text_message(text)], now=ctx.now,
+                   dedupe_key=f"link-done:{invite.id}")
 

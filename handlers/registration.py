@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from bot.messages import MAX_MESSAGES_PER_REQUEST
 from handlers.context import SKIP_WORDS, Context, Turn
+from handlers.members import start_link
 from handlers.registry import ChatKind, command, step, strip_polite
 from handlers.rotation import waiting_for_new_leader
 from handlers.services import registry as reg
-from models import ChatLink, Community, InviteCode, Network, WebhookEvent
+from models import ChatLink, Community, Network, WebhookEvent
 
 FLOW = "registration"
 YES_WORDS = {"ยินยอม", "ตกลง", "ใช่", "yes", "agree", "i agree"}
@@ -58,10 +59,13 @@ def join(ctx: Context) -> Turn:
         return Turn([ctx.text("invite.usage")])
     if ctx.user_id is None:
         return Turn([ctx.text("register.no_user_id")])
+    try:
+        invite = reg.find_invite(ctx.session, code, ctx.now)
+    except reg.InviteError as error:
+        return Turn([ctx.text(str(error))])
+    if invite.person_id is not None:  # a leader's code for a member without LINE (`ผูกไลน์`)
+        return start_link(ctx, invite)
     if not reg.is_registered(ctx.person):
-        invite = _invite(ctx, code)
-        if isinstance(invite, str):
-            return Turn([ctx.text(invite)])
         data: dict[str, Any] = {"invite": invite.code}
         if invite.community_id:
             data["community_id"] = invite.community_id
@@ -72,20 +76,6 @@ def join(ctx: Context) -> Turn:
         return Turn([ctx.text(str(error))])
     granted = [ctx.text("invite.granted", role=_role_label(ctx, membership))]
     return Turn(granted + waiting_for_new_leader(ctx, membership, MAX_MESSAGES_PER_REQUEST - len(granted)))
-
-
-def _invite(ctx: Context, code: str) -> InviteCode | str:
-    """Check a code without using it (for someone who must register first)."""
-    cleaned = code.upper().replace(" ", "").replace("-", "")
-    invite = ctx.session.scalars(select(InviteCode).where(
-        InviteCode.code == f"{cleaned[:4]}-{cleaned[4:]}")).first() if len(cleaned) == 8 else None
-    if invite is None:
-        return "invite.unknown"
-    if invite.used_at is not None:
-        return "invite.used"
-    if invite.expires_at <= ctx.now:
-        return "invite.expired"
-    return invite
 
 
 def _ask_name(ctx: Context, data: dict[str, Any], prefix: str | None = None) -> Turn:
@@ -183,6 +173,9 @@ def register_consent(ctx: Context) -> Turn:
     person = reg.register_person(ctx.session, ctx.user_id, full_name=ctx.data["full_name"], community=community,
                                  phone=ctx.data.get("phone"), display_name=None, now=ctx.now)
     messages = [ctx.text("register.done", name=person.full_name, community=community.name)]
+    if reg.namesakes_without_line(ctx.session, community, person.full_name):
+        # Perhaps the member a leader registered without LINE: only the leader's code may join the two.
+        messages.append(ctx.text("link.namesake_hint", name=person.full_name, community=community.name))
     if ctx.data.get("invite"):
         try:
             membership = reg.redeem_invite(ctx.session, person, ctx.data["invite"], ctx.now)

@@ -80,7 +80,8 @@ class Membership(Base):
 
 
 class InviteCode(Base):
-    """A single-use, expiring code that gives its user a role."""
+    """A single-use, expiring code that gives its user a role, or (with `person_id`) that links the
+    user's LINE to a member a leader registered without LINE (`ผูกไลน์`, handlers/members.py)."""
 
     __tablename__ = "invite_code"
 
@@ -95,6 +96,8 @@ class InviteCode(Base):
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A link code's member without LINE; the code goes with them if they are removed.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
 
 
 class ChatLink(Base):

@@ -28,6 +28,7 @@ from models import (
     Membership,
     Network,
     NetworkKind,
+    NoticeAck,
     Organization,
     OutboxMessage,
     Person,
@@ -318,27 +319,87 @@ class InviteError(Exception):
     """Why a code cannot be used: unknown, used or expired (the message is a catalogue key)."""
 
 
-def redeem_invite(session: Session, person: Person, code: str, now: datetime) -> Membership:
-    """Use a code: single-use (a conditional update, so two people cannot both take it) and unexpired."""
+def find_invite(session: Session, code: str, now: datetime) -> InviteCode:
+    """The usable code that was typed (spacing, dashes and case forgiven), without using it."""
     cleaned = re.sub(r"[\s\-]", "", code.upper())
-    if len(cleaned) != 8:
-        raise InviteError("invite.unknown")
-    formatted = f"{cleaned[:4]}-{cleaned[4:]}"
-    invite = session.scalars(select(InviteCode).where(InviteCode.code == formatted)).first()
+    invite = session.scalars(select(InviteCode).where(InviteCode.code == f"{cleaned[:4]}-{cleaned[4:]}")).first() \
+        if len(cleaned) == 8 else None
     if invite is None:
         raise InviteError("invite.unknown")
     if invite.used_at is not None:
         raise InviteError("invite.used")
     if invite.expires_at <= now:
         raise InviteError("invite.expired")
+    return invite
+
+
+def take_invite(session: Session, invite: InviteCode, person: Person, now: datetime) -> None:
+    """Use a code once: a conditional update, so two people cannot both take it."""
     taken = session.execute(update(InviteCode).where(InviteCode.id == invite.id, InviteCode.used_at.is_(None))
                             .values(used_at=now, used_by_id=person.id))
     if taken.rowcount != 1:
         raise InviteError("invite.used")
+
+
+def redeem_invite(session: Session, person: Person, code: str, now: datetime) -> Membership:
+    """Use a code that gives a role: single-use and unexpired."""
+    invite = find_invite(session, code, now)
+    if invite.person_id is not None:  # a link code (`ผูกไลน์`) gives no role: handlers/members.py takes it
+        raise InviteError("invite.unknown")
+    take_invite(session, invite, person, now)
     organization = session.get(Organization, invite.organization_id)
     network = session.get(Network, invite.network_id) if invite.network_id else None
     community = session.get(Community, invite.community_id) if invite.community_id else None
     return grant(session, person, RoleName(invite.role), organization, network=network, community=community, now=now)
+
+
+# --- members without LINE who get it later (`ผูกไลน์`, handlers/members.py) ----------------------
+
+def create_link_code(session: Session, offline: Person, community: Community, by: Person | None,
+                     now: datetime) -> InviteCode:
+    """A code that links this member without LINE to the LINE of whoever uses it; older codes for them stop
+    working, so only the code the leader gave last is valid."""
+    session.execute(update(InviteCode).where(InviteCode.person_id == offline.id, InviteCode.used_at.is_(None),
+                                             InviteCode.expires_at > now).values(expires_at=now))
+    invite = create_invite(session, RoleName.MEMBER, community.organization_id, now=now, community=community,
+                           created_by=by)
+    invite.person_id = offline.id
+    session.flush()
+    return invite
+
+
+def link_line(session: Session, offline: Person, user_id: str, lang: str | None, now: datetime) -> None:
+    """Give the member's row this LINE user id: from now on they are reached and answer themselves. They
+    agreed in LINE just now, so the consent is theirs, no longer recorded by a leader."""
+    offline.line_user_id, offline.language = user_id, lang
+    offline.consent_version, offline.consented_at, offline.consent_recorded_by_id = CONSENT_VERSION, now, None
+    offline.blocked_at, offline.updated_at = None, now
+    session.flush()
+
+
+def namesakes_without_line(session: Session, community: Community, name: str) -> list[Person]:
+    """Members of this community without LINE whom a leader registered under this name."""
+    key = name_key(name)
+    return [p for p in session.scalars(select(Person).join(Membership, Membership.person_id == Person.id).where(
+        Membership.community_id == community.id, Person.line_user_id.is_(None)).order_by(Person.id))
+        if name_key(p.full_name or "") == key]
+
+
+def merge_offline(session: Session, offline: Person, person: Person, now: datetime) -> int:
+    """Fold a member without LINE into the registered person they turned out to be: their answers move over
+    (where the person answered the same activity or notice themselves, their own answer stands), then the
+    row without LINE is deleted with its membership. Returns how many answers moved."""
+    moved = 0
+    for model, other in ((Rsvp, Rsvp.activity_id), (NoticeAck, NoticeAck.notice_id)):
+        own = select(other).where(model.person_id == person.id).scalar_subquery()
+        moved += session.execute(update(model).where(model.person_id == offline.id, other.not_in(own))
+                                 .values(person_id=person.id).execution_options(synchronize_session=False)).rowcount
+    session.execute(update(InviteCode).where(InviteCode.person_id == offline.id, InviteCode.used_at.is_(None))
+                    .values(expires_at=now))
+    person.updated_at = now
+    session.delete(offline)  # its remaining answers (those the person gave too) and membership go with it
+    session.flush()
+    return moved
 
 
 # --- linked chats -----------------------------------------------------------------------------
