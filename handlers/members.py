@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from linebot.v3.messaging import Message
+
 from bot import outbox
+from bot.thaitime import format_when_in
 from handlers.catalog import text_for
 from handlers.context import SKIP_WORDS, Context, Turn, text_message
 from handlers.registry import ChatKind, Role, command, step, strip_polite
 from handlers.rsvp import managed_person, proxy
 from handlers.services import activities as act
 from handlers.services import registry as reg
-from bot.thaitime import format_when_in
 from models import Community, InviteCode, Person
 
 ADD, REMOVE, LINK = "add_member", "remove_member", "link_line"
@@ -307,6 +309,23 @@ def link_merge(ctx: Context) -> Turn:
     moved = reg.merge_offline(ctx.session, offline, ctx.person, ctx.now)
     _tell_leader(ctx, invite, ctx.person, community)
     return Turn([ctx.text("link.merged", offline=name, name=ctx.person.full_name or "-", moved=moved)])
+
+
+def namesake_registered(ctx: Context, person: Person, community: Community) -> list[Message]:
+    """Someone just registered under the name of a member without LINE of their community: perhaps the
+    same person. Only the leader's code may join the two, so the newcomer is told to ask for one, and
+    the community's leaders are told to give it if it is them."""
+    if not reg.namesakes_without_line(ctx.session, community, person.full_name or ""):
+        return []
+    for leader in act.community_leaders(ctx.session, community.id):
+        if leader.id == person.id:
+            continue
+        lang = leader.language or "th"
+        text = text_for(lang, "link.namesake_leader", name=person.full_name, community=community.name,
+                        command=ctx.registry.spec_of(link_code).keyword_for(lang))
+        outbox.enqueue(ctx.session, [leader.line_user_id], [text_message(text)], now=ctx.now,
+                       dedupe_key=f"link-namesake:{person.id}:{leader.id}")
+    return [ctx.text("link.namesake_hint", name=person.full_name, community=community.name)]
 
 
 def _tell_leader(ctx: Context, invite: InviteCode, member: Person, community: Community) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.messages import MAX_MESSAGES_PER_REQUEST
 from handlers.context import SKIP_WORDS, Context, Turn
-from handlers.members import start_link
+from handlers.members import namesake_registered, start_link
 from handlers.registry import ChatKind, command, step, strip_polite
 from handlers.rotation import waiting_for_new_leader
 from handlers.services import registry as reg
@@ -173,9 +173,7 @@ def register_consent(ctx: Context) -> Turn:
     person = reg.register_person(ctx.session, ctx.user_id, full_name=ctx.data["full_name"], community=community,
                                  phone=ctx.data.get("phone"), display_name=None, now=ctx.now)
     messages = [ctx.text("register.done", name=person.full_name, community=community.name)]
-    if reg.namesakes_without_line(ctx.session, community, person.full_name):
-        # Perhaps the member a leader registered without LINE: only the leader's code may join the two.
-        messages.append(ctx.text("link.namesake_hint", name=person.full_name, community=community.name))
+    messages += namesake_registered(ctx, person, community)
     if ctx.data.get("invite"):
         try:
             membership = reg.redeem_invite(ctx.session, person, ctx.data["invite"], ctx.now)

@@ -352,6 +352,7 @@ TEXT: dict[str, str] = {
     "link.merged": "{offline}'s details are merged into your LINE ({name}): {moved} answer(s) moved.",
     "link.other_community": "This code belongs to {offline}, a member of {community}, but this LINE is registered with {own}. If you have moved to {community}, type “register”, choose {community}, then send this code again.",
     "link.namesake_hint": "{community} also has a {name} whom a community leader registered without LINE. If that is you, ask the leader for a LINE code and send “join …” here: those answers will be merged into your LINE.",
+    "link.namesake_leader": "{name} has just registered in {community} with LINE, under the same name as a member without LINE. If they are the same person, type “{command} {name}” and give them the code: the old entry will be merged into their LINE. If not, nothing to do.",
     "members.no_line": " · no LINE",
     "attendees.usage": "Type “attendees” and the activity code, e.g. “attendees K7M2”. See the codes with “events”.",
     "attendees.header": "Answers for “{title}” (code {code})\n{when}",

@@ -93,7 +93,7 @@ def test_the_member_links_their_new_line_and_the_leader_is_told(dialog, district
 
 
 def test_a_member_who_registered_meanwhile_is_told_and_merges_with_the_code(dialog, district, activity_id, db,
-                                                                            clock) -> None:
+                                                                            clock, jobs, fake_line) -> None:
     add_offline(dialog)
     dialog.say(LEADER, f"ตอบแทน {CODE} บุญมา ไป")
     dialog.say(STRANGER, "สมัคร")
@@ -104,6 +104,12 @@ def test_a_member_who_registered_meanwhile_is_told_and_merges_with_the_code(dial
     dialog.run([(STRANGER, "ยินยอม", [t("register.done", name=NAME, community=WAT),
                                       t("link.namesake_hint", name=NAME, community=WAT)])])
     assert people_named(db) == [(None, True, ["going"]), (STRANGER, False, [])]
+    # The community's leader is told, to give the code if it is the same person.
+    before = len(fake_line.state.requests)
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    [push] = fake_line.state.requests[before:]
+    assert (push.body["to"], push.body["messages"][0]["text"]) == (
+        LEADER, t("link.namesake_leader", name=NAME, community=WAT, command="ผูกไลน์"))
     code = give_code(dialog, clock)  # only the member without LINE is found
     dialog.run([
         (STRANGER, f"รหัส {code}", t("link.ask_merge", offline=NAME, community=WAT, name=NAME)),
