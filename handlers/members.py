@@ -151,7 +151,8 @@ def add_member_consent(ctx: Context) -> Turn:
     ctx.session.flush()
     reg.join_community(ctx.session, person, community, ctx.now)
     return Turn([ctx.text("offline.added", name=person.full_name, community=community.name,
-                          proxy=ctx.keyword_of(proxy), remove=ctx.keyword_of(remove_member))])
+                          proxy=ctx.keyword_of(proxy), remove=ctx.keyword_of(remove_member),
+                          link=ctx.keyword_of(link_code))])
 
 
 def _communities(ctx: Context) -> list[Community]:

@@ -324,7 +324,7 @@ TEXT: dict[str, str] = {
     "offline.consent_again": "Please tap “they agreed” once they have, or “not yet”.",
     "offline.not_stored": "That's fine: nothing about {name} was saved. Ask for their consent and start again with “add member”.",
     "offline.no_longer_yours": "You no longer look after that community. Nothing was saved.",
-    "offline.added": "{name} is now a member of {community} 🎉 (no LINE, consent given to you in person)\nAnswer for them with “{proxy} CODE {name} going”. If they ask to be erased, type “{remove} {name}”.",
+    "offline.added": "{name} is now a member of {community} 🎉 (no LINE, consent given to you in person)\nAnswer for them with “{proxy} CODE {name} going”. When they get LINE, type “{link} {name}” for a code that links it. If they ask to be erased, type “{remove} {name}”.",
     "offline.remove_usage": "Type “remove member” and the name of a member without LINE, e.g. “remove member Somsri Jaidee”. (Members with LINE erase their own data with “forget me”.)",
     "offline.not_found": "No member without LINE called “{name}” in the communities you look after. See the list with “members”. (Members with LINE manage their own data.)",
     "offline.remove_ask": "Erase {name} ({community}) from Saiyai? Their details and answers to activities still to come are deleted; past activities keep an anonymous count.",

@@ -86,7 +86,8 @@ def test_a_leader_registers_a_member_without_line_once_they_consent(dialog, dist
     assert dialog.quick_replies() == ["ยินยอมแล้ว", "ยังไม่ยินยอม", "ยกเลิก"]
     assert offline_people(db) == []  # nothing is stored before the consent
     dialog.run([(LEADER, "ยินยอมแล้วครับ", t("offline.added", name="นางบุญมา ศรีสุข", community="ชุมชนวัดบางนา",
-                                             proxy="ตอบแทน", remove="ลบสมาชิก"))])
+                                             proxy="ตอบแทน", remove="ลบสมาชิก",
+                                             link="ผูกไลน์"))])
     assert offline_people(db) == [("นางบุญมา ศรีสุข", "0812345678", "ชุมชนวัดบางนา", LEADER, True)]
     # The roster tells the leader who has no LINE.
     roster = dialog.say(LEADER, "สมาชิก")[-1]
@@ -120,7 +121,7 @@ def test_a_chair_chooses_among_their_communities_and_cannot_pick_another_zones(d
                                                      phone="not given") + "\n\n"
          + e("offline.consent", name="Boonma Srisuk", kept=E["offline.kept_no_phone"])),
         (CHAIR, "they agreed", e("offline.added", name="Boonma Srisuk", community="ชุมชนตลาดบางนา",
-                                 proxy="proxy", remove="remove member")),
+                                 proxy="proxy", remove="remove member", link="line code")),
     ])
     assert offline_people(db) == [("Boonma Srisuk", None, "ชุมชนตลาดบางนา", CHAIR, True)]
 
