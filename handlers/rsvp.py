@@ -166,6 +166,9 @@ def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, gu
             lines.append(ctx.t("rsvp.seats_left", left=left) if left else ctx.t("rsvp.seats_none"))
     elif result.outcome == "waitlisted":
         lines.append(ctx.t("rsvp.waitlisted", **values, position=result.position))
+    elif result.outcome == "maybe" and proxy_by is not None:
+        # "Answer again whenever you decide" would speak to the member, who never reads it: tell the leader.
+        lines.append(ctx.t("rsvp.maybe_proxy", **values))
     else:
         lines.append(ctx.t(f"rsvp.{result.outcome}", **values))
     if proxy_by is not None:

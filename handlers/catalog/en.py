@@ -291,6 +291,7 @@ TEXT: dict[str, str] = {
     "rsvp.waitlisted": "“{title}” is full. {name} is number {position} on the waiting list; Saiyai will tell you as soon as a seat is free.",
     "rsvp.not_going": "Saved: {name} is not going to “{title}”. Thank you for letting us know.",
     "rsvp.maybe": "Saved: {name} may go to “{title}”. Answer again whenever you decide.",
+    "rsvp.maybe_proxy": "Saved: {name} may go to “{title}”. When {name} decides, answer for them again, e.g. “proxy {code} {name} going”.",
     "rsvp.community_full": "Sorry, “{title}” takes at most {limit} people per community (guests included), and {community} already has {limit}.",
     "rsvp.community_short": "Sorry, “{title}” takes at most {limit} people per community (guests included); {community} has {left} place(s) left.",
     "rsvp.closed_cancelled": "Sorry, “{title}” was cancelled, so answers are closed.",
