@@ -428,12 +428,13 @@ def _preview(ctx: Context) -> Turn:
     send_at = _send_at(ctx)
     if urgent:
         lines.append(t("alert.preview_when"))
+    elif outbox.in_quiet_hours(send_at or ctx.now):
+        # One line saying when it really goes out (07:00) and why: never "now" beside "it waits".
+        moment = outbox.after_quiet_hours(send_at or ctx.now)
+        lines.append(t("notice.preview_quiet", when=format_when_in(ctx.lang, moment)))
     else:
         lines.append(t("notice.preview_when", when=format_when_in(ctx.lang, send_at)) if send_at
                      else t("notice.preview_now"))
-        moment = send_at or ctx.now
-        if outbox.in_quiet_hours(moment):
-            lines.append(t("notice.preview_quiet", when=format_when_in(ctx.lang, outbox.after_quiet_hours(moment))))
     if planned.via_groups:
         lines.append(t("notice.preview_groups", people=f"{planned.people:,}", groups=len(planned.groups)))
         if planned.estimated:

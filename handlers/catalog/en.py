@@ -565,7 +565,7 @@ TEXT: dict[str, str] = {
     "notice.preview_now": "Sending: now",
     "notice.preview_when": "Sending: {when}",
     "alert.preview_when": "Sending: now (urgent alerts do not wait for the morning)",
-    "notice.preview_quiet": "(Between 21:00 and 07:00 notices wait: it goes out {when})",
+    "notice.preview_quiet": "Sending: {when} (notices are not sent between 21:00 and 07:00, so they wait until morning)",
     "notice.preview_groups": "Reaches: {people} people through {groups} linked LINE groups",
     "notice.preview_estimated": "(Some groups' member counts are not known yet: their registered members were counted)",
     "notice.preview_offline": "👀 {count} member(s) without LINE cannot be reached by Saiyai; please tell them in person: {names}",

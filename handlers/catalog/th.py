@@ -565,7 +565,7 @@ TEXT: dict[str, str] = {
     "notice.preview_now": "ส่ง: ทันที",
     "notice.preview_when": "ส่ง: {when}",
     "alert.preview_when": "ส่ง: ทันที (แจ้งเตือนด่วนไม่รอช่วงกลางคืน)",
-    "notice.preview_quiet": "(ช่วง 21:00–07:00 ประกาศจะรอส่ง{when})",
+    "notice.preview_quiet": "ส่ง: {when} (ประกาศไม่ส่งช่วง 21:00–07:00 เพื่อไม่รบกวนเวลาพักผ่อน จึงรอส่งตอนเช้า)",
     "notice.preview_groups": "ผู้รับ: {people} คน ทางกลุ่ม LINE ที่เชื่อมไว้ {groups} กลุ่ม",
     "notice.preview_estimated": "(บางกลุ่มยังไม่ทราบจำนวนสมาชิก จึงนับจากสมาชิกที่ลงทะเบียน)",
     "notice.preview_people": "ผู้รับ: {people} คน ทางข้อความส่วนตัว",

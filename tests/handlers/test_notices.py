@@ -152,10 +152,10 @@ def preview(lang: str, *, to: tuple[str, str], text: str, path: str, people: int
         lines.append(attachment)
     if urgent:
         lines.append(c("alert.preview_when"))
+    elif quiet:  # one line: when it really goes out, and why (not "now" and then "it waits")
+        lines.append(c("notice.preview_quiet", when=quiet))
     else:
         lines.append(c("notice.preview_when", when=when) if when else c("notice.preview_now"))
-        if quiet:
-            lines.append(c("notice.preview_quiet", when=quiet))
     if path == "groups":
         lines.append(c("notice.preview_groups", people=f"{people:,}", groups=groups))
     else:
