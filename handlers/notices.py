@@ -285,11 +285,32 @@ def notice_target(ctx: Context) -> Turn:
 
 def _took_target(ctx: Context, target: Target) -> Turn:
     ctx.data.pop("kind", None)
+    refusal = _no_line_there(ctx, target)
+    if refusal is not None:
+        # Said now, not after the text is written: another audience, or telling them in person.
+        others = [t for t in targets(ctx) if t.key != target.key]
+        if not others:
+            return Turn([ctx.text_message(refusal)])
+        return _ask_scope(ctx, others, refusal)
     ctx.data.update(scope=str(target.kind), target_id=target.id, organization_id=target.organization_id)
     if ctx.data.get("urgent"):
         ctx.data["role"] = str(RoleFilter.EVERYONE)
         return _ask_text(ctx, ctx.t("notice.target_set", target=_target_text(ctx, target)))
     return _ask_roles(ctx, target)
+
+
+def _no_line_there(ctx: Context, target: Target) -> str | None:
+    """Why nothing can be sent to this audience, when nobody in it (besides the sender) is on LINE with
+    Saiyai: named, with its members without LINE if there are some to tell in person; None otherwise."""
+    audience = svc.Audience(target.organization_id, target.kind,
+                            network_id=target.id if target.kind == NoticeScope.NETWORK else None,
+                            community_id=target.id if target.kind == NoticeScope.COMMUNITY else None,
+                            author_id=ctx.person.id if ctx.person else None)
+    if svc.plan(ctx.session, audience, ctx.now).people:
+        return None
+    offline = _offline_line(ctx, audience)
+    text = ctx.t("notice.scope_no_line", target=_target_text(ctx, target))
+    return f"{text}\n{offline}" if offline else text
 
 
 def _target_text(ctx: Context, target: Target) -> str:

@@ -527,6 +527,7 @@ TEXT: dict[str, str] = {
     "notice.scope.network": "A network",
     "notice.scope.community": "A community",
     "notice.scope_unknown": "“{text}” is not among the places you may send notices to.",
+    "notice.scope_no_line": "Nobody in {target} uses Saiyai on LINE yet, so nothing can be sent there. Please tell the members in person, or choose someone else to send to.",
     "notice.ask_organization": "Choose the organization below.",
     "notice.ask_network": "Choose the network below, or type its name.",
     "notice.ask_community": "Choose the community below, or type its name.",

@@ -527,6 +527,7 @@ TEXT: dict[str, str] = {
     "notice.scope.network": "เครือข่าย",
     "notice.scope.community": "ชุมชน",
     "notice.scope_unknown": "ไม่พบ “{text}” ในขอบเขตที่คุณประกาศได้ครับ",
+    "notice.scope_no_line": "ยังไม่มีใครใน{target}ที่ใช้ LINE กับสายใยครับ สายใยจึงส่งถึง{target}ไม่ได้ กรุณาแจ้งสมาชิกด้วยตนเอง หรือเลือกผู้รับกลุ่มอื่น",
     "notice.ask_organization": "เลือกหน่วยงานจากปุ่มด้านล่างครับ",
     "notice.ask_network": "เลือกเครือข่ายจากปุ่มด้านล่าง หรือพิมพ์ชื่อเครือข่ายครับ",
     "notice.ask_community": "เลือกชุมชนจากปุ่มด้านล่าง หรือพิมพ์ชื่อชุมชนครับ",

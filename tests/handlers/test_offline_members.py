@@ -18,6 +18,7 @@ from models import (
     Answer,
     Conversation,
     Membership,
+    Notice,
     NoticeAck,
     OutboxMessage,
     Person,
@@ -27,7 +28,7 @@ from scheduler import followups
 from scheduler import notices as notice_jobs
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
-from support.registry import USERS
+from support.registry import MARKET_LEADER, USERS, seed_market_leader
 from support.texts import e, t
 
 T, E = th.TEXT, en.TEXT
@@ -374,3 +375,29 @@ def test_only_their_leaders_answer_an_alert_for_them_and_never_for_someone_with_
                            t("alert.offline_note_how", safe=t("alert.proxy_safe_command", name=BOONMA),
                              help=t("alert.proxy_help_command", name=BOONMA))]
 
+
+def test_a_notice_to_a_community_where_nobody_has_line_is_refused_when_it_is_chosen(dialog, district, db) -> None:
+    add(dialog, CHAIR, BOONMA, community="ตลาดบางนา")  # the only member of ชุมชนตลาดบางนา
+    refusal = (t("notice.scope_no_line", target="ชุมชนตลาดบางนา") + "\n"
+               + t("notice.preview_offline", count=1, names=BOONMA))
+    dialog.run([
+        (STAFF, "ประกาศ", T["notice.ask_scope"]),
+        # Said when the audience is chosen, not after the notice is written; another audience may be chosen.
+        (STAFF, "ชุมชนตลาดบางนา", refusal + "\n" + T["notice.ask_scope"]),
+        (STAFF, "ชุมชนวัดบางนา", t("notice.ask_roles", target="ชุมชนวัดบางนา")),
+        (STAFF, "ยกเลิก", T["flow.cancelled"]),
+        (STAFF, "alert ชุมชนตลาดบางนา", e("notice.scope_no_line", target="ชุมชนตลาดบางนา") + "\n"
+         + e("notice.preview_offline", count=1, names=BOONMA) + "\n" + E["alert.ask_scope"]),
+    ])
+
+
+def test_a_leader_whose_community_has_nobody_else_on_line_is_told_at_once(dialog, district, db, session_factory,
+                                                                         clock) -> None:
+    with session_factory() as session, session.begin():
+        seed_market_leader(session, district, clock())  # the only person in ชุมชนตลาดบางนา, no group linked
+    add(dialog, MARKET_LEADER, BOONMA)
+    dialog.run([(MARKET_LEADER, "ประกาศ", t("notice.scope_no_line", target="ชุมชนตลาดบางนา") + "\n"
+                 + t("notice.preview_offline", count=1, names=BOONMA))])
+    db.expire_all()
+    assert db.scalar(select(Conversation.id).where(Conversation.user_id == MARKET_LEADER)) is None
+    assert db.scalars(select(Notice)).all() == []
