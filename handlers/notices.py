@@ -90,6 +90,7 @@ LOCATION_LIMIT = 100      # LINE: a location message's title and address
 SKIP_WORDS = COMMON_SKIP_WORDS | {"no"}
 NOW_WORDS = frozenset({"ส่งทันที", "ทันที", "ตอนนี้", "now", "send now", "right now"})
 IMAGE_URL = re.compile(r"https://\S+\.(?:jpe?g|png)(?:\?\S*)?", re.IGNORECASE)
+LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)  # a link, but not one LINE can show as a picture
 ACCENT = "#06C755"
 URGENT = "#D93025"
 ONLY_1_1 = frozenset({ChatKind.USER})
@@ -380,6 +381,8 @@ def notice_attachment(ctx: Context) -> Turn:
         ctx.data["attachment"] = None
     elif IMAGE_URL.fullmatch(ctx.args.strip()):
         ctx.data["attachment"] = {"image_url": ctx.args.strip()}
+    elif LINK.fullmatch(ctx.args.strip()):
+        return _ask_attachment(ctx, "notice.image_link_invalid")
     else:
         return _ask_attachment(ctx, "notice.attachment_invalid")
     if ctx.data.get("urgent"):
