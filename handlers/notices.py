@@ -90,6 +90,7 @@ LOCATION_LIMIT = 100      # LINE: a location message's title and address
 SKIP_WORDS = COMMON_SKIP_WORDS | {"no"}
 NOW_WORDS = frozenset({"ส่งทันที", "ทันที", "ตอนนี้", "now", "send now", "right now"})
 IMAGE_URL = re.compile(r"https://\S+\.(?:jpe?g|png)(?:\?\S*)?", re.IGNORECASE)
+LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)  # a link, but not one LINE can show as a picture
 ACCENT = "#06C755"
 URGENT = "#D93025"
 ONLY_1_1 = frozenset({ChatKind.USER})
@@ -285,11 +286,32 @@ def notice_target(ctx: Context) -> Turn:
 
 def _took_target(ctx: Context, target: Target) -> Turn:
     ctx.data.pop("kind", None)
+    refusal = _no_line_there(ctx, target)
+    if refusal is not None:
+        # Said now, not after the text is written: another audience, or telling them in person.
+        others = [t for t in targets(ctx) if t.key != target.key]
+        if not others:
+            return Turn([ctx.text_message(refusal)])
+        return _ask_scope(ctx, others, refusal)
     ctx.data.update(scope=str(target.kind), target_id=target.id, organization_id=target.organization_id)
     if ctx.data.get("urgent"):
         ctx.data["role"] = str(RoleFilter.EVERYONE)
         return _ask_text(ctx, ctx.t("notice.target_set", target=_target_text(ctx, target)))
     return _ask_roles(ctx, target)
+
+
+def _no_line_there(ctx: Context, target: Target) -> str | None:
+    """Why nothing can be sent to this audience, when nobody in it (besides the sender) is on LINE with
+    Saiyai: named, with its members without LINE if there are some to tell in person; None otherwise."""
+    audience = svc.Audience(target.organization_id, target.kind,
+                            network_id=target.id if target.kind == NoticeScope.NETWORK else None,
+                            community_id=target.id if target.kind == NoticeScope.COMMUNITY else None,
+                            author_id=ctx.person.id if ctx.person else None)
+    if svc.plan(ctx.session, audience, ctx.now).people:
+        return None
+    offline = _offline_line(ctx, audience)
+    text = ctx.t("notice.scope_no_line", target=_target_text(ctx, target))
+    return f"{text}\n{offline}" if offline else text
 
 
 def _target_text(ctx: Context, target: Target) -> str:
@@ -359,6 +381,8 @@ def notice_attachment(ctx: Context) -> Turn:
         ctx.data["attachment"] = None
     elif IMAGE_URL.fullmatch(ctx.args.strip()):
         ctx.data["attachment"] = {"image_url": ctx.args.strip()}
+    elif LINK.fullmatch(ctx.args.strip()):
+        return _ask_attachment(ctx, "notice.image_link_invalid")
     else:
         return _ask_attachment(ctx, "notice.attachment_invalid")
     if ctx.data.get("urgent"):
@@ -428,12 +452,13 @@ def _preview(ctx: Context) -> Turn:
     send_at = _send_at(ctx)
     if urgent:
         lines.append(t("alert.preview_when"))
+    elif outbox.in_quiet_hours(send_at or ctx.now):
+        # One line saying when it really goes out (07:00) and why: never "now" beside "it waits".
+        moment = outbox.after_quiet_hours(send_at or ctx.now)
+        lines.append(t("notice.preview_quiet", when=format_when_in(ctx.lang, moment)))
     else:
         lines.append(t("notice.preview_when", when=format_when_in(ctx.lang, send_at)) if send_at
                      else t("notice.preview_now"))
-        moment = send_at or ctx.now
-        if outbox.in_quiet_hours(moment):
-            lines.append(t("notice.preview_quiet", when=format_when_in(ctx.lang, outbox.after_quiet_hours(moment))))
     if planned.via_groups:
         lines.append(t("notice.preview_groups", people=f"{planned.people:,}", groups=len(planned.groups)))
         if planned.estimated:
@@ -623,6 +648,72 @@ def alert_answer(ctx: Context) -> Turn:
                 flow=HELP_FLOW, step=HelpStep.LOCATION, data={"notice_id": notice.id, "ack_id": ack.id})
 
 
+# `ตอบแทน <member name> ปลอดภัย` (typed by a leader who phoned a member without LINE): Thai answers may
+# follow the name without a space, as Thai is written.
+PROXY_ALERT = re.compile(r"(?P<name>.+?)(?:\s*(?P<th>ปลอดภัย|ต้องการความช่วยเหลือ|ขอความช่วยเหลือ)"
+                         r"|\s+(?P<en>safe|needs? help))", re.IGNORECASE)
+
+
+def proxy_alert_kind(found: re.Match[str]) -> AckKind:
+    """The answer a PROXY_ALERT match carries."""
+    word = (found["th"] or found["en"]).casefold()
+    return AckKind.SAFE if word in ("ปลอดภัย", "safe") else AckKind.NEED_HELP
+
+
+def answer_alert_for(ctx: Context, person: Person, kind: AckKind) -> list[Message]:
+    """A leader answers the newest alert for a member without LINE they manage (found by `ตอบแทน`'s own
+    lookup, which checks the sender may manage that member's community)."""
+    if person.line_user_id is not None:
+        # They got the alert themselves and answer it with its buttons; a leader's word would hide theirs.
+        return [ctx.text("alert.proxy_has_line", name=_name(person))]
+    notice = svc.latest_alert_for(ctx.session, person)
+    if notice is None:
+        return [ctx.text("alert.proxy_no_alert", name=_name(person))]
+    ack = svc.record_answer(ctx.session, notice, person, kind, ctx.now, proxy_by=ctx.person)
+    values = {"name": _name(person), "text": _short(notice.text), "when": format_when_in(ctx.lang, notice.send_at),
+              "leader": _name(ctx.person)}
+    if kind == AckKind.SAFE:
+        return [ctx.text("alert.proxy_safe", **values)]
+    community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
+    told = _tell_helpers(ctx, notice, community, lambda lang: [TextMessage(text=text_for(
+        lang, "alert.help_forward_proxy", name=_name(person), community=_community_name(lang, community),
+        phone=person.phone or text_for(lang, "alert.no_phone"), text=_short(notice.text),
+        leader=_name(ctx.person), leader_phone=ctx.person.phone or text_for(lang, "alert.no_phone")))])
+    return [ctx.text("alert.proxy_help" if told else "alert.proxy_help_nobody", **values)]
+
+
+OFFLINE_NOTE_NAMES = 10   # members without LINE named in a leader's note; buttons for the first few
+OFFLINE_NOTE_BUTTONS = 6  # two quick replies each (LINE allows 13)
+
+
+def tell_offline_leaders(session: Session, notice: Notice, now: datetime) -> int:
+    """Once an alert has gone out: tell each leader which of their members have no LINE and so got
+    nothing, and how to answer for them after a phone call (buttons for the first few). Returns leaders told."""
+    told = 0
+    for leader, people in svc.offline_by_leader(session, notice):
+        lang = leader.language if leader.language in CATALOGUES else "th"
+        shown = people[:OFFLINE_NOTE_NAMES]
+        lines = [text_for(lang, "alert.offline_note", text=_short(notice.text), count=len(people))]
+        lines += [text_for(lang, "alert.offline_note_line", name=_name(p),
+                           phone=p.phone or text_for(lang, "alert.no_phone")) for p in shown]
+        if len(people) > len(shown):
+            lines.append(text_for(lang, "alert.status_offline_more", count=len(people) - len(shown)))
+        example = _name(shown[0])
+        lines.append(text_for(lang, "alert.offline_note_how", safe=text_for(lang, "alert.proxy_safe_command",
+                                                                             name=example),
+                              help=text_for(lang, "alert.proxy_help_command", name=example)))
+        items = []
+        for p in shown[:OFFLINE_NOTE_BUTTONS]:
+            for mark, key in (("✅", "alert.proxy_safe_command"), ("🆘", "alert.proxy_help_command")):
+                items.append(QuickReplyItem(action=MessageAction(label=button_label(f"{mark} {_name(p)}"),
+                                                                 text=text_for(lang, key, name=_name(p)))))
+        message = TextMessage(text="\n".join(lines), quickReply=QuickReply(items=items))
+        outbox.enqueue(session, [leader.line_user_id], [message], now=now,
+                       dedupe_key=f"alert_offline:{notice.id}:{leader.id}", topic=f"alert_offline:{notice.id}")
+        told += 1
+    return told
+
+
 def _community_name(lang: str, community: Community | None) -> str:
     return community.name if community is not None else text_for(lang, "notice.no_community")
 
@@ -753,11 +844,21 @@ def alert_status(ctx: Context) -> list[Message]:
     for person, ack, community in svc.need_help(ctx.session, notice):
         where = ctx.t("alert.status_map", lat=f"{ack.latitude:.5f}", lng=f"{ack.longitude:.5f}") \
             if ack.latitude is not None and ack.longitude is not None else ctx.t("alert.status_no_location")
-        lines.append(ctx.t("alert.status_help_line", name=_name(person),
-                           community=community or ctx.t("notice.no_community"),
-                           phone=person.phone or ctx.t("alert.no_phone"), where=where))
-    # Members without LINE got nothing and cannot answer: staff (or their leaders) check on them in person.
-    count, offline = svc.without_line(ctx.session, svc.Audience.of(notice), OFFLINE_LINES)
+        line = ctx.t("alert.status_help_line", name=_name(person), community=community or ctx.t("notice.no_community"),
+                     phone=person.phone or ctx.t("alert.no_phone"), where=where)
+        if ack.proxy_by_id is not None:
+            leader = ctx.session.get(Person, ack.proxy_by_id)
+            line += ctx.t("alert.status_by_proxy", leader=_name(leader) if leader else "-")
+        lines.append(line)
+    # Members without LINE a leader phoned and answered for: counted above, named here with who answered.
+    for person, ack, community, leader in svc.answered_for(ctx.session, notice, AckKind.SAFE, OFFLINE_LINES):
+        lines.append(ctx.t("alert.status_proxy_safe_line", name=_name(person),
+                           community=community or ctx.t("notice.no_community"))
+                     + ctx.t("alert.status_by_proxy", leader=_name(leader) if leader else "-"))
+    # Members without LINE got nothing and cannot answer: staff (or their leaders) check on them in person
+    # and answer for them; those already answered for are not listed again.
+    count, offline = svc.without_line(ctx.session, svc.Audience.of(notice), OFFLINE_LINES,
+                                      unanswered_notice=notice.id)
     if count:
         lines.append(ctx.t("alert.status_offline", count=count))
         for person in offline:
@@ -767,6 +868,9 @@ def alert_status(ctx: Context) -> list[Message]:
                                phone=person.phone or ctx.t("alert.no_phone")))
         if count > len(offline):
             lines.append(ctx.t("alert.status_offline_more", count=count - len(offline)))
+        example = _name(offline[0])
+        lines.append(ctx.t("alert.offline_note_how", safe=ctx.t("alert.proxy_safe_command", name=example),
+                           help=ctx.t("alert.proxy_help_command", name=example)))
     return [ctx.text_message("\n".join(lines))]
 
 

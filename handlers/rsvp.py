@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot import outbox
 from bot.config import TIMEZONE
 from bot.thaitime import format_when_in
+from handlers import notices
 from handlers.catalog import text_for
 from handlers.context import Context, record_id, text_message
 from handlers.registry import ChatKind, Role, command, postback, strip_polite
@@ -101,7 +102,12 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
 
 @command("ตอบแทน", "proxy", min_role=Role.COMMUNITY_LEADER)
 def proxy(ctx: Context) -> list[Message]:
-    """ตอบรับกิจกรรมแทนสมาชิกที่ไม่มีสมาร์ตโฟน / Answer for a member without a smartphone"""
+    """ตอบกิจกรรมหรือแจ้งเตือนด่วนแทนสมาชิกที่ไม่มีสมาร์ตโฟน / Answer an activity or an alert for a member without a smartphone"""
+    alert = notices.PROXY_ALERT.fullmatch(strip_polite(ctx.args))  # `ตอบแทน ยายสมศรี ปลอดภัย`: no code
+    if alert is not None:
+        found = managed_person(ctx, alert["name"], lambda label: f"{ctx.keyword} {label} {alert['th'] or alert['en']}")
+        return notices.answer_alert_for(ctx, found, notices.proxy_alert_kind(alert)) if isinstance(found, Person) \
+            else [found]
     code, _, rest = strip_polite(ctx.args).translate(reg.THAI_DIGITS).partition(" ")
     rest = rest.strip()
     count = next((found for found in GUESTS.finditer(rest) if found.end() == len(rest)), None)
@@ -160,6 +166,9 @@ def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, gu
             lines.append(ctx.t("rsvp.seats_left", left=left) if left else ctx.t("rsvp.seats_none"))
     elif result.outcome == "waitlisted":
         lines.append(ctx.t("rsvp.waitlisted", **values, position=result.position))
+    elif result.outcome == "maybe" and proxy_by is not None:
+        # "Answer again whenever you decide" would speak to the member, who never reads it: tell the leader.
+        lines.append(ctx.t("rsvp.maybe_proxy", **values))
     else:
         lines.append(ctx.t(f"rsvp.{result.outcome}", **values))
     if proxy_by is not None:

@@ -81,6 +81,8 @@ class NoticeAck(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
     kind: Mapped[AckKind] = mapped_column(String(16))
+    # A leader who phoned a member without LINE and answered an alert for them (None: they answered).
+    proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     address: Mapped[str | None] = mapped_column(String(500))

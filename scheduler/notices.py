@@ -22,7 +22,7 @@ from bot import outbox
 from bot.line import SendResult
 from bot.thaitime import format_when_in
 from handlers.catalog import CATALOGUES, text_for
-from handlers.notices import notice_messages, nudge_messages
+from handlers.notices import notice_messages, nudge_messages, tell_offline_leaders
 from handlers.services import notices as svc
 from models import ChannelState, Notice, NoticeStatus, Person
 from scheduler.followups import staff_of
@@ -87,8 +87,20 @@ def send_notices(ctx: JobContext, page: int = svc.PAGE) -> int:
             queued += result.people
             if result.done:
                 log.info("notice %s queued", notice_id)
+                _tell_offline_leaders(ctx, notice_id)
                 break
     return queued
+
+
+def _tell_offline_leaders(ctx: JobContext, notice_id: int) -> None:
+    """After an alert is queued, its leaders hear which of their members without LINE to phone (once: the
+    notes carry dedupe keys, so a second scheduler or a rerun adds nothing)."""
+    with ctx.session_factory() as session, session.begin():
+        notice = session.get(Notice, notice_id)
+        if notice is not None and notice.urgent:
+            told = tell_offline_leaders(session, notice, ctx.clock())
+            if told:
+                log.info("alert %s: %s leaders told of members without LINE", notice_id, told)
 
 
 # --- settling and reporting ---------------------------------------------------------------------

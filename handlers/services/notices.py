@@ -114,9 +114,11 @@ def membership_condition(a: Audience):
     return scope if roles is None else and_(scope, Membership.role.in_([str(r) for r in roles]))
 
 
-def _person_conditions(a: Audience) -> list[Any]:
+def _person_conditions(a: Audience, answered: Any = None) -> list[Any]:
     # Only people who consented and whom a push reaches (LINE, not blocked); the author is not counted.
-    conditions = [Person.consent_version.is_not(None), Person.reachable]
+    # `answered`: a condition that also counts someone a push does not reach (answered for by a leader).
+    reachable = Person.reachable if answered is None else or_(Person.reachable, answered)
+    conditions = [Person.consent_version.is_not(None), reachable]
     if a.author_id is not None:
         conditions.append(Person.id != a.author_id)
     return conditions
@@ -181,12 +183,18 @@ def iter_recipients(session: Session, a: Audience, size: int = PAGE) -> Iterator
         after = page[-1].id
 
 
-def without_line(session: Session, a: Audience, limit: int) -> tuple[int, list[Person]]:
+def without_line(session: Session, a: Audience, limit: int, *,
+                 unanswered_notice: int | None = None) -> tuple[int, list[Person]]:
     """Members the audience covers who have no LINE (a leader registered them): nothing reaches them, so
-    the sender is told who they are, to tell them in person. How many, and the first `limit` of them."""
+    the sender is told who they are, to tell them in person. How many, and the first `limit` of them.
+
+    With `unanswered_notice`, only those nobody has answered that alert for yet."""
     members = select(Membership.person_id).where(membership_condition(a))
     query = select(Person).where(Person.line_user_id.is_(None), Person.consent_version.is_not(None),
                                  Person.id.in_(members))
+    if unanswered_notice is not None:
+        query = query.where(~exists().where(NoticeAck.notice_id == unanswered_notice,
+                                            NoticeAck.person_id == Person.id))
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return count, list(session.scalars(query.order_by(Person.id).limit(limit))) if count else []
 
@@ -529,20 +537,25 @@ def unsettled(session: Session, topic: str) -> int:
 
 # --- answers and tallies ------------------------------------------------------------------------
 
-def record_answer(session: Session, notice: Notice, person: Person, kind: AckKind, now: datetime) -> NoticeAck:
-    """Acknowledged, safe or need help; one row per person and notice, the latest answer wins."""
+def record_answer(session: Session, notice: Notice, person: Person, kind: AckKind, now: datetime, *,
+                  proxy_by: Person | None = None) -> NoticeAck:
+    """Acknowledged, safe or need help; one row per person and notice, the latest answer wins.
+
+    `proxy_by`: the leader who phoned a member without LINE and answered for them."""
+    proxy_by_id = proxy_by.id if proxy_by is not None else None
     query = select(NoticeAck).where(NoticeAck.notice_id == notice.id, NoticeAck.person_id == person.id)
     ack = session.scalars(query.with_for_update()).first()
     if ack is None:
         ack = NoticeAck(notice_id=notice.id, person_id=person.id,
-                        community_id=person_community(session, Audience.of(notice), person.id), kind=kind, at=now)
+                        community_id=person_community(session, Audience.of(notice), person.id), kind=kind, at=now,
+                        proxy_by_id=proxy_by_id)
         try:
             with session.begin_nested():  # a double tap handled by two workers at once: the second updates
                 session.add(ack)
             return ack
         except IntegrityError:
             ack = session.scalars(query.with_for_update()).one()
-    ack.kind, ack.at = kind, now
+    ack.kind, ack.at, ack.proxy_by_id = kind, now, proxy_by_id
     session.flush()
     return ack
 
@@ -568,7 +581,9 @@ class CommunityTally:
 
 
 def tally(session: Session, notice: Notice) -> list[CommunityTally]:
-    """Per community (by name, people outside any community last): recipients and their answers."""
+    """Per community (by name, people outside any community last): recipients and their answers.
+
+    A member without LINE got nothing and is not expected; once a leader answered for them, they count."""
     a = Audience.of(notice)
     assigned = (select(Membership.person_id.label("person_id"),
                        func.min(Membership.community_id).label("community_id"))
@@ -579,7 +594,8 @@ def tally(session: Session, notice: Notice) -> list[CommunityTally]:
                func.coalesce(func.sum(case((NoticeAck.kind == AckKind.NEED_HELP, 1), else_=0)), 0))
         .select_from(assigned).join(Person, Person.id == assigned.c.person_id)
         .outerjoin(NoticeAck, and_(NoticeAck.notice_id == notice.id, NoticeAck.person_id == Person.id))
-        .where(*_person_conditions(a)).group_by(assigned.c.community_id)).all()
+        .where(*_person_conditions(a, answered=NoticeAck.id.is_not(None)))
+        .group_by(assigned.c.community_id)).all()
     names = dict(session.execute(select(Community.id, Community.name).where(
         Community.id.in_([r[0] for r in rows if r[0] is not None]))).all()) if rows else {}
     found = [CommunityTally(cid, names.get(cid), int(n), int(acked), int(safe), int(help_))
@@ -607,6 +623,58 @@ def need_help(session: Session, notice: Notice) -> list[tuple[Person, NoticeAck,
     names = {c.id: c.name for c in session.scalars(select(Community).where(
         Community.id.in_([ack.community_id for _, ack in rows if ack.community_id])))}
     return [(person, ack, names.get(ack.community_id)) for person, ack in rows]
+
+
+def answered_for(session: Session, notice: Notice, kind: AckKind,
+                 limit: int) -> list[tuple[Person, NoticeAck, str | None, Person | None]]:
+    """Answers of this kind a leader gave for members without LINE: the person, the answer, their
+    community's name and who answered, latest first (at most `limit`)."""
+    rows = session.execute(select(Person, NoticeAck).join(NoticeAck, NoticeAck.person_id == Person.id).where(
+        NoticeAck.notice_id == notice.id, NoticeAck.kind == kind, NoticeAck.proxy_by_id.is_not(None))
+        .order_by(NoticeAck.at.desc(), NoticeAck.id.desc()).limit(limit)).all()
+    names = {c.id: c.name for c in session.scalars(select(Community).where(
+        Community.id.in_([ack.community_id for _, ack in rows if ack.community_id])))}
+    return [(person, ack, names.get(ack.community_id), session.get(Person, ack.proxy_by_id))
+            for person, ack in rows]
+
+
+def latest_alert_for(session: Session, person: Person) -> Notice | None:
+    """The newest alert that has gone out to someone's community (or network, or district), if any."""
+    held = list(session.scalars(select(Membership).where(Membership.person_id == person.id)))
+    organizations = reg.organizations_of(held)
+    if not organizations:
+        return None
+    for notice in session.scalars(select(Notice).where(Notice.organization_id.in_(organizations),
+                                                       Notice.urgent.is_(True), Notice.status.in_(SHOWN))
+                                  .order_by(Notice.send_at.desc(), Notice.id.desc()).limit(NEWS_SCAN)):
+        if is_recipient(session, Audience.of(notice), held):
+            return notice
+    return None
+
+
+def offline_by_leader(session: Session, notice: Notice) -> list[tuple[Person, list[Person]]]:
+    """For an alert: each reachable leader of a community with members the alert cannot reach (no LINE),
+    with those members, so the leader can phone them and answer for them. Leaders by id, members by name."""
+    a = Audience.of(notice)
+    community = (select(func.min(Membership.community_id))
+                 .where(Membership.person_id == Person.id, membership_condition(a)).scalar_subquery())
+    offline = session.execute(select(Person, community).where(
+        Person.line_user_id.is_(None), Person.consent_version.is_not(None),
+        Person.id.in_(select(Membership.person_id).where(membership_condition(a))))).all()
+    by_community: dict[int, list[Person]] = {}
+    for person, community_id in offline:
+        if community_id is not None:
+            by_community.setdefault(community_id, []).append(person)
+    if not by_community:
+        return []
+    leaders: dict[int, tuple[Person, list[Person]]] = {}
+    for leader, community_id in session.execute(
+            select(Person, Membership.community_id).join(Membership, Membership.person_id == Person.id)
+            .where(Membership.role == RoleName.COMMUNITY_LEADER, Membership.community_id.in_(list(by_community)),
+                   Person.reachable).order_by(Person.id, Membership.community_id)):
+        leaders.setdefault(leader.id, (leader, []))[1].extend(by_community[community_id])
+    return [(leader, sorted({p.id: p for p in people}.values(), key=lambda p: (p.full_name or "", p.id)))
+            for leader, people in leaders.values()]
 
 
 def helpers_for(session: Session, notice: Notice, community_id: int | None) -> list[Person]:

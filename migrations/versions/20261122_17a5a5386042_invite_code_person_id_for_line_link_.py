@@ -1,7 +1,7 @@
 """invite_code.person_id: a code that links a member without LINE to the LINE of whoever uses it
 
 Revision ID: 17a5a5386042
-Revises: 0300e33fb59b
+Revises: a7c3e5d91b24
 Create Date: 2026-11-22 20:22:13.388625
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '17a5a5386042'
-down_revision: str | None = '0300e33fb59b'
+down_revision: str | None = 'a7c3e5d91b24'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -152,10 +152,10 @@ def preview(lang: str, *, to: tuple[str, str], text: str, path: str, people: int
         lines.append(attachment)
     if urgent:
         lines.append(c("alert.preview_when"))
+    elif quiet:  # one line: when it really goes out, and why (not "now" and then "it waits")
+        lines.append(c("notice.preview_quiet", when=quiet))
     else:
         lines.append(c("notice.preview_when", when=when) if when else c("notice.preview_now"))
-        if quiet:
-            lines.append(c("notice.preview_quiet", when=quiet))
     if path == "groups":
         lines.append(c("notice.preview_groups", people=f"{people:,}", groups=groups))
     else:
@@ -776,10 +776,12 @@ def test_a_notice_keeps_its_line_breaks(dialog, district, line_facts, db) -> Non
 
 
 @pytest.mark.parametrize(("answer", "reply"), [
-    ("http://example.org/a.png", T["notice.attachment_invalid"]),
-    ("https://example.org/a.pdf", T["notice.attachment_invalid"]),
+    # A link LINE cannot show as a picture is told apart from words it does not understand.
+    ("http://example.org/a.png", T["notice.image_link_invalid"]),
+    ("https://example.org/a.pdf", T["notice.image_link_invalid"]),
+    ("www.facebook.com/bangna/photos", T["notice.image_link_invalid"]),
     ("แผนที่", T["notice.attachment_invalid"]),
-], ids=["not-https", "not-a-picture", "words"])
+], ids=["not-https", "not-a-picture", "a-web-page", "words"])
 def test_a_bad_attachment_is_asked_again(dialog, district, answer, reply) -> None:
     to_text_step(dialog)
     dialog.run([(LEADER, "ประชุม", T["notice.ask_attachment"]), (LEADER, answer, reply)])

@@ -11,12 +11,24 @@ from sqlalchemy import select
 from bot.config import TIMEZONE
 from handlers.catalog import en, th
 from handlers.services import registry as reg
-from models import Activity, ActivityStatus, Answer, Conversation, Membership, OutboxMessage, Person, Rsvp
+from models import (
+    AckKind,
+    Activity,
+    ActivityStatus,
+    Answer,
+    Conversation,
+    Membership,
+    Notice,
+    NoticeAck,
+    OutboxMessage,
+    Person,
+    Rsvp,
+)
 from scheduler import followups
 from scheduler import notices as notice_jobs
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
-from support.registry import USERS
+from support.registry import MARKET_LEADER, USERS, seed_market_leader
 from support.texts import e, t
 
 T, E = th.TEXT, en.TEXT
@@ -255,6 +267,138 @@ def test_an_alert_s_status_lists_the_members_without_line_to_check_on_in_person(
     dialog.say(STAFF, "ส่ง")
     notice_jobs.send_notices(jobs)
     status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
-    assert status[-2:] == [t("alert.status_offline", count=1),
+    assert status[-3:] == [t("alert.status_offline", count=1),
                            t("alert.status_offline_line", name="บุญมา ศรีสุข", community="ชุมชนวัดบางนา",
-                             phone="0812345678")]
+                             phone="0812345678"),
+                           # Staff are told how to record the answer once they have phoned.
+                           t("alert.offline_note_how", safe=t("alert.proxy_safe_command", name="บุญมา ศรีสุข"),
+                             help=t("alert.proxy_help_command", name="บุญมา ศรีสุข"))]
+
+
+# --- answering an alert for them -------------------------------------------------------------------
+
+ALERT = "น้ำท่วมซอยวัด"
+BOONMA = "บุญมา ศรีสุข"
+
+
+def send_alert(dialog: Dialog, jobs, target: str = "ชุมชนวัดบางนา") -> None:
+    """Staff send an alert to a community; the scheduler queues it and LINE gets the outbox."""
+    dialog.run([
+        (STAFF, "แจ้งเตือนด่วน", T["alert.ask_scope"]),
+        (STAFF, target, t("notice.target_set", target=target) + "\n" + t("notice.ask_text", limit=2000)),
+        (STAFF, ALERT, T["notice.ask_attachment"]),
+    ])
+    dialog.say(STAFF, "ข้าม")
+    dialog.say(STAFF, "ส่ง")
+    notice_jobs.send_notices(jobs)
+    dispatch_outbox(jobs)
+
+
+def pushed(fake_line, since: int) -> list[tuple[str, dict]]:
+    """(user, message) of every push and multicast LINE delivered after request number `since`."""
+    found = []
+    for r in fake_line.state.requests[since:]:
+        if r.delivered and r.path in ("/v2/bot/message/push", "/v2/bot/message/multicast"):
+            for to in r.body["to"] if isinstance(r.body["to"], list) else [r.body["to"]]:
+                found.extend((to, m) for m in r.body["messages"])
+    return found
+
+
+def test_the_leader_is_told_whom_to_phone_and_answers_the_alert_for_them(dialog, district, db, jobs, clock,
+                                                                          fake_line) -> None:
+    add(dialog, LEADER, BOONMA, phone="081-234-5678")
+    before = len(fake_line.state.requests)
+    send_alert(dialog, jobs)
+    # The leader of ชุมชนวัดบางนา hears which member the alert could not reach, with buttons to answer.
+    [note] = [m for to, m in pushed(fake_line, before) if to == LEADER and m["type"] == "text"]
+    assert note["text"] == "\n".join([
+        t("alert.offline_note", text=ALERT, count=1),
+        t("alert.offline_note_line", name=BOONMA, phone="0812345678"),
+        t("alert.offline_note_how", safe=t("alert.proxy_safe_command", name=BOONMA),
+          help=t("alert.proxy_help_command", name=BOONMA))])
+    assert [(i["action"]["label"], i["action"]["text"]) for i in note["quickReply"]["items"]] == [
+        (f"✅ {BOONMA}", f"ตอบแทน {BOONMA} ปลอดภัย"), (f"🆘 {BOONMA}", f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ")]
+    notice_jobs.send_notices(jobs)  # a second run tells nobody twice
+    assert dispatch_outbox(jobs) == {}
+
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    # Typed the Thai way: the answer straight after the name, a polite ending.
+    dialog.run([(LEADER, "ตอบแทน บุญมาปลอดภัยครับ", t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when,
+                                                     leader="คุณleader"))])
+    status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
+    # Counted as answered (the four with LINE have not answered), named with who answered; no longer
+    # among those to check on in person.
+    assert status[1:] == [
+        t("alert.status_community", community="ชุมชนวัดบางนา", safe=1, help=0, silent=4),
+        t("alert.status_total", safe=1, help=0, silent=4),
+        t("alert.status_proxy_safe_line", name=BOONMA, community="ชุมชนวัดบางนา")
+        + t("alert.status_by_proxy", leader="คุณleader")]
+
+    before = len(fake_line.state.requests)
+    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ", t("alert.proxy_help", name=BOONMA, text=ALERT,
+                                                                    when=when, leader="คุณleader"))])
+    dispatch_outbox(jobs)
+    forward = t("alert.help_forward_proxy", name=BOONMA, community="ชุมชนวัดบางนา", phone="0812345678",
+                text=ALERT, leader="คุณleader", leader_phone=T["alert.no_phone"])
+    assert sorted((to, m["text"]) for to, m in pushed(fake_line, before)) == sorted([(STAFF, forward),
+                                                                                    (CHAIR, forward)])
+    status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
+    assert status[1:] == [
+        t("alert.status_community", community="ชุมชนวัดบางนา", safe=0, help=1, silent=4),
+        t("alert.status_total", safe=0, help=1, silent=4),
+        t("alert.status_help_line", name=BOONMA, community="ชุมชนวัดบางนา", phone="0812345678",
+          where=T["alert.status_no_location"]) + t("alert.status_by_proxy", leader="คุณleader")]
+    db.expire_all()
+    [ack] = db.scalars(select(NoticeAck))
+    leader_id = db.scalar(select(Person.id).where(Person.line_user_id == LEADER))
+    assert (ack.kind, ack.proxy_by_id) == (AckKind.NEED_HELP, leader_id)
+
+
+def test_only_their_leaders_answer_an_alert_for_them_and_never_for_someone_with_line(dialog, district, db,
+                                                                                      jobs) -> None:
+    add(dialog, LEADER, BOONMA)
+    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ปลอดภัย", t("alert.proxy_no_alert", name=BOONMA))])
+    send_alert(dialog, jobs)
+    dialog.run([
+        (MEMBER, f"ตอบแทน {BOONMA} ปลอดภัย", t("command.refused", keyword="ตอบแทน", role=T["role.3"])),
+        # The leader of ชุมชนคลองบางนา does not look after ชุมชนวัดบางนา.
+        (CANAL_LEADER, f"ตอบแทน {BOONMA} ปลอดภัย", t("proxy.not_found", name=BOONMA)),
+        # A member with LINE got the alert and answers it themselves.
+        (LEADER, "ตอบแทน คุณmember ต้องการความช่วยเหลือ", t("alert.proxy_has_line", name="คุณmember")),
+        (LEADER, "proxy คุณmember safe", e("alert.proxy_has_line", name="คุณmember")),
+    ])
+    db.expire_all()
+    assert db.scalars(select(NoticeAck)).all() == []
+    status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
+    assert status[-3:] == [t("alert.status_offline", count=1),
+                           t("alert.status_offline_line", name=BOONMA, community="ชุมชนวัดบางนา",
+                             phone=T["alert.no_phone"]),
+                           t("alert.offline_note_how", safe=t("alert.proxy_safe_command", name=BOONMA),
+                             help=t("alert.proxy_help_command", name=BOONMA))]
+
+
+def test_a_notice_to_a_community_where_nobody_has_line_is_refused_when_it_is_chosen(dialog, district, db) -> None:
+    add(dialog, CHAIR, BOONMA, community="ตลาดบางนา")  # the only member of ชุมชนตลาดบางนา
+    refusal = (t("notice.scope_no_line", target="ชุมชนตลาดบางนา") + "\n"
+               + t("notice.preview_offline", count=1, names=BOONMA))
+    dialog.run([
+        (STAFF, "ประกาศ", T["notice.ask_scope"]),
+        # Said when the audience is chosen, not after the notice is written; another audience may be chosen.
+        (STAFF, "ชุมชนตลาดบางนา", refusal + "\n" + T["notice.ask_scope"]),
+        (STAFF, "ชุมชนวัดบางนา", t("notice.ask_roles", target="ชุมชนวัดบางนา")),
+        (STAFF, "ยกเลิก", T["flow.cancelled"]),
+        (STAFF, "alert ชุมชนตลาดบางนา", e("notice.scope_no_line", target="ชุมชนตลาดบางนา") + "\n"
+         + e("notice.preview_offline", count=1, names=BOONMA) + "\n" + E["alert.ask_scope"]),
+    ])
+
+
+def test_a_leader_whose_community_has_nobody_else_on_line_is_told_at_once(dialog, district, db, session_factory,
+                                                                         clock) -> None:
+    with session_factory() as session, session.begin():
+        seed_market_leader(session, district, clock())  # the only person in ชุมชนตลาดบางนา, no group linked
+    add(dialog, MARKET_LEADER, BOONMA)
+    dialog.run([(MARKET_LEADER, "ประกาศ", t("notice.scope_no_line", target="ชุมชนตลาดบางนา") + "\n"
+                 + t("notice.preview_offline", count=1, names=BOONMA))])
+    db.expire_all()
+    assert db.scalar(select(Conversation.id).where(Conversation.user_id == MARKET_LEADER)) is None
+    assert db.scalars(select(Notice)).all() == []

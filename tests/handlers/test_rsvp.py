@@ -399,8 +399,10 @@ def test_a_leader_answers_for_a_member_and_it_is_recorded_as_proxy(dialog, activ
     dialog.run([
         (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป +1",
          going("สมศรี ใจดี", 1) + "\n" + t("rsvp.by_proxy", leader="คุณleader")),
-        (U["leader"], f"ตอบแทน {CODE} คุณสมศักดิ์ ใจดี ไม่แน่ใจ",   # a leading คุณ is forgiven
-         T["rsvp.maybe"].format(name="สมศักดิ์ ใจดี", title=TITLE) + "\n(บันทึกแทนโดยคุณleader)"),
+        # A leading คุณ is forgiven; "maybe" speaks to the leader and names the member, who never reads it.
+        (U["leader"], f"ตอบแทน {CODE} คุณสมศักดิ์ ใจดี ไม่แน่ใจ",
+         t("rsvp.maybe_proxy", name="สมศักดิ์ ใจดี", title=TITLE, code=CODE) + "\n"
+         + t("rsvp.by_proxy", leader="คุณleader")),
         (U["staff"], f"proxy {CODE} สมหญิง ทองดี not going",
          E["rsvp.not_going"].format(name="สมหญิง ทองดี", title=TITLE) + "\n(answered on their behalf by คุณstaff)"),
     ])
