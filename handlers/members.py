@@ -102,9 +102,9 @@ def add_member_phone(ctx: Context) -> Turn:
     if ctx.means(SKIP_WORDS):
         ctx.data["phone"] = None
     else:
-        phone = reg.normalize_phone(strip_polite(ctx.args))
-        if phone is None:
-            return _ask_phone(ctx, "register.phone_invalid")
+        phone, refusal = reg.phone_answer(ctx.args)
+        if refusal is not None:
+            return _ask_phone(ctx, refusal)
         ctx.data["phone"] = phone
     return _ask_consent(ctx)
 

@@ -151,9 +151,9 @@ def register_phone(ctx: Context) -> Turn:
     if ctx.means(SKIP_WORDS):
         ctx.data["phone"] = None
     else:
-        phone = reg.normalize_phone(strip_polite(ctx.args))
-        if phone is None:
-            return Turn([ctx.text_message(ctx.t("register.phone_invalid"), quick=[(ctx.t("register.skip"),) * 2],
+        phone, refusal = reg.phone_answer(ctx.args)
+        if refusal is not None:
+            return Turn([ctx.text_message(ctx.t(refusal), quick=[(ctx.t("register.skip"),) * 2],
                                           cancel=True)], step=Step.PHONE)
         ctx.data["phone"] = phone
     return _ask_consent(ctx)

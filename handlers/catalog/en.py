@@ -50,6 +50,7 @@ TEXT: dict[str, str] = {
     "register.community_unknown": "“{text}” is not in the registry. Try the name used in district documents, or ask your community leader.",
     "register.ask_phone": "A phone number to reach you? (optional: tap “skip”)",
     "register.phone_invalid": "That phone number does not look right. Examples: 081-234-5678 or 02-123-4567, or tap “skip”.",
+    "register.phone_several": "That is more than one phone number. Please send just the one to call, e.g. 081-234-5678, or tap “skip”.",
     "register.skip": "skip",
     "register.no_phone": "not given",
     "register.summary": "Please check:\nName: {name}\nCommunity: {community}\nPhone: {phone}",

@@ -222,6 +222,45 @@ def normalize_phone(text: str) -> str | None:
     return digits
 
 
+# Digits written together or in groups ("081 234 5678", "02-123-4567", "+66 81 234 5678"); a word or a
+# slash between two groups ends a number.
+_DIGIT_RUN = re.compile(r"\+?\d+(?:[\s\-().]*\d+)*")
+_DIGIT_GROUP = re.compile(r"\+?\d+")
+
+
+def phones_in(text: str) -> list[str]:
+    """Every different Thai phone number in an answer, normalised as `normalize_phone` does, in order:
+    "081-234-5678 ค่ะ", "เบอร์ 081 234 5678 ของลูกสาว" and "๐๘๑๒๓๔๕๖๗๘" each hold one. Two numbers side by
+    side ("0812345678 0898765432") are two: within a run of digit groups, each number is the fewest groups
+    that make a valid one."""
+    found: dict[str, None] = {}
+    plain = unicodedata.normalize("NFKC", text).translate(THAI_DIGITS)
+    for run in _DIGIT_RUN.finditer(plain):
+        groups = _DIGIT_GROUP.findall(run[0])
+        start = 0
+        while start < len(groups):
+            for end in range(start + 1, len(groups) + 1):
+                joined = "".join(groups[start:end])
+                phone = normalize_phone(joined)
+                if phone is not None or len(joined.lstrip("+")) >= 11:
+                    break
+            if phone is not None:
+                found.setdefault(phone)
+                start = end
+            else:
+                start += 1
+    return list(found)
+
+
+def phone_answer(text: str) -> tuple[str | None, str | None]:
+    """The one phone number in an answer and None, or None and the catalogue key saying why not (there is
+    no number, or two different ones). Only the number is kept, never the words around it."""
+    phones = phones_in(text)
+    if len(phones) == 1:
+        return phones[0], None
+    return None, "register.phone_several" if phones else "register.phone_invalid"
+
+
 # --- registration -----------------------------------------------------------------------------
 
 def register_person(session: Session, line_user_id: str, *, full_name: str, community: Community | None,

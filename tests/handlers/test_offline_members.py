@@ -125,6 +125,20 @@ def test_a_chair_chooses_among_their_communities_and_cannot_pick_another_zones(d
     assert offline_people(db) == [("Boonma Srisuk", None, "ชุมชนตลาดบางนา", CHAIR, True)]
 
 
+def test_a_relative_s_number_is_taken_out_of_what_the_leader_typed(dialog, district, db) -> None:
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        (LEADER, "บุญมา ศรีสุข", T["offline.ask_phone"]),
+        (LEADER, "081-234-5678 หรือ 089-876-5432", T["register.phone_several"]),
+        (LEADER, "ไม่มีมือถือ", T["register.phone_invalid"]),
+        (LEADER, "0812345678 ของลูกสาวค่ะ", consent_text("บุญมา ศรีสุข", "ชุมชนวัดบางนา", "0812345678")),
+        (LEADER, "ยินยอมแล้ว", t("offline.added", name="บุญมา ศรีสุข", community="ชุมชนวัดบางนา",
+                                 proxy="ตอบแทน", remove="ลบสมาชิก")),
+    ])
+    # Only the number is kept, not whose it is.
+    assert offline_people(db) == [("บุญมา ศรีสุข", "0812345678", "ชุมชนวัดบางนา", LEADER, True)]
+
+
 def test_the_same_name_twice_in_a_community_is_refused(dialog, district, db) -> None:
     add(dialog, LEADER, "บุญมา ศรีสุข")
     dialog.run([
