@@ -84,7 +84,7 @@ def add_member_community(ctx: Context) -> Turn:
 def _took_community(ctx: Context, community: Community) -> Turn:
     ctx.data["community_id"] = community.id
     twins = [p for p in act.managed_people_named(ctx.session, ctx.memberships, ctx.data["full_name"])
-             if reg.name_key(p.full_name or "") == reg.name_key(ctx.data["full_name"])
+             if reg.person_key(p.full_name or "") == reg.person_key(ctx.data["full_name"])
              and reg.member_community(ctx.session, p) == community]
     if twins:
         # The same name twice in one community makes `ตอบแทน` ambiguous; most often it is the same person.
