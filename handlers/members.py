@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+from handlers import pickers
 from handlers.context import SKIP_WORDS, Context, Turn
 from handlers.registry import ChatKind, Role, command, step, strip_polite
 from handlers.rsvp import managed_person, proxy
@@ -24,7 +25,6 @@ AGREED_WORDS = frozenset({"ยินยอมแล้ว", "ยินยอม"
 NOT_AGREED_WORDS = frozenset({"ยังไม่ยินยอม", "ไม่ยินยอม", "ไม่", "no", "not yet", "did not agree"})
 REMOVE_WORDS = frozenset({"ลบ", "ยืนยัน", "ใช่", "remove", "yes", "confirm"})
 KEEP_WORDS = frozenset({"ไม่ลบ", "ไม่", "keep", "no"})
-QUICK_COMMUNITIES = 12
 
 
 class AddStep(StrEnum):
@@ -62,10 +62,9 @@ def add_member_name(ctx: Context) -> Turn:
 
 
 def _ask_community(ctx: Context, communities: list[Community], prefix: str | None = None) -> Turn:
-    text = ctx.t("offline.ask_community")
-    quick = [(c.name, c.name) for c in communities[:QUICK_COMMUNITIES]]
-    return Turn([ctx.text_message(f"{prefix}\n{text}" if prefix else text, quick=quick, cancel=True)],
-                step=AddStep.COMMUNITY)
+    quick, where = pickers.community_buttons(ctx, communities)
+    text = "\n".join(part for part in (prefix, where, ctx.t("offline.ask_community")) if part)
+    return Turn([ctx.text_message(text, quick=quick, cancel=True)], step=AddStep.COMMUNITY)
 
 
 @step(ADD, AddStep.COMMUNITY)
@@ -73,11 +72,17 @@ def add_member_community(ctx: Context) -> Turn:
     communities = _communities(ctx)
     if not communities:  # the sender's role was taken away meanwhile
         return Turn([ctx.text("offline.no_community")])
+    if pickers.browse(ctx, communities):
+        return _ask_community(ctx, communities)
     match = reg.match_community(ctx.session, ctx.args, {c.organization_id for c in communities})
     if match.found is None or match.found not in communities:
         answer = ctx.args.strip()
-        return _ask_community(ctx, communities, ctx.t("offline.community_unknown",
-                                                      text=answer if len(answer) <= 40 else answer[:40] + "…"))
+        answer = answer if len(answer) <= 40 else answer[:40] + "…"
+        # Part of a name ("ทุ่งพัฒนา") offers the communities it may be, as registration does.
+        close = [c for c in match.suggestions if c in communities]
+        if close:
+            return _ask_community(ctx, close, ctx.t("register.community_suggest", text=answer))
+        return _ask_community(ctx, communities, ctx.t("offline.community_unknown", text=answer))
     return _took_community(ctx, match.found)
 
 

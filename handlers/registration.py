@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.messages import MAX_MESSAGES_PER_REQUEST
+from handlers import pickers
 from handlers.context import SKIP_WORDS, Context, Turn
 from handlers.registry import ChatKind, command, step, strip_polite
 from handlers.rotation import waiting_for_new_leader
@@ -21,7 +22,6 @@ from models import ChatLink, Community, InviteCode, Network, WebhookEvent
 FLOW = "registration"
 YES_WORDS = {"ยินยอม", "ตกลง", "ใช่", "yes", "agree", "i agree"}
 NO_WORDS = {"ไม่ยินยอม", "ไม่", "no", "disagree"}
-LIKELY_LIMIT = 12
 
 
 class Step(StrEnum):
@@ -108,12 +108,27 @@ def register_name(ctx: Context) -> Turn:
 
 def _ask_community(ctx: Context, prefix_key: str | None = None, suggestions: list[Community] | None = None,
                    **values: object) -> Turn:
-    options = suggestions if suggestions is not None else _likely_communities(ctx)
-    quick = [(c.name, c.name) for c in options[:LIKELY_LIMIT]]
-    # With no likely community there are no buttons to point at: only ask for the name.
+    if suggestions is not None:
+        quick, where = [(c.name, c.name) for c in suggestions], None
+    else:
+        quick, where = pickers.community_buttons(ctx, _choices(ctx))
+    # With nothing to offer (a stranger) there are no buttons to point at: only ask for the name.
     default_key = "register.ask_community" if quick else "register.ask_community_typed"
-    text = ctx.t(prefix_key, **values) if prefix_key else ctx.t(default_key)
-    return Turn([ctx.text_message(text, quick=quick, cancel=True)], step=Step.COMMUNITY)
+    parts = (ctx.t(prefix_key, **values), where) if prefix_key else (where, ctx.t(default_key))
+    return Turn([ctx.text_message("\n".join(p for p in parts if p), quick=quick, cancel=True)], step=Step.COMMUNITY)
+
+
+def _choices(ctx: Context) -> list[Community]:
+    """The communities to offer: the likely ones; with none, all of the district the sender's invite or roles
+    are in (staff registering, a chair's invite). A stranger types the name."""
+    likely = _likely_communities(ctx)
+    if likely:
+        return likely
+    districts = reg.organizations_of(ctx.memberships)
+    invite = _invite(ctx, ctx.data["invite"]) if ctx.data.get("invite") else None
+    if isinstance(invite, InviteCode):
+        districts.add(invite.organization_id)
+    return reg.organization_communities(ctx.session, districts)
 
 
 def _likely_communities(ctx: Context) -> list[Community]:
@@ -130,7 +145,7 @@ def _likely_communities(ctx: Context) -> list[Community]:
 @step(FLOW, Step.COMMUNITY)
 def register_community(ctx: Context) -> Turn:
     text = ctx.args.strip()
-    if not text:
+    if not text or pickers.browse(ctx, _choices(ctx)):
         return _ask_community(ctx)
     match = reg.match_community(ctx.session, text)
     if match.found is not None:
