@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -10,9 +12,9 @@ from bot.cli import read_registry_csv
 from handlers.services import registry as reg
 from models import Community, Organization, Person, RoleName
 from support.dialog import Dialog
-from support.texts import t
+from support.texts import e, t
 
-DATA = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "bangna_communities.csv"
+DATA = Path(__file__).resolve().parents[1] / "data" / "bangna_communities.csv"
 STAFF = "U" + "9" * 32     # staff of the 38-community district, granted from the CLI (not registered)
 CHAIR = "U" + "8" * 32     # chair of its zone 1 (8 communities)
 ZONE_SIZES = {1: 8, 2: 8, 3: 7, 4: 8, 5: 7}
@@ -134,8 +136,6 @@ def test_staff_registering_themselves_choose_their_community_by_zone(dialog, ban
 
 
 def test_in_english_the_picker_s_buttons_are_english_and_work(dialog, bangna) -> None:
-    from support.texts import e
-
     question = e("offline.ask_community")
     dialog.say(STAFF, "add member")
     dialog.run([
