@@ -16,6 +16,7 @@ from linebot.v3.messaging import Message
 
 from bot import outbox
 from bot.thaitime import format_when_in
+from handlers import pickers
 from handlers.catalog import text_for
 from handlers.context import SKIP_WORDS, Context, Turn, text_message
 from handlers.registry import ChatKind, Role, command, step, strip_polite
@@ -33,7 +34,6 @@ CONSENT_WORDS = frozenset({"ยินยอม", "ตกลง", "ใช่", "y
 REFUSE_WORDS = frozenset({"ไม่ยินยอม", "ไม่", "no", "disagree"})
 MERGE_WORDS = frozenset({"รวมข้อมูล", "รวม", "ใช่", "merge", "yes"})
 NO_MERGE_WORDS = frozenset({"ไม่รวม", "ไม่", "ไม่ใช่", "don't merge", "no"})
-QUICK_COMMUNITIES = 12
 
 
 class AddStep(StrEnum):
@@ -76,10 +76,9 @@ def add_member_name(ctx: Context) -> Turn:
 
 
 def _ask_community(ctx: Context, communities: list[Community], prefix: str | None = None) -> Turn:
-    text = ctx.t("offline.ask_community")
-    quick = [(c.name, c.name) for c in communities[:QUICK_COMMUNITIES]]
-    return Turn([ctx.text_message(f"{prefix}\n{text}" if prefix else text, quick=quick, cancel=True)],
-                step=AddStep.COMMUNITY)
+    quick, where = pickers.community_buttons(ctx, communities)
+    text = "\n".join(part for part in (prefix, where, ctx.t("offline.ask_community")) if part)
+    return Turn([ctx.text_message(text, quick=quick, cancel=True)], step=AddStep.COMMUNITY)
 
 
 @step(ADD, AddStep.COMMUNITY)
@@ -87,18 +86,24 @@ def add_member_community(ctx: Context) -> Turn:
     communities = _communities(ctx)
     if not communities:  # the sender's role was taken away meanwhile
         return Turn([ctx.text("offline.no_community")])
+    if pickers.browse(ctx, communities):
+        return _ask_community(ctx, communities)
     match = reg.match_community(ctx.session, ctx.args, {c.organization_id for c in communities})
     if match.found is None or match.found not in communities:
         answer = ctx.args.strip()
-        return _ask_community(ctx, communities, ctx.t("offline.community_unknown",
-                                                      text=answer if len(answer) <= 40 else answer[:40] + "…"))
+        answer = answer if len(answer) <= 40 else answer[:40] + "…"
+        # Part of a name ("ทุ่งพัฒนา") offers the communities it may be, as registration does.
+        close = [c for c in match.suggestions if c in communities]
+        if close:
+            return _ask_community(ctx, close, ctx.t("register.community_suggest", text=answer))
+        return _ask_community(ctx, communities, ctx.t("offline.community_unknown", text=answer))
     return _took_community(ctx, match.found)
 
 
 def _took_community(ctx: Context, community: Community) -> Turn:
     ctx.data["community_id"] = community.id
     twins = [p for p in act.managed_people_named(ctx.session, ctx.memberships, ctx.data["full_name"])
-             if reg.name_key(p.full_name or "") == reg.name_key(ctx.data["full_name"])
+             if reg.person_key(p.full_name or "") == reg.person_key(ctx.data["full_name"])
              and reg.member_community(ctx.session, p) == community]
     if twins:
         # The same name twice in one community makes `ตอบแทน` ambiguous; most often it is the same person.
@@ -116,9 +121,9 @@ def add_member_phone(ctx: Context) -> Turn:
     if ctx.means(SKIP_WORDS):
         ctx.data["phone"] = None
     else:
-        phone = reg.normalize_phone(strip_polite(ctx.args))
-        if phone is None:
-            return _ask_phone(ctx, "register.phone_invalid")
+        phone, refusal = reg.phone_answer(ctx.args)
+        if refusal is not None:
+            return _ask_phone(ctx, refusal)
         ctx.data["phone"] = phone
     return _ask_consent(ctx)
 

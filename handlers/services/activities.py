@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from bot.config import TIMEZONE
 from handlers.registry import Role, strip_polite
-from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK, THAI_DIGITS
+from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK, THAI_DIGITS, person_key
 from models import (
     Activity,
     ActivityStatus,
@@ -673,32 +673,27 @@ def managed_community_ids(session: Session, held: Sequence[Membership]) -> set[i
     return ids
 
 
-def _person_key(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def managed_people_named(session: Session, held: Sequence[Membership], name: str,
                          only: Callable[[Person], bool] | None = None) -> list[Person]:
-    """Registered people of the communities these roles manage (those `only` keeps), by full name: the
-    exact matches, else those whose name contains the text (a first name alone); a leading คุณ is forgiven."""
+    """Registered people of the communities these roles manage (those `only` keeps), by full name compared
+    with `person_key` (a title such as คุณ, ยาย or นาง is forgiven either way): the exact matches, else
+    those whose name contains the text (a first name alone)."""
     ids = managed_community_ids(session, held)
-    if not ids or not name.strip():
+    key = person_key(name)
+    if not ids or not key:
         return []
     people = sorted((p for p in session.scalars(select(Person).where(Person.consent_version.is_not(None), Person.id.in_(
         select(Membership.person_id).where(Membership.community_id.in_(ids))))) if only is None or only(p)),
         key=lambda p: (p.full_name or "", p.id))  # sorted here: database collations order Thai differently
-    keys = [_person_key(name)]
-    if keys[0].startswith("คุณ") and keys[0][3:].strip():
-        keys.append(keys[0][3:].strip())
-    for key in keys:
-        exact = [p for p in people if _person_key(p.full_name or "") == key]
-        if exact:
-            return exact
-    for key in keys:
-        partial = [p for p in people if key in _person_key(p.full_name or "")]
-        if partial:
-            return partial
-    return []
+    keyed = [(person_key(p.full_name or ""), p) for p in people]
+    same = [p for k, p in keyed if k == key]
+    # Two people entered before titles were forgiven ("สมศรี" and "ยายสมศรี") are told apart as written.
+    as_written = [p for p in same if _spelled(p.full_name or "") == _spelled(name)]
+    return as_written or same or [p for k, p in keyed if key in k]
+
+
+def _spelled(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 # --- for creating, editing and cancelling activities (handlers/events.py) --------------------------

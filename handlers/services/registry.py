@@ -128,6 +128,28 @@ def name_key(text: str) -> str:
     return NAME_NOISE.sub("", NAME_NOISE.sub("", text))
 
 
+# Titles and kinship words said before a person's name: "ยายสมศรี" and "สมศรี" are one person to a leader.
+# Formal (นาย, นาง, นางสาว, น.ส., เด็กชาย/ด.ช., เด็กหญิง/ด.ญ., คุณ), for elders (ยาย, ตา, ย่า, ปู่, ป้า, ลุง,
+# น้า, แม่, พ่อ, พี่), for a role people keep as a title (ผู้ใหญ่, กำนัน, ครู) and English ones. Not อา or
+# น้อง: many given names start with those letters (อารีย์, อานนท์).
+_PERSON_TITLE = re.compile(r"(?:นางสาว|น\.\s*ส\.|เด็กชาย|เด็กหญิง|ด\.\s*ช\.|ด\.\s*ญ\.|ผู้ใหญ่|กำนัน|คุณ|นาง|นาย|ครู"
+                           r"|ยาย|ย่า|ตา|ปู่|ป้า|ลุง|น้า|แม่|พ่อ|พี่|(?:mrs|mr|ms|miss)(?:\.|\s))\s*")
+# What may follow a title: a Thai consonant or leading vowel, or a Latin letter. So "คุณากร" and "ตาล"
+# (a vowel, or a single letter, after what looks like a title) are names, not a title and a name.
+_NAME_START = re.compile(r"[ก-ฮเ-ไa-z]\S")
+_PERSON_NOISE = re.compile(r"[\s.\-_'\"(),]")
+
+
+def person_key(name: str) -> str:
+    """A person's name reduced to what tells two people apart: no title or kinship word before it
+    (several: "คุณยาย"), spacing, case, punctuation or Thai digits. The one key for the same-name check of
+    `เพิ่มสมาชิก` and for finding a member by name (`ตอบแทน`, `ลบสมาชิก`); names are stored as typed."""
+    key = clean(name).casefold().translate(THAI_DIGITS)
+    while (title := _PERSON_TITLE.match(key)) and _NAME_START.match(key, title.end()):
+        key = key[title.end():]
+    return _PERSON_NOISE.sub("", key)
+
+
 @dataclass(frozen=True)
 class NameMatch:
     found: Community | Network | None
@@ -221,6 +243,45 @@ def normalize_phone(text: str) -> str | None:
     if digits[1] not in "689" and len(digits) != 9:
         return None
     return digits
+
+
+# Digits written together or in groups ("081 234 5678", "02-123-4567", "+66 81 234 5678"); a word or a
+# slash between two groups ends a number.
+_DIGIT_RUN = re.compile(r"\+?\d+(?:[\s\-().]*\d+)*")
+_DIGIT_GROUP = re.compile(r"\+?\d+")
+
+
+def phones_in(text: str) -> list[str]:
+    """Every different Thai phone number in an answer, normalised as `normalize_phone` does, in order:
+    "081-234-5678 ค่ะ", "เบอร์ 081 234 5678 ของลูกสาว" and "๐๘๑๒๓๔๕๖๗๘" each hold one. Two numbers side by
+    side ("0812345678 0898765432") are two: within a run of digit groups, each number is the fewest groups
+    that make a valid one."""
+    found: dict[str, None] = {}
+    plain = unicodedata.normalize("NFKC", text).translate(THAI_DIGITS)
+    for run in _DIGIT_RUN.finditer(plain):
+        groups = _DIGIT_GROUP.findall(run[0])
+        start = 0
+        while start < len(groups):
+            for end in range(start + 1, len(groups) + 1):
+                joined = "".join(groups[start:end])
+                phone = normalize_phone(joined)
+                if phone is not None or len(joined.lstrip("+")) >= 11:
+                    break
+            if phone is not None:
+                found.setdefault(phone)
+                start = end
+            else:
+                start += 1
+    return list(found)
+
+
+def phone_answer(text: str) -> tuple[str | None, str | None]:
+    """The one phone number in an answer and None, or None and the catalogue key saying why not (there is
+    no number, or two different ones). Only the number is kept, never the words around it."""
+    phones = phones_in(text)
+    if len(phones) == 1:
+        return phones[0], None
+    return None, "register.phone_several" if phones else "register.phone_invalid"
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -378,11 +439,11 @@ def link_line(session: Session, offline: Person, user_id: str, lang: str | None,
 
 
 def namesakes_without_line(session: Session, community: Community, name: str) -> list[Person]:
-    """Members of this community without LINE whom a leader registered under this name."""
-    key = name_key(name)
+    """Members of this community without LINE whom a leader registered under this name (titles forgiven)."""
+    key = person_key(name)
     return [p for p in session.scalars(select(Person).join(Membership, Membership.person_id == Person.id).where(
         Membership.community_id == community.id, Person.line_user_id.is_(None)).order_by(Person.id))
-        if name_key(p.full_name or "") == key]
+        if person_key(p.full_name or "") == key]
 
 
 def merge_offline(session: Session, offline: Person, person: Person, now: datetime) -> int:
@@ -693,6 +754,15 @@ def chaired_communities(session: Session, held: Sequence[Membership]) -> list[Co
         community_issue_network.c.network_id.in_(chaired))
     found = session.scalars(select(Community).where(or_(Community.zone_id.in_(chaired), Community.id.in_(in_issue))))
     return sorted(found, key=lambda c: c.name)  # in Python: the same order on every database's collation
+
+
+def organization_communities(session: Session, organization_ids: Iterable[int]) -> list[Community]:
+    """Every community of these organizations, by name (sorted here: collations order Thai differently)."""
+    ids = list(organization_ids)
+    if not ids:
+        return []
+    return sorted(session.scalars(select(Community).where(Community.organization_id.in_(ids))),
+                  key=lambda c: (c.name, c.id))
 
 
 def networks_of(session: Session, organization_ids: Iterable[int]) -> list[Network]:

@@ -107,7 +107,11 @@ def test_staff_invites_a_chair_who_registers_first_in_english(dialog, district, 
         "the role (Saiyai asks their name first if they have not registered).")
     dialog.run([
         (NEW, replies[1], E["invite.register_first"] + "\n" + E["register.ask_name"]),
-        (NEW, "Somchai Rakdee", E["register.ask_community_typed"]),
+        # The invite tells the district: its communities are offered as buttons.
+        (NEW, "Somchai Rakdee", E["register.ask_community"]),
+    ])
+    assert dialog.quick_replies() == ["ชุมชนคลองบางนา", "ชุมชนตลาดบางนา", "ชุมชนวัดบางนา", "Cancel"]
+    dialog.run([
         (NEW, "คลองบางนา", E["register.ask_phone"]),
         (NEW, "skip", E["register.summary"].format(name="Somchai Rakdee", community="ชุมชนคลองบางนา",
                                                    phone="not given") + "\n\n" + E["register.consent"]),

@@ -178,3 +178,11 @@ def test_codes_are_only_for_leaders_of_the_member_and_only_for_members_without_l
     db.expire_all()
     assert len(db.scalars(select(InviteCode).where(InviteCode.person_id.is_not(None))).all()) == 1
     assert people_named(db) == [(None, True, [])]
+
+
+def test_a_title_does_not_hide_the_namesake(dialog, district, db) -> None:
+    add_offline(dialog, "ยายบุญมา ศรีสุข")
+    for text in ("สมัคร", "บุญมา ศรีสุข", "วัดบางนา", "ข้าม"):
+        dialog.say(STRANGER, text)
+    dialog.run([(STRANGER, "ยินยอม", [t("register.done", name=NAME, community=WAT),
+                                      t("link.namesake_hint", name=NAME, community=WAT)])])

@@ -138,6 +138,20 @@ def test_a_chair_chooses_among_their_communities_and_cannot_pick_another_zones(d
     assert offline_people(db) == [("Boonma Srisuk", None, "ชุมชนตลาดบางนา", CHAIR, True)]
 
 
+def test_a_relative_s_number_is_taken_out_of_what_the_leader_typed(dialog, district, db) -> None:
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        (LEADER, "บุญมา ศรีสุข", T["offline.ask_phone"]),
+        (LEADER, "081-234-5678 หรือ 089-876-5432", T["register.phone_several"]),
+        (LEADER, "ไม่มีมือถือ", T["register.phone_invalid"]),
+        (LEADER, "0812345678 ของลูกสาวค่ะ", consent_text("บุญมา ศรีสุข", "ชุมชนวัดบางนา", "0812345678")),
+        (LEADER, "ยินยอมแล้ว", t("offline.added", name="บุญมา ศรีสุข", community="ชุมชนวัดบางนา",
+                                 proxy="ตอบแทน", remove="ลบสมาชิก", link="ผูกไลน์")),
+    ])
+    # Only the number is kept, not whose it is.
+    assert offline_people(db) == [("บุญมา ศรีสุข", "0812345678", "ชุมชนวัดบางนา", LEADER, True)]
+
+
 def test_the_same_name_twice_in_a_community_is_refused(dialog, district, db) -> None:
     add(dialog, LEADER, "บุญมา ศรีสุข")
     dialog.run([
@@ -147,6 +161,36 @@ def test_the_same_name_twice_in_a_community_is_refused(dialog, district, db) -> 
         (LEADER, "บุญมา ศรีสุข (บ้าน 12)", T["offline.ask_phone"]),
     ])
     assert [p[0] for p in offline_people(db)] == ["บุญมา ศรีสุข"]
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [("ยายสมศรี ใจดี", "สมศรี ใจดี"),
+     ("สมศรี ใจดี", "ยายสมศรี ใจดี"),
+     ("นางสาวสมศรี ใจดี", "คุณป้า สมศรี ใจดี"),
+     ("น.ส. สมศรี ใจดี", "สมศรีใจดี"),  # and Thai written without the space
+     ("ลุงบุญมา ศรีสุข", "ผู้ใหญ่บุญมา ศรีสุข")],
+)
+def test_a_title_or_kinship_word_does_not_make_another_person(dialog, district, db, first, again) -> None:
+    add(dialog, LEADER, first)
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        (LEADER, again, t("offline.already_there", name=again, community="ชุมชนวัดบางนา")),
+    ])
+    assert [p[0] for p in offline_people(db)] == [first]  # kept as typed
+
+
+def test_a_name_that_only_starts_like_a_title_is_a_name(dialog, district, db) -> None:
+    # คุณากร is a given name, not คุณ + ากร; ตาล is not ตา + ล.
+    add(dialog, LEADER, "คุณากร ดี")
+    add(dialog, LEADER, "ตาล ดี")
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        (LEADER, "ากร ดี", T["offline.ask_phone"]),
+        (LEADER, "ยกเลิก", T["flow.cancelled"]),
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        (LEADER, "ล ดี", T["offline.ask_phone"]),
+    ])
 
 
 def test_a_member_cannot_add_members_and_in_a_group_it_is_refused(dialog, district, db) -> None:
@@ -173,6 +217,37 @@ def test_a_leader_answers_for_them_and_reminders_go_only_to_people_with_line(dia
     assert dispatch_outbox(jobs) == {"sent": 1}
     [request] = fake_line.state.requests[before:]
     assert request.body["to"] == MEMBER
+
+
+@pytest.mark.parametrize(("registered", "typed"), [("ยายสมศรี ใจดี", "สมศรี"), ("สมศรี ใจดี", "ยายสมศรี"),
+                                                 ("นางสมศรี ใจดี", "คุณสมศรี ใจดี")])
+def test_a_leader_finds_them_with_or_without_their_title(dialog, district, activity_id, db, registered,
+                                                         typed) -> None:
+    add(dialog, LEADER, registered)
+    replies = dialog.say(LEADER, f"ตอบแทน {CODE} {typed} ไป")
+    assert replies[0].split("\n")[0] == t("rsvp.going", name=registered, title=TITLE, when="").split("\n")[0]
+    db.expire_all()
+    assert db.scalar(select(Rsvp.answer).join(Person, Person.id == Rsvp.person_id)
+                     .where(Person.full_name == registered)) == Answer.GOING
+    dialog.run([(LEADER, f"ลบสมาชิก {typed}", t("offline.remove_ask", name=registered, community="ชุมชนวัดบางนา"))])
+
+
+def test_two_people_entered_before_titles_were_forgiven_are_told_apart_as_written(dialog, district,
+                                                                                  activity_id, db,
+                                                                                  session_factory,
+                                                                                  clock) -> None:
+    with session_factory() as session, session.begin():
+        for name in ("สมศรี ใจดี", "ยายสมศรี ใจดี"):
+            person = Person(full_name=name, consent_version=reg.CONSENT_VERSION, consented_at=clock(),
+                            created_at=clock(), updated_at=clock())
+            session.add(person)
+            session.flush()
+            reg.join_community(session, person, session.merge(district.wat), clock())
+    replies = dialog.say(LEADER, f"ตอบแทน {CODE} ยายสมศรี ใจดี ไป")
+    assert replies[0].split("\n")[0] == t("rsvp.going", name="ยายสมศรี ใจดี", title=TITLE, when="").split("\n")[0]
+    # Typed without the title, it could be either: both are offered.
+    replies = dialog.say(LEADER, f"ตอบแทน {CODE} สมศรี ไป")
+    assert replies[0].startswith(t("proxy.ambiguous", name="สมศรี", people="").rstrip())
 
 
 def test_a_notice_to_everyone_counts_and_reaches_only_people_with_line(dialog, district, db, jobs,

@@ -10,6 +10,7 @@ from handlers.services import registry as reg
 from models import Conversation, InviteCode, Membership, Person, RoleName
 from support.dialog import Dialog
 from support.registry import USERS
+from support.texts import t
 
 NEW = "U" + "a" * 32
 T = th.TEXT
@@ -151,6 +152,45 @@ def test_invalid_phone_is_asked_again(dialog, district) -> None:
     for answer in ["สมัคร", "สมชาย", "วัดบางนา"]:
         dialog.say(NEW, answer)
     dialog.run([(NEW, "โทรมาได้เลย", T["register.phone_invalid"])])
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("081-234-5678 ค่ะ", "0812345678"),
+     ("0812345678 ของลูกสาวค่ะ", "0812345678"),
+     ("เบอร์ 081 234 5678 ครับ", "0812345678"),
+     ("๐๘๑๒๓๔๕๖๗๘", "0812345678"),
+     ("บ้านเลขที่ 99/1 โทร 02 123 4567 นะคะ", "021234567"),
+     ("0812345678 หรือ 081-234-5678", "0812345678")],  # one number written twice is one number
+)
+def test_the_phone_number_is_taken_out_of_a_sentence_and_only_it_is_kept(dialog, district, db, typed,
+                                                                          stored) -> None:
+    for answer in ["สมัคร", "สมชาย", "วัดบางนา"]:
+        dialog.say(NEW, answer)
+    dialog.run([
+        (NEW, typed, summary("สมชาย", "ชุมชนวัดบางนา", stored)),  # the number alone, said back
+        (NEW, "ยินยอม", t("register.done", name="สมชาย", community="ชุมชนวัดบางนา")),
+    ])
+    assert person(db, NEW).phone == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "reply"),
+    [("0812345678 0898765432", "register.phone_several"),
+     ("081-234-5678 หรือ 089-876-5432 ค่ะ", "register.phone_several"),
+     ("เบอร์ของลูกสาวค่ะ", "register.phone_invalid"),
+     ("081234567 ค่ะ", "register.phone_invalid")],  # a mobile number one digit short
+)
+def test_two_numbers_or_none_are_asked_again_and_change_nothing(dialog, district, db, typed, reply) -> None:
+    for answer in ["สมัคร", "สมชาย", "วัดบางนา"]:
+        dialog.say(NEW, answer)
+    dialog.run([(NEW, typed, T[reply])])
+    assert dialog.quick_replies() == ["ข้าม", "ยกเลิก"]
+    dialog.run([
+        (NEW, "089-876-5432 ค่ะ", summary("สมชาย", "ชุมชนวัดบางนา", "0898765432")),
+        (NEW, "ยินยอม", t("register.done", name="สมชาย", community="ชุมชนวัดบางนา")),
+    ])
+    assert person(db, NEW).phone == "0898765432"
 
 
 def test_registering_again_updates_and_never_duplicates(dialog, district, db) -> None:
