@@ -57,6 +57,7 @@ from bot.thaitime import (
     to_picker_value,
     too_far_ahead,
 )
+from handlers import pickers
 from handlers.catalog import CATALOGUES, text_for
 from handlers.context import SKIP_WORDS as COMMON_SKIP_WORDS
 from handlers.context import Context, Turn, button_label, command_refusal, record_id
@@ -253,11 +254,16 @@ def _ask_target(ctx: Context, kind: NoticeScope, found: list[Target], prefix: st
     if len(of_kind) == 1 and prefix is None:
         return _took_target(ctx, of_kind[0])
     ctx.data["kind"] = str(kind)
-    text = ctx.t(f"notice.ask_{kind}")
-    if prefix:
-        text = f"{prefix}\n{text}"
-    return Turn([_say(ctx, text, [(t.name, t.name) for t in of_kind[:QUICK_LIMIT]])],
-                flow=FLOW, step=Step.TARGET, data=ctx.data, private=True)
+    if kind == NoticeScope.COMMUNITY:  # staff: 38 communities, zone first (handlers/pickers.py)
+        quick, where = pickers.community_buttons(ctx, _communities_of(ctx, of_kind))
+    else:
+        quick, where = [(t.name, t.name) for t in of_kind[:QUICK_LIMIT]], None
+    text = "\n".join(part for part in (prefix, where, ctx.t(f"notice.ask_{kind}")) if part)
+    return Turn([_say(ctx, text, quick)], flow=FLOW, step=Step.TARGET, data=ctx.data, private=True)
+
+
+def _communities_of(ctx: Context, found: list[Target]) -> list[Community]:
+    return [c for c in (ctx.session.get(Community, t.id) for t in found) if c is not None]
 
 
 @step(FLOW, Step.SCOPE)
@@ -278,6 +284,9 @@ def notice_target(ctx: Context) -> Turn:
     found = targets(ctx)
     kind = NoticeScope(ctx.data["kind"])
     answer = ctx.args.strip()
+    if kind == NoticeScope.COMMUNITY and ctx.message is None and \
+            pickers.browse(ctx, _communities_of(ctx, _of_kind(found, kind))):
+        return _ask_target(ctx, kind, found)
     target = _match_target(ctx, answer, _of_kind(found, kind)) if ctx.message is None else None
     if target is None:
         return _ask_target(ctx, kind, found, ctx.t("notice.scope_unknown", text=_short(answer) or "-"))

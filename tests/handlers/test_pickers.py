@@ -144,3 +144,19 @@ def test_in_english_the_picker_s_buttons_are_english_and_work(dialog, bangna) ->
         (STAFF, e("picker.other_zones"), e("picker.choose_zone", count=38) + "\n" + question),
     ])
     assert dialog.quick_replies()[-1] == "Cancel"
+
+
+def test_staff_reach_every_community_through_its_zone_for_a_notice(dialog, bangna, db, session_factory,
+                                                                    clock) -> None:
+    with session_factory() as session, session.begin():
+        far = session.scalars(select(Community).where(Community.name == "ชุมชนแสงทองพัฒนา")).one()
+        reg.register_person(session, "U" + "a" * 32, full_name="สมาชิกแสงทอง", community=far, phone=None,
+                            display_name=None, now=clock())
+    question = t("notice.ask_community")
+    dialog.say(STAFF, "ประกาศ")
+    dialog.run([(STAFF, "ชุมชน", t("picker.choose_zone", count=38) + "\n" + question)])
+    assert dialog.quick_replies() == [*zone_buttons(), "ยกเลิก"]
+    zone5 = zone_communities(db, bangna, "เครือข่ายโซน 5")
+    dialog.run([(STAFF, sent(dialog)[4], t("picker.in_zone", zone="เครือข่ายโซน 5", count=7) + "\n" + question)])
+    assert sent(dialog) == [*zone5, t("picker.other_zones"), "ยกเลิก"]
+    dialog.run([(STAFF, "ชุมชนแสงทองพัฒนา", t("notice.ask_roles", target="ชุมชนแสงทองพัฒนา"))])
