@@ -83,6 +83,8 @@ class Context:
 
 # Answers that skip an optional step, in every guided conversation (some steps accept more words).
 SKIP_WORDS = frozenset({"ข้าม", "ไม่มี", "skip", "none", "-"})
+# At a phone step people say what they lack: "ไม่มีเบอร์ค่ะ".
+PHONE_SKIP_WORDS = SKIP_WORDS | {"ไม่มีเบอร์", "ไม่มีเบอร์โทร", "ไม่มีโทรศัพท์", "no phone", "no number"}
 RECORD_ID_DIGITS = 9  # ids fit the databases' INTEGER (up to 2,147,483,647) with room to spare
 
 

@@ -18,12 +18,12 @@ from bot import outbox
 from bot.thaitime import format_when_in
 from handlers import pickers
 from handlers.catalog import text_for
-from handlers.context import SKIP_WORDS, Context, Turn, text_message
+from handlers.context import PHONE_SKIP_WORDS, Context, Turn, text_message
 from handlers.registry import ChatKind, Role, command, step, strip_polite
 from handlers.rsvp import managed_person, proxy
 from handlers.services import activities as act
 from handlers.services import registry as reg
-from models import Community, InviteCode, Person
+from models import Community, InviteCode, Person, RoleName
 
 ADD, REMOVE, LINK = "add_member", "remove_member", "link_line"
 AGREED_WORDS = frozenset({"ยินยอมแล้ว", "ยินยอม", "ตกลง", "ใช่", "yes", "agreed", "agree", "they agreed"})
@@ -118,7 +118,7 @@ def _ask_phone(ctx: Context, key: str = "offline.ask_phone") -> Turn:
 
 @step(ADD, AddStep.PHONE)
 def add_member_phone(ctx: Context) -> Turn:
-    if ctx.means(SKIP_WORDS):
+    if ctx.means(PHONE_SKIP_WORDS):
         ctx.data["phone"] = None
     else:
         phone, refusal = reg.phone_answer(ctx.args)
@@ -218,6 +218,9 @@ def link_code(ctx: Context) -> Turn:
         return Turn([ctx.text("link.usage")])
     found = managed_person(ctx, name, lambda label: f"{ctx.keyword} {label}", only=_without_line)
     if not isinstance(found, Person):
+        linked = act.managed_people_named(ctx.session, ctx.memberships, name)
+        if len(linked) == 1:  # they have LINE already (linked before, or registered themselves)
+            return Turn([ctx.text("link.already_linked", name=linked[0].full_name or "-")])
         return Turn([found])
     community = reg.member_community(ctx.session, found)
     invite = reg.create_link_code(ctx.session, found, community, ctx.person, ctx.now)
@@ -232,7 +235,11 @@ def start_link(ctx: Context, invite: InviteCode) -> Turn:
     community = reg.member_community(ctx.session, offline) if offline is not None else None
     if community is None or not _without_line(offline):
         return Turn([ctx.text("link.gone")])
-    if ctx.person is not None and ctx.person.id == invite.created_by_id:
+    if ctx.chat_kind != ChatKind.USER:  # the consent text and the member's details are not for a group
+        return Turn([ctx.text("link.private_only")])
+    if ctx.person is not None and (ctx.person.id == invite.created_by_id or _holds_a_role(ctx)):
+        # Whoever looks after members is not the member without LINE: a forwarded code typed by mistake
+        # must not turn staff or a leader into them (nor merge the member into them).
         return Turn([ctx.text("link.own_code", name=offline.full_name)])
     data = {"code": invite.code}
     if not reg.is_registered(ctx.person):
@@ -242,6 +249,10 @@ def start_link(ctx: Context, invite: InviteCode) -> Turn:
         return Turn([ctx.text("link.other_community", offline=offline.full_name, community=community.name,
                               own=own.name if own else "-")])
     return _ask_merge(ctx, offline, community, data)
+
+
+def _holds_a_role(ctx: Context) -> bool:
+    return any(m.role != RoleName.MEMBER for m in ctx.memberships)
 
 
 def _ask_link_consent(ctx: Context, offline: Person, community: Community, data: dict | None = None,
@@ -266,8 +277,8 @@ def _checked_link(ctx: Context) -> tuple[InviteCode, Person, Community] | str:
     """The code, its member and their community, checked again when the answer comes (or why not)."""
     try:
         invite = reg.find_invite(ctx.session, ctx.data.get("code", ""), ctx.now)
-    except reg.InviteError as error:
-        return str(error)
+    except reg.InviteError as error:  # nothing typed now: "check the letters" would not fit
+        return "link.gone" if str(error) == "invite.unknown" else str(error)
     offline = ctx.session.get(Person, invite.person_id) if invite.person_id is not None else None
     community = reg.member_community(ctx.session, offline) if offline is not None else None
     if community is None or not _without_line(offline):
@@ -285,7 +296,7 @@ def link_consent(ctx: Context) -> Turn:
     invite, offline, community = checked
     if not ctx.means(CONSENT_WORDS):
         return _ask_link_consent(ctx, offline, community, prefix=ctx.t("link.consent_again"))
-    if reg.is_registered(ctx.person):  # registered in another chat meanwhile: merging is the way now
+    if reg.is_registered(ctx.person) or _holds_a_role(ctx):  # registered, or given a role, meanwhile
         return start_link(ctx, invite)
     reg.take_invite(ctx.session, invite, offline, ctx.now)
     lang = None
@@ -314,7 +325,8 @@ def link_merge(ctx: Context) -> Turn:
     name = offline.full_name
     moved = reg.merge_offline(ctx.session, offline, ctx.person, ctx.now)
     _tell_leader(ctx, invite, ctx.person, community)
-    return Turn([ctx.text("link.merged", offline=name, name=ctx.person.full_name or "-", moved=moved)])
+    return Turn([ctx.text("link.merged" if moved else "link.merged_nothing_to_move", offline=name,
+                          name=ctx.person.full_name or "-", moved=moved)])
 
 
 def namesake_registered(ctx: Context, person: Person, community: Community) -> list[Message]:

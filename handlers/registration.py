@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.messages import MAX_MESSAGES_PER_REQUEST
 from handlers import pickers
-from handlers.context import SKIP_WORDS, Context, Turn
+from handlers.context import PHONE_SKIP_WORDS, Context, Turn
 from handlers.members import namesake_registered, start_link
 from handlers.registry import ChatKind, command, step, strip_polite
 from handlers.rotation import waiting_for_new_leader
@@ -62,6 +62,10 @@ def join(ctx: Context) -> Turn:
     try:
         invite = reg.find_invite(ctx.session, code, ctx.now)
     except reg.InviteError as error:
+        used = reg.invite_by_code(ctx.session, code)
+        if used is not None and used.person_id is not None and ctx.person is not None \
+                and used.used_by_id == ctx.person.id:  # their own link code, typed again: nothing is wrong
+            return Turn([ctx.text("link.already_done", name=ctx.person.full_name or "-")])
         return Turn([ctx.text(str(error))])
     if invite.person_id is not None:  # a leader's code for a member without LINE (`ผูกไลน์`)
         return start_link(ctx, invite)
@@ -155,7 +159,7 @@ def _ask_phone(ctx: Context) -> Turn:
 
 @step(FLOW, Step.PHONE)
 def register_phone(ctx: Context) -> Turn:
-    if ctx.means(SKIP_WORDS):
+    if ctx.means(PHONE_SKIP_WORDS):
         ctx.data["phone"] = None
     else:
         phone, refusal = reg.phone_answer(ctx.args)

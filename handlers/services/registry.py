@@ -380,11 +380,17 @@ class InviteError(Exception):
     """Why a code cannot be used: unknown, used or expired (the message is a catalogue key)."""
 
 
-def find_invite(session: Session, code: str, now: datetime) -> InviteCode:
-    """The usable code that was typed (spacing, dashes and case forgiven), without using it."""
+def invite_by_code(session: Session, code: str) -> InviteCode | None:
+    """The code that was typed (spacing, dashes and case forgiven), used or not."""
     cleaned = re.sub(r"[\s\-]", "", code.upper())
-    invite = session.scalars(select(InviteCode).where(InviteCode.code == f"{cleaned[:4]}-{cleaned[4:]}")).first() \
-        if len(cleaned) == 8 else None
+    if len(cleaned) != 8:
+        return None
+    return session.scalars(select(InviteCode).where(InviteCode.code == f"{cleaned[:4]}-{cleaned[4:]}")).first()
+
+
+def find_invite(session: Session, code: str, now: datetime) -> InviteCode:
+    """The usable code that was typed, without using it; InviteError says why not."""
+    invite = invite_by_code(session, code)
     if invite is None:
         raise InviteError("invite.unknown")
     if invite.used_at is not None:
@@ -457,6 +463,8 @@ def merge_offline(session: Session, offline: Person, person: Person, now: dateti
                                  .values(person_id=person.id).execution_options(synchronize_session=False)).rowcount
     session.execute(update(InviteCode).where(InviteCode.person_id == offline.id, InviteCode.used_at.is_(None))
                     .values(expires_at=now))
+    # The number the leader wrote down (often a relative's) stays reachable if they gave none themselves.
+    person.phone = person.phone or offline.phone
     person.updated_at = now
     session.delete(offline)  # its remaining answers (those the person gave too) and membership go with it
     session.flush()

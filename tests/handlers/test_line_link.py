@@ -12,7 +12,7 @@ from bot.config import TIMEZONE
 from bot.thaitime import format_when_in
 from handlers.catalog import th
 from handlers.services import registry as reg
-from models import Activity, ActivityStatus, InviteCode, Person, Rsvp
+from models import Activity, ActivityStatus, InviteCode, Organization, Person, RoleName, Rsvp
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
 from support.registry import USERS
@@ -45,11 +45,12 @@ def activity_id(session_factory, clock, district) -> int:
         return row.id
 
 
-def add_offline(dialog: Dialog, name: str = NAME) -> None:
+def add_offline(dialog: Dialog, name: str = NAME, phone: str = "ไม่มีเบอร์ค่ะ") -> None:
     dialog.say(LEADER, "เพิ่มสมาชิก")
     dialog.say(LEADER, name)
-    dialog.say(LEADER, "ข้าม")
-    dialog.say(LEADER, "ยินยอมแล้ว")
+    dialog.say(LEADER, phone)
+    assert dialog.say(LEADER, "ยินยอมแล้ว")[0].startswith(t("offline.added", name=name, community=WAT, proxy="ตอบแทน",
+                                                            remove="ลบสมาชิก", link="ผูกไลน์")[:40])
 
 
 def give_code(dialog: Dialog, clock, name: str = "บุญมา", full_name: str = NAME) -> str:
@@ -89,7 +90,13 @@ def test_the_member_links_their_new_line_and_the_leader_is_told(dialog, district
     # They now answer for themselves, and the code works once only.
     assert dialog.say(STRANGER, f"ไม่ไป {CODE}")[0].startswith("บันทึกแล้วครับ")
     assert people_named(db) == [(STRANGER, False, ["not_going"])]
-    dialog.run([(NEWCOMER, f"รหัส {code}", T["invite.used"])])
+    dialog.run([
+        (NEWCOMER, f"รหัส {code}", T["invite.used"]),
+        # Typed again by the member, it says they are done rather than "ask for a new code".
+        (STRANGER, f"รหัส {code}", t("link.already_done", name=NAME)),
+        # And the leader asking for a code again is told they need none.
+        (LEADER, "ผูกไลน์ บุญมา", t("link.already_linked", name=NAME)),
+    ])
 
 
 def test_a_member_who_registered_meanwhile_is_told_and_merges_with_the_code(dialog, district, activity_id, db,
@@ -121,14 +128,17 @@ def test_a_member_who_registered_meanwhile_is_told_and_merges_with_the_code(dial
 
 
 def test_their_own_answer_stands_when_both_answered(dialog, district, activity_id, db, clock) -> None:
-    add_offline(dialog)
+    add_offline(dialog, phone="081-234-5678 ของลูกสาวค่ะ")
     dialog.say(LEADER, f"ตอบแทน {CODE} บุญมา ไป")
     for text in ("สมัคร", NAME, "วัดบางนา", "ข้าม", "ยินยอม", f"ไม่แน่ใจ {CODE}"):
         dialog.say(STRANGER, text)
     code = give_code(dialog, clock)
     dialog.say(STRANGER, f"รหัส {code}")
-    dialog.run([(STRANGER, "รวม", t("link.merged", offline=NAME, name=NAME, moved=0))])
+    dialog.run([(STRANGER, "รวม", t("link.merged_nothing_to_move", offline=NAME, name=NAME))])
     assert people_named(db) == [(STRANGER, False, ["maybe"])]
+    # The number the leader wrote down stays reachable: they gave none themselves.
+    db.expire_all()
+    assert db.scalars(select(Person.phone).where(Person.line_user_id == STRANGER)).one() == "0812345678"
 
 
 def test_declining_or_not_merging_changes_nothing(dialog, district, activity_id, db, clock) -> None:
@@ -151,10 +161,14 @@ def test_codes_prove_who_someone_is_and_only_the_newest_works(dialog, district, 
         (NEWCOMER, f"รหัส {first}", T["invite.expired"]),
         # The leader who got the code cannot use it on themselves.
         (LEADER, f"รหัส {second}", t("link.own_code", name=NAME)),
-        # Someone registered in another community is told how to move first.
-        (CANAL_LEADER, f"join {second}", e("link.other_community", offline=NAME, community=WAT,
-                                            own="ชุมชนคลองบางนา")),
+        # A leader elsewhere is not them either.
+        (CANAL_LEADER, f"join {second}", e("link.own_code", name=NAME)),
     ])
+    # Someone registered in another community is told how to move first.
+    for text in ("สมัคร", "สมชาย ใจดี", "คลองบางนา", "ข้าม", "ยินยอม"):
+        dialog.say(NEWCOMER, text)
+    dialog.run([(NEWCOMER, f"รหัส {second}", t("link.other_community", offline=NAME, community=WAT,
+                                               own="ชุมชนคลองบางนา"))])
     assert people_named(db) == [(None, True, [])]
     # Once erased, the code goes with them.
     dialog.say(LEADER, f"ลบสมาชิก {NAME}")
@@ -169,7 +183,7 @@ def test_codes_are_only_for_leaders_of_the_member_and_only_for_members_without_l
     dialog.run([
         (MEMBER, f"ผูกไลน์ {NAME}", t("command.refused", keyword="ผูกไลน์", role=T["role.3"])),
         (CANAL_LEADER, f"ผูกไลน์ {NAME}", t("offline.not_found", name=NAME)),
-        (LEADER, "ผูกไลน์ คุณmember", t("offline.not_found", name="คุณmember")),
+        (LEADER, "ผูกไลน์ คุณmember", t("link.already_linked", name="คุณmember")),
         (LEADER, "ผูกไลน์", T["link.usage"]),
         (LEADER, "บอท ผูกไลน์ บุญมา", t("command.wrong_chat_group", keyword="ผูกไลน์"), "C" + "9" * 32),
     ])
@@ -186,3 +200,34 @@ def test_a_title_does_not_hide_the_namesake(dialog, district, db) -> None:
         dialog.say(STRANGER, text)
     dialog.run([(STRANGER, "ยินยอม", [t("register.done", name=NAME, community=WAT),
                                       t("link.namesake_hint", name=NAME, community=WAT)])])
+
+
+def test_people_who_look_after_members_never_become_one_by_a_forwarded_code(dialog, district, db, clock,
+                                                                            session_factory) -> None:
+    add_offline(dialog)
+    code = give_code(dialog, clock)
+    staff_only = "U" + "c" * 32  # staff granted from the command line: a role, but never registered
+    with session_factory() as session, session.begin():
+        reg.grant(session, reg.ensure_person(session, staff_only, clock()), RoleName.STAFF,
+                  session.get(Organization, district.org.id), now=clock())
+    dialog.run([
+        (staff_only, f"รหัส {code}", t("link.own_code", name=NAME)),
+        (CHAIR, f"รหัส {code}", t("link.own_code", name=NAME)),
+        # In a group the member's details and the consent text are not shown.
+        (NEWCOMER, f"บอท รหัส {code}", T["link.private_only"], "C" + "9" * 32),
+    ])
+    db.expire_all()
+    assert db.scalars(select(Person.id).where(Person.line_user_id == staff_only)).one() is not None
+    assert people_named(db) == [(None, True, [])]
+
+
+def test_a_member_erased_while_the_newcomer_reads_the_consent_is_told_plainly(dialog, district, db, clock) -> None:
+    add_offline(dialog)
+    code = give_code(dialog, clock)
+    dialog.say(STRANGER, f"รหัส {code}")
+    dialog.say(LEADER, f"ลบสมาชิก {NAME}")
+    dialog.say(LEADER, "ลบ")
+    dialog.run([(STRANGER, "ยินยอม", T["link.gone"])])
+    db.expire_all()
+    assert db.scalars(select(Person).where(Person.line_user_id == STRANGER)).all() == []
+
