@@ -125,7 +125,23 @@ def proxy(ctx: Context) -> list[Message]:
     if not isinstance(found, Person):
         return [found]
     by = ctx.person if ctx.person is not None and found.id != ctx.person.id else None
-    return _record(ctx, activity, found, choice, guests, proxy_by=by)
+    replies = _record(ctx, activity, found, choice, guests, proxy_by=by)
+    if by is not None and found.reachable:
+        _tell_member_of_proxy(ctx, activity, found, by)
+    return replies
+
+
+def _tell_member_of_proxy(ctx: Context, activity: Activity, member: Person, leader: Person) -> None:
+    """A member on LINE hears that a leader answered for them (their own answer may have been replaced),
+    and how to answer again; nothing is said when the answer was refused (closed, full)."""
+    rsvp = ctx.session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id, Rsvp.person_id == member.id)).first()
+    if rsvp is None or rsvp.proxy_by_id != leader.id or rsvp.answered_at != ctx.now:
+        return
+    lang = member.language or "th"
+    text = text_for(lang, "rsvp.proxy_told_member", leader=_name(leader), title=activity.title, code=activity.code,
+                    when=format_when_in(lang, activity.starts_at), answer=text_for(lang, f"card.answer.{rsvp.answer}"))
+    outbox.enqueue(ctx.session, [member.line_user_id], [text_message(text)], now=ctx.now,
+                   dedupe_key=f"rsvp-proxy:{rsvp.id}:{ctx.now.timestamp():.6f}")
 
 
 def _guests(found: re.Match[str]) -> int | None:

@@ -306,6 +306,7 @@ TEXT: dict[str, str] = {
     "rsvp.guests_invalid": "The number of guests must be a number from 0 to {max} after the activity code, e.g. “{keyword} K7M2 +2” or “{keyword} K7M2 2 guests”, or count everyone, you included: “{keyword} K7M2 3 people”.",
     "rsvp.too_many_guests": "At most {max} guests per answer, please.",
     "rsvp.by_proxy": "(answered on their behalf by {leader})",
+    "rsvp.proxy_told_member": "{leader} answered “{title}” ({when}) for you: “{answer}”. If that is not what you meant, answer again with “going {code}”, “not going {code}” or “maybe {code}”.",
     "rsvp.other_district": "Activity {code} belongs to another organisation, so you cannot answer or check in for it through Saiyai. Please contact its organisers directly.",
     "rsvp.not_registered": "Please register before answering: type “register” in a 1:1 chat with Saiyai. It takes less than a minute.",
     "rsvp.no_user_id": "Saiyai cannot see your LINE account in this group (e.g. LINE on a computer). Please type this in a 1:1 chat with Saiyai on your phone (activity code {code}).",

@@ -312,8 +312,8 @@ def test_a_proxy_answer_promoted_from_the_waitlist_is_told_to_the_leader(dialog,
          T["rsvp.waitlisted"].format(title=TITLE, name="สมศรี ใจดี", position=1) + "\n(บันทึกแทนโดยคุณleader)"),
         (U["somchai"], f"ไม่ไป {CODE}", T["rsvp.not_going"].format(name="สมชาย แก้วมณี", title=TITLE)),
     ])
-    assert dispatch_outbox(jobs) == {"sent": 1}
-    assert [(r.body["to"], r.body["messages"][0]["text"]) for r in fake_line.state.deliveries("push")] == [
+    assert dispatch_outbox(jobs) == {"sent": 2}  # she hears the leader answered for her; the seat, the leader
+    assert [(r.body["to"], r.body["messages"][0]["text"]) for r in fake_line.state.deliveries("push")][1:] == [
         (U["leader"], T["rsvp.promoted_proxy"].format(name="สมศรี ใจดี", community="ชุมชนวัดบางนา", title=TITLE,
                                                       when=WHEN, code=CODE))]
 
@@ -414,6 +414,17 @@ def test_a_leader_answers_for_a_member_and_it_is_recorded_as_proxy(dialog, activ
     # The member answering for themselves later replaces the proxy answer.
     dialog.run([(U["somsri"], f"ไม่ไป {CODE}", T["rsvp.not_going"].format(name="สมศรี ใจดี", title=TITLE))])
     assert rsvps(db, activity_id)[0] == ("somsri", Answer.NOT_GOING, 0, "ชุมชนวัดบางนา", False, None)
+
+
+def test_a_member_on_line_hears_that_a_leader_answered_for_them(dialog, activity, jobs, fake_line) -> None:
+    activity()
+    dialog.say(U["somsri"], f"ไป {CODE}")
+    dialog.say(U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไม่ไป")
+    dialog.say(U["leader"], f"ตอบแทน {CODE} สมศักดิ์ ใจดี ไป 9999")  # refused (usage): nothing to tell
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    assert [(r.body["to"], r.body["messages"][0]["text"]) for r in fake_line.state.deliveries("push")] == [
+        (U["somsri"], t("rsvp.proxy_told_member", leader="คุณleader", title=TITLE, when=WHEN, code=CODE,
+                        answer="ไม่ไป"))]
 
 
 def test_a_proxy_answer_reads_the_count_as_the_members_own_answer_does(dialog, activity, db) -> None:
