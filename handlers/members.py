@@ -89,10 +89,13 @@ def add_member_community(ctx: Context) -> Turn:
     if pickers.browse(ctx, communities):
         return _ask_community(ctx, communities)
     match = reg.match_community(ctx.session, ctx.args, {c.organization_id for c in communities})
+    answer = ctx.args.strip()
+    answer = answer if len(answer) <= 40 else answer[:40] + "…"
+    # Part of several names ("บางนา") offers every one the sender looks after, as registration does.
+    if pickers.narrow(ctx, [c for c in match.containing if c in communities], answer):
+        return _ask_community(ctx, communities)
     if match.found is None or match.found not in communities:
-        answer = ctx.args.strip()
-        answer = answer if len(answer) <= 40 else answer[:40] + "…"
-        # Part of a name ("ทุ่งพัฒนา") offers the communities it may be, as registration does.
+        # A typo, or part of one name ("ทุ่งพัฒนา"), offers the communities it may be.
         close = [c for c in match.suggestions if c in communities]
         if close:
             return _ask_community(ctx, close, ctx.t("register.community_suggest", text=answer))

@@ -5,6 +5,11 @@ A district has about 5 zones of about 8 communities, so two taps reach any of it
 community's name, or part of it, still works at every level (the step matches it as before), and so does
 typing a zone's name ("โซน 2"). Where the sender is in the picker is kept in the conversation's data, so
 any worker continues it.
+
+Typing part of a name held by several communities ("บางนา": 16 of 38) narrows the question to those
+(`narrow`): as buttons when they fit, else through the same zones and pages. The narrowing (their ids and
+the text) is kept in the conversation's data too, until the next typed answer replaces or ends it; typing
+"◂ เครือข่ายอื่น" at its zones goes back to every community.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from models import Community, Network
 
 QUICK_LIMIT = 12  # LINE's 13 quick replies, less the cancel button
 ZONE, PAGE = "pick_zone", "pick_page"
+ONLY, ONLY_TEXT = "pick_only", "pick_only_text"  # the communities a typed part of a name narrowed to
 MORE_WORDS = frozenset({normalize(text_for(lang, "picker.more")) for lang in LANGUAGES} | {"ถัดไป", "more", "next"})
 ZONES_WORDS = frozenset({normalize(text_for(lang, "picker.other_zones")) for lang in LANGUAGES}
                         | {"เครือข่ายอื่น", "โซนอื่น", "other zones"})
@@ -24,29 +30,66 @@ ZONES_WORDS = frozenset({normalize(text_for(lang, "picker.other_zones")) for lan
 
 def community_buttons(ctx: Context, communities: list[Community]) -> tuple[list[tuple[str, str]], str | None]:
     """The buttons for a community question, and a line saying where the sender is (None: all fit)."""
+    communities, text = _narrowed(ctx, communities), ctx.data.get(ONLY_TEXT)
     if len(communities) <= QUICK_LIMIT:
-        return [(c.name, c.name) for c in communities], None
+        where = ctx.t("picker.matching", count=len(communities), text=text) if text else None
+        return [(c.name, c.name) for c in communities], where
     page = ctx.data.get(PAGE, 0)
     zone = _chosen_zone(ctx, communities)
     if zone is None:
         zones = _zones(ctx, communities)
         labels = [(ctx.t("picker.zone_label", zone=z.name, count=len(members)), z.name) for z, members in zones]
-        return _page(ctx, labels, page, QUICK_LIMIT), ctx.t("picker.choose_zone", count=len(communities))
+        where = (ctx.t("picker.matching_zones", count=len(communities), text=text) if text
+                 else ctx.t("picker.choose_zone", count=len(communities)))
+        return _page(ctx, labels, page, QUICK_LIMIT), where
     members = [c for c in communities if c.zone_id == zone.id]
     back = (ctx.t("picker.other_zones"),) * 2
-    return ([*_page(ctx, [(c.name, c.name) for c in members], page, QUICK_LIMIT - 1), back],
-            ctx.t("picker.in_zone", zone=zone.name, count=len(members)))
+    where = (ctx.t("picker.matching_in_zone", zone=zone.name, count=len(members), text=text) if text
+             else ctx.t("picker.in_zone", zone=zone.name, count=len(members)))
+    return [*_page(ctx, [(c.name, c.name) for c in members], page, QUICK_LIMIT - 1), back], where
+
+
+def narrow(ctx: Context, matches: list[Community], text: str) -> bool:
+    """Keep the question to these communities (those whose name holds the typed `text`) when there are
+    several, and say so; otherwise end any earlier narrowing. Every typed answer that names no community
+    outright comes here, so an old narrowing never outlives the text that made it."""
+    matches = list(dict.fromkeys(matches))
+    if len(matches) < 2:
+        if ONLY in ctx.data:
+            _start_over(ctx)
+        return False
+    _start_over(ctx)
+    # "บางนาค่ะ" is echoed as what the names hold: บางนา.
+    ctx.data[ONLY], ctx.data[ONLY_TEXT] = [c.id for c in matches], strip_polite(text) or text
+    return True
+
+
+def _start_over(ctx: Context) -> None:
+    for key in (ONLY, ONLY_TEXT, ZONE):
+        ctx.data.pop(key, None)
+    ctx.data[PAGE] = 0
+
+
+def _narrowed(ctx: Context, communities: list[Community]) -> list[Community]:
+    """The communities the question is narrowed to (any removed meanwhile left out), or all of them."""
+    if ONLY not in ctx.data:
+        return communities
+    found = (ctx.session.get(Community, community_id) for community_id in ctx.data[ONLY])
+    return [c for c in found if c is not None]
 
 
 def browse(ctx: Context, communities: list[Community]) -> bool:
     """Whether the answer moved through the picker (a zone, the next page, back to the zones) rather than
     naming a community; the step then asks its question again, with the new buttons."""
+    communities = _narrowed(ctx, communities)
     if len(communities) <= QUICK_LIMIT:
         return False
     if ctx.means(MORE_WORDS):
         ctx.data[PAGE] = ctx.data.get(PAGE, 0) + 1
         return True
     if ctx.means(ZONES_WORDS):
+        if ZONE not in ctx.data and ONLY in ctx.data:
+            _start_over(ctx)  # already at the narrowed zones: back to every community's
         ctx.data.pop(ZONE, None)
         ctx.data[PAGE] = 0
         return True

@@ -144,6 +144,9 @@ def register_community(ctx: Context) -> Turn:
     if not text or pickers.browse(ctx, _choices(ctx)):
         return _ask_community(ctx)
     match = reg.match_community(ctx.session, text)
+    # Part of several names ("บางนา") offers all of them; the narrowing ends with any other answer.
+    if pickers.narrow(ctx, match.containing, _short(text)):
+        return _ask_community(ctx)
     if match.found is not None:
         ctx.data["community_id"] = match.found.id
         return _ask_phone(ctx)

@@ -10,7 +10,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, update
@@ -154,6 +154,9 @@ def person_key(name: str) -> str:
 class NameMatch:
     found: Community | Network | None
     suggestions: list[Community | Network]
+    # With nothing found: every candidate whose name or alias holds the typed text ("บางนา" is part of 16
+    # names), by name. The fuzzy `suggestions` stop at three; a picker offers all of these.
+    containing: list[Community | Network] = field(default_factory=list)
 
 
 def match_community(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
@@ -190,7 +193,8 @@ def _best(text: str, candidates: list[tuple[str, Community | Network]], keyed: b
         plain = strip_polite(text)
         if plain and plain != text.strip():
             without = _closest(plain, candidates, keyed)
-            if without.found is not None or (without.suggestions and not found.suggestions):
+            if (without.found is not None or (without.containing and not found.containing)
+                    or (without.suggestions and not found.suggestions)):
                 return without
     return found
 
@@ -212,7 +216,9 @@ def _closest(text: str, candidates: list[tuple[str, Community | Network]], keyed
     ranked = sorted(scored.values(), key=lambda pair: (-pair[0], pair[1].name))
     if ranked and ranked[0][0] >= 0.9 and (len(ranked) == 1 or ranked[1][0] < 0.8):
         return NameMatch(ranked[0][1], [])
-    return NameMatch(None, [c for score, c in ranked[:3] if score >= 0.5])
+    containing = {id(c): c for k, c in candidates if key in k}
+    return NameMatch(None, [c for score, c in ranked[:3] if score >= 0.5],
+                     sorted(containing.values(), key=lambda c: (c.name, c.id)))
 
 
 def valid_name(text: str) -> bool:

@@ -138,6 +138,15 @@ def test_a_chair_chooses_among_their_communities_and_cannot_pick_another_zones(d
     assert offline_people(db) == [("Boonma Srisuk", None, "ชุมชนตลาดบางนา", CHAIR, True)]
 
 
+def test_part_of_several_names_offers_only_the_chair_s_communities_that_hold_it(dialog, district, db) -> None:
+    dialog.say(CHAIR, "เพิ่มสมาชิก")
+    dialog.say(CHAIR, "บุญมา ศรีสุข")
+    # บางนา is part of all three names; ชุมชนคลองบางนา (zone 2) is not the chair's to offer.
+    dialog.run([(CHAIR, "บางนา", t("picker.matching", count=2, text="บางนา") + "\n" + T["offline.ask_community"])])
+    assert dialog.quick_replies() == ["ชุมชนตลาดบางนา", "ชุมชนวัดบางนา", "ยกเลิก"]
+    dialog.run([(CHAIR, "ชุมชนวัดบางนา", T["offline.ask_phone"])])
+
+
 def test_a_relative_s_number_is_taken_out_of_what_the_leader_typed(dialog, district, db) -> None:
     dialog.run([
         (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),

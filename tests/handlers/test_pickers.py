@@ -160,3 +160,62 @@ def test_staff_reach_every_community_through_its_zone_for_a_notice(dialog, bangn
     dialog.run([(STAFF, sent(dialog)[4], t("picker.in_zone", zone="เครือข่ายโซน 5", count=7) + "\n" + question)])
     assert sent(dialog) == [*zone5, t("picker.other_zones"), "ยกเลิก"]
     dialog.run([(STAFF, "ชุมชนแสงทองพัฒนา", t("notice.ask_roles", target="ชุมชนแสงทองพัฒนา"))])
+
+
+# Communities of the sample district whose name holds บางนา (16) or คลอง (6), by zone.
+BANGNA_BY_ZONE = {1: 6, 3: 2, 4: 5, 5: 3}
+
+
+def names_with(db, org_id: int, part: str, zone: str | None = None) -> list[str]:
+    return sorted(c.name for c in db.scalars(select(Community).where(Community.organization_id == org_id))
+                  if part in c.name and (zone is None or c.zone.name == zone))
+
+
+def test_part_of_many_names_offers_all_of_them_zone_first_when_adding_a_member(dialog, bangna, db) -> None:
+    question = t("offline.ask_community")
+    dialog.say(STAFF, "เพิ่มสมาชิก")
+    dialog.say(STAFF, "บุญมา ศรีสุข")
+    # Not "not found" with three fuzzy guesses: all 16, through their zones (4 of the 5).
+    dialog.run([(STAFF, "บางนา", t("picker.matching_zones", count=16, text="บางนา") + "\n" + question)])
+    assert dialog.quick_replies() == [
+        *(t("picker.zone_label", zone=f"เครือข่ายโซน {n}", count=size) for n, size in BANGNA_BY_ZONE.items()), "ยกเลิก"]
+    dialog.run([(STAFF, "โซน 4", t("picker.matching_in_zone", zone="เครือข่ายโซน 4", count=5, text="บางนา")
+                 + "\n" + question)])
+    zone4 = names_with(db, bangna, "บางนา", "เครือข่ายโซน 4")
+    assert sent(dialog) == [*zone4, t("picker.other_zones"), "ยกเลิก"]
+    # Back to the other zones of the 16; from there, back to every community's zones.
+    dialog.run([
+        (STAFF, t("picker.other_zones"), t("picker.matching_zones", count=16, text="บางนา") + "\n" + question),
+        (STAFF, "เครือข่ายอื่นครับ", t("picker.choose_zone", count=38) + "\n" + question),
+    ])
+    assert dialog.quick_replies() == [*zone_buttons(), "ยกเลิก"]
+    # Another part of a name replaces the first: six fit as buttons.
+    dialog.run([(STAFF, "บางนา", t("picker.matching_zones", count=16, text="บางนา") + "\n" + question),
+                (STAFF, "คลอง", t("picker.matching", count=6, text="คลอง") + "\n" + question)])
+    canals = names_with(db, bangna, "คลอง")
+    assert sent(dialog) == [*canals, "ยกเลิก"] and len(canals) == 6
+    dialog.run([(STAFF, "ชุมชนคลองหนองบัว", t("offline.ask_phone"))])
+    dialog.say(STAFF, "ข้าม")
+    dialog.say(STAFF, "ยินยอมแล้ว")
+    assert added(db) == [("บุญมา ศรีสุข", "ชุมชนคลองหนองบัว")]
+
+
+def test_staff_registering_choose_among_the_names_holding_what_they_typed(dialog, bangna, db) -> None:
+    dialog.say(STAFF, "register")
+    dialog.say(STAFF, "Somchai Staff")
+    question = e("register.ask_community")
+    dialog.run([
+        (STAFF, "บางนา ครับ", e("picker.matching_zones", count=16, text="บางนา") + "\n" + question),
+        (STAFF, "zone 5", e("picker.matching_in_zone", zone="เครือข่ายโซน 5", count=3, text="บางนา") + "\n" + question),
+    ])
+    assert sent(dialog) == [*names_with(db, bangna, "บางนา", "เครือข่ายโซน 5"), e("picker.other_zones"), "Cancel"]
+    dialog.run([
+        # Part of one name gets the fuzzy guesses, as a typo does; nothing close, the not-found reply.
+        (STAFF, "บางนาเหน", e("register.community_suggest", text="บางนาเหน")),
+    ])
+    assert "ชุมชนบางนาเหนือ" in sent(dialog) and len(sent(dialog)) <= 4
+    dialog.run([
+        (STAFF, "ไม่มีชื่อนี้แน่นอน", e("register.community_unknown", text="ไม่มีชื่อนี้แน่นอน") + "\n"
+         + e("picker.choose_zone", count=38)),
+        (STAFF, "บางนาใต้", e("register.ask_phone")),   # one exact name: chosen at once
+    ])

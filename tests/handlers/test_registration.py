@@ -132,9 +132,13 @@ def test_community_matching_is_forgiving(dialog, district) -> None:
     dialog.say(NEW, "สมชาย")
     dialog.run([
         (NEW, "หมู่บ้านที่ไม่มีจริง", T["register.community_unknown"].format(text="หมู่บ้านที่ไม่มีจริง")),
-        (NEW, "บางนา", T["register.community_suggest"].format(text="บางนา")),
+        # A typo: the names it may be.
+        (NEW, "บางนาา", t("register.community_suggest", text="บางนาา")),
     ])
     assert sorted(dialog.quick_replies()) == sorted(["ชุมชนวัดบางนา", "ชุมชนตลาดบางนา", "ชุมชนคลองบางนา", "ยกเลิก"])
+    # Part of several names: every one of them, not "not found".
+    dialog.run([(NEW, "บางนาค่ะ", t("picker.matching", count=3, text="บางนา") + "\n" + t("register.ask_community"))])
+    assert dialog.quick_replies() == ["ชุมชนคลองบางนา", "ชุมชนตลาดบางนา", "ชุมชนวัดบางนา", "ยกเลิก"]
     dialog.run([(NEW, "วัดบางนานอก", T["register.ask_phone"])])  # an alias
 
 
