@@ -56,7 +56,7 @@ TEXT: dict[str, str] = {
     "picker.zone_label": "{zone} ({count})",
     "picker.more": "More ▸",
     "picker.other_zones": "◂ Other zones",
-    "picker.matching": "{count} communities have “{text}” in their name. Tap one below, or type more of the name.",
+    "picker.matching": "{count} communities have “{text}” in their name.",
     "picker.matching_zones": "{count} communities have “{text}” in their name. Choose the zone network first, then the community, or type more of the name.",
     "picker.matching_in_zone": "Communities in {zone} with “{text}” in their name ({count})",
     "register.skip": "skip",

@@ -56,7 +56,7 @@ TEXT: dict[str, str] = {
     "picker.zone_label": "{zone} ({count})",
     "picker.more": "ถัดไป ▸",
     "picker.other_zones": "◂ เครือข่ายอื่น",
-    "picker.matching": "มี {count} ชุมชนที่มีคำว่า “{text}” เลือกจากปุ่มด้านล่าง หรือพิมพ์ชื่อให้ยาวขึ้นครับ",
+    "picker.matching": "มี {count} ชุมชนที่มีคำว่า “{text}” ครับ",
     "picker.matching_zones": "มี {count} ชุมชนที่มีคำว่า “{text}” เลือกเครือข่าย (โซน) ก่อน แล้วจึงเลือกชุมชน หรือพิมพ์ชื่อให้ยาวขึ้นครับ",
     "picker.matching_in_zone": "ชุมชนใน{zone}ที่มีคำว่า “{text}” ({count} ชุมชน)",
     "register.skip": "ข้าม",
