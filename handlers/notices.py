@@ -46,7 +46,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 from linebot.v3.webhooks import ImageMessageContent, LocationMessageContent
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -67,6 +67,7 @@ from handlers.services import registry as reg
 from models import (
     AckKind,
     Community,
+    Conversation,
     Network,
     Notice,
     NoticeAck,
@@ -644,8 +645,12 @@ def alert_answer(ctx: Context) -> Turn:
         # Never forward someone's name and phone to staff (perhaps of another district) the alert was
         # not theirs to answer; point them to the emergency numbers instead.
         return Turn([ctx.text("alert.not_recipient")])
+    before = svc.answer_of(ctx.session, notice, ctx.person)
     ack = svc.record_answer(ctx.session, notice, ctx.person, AckKind(answer), ctx.now)
     if answer == AckKind.SAFE:
+        if before is not None and before[0] == AckKind.NEED_HELP:
+            _end_help_conversations(ctx, notice)
+            _tell_now_safe(ctx, notice, ctx.person, ack, before[1])
         return Turn([ctx.text("alert.safe_recorded", name=_name(ctx.person))])
     community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
     told = _tell_helpers(ctx, notice, community, lambda lang: [TextMessage(text=text_for(
@@ -678,10 +683,13 @@ def answer_alert_for(ctx: Context, person: Person, kind: AckKind) -> list[Messag
     notice = svc.latest_alert_for(ctx.session, person)
     if notice is None:
         return [ctx.text("alert.proxy_no_alert", name=_name(person))]
+    before = svc.answer_of(ctx.session, notice, person)
     ack = svc.record_answer(ctx.session, notice, person, kind, ctx.now, proxy_by=ctx.person)
     values = {"name": _name(person), "text": _short(notice.text), "when": format_when_in(ctx.lang, notice.send_at),
               "leader": _name(ctx.person)}
     if kind == AckKind.SAFE:
+        if before is not None and before[0] == AckKind.NEED_HELP:
+            _tell_now_safe(ctx, notice, person, ack, before[1], proxy_by=ctx.person)
         return [ctx.text("alert.proxy_safe", **values)]
     community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
     told = _tell_helpers(ctx, notice, community, lambda lang: [TextMessage(text=text_for(
@@ -728,16 +736,48 @@ def _community_name(lang: str, community: Community | None) -> str:
 
 
 def _tell_helpers(ctx: Context, notice: Notice, community: Community | None,
-                  build: Callable[[str], list[Message]]) -> int:
-    """Push to staff and the zone chair at once (urgent: quiet hours do not apply); returns how many."""
+                  build: Callable[[str], list[Message]], *, dedupe_key: str | None = None) -> int:
+    """Push to staff and the zone chair at once (urgent: quiet hours do not apply); returns how many.
+
+    With `dedupe_key`, queueing the same news twice (a double tap on two workers) pushes it once."""
     helpers = [p for p in svc.helpers_for(ctx.session, notice, community.id if community else None)
                if ctx.person is None or p.id != ctx.person.id]
     by_lang: dict[str, list[str]] = defaultdict(list)
     for person in helpers:
         by_lang[person.language if person.language in CATALOGUES else "th"].append(person.line_user_id)
     for lang, user_ids in by_lang.items():
-        outbox.enqueue(ctx.session, user_ids, build(lang), now=ctx.now, topic=f"alert_help:{notice.id}")
+        outbox.enqueue(ctx.session, user_ids, build(lang), now=ctx.now, topic=f"alert_help:{notice.id}",
+                       dedupe_key=f"{dedupe_key}:{lang}" if dedupe_key else None)
     return len(helpers)
+
+
+def _tell_now_safe(ctx: Context, notice: Notice, person: Person, ack: NoticeAck, help_at: datetime, *,
+                   proxy_by: Person | None = None) -> None:
+    """Someone who asked for help is now safe: those who were pushed the 🆘 are told, so nobody goes out for
+    nothing. The key names the need-help answer it follows, so a double tap pushes once."""
+    community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
+
+    def build(lang: str) -> list[Message]:
+        values = {"name": _name(person), "community": _community_name(lang, community), "text": _short(notice.text)}
+        if proxy_by is None:
+            return [TextMessage(text=text_for(lang, "alert.safe_forward", **values))]
+        return [TextMessage(text=text_for(lang, "alert.safe_forward_proxy", leader=_name(proxy_by), **values))]
+
+    _tell_helpers(ctx, notice, community, build,
+                  dedupe_key=f"alert_safe:{notice.id}:{person.id}:{help_at.timestamp():.0f}")
+
+
+def _end_help_conversations(ctx: Context, notice: Notice) -> None:
+    """The sender answered "safe" after "need help": the location step of that alert is over, in whichever
+    chat it was waiting (the need-help button may have been tapped in a group)."""
+    if ctx.user_id is None:
+        return
+    open_ = ctx.session.execute(select(Conversation.id, Conversation.data).where(
+        Conversation.user_id == ctx.user_id, Conversation.flow == HELP_FLOW)).all()
+    ended = [ident for ident, data in open_ if (data or {}).get("notice_id") == notice.id]
+    if ended:
+        ctx.session.execute(delete(Conversation).where(Conversation.id.in_(ended))
+                            .execution_options(synchronize_session=False))
 
 
 @step(HELP_FLOW, HelpStep.LOCATION)

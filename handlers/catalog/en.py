@@ -647,6 +647,8 @@ TEXT: dict[str, str] = {
     "alert.help_recorded": "🆘 Staff have been told. Please send your location with “Send location” below (or tap “Skip”).",
     "alert.help_recorded_nobody": "🆘 Noted, but no staff are registered to pass it on to. In an emergency call 1669 or 199. Please send your location with “Send location” below (or tap “Skip”).",
     "alert.help_forward": "🆘 {name} ({community}) needs help\nPhone: {phone}\nAlert: {text}",
+    "alert.safe_forward": "✅ {name} ({community}) is safe now and no longer needs help (said so on LINE)\nAlert: {text}",
+    "alert.safe_forward_proxy": "✅ {name} ({community}) is safe now and no longer needs help (answered for them by {leader})\nAlert: {text}",
     "alert.no_phone": "not given",
     "alert.location_title": "{name} needs help",
     "alert.location_forward": "📍 Location of {name} ({community}), who needs help\nPhone: {phone}",

@@ -647,6 +647,8 @@ TEXT: dict[str, str] = {
     "alert.help_recorded": "🆘 แจ้งเจ้าหน้าที่แล้วครับ กรุณาส่งตำแหน่งของคุณ กด “ส่งตำแหน่ง” ด้านล่าง (หรือกด “ข้าม”)",
     "alert.help_recorded_nobody": "🆘 บันทึกแล้วครับ แต่ยังไม่มีเจ้าหน้าที่ที่ลงทะเบียนไว้ให้แจ้งต่อ หากเร่งด่วน โทร 1669 หรือ 199 กรุณาส่งตำแหน่งของคุณ กด “ส่งตำแหน่ง” ด้านล่าง (หรือกด “ข้าม”)",
     "alert.help_forward": "🆘 {name} ({community}) ต้องการความช่วยเหลือ\nโทร: {phone}\nแจ้งเตือน: {text}",
+    "alert.safe_forward": "✅ {name} ({community}) ปลอดภัยแล้ว ไม่ต้องการความช่วยเหลือแล้ว (แจ้งเองผ่าน LINE)\nแจ้งเตือน: {text}",
+    "alert.safe_forward_proxy": "✅ {name} ({community}) ปลอดภัยแล้ว ไม่ต้องการความช่วยเหลือแล้ว (แจ้งแทนโดย {leader})\nแจ้งเตือน: {text}",
     "alert.no_phone": "ไม่ระบุ",
     "alert.location_title": "{name} ขอความช่วยเหลือ",
     "alert.location_forward": "📍 ตำแหน่งของ{name} ({community}) ที่ขอความช่วยเหลือ\nโทร: {phone}",

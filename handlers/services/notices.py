@@ -560,6 +560,13 @@ def record_answer(session: Session, notice: Notice, person: Person, kind: AckKin
     return ack
 
 
+def answer_of(session: Session, notice: Notice, person: Person) -> tuple[AckKind, datetime] | None:
+    """Someone's current answer to a notice and when it was given, if any (read before it is replaced)."""
+    row = session.execute(select(NoticeAck.kind, NoticeAck.at).where(
+        NoticeAck.notice_id == notice.id, NoticeAck.person_id == person.id)).first()
+    return (AckKind(row[0]), row[1]) if row is not None else None
+
+
 def record_location(session: Session, ack: NoticeAck, latitude: float, longitude: float, address: str | None,
                     now: datetime) -> None:
     ack.latitude, ack.longitude, ack.address, ack.at = latitude, longitude, (address or None), now

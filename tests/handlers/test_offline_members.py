@@ -429,6 +429,23 @@ def test_the_leader_is_told_whom_to_phone_and_answers_the_alert_for_them(dialog,
     assert (ack.kind, ack.proxy_by_id) == (AckKind.NEED_HELP, leader_id)
 
 
+def test_a_leader_s_safe_after_need_help_tells_those_who_got_the_sos_once(dialog, district, db, jobs,
+                                                                       fake_line) -> None:
+    add(dialog, LEADER, BOONMA, phone="081-234-5678")
+    send_alert(dialog, jobs)
+    dialog.say(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ")
+    dispatch_outbox(jobs)
+    before = len(fake_line.state.requests)
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    safe = t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when, leader="คุณleader")
+    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ปลอดภัย", safe), (LEADER, f"ตอบแทน {BOONMA} ปลอดภัย", safe)])
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    now_safe = t("alert.safe_forward_proxy", name=BOONMA, community="ชุมชนวัดบางนา", text=ALERT,
+                 leader="คุณleader")
+    assert sorted((to, m["text"]) for to, m in pushed(fake_line, before)) == sorted([(STAFF, now_safe),
+                                                                                    (CHAIR, now_safe)])
+
+
 def test_only_their_leaders_answer_an_alert_for_them_and_never_for_someone_with_line(dialog, district, db,
                                                                                       jobs) -> None:
     add(dialog, LEADER, BOONMA)
