@@ -310,17 +310,21 @@ def _took_target(ctx: Context, target: Target) -> Turn:
     return _ask_roles(ctx, target)
 
 
-def _no_line_there(ctx: Context, target: Target) -> str | None:
-    """Why nothing can be sent to this audience, when nobody in it (besides the sender) is on LINE with
-    Saiyai: named, with its members without LINE if there are some to tell in person; None otherwise."""
+def _no_line_there(ctx: Context, target: Target, role: RoleFilter = RoleFilter.EVERYONE) -> str | None:
+    """Why nothing can be sent to this audience (narrowed to a role), when nobody in it (besides the sender)
+    is on LINE with Saiyai: named, with its members without LINE if there are some to tell in person; None
+    otherwise."""
     audience = svc.Audience(target.organization_id, target.kind,
                             network_id=target.id if target.kind == NoticeScope.NETWORK else None,
                             community_id=target.id if target.kind == NoticeScope.COMMUNITY else None,
-                            author_id=ctx.person.id if ctx.person else None)
+                            role_filter=role, author_id=ctx.person.id if ctx.person else None)
     if svc.plan(ctx.session, audience, ctx.now).people:
         return None
     offline = _offline_line(ctx, audience)
-    text = ctx.t("notice.scope_no_line", target=_target_text(ctx, target))
+    if role == RoleFilter.EVERYONE:
+        text = ctx.t("notice.scope_no_line", target=_target_text(ctx, target))
+    else:
+        text = ctx.t("notice.role_no_line", role=ctx.t(f"notice.role.{role}"), target=_target_text(ctx, target))
     return f"{text}\n{offline}" if offline else text
 
 
@@ -349,6 +353,9 @@ def notice_roles(ctx: Context) -> Turn:
     role = next((r for r in ROLE_CHOICES if _label_is(ctx, ctx.args, f"notice.role.{r}")), None)
     if role is None:
         return _ask_roles(ctx, target, ctx.t("notice.roles_unknown"))
+    refusal = _no_line_there(ctx, target, role)
+    if refusal is not None:  # said now, not after the text is written
+        return _ask_roles(ctx, target, refusal)
     ctx.data["role"] = str(role)
     return _ask_text(ctx)
 

@@ -553,6 +553,7 @@ TEXT: dict[str, str] = {
     "notice.scope.community": "A community",
     "notice.scope_unknown": "“{text}” is not among the places you may send notices to.",
     "notice.scope_no_line": "Nobody in {target} uses Saiyai on LINE yet, so nothing can be sent there. Please tell the members in person, or choose someone else to send to.",
+    "notice.role_no_line": "Nobody among the {role} of {target} uses Saiyai on LINE yet (you are not counted), so nothing can be sent to them. Please choose other recipients, or tell them in person.",
     "notice.ask_organization": "Choose the organization below.",
     "notice.ask_network": "Choose the network below, or type its name.",
     "notice.ask_community": "Choose the community below, or type its name.",

@@ -848,14 +848,22 @@ def test_cancel_works_at_every_step(dialog, district, line_facts, db, steps) -> 
     assert db.scalar(select(func.count()).select_from(Conversation)) == 0
 
 
-def test_a_scope_nobody_is_in_creates_nothing(dialog, district, db) -> None:
+def test_a_role_nobody_is_in_is_refused_when_it_is_chosen(dialog, district, db, fake_line) -> None:
+    ask_roles = t("notice.ask_roles", target="ชุมชนวัดบางนา")
     dialog.run([
-        (LEADER, "ประกาศ", t("notice.ask_roles", target="ชุมชนวัดบางนา")),
-        (LEADER, "กรรมการชุมชน", t("notice.ask_text", limit=2000)),
-        (LEADER, "ประชุมกรรมการ", T["notice.ask_attachment"]),
-        (LEADER, "ข้าม", T["notice.ask_when"]),
-        # The leader is the only committee member of ชุมชนวัดบางนา, and the author is not sent it.
-        (LEADER, "ส่งทันที", t("notice.nobody", target="ชุมชนวัดบางนา")),
+        (LEADER, "ประกาศ", ask_roles),
+        # The leader is the only committee member of ชุมชนวัดบางนา, and the author is not sent it: said now,
+        # before the text is written, and another group may be chosen.
+        (LEADER, "กรรมการชุมชน", t("notice.role_no_line", role="กรรมการชุมชน", target="ชุมชนวัดบางนา") + "\n"
+         + ask_roles),
+    ])
+    assert quick_labels(fake_line) == ["ทุกคน", "ผู้นำและเจ้าหน้าที่", "กรรมการชุมชน", "ภาคีเครือข่าย", "ยกเลิก"]
+    dialog.run([
+        (LEADER, "ทุกคน", t("notice.ask_text", limit=2000)),
+        (LEADER, "ยกเลิก", T["flow.cancelled"]),
+        (LEADER, "announce", e("notice.ask_roles", target="ชุมชนวัดบางนา")),
+        (LEADER, "Committee", e("notice.role_no_line", role="Committee", target="ชุมชนวัดบางนา") + "\n"
+         + e("notice.ask_roles", target="ชุมชนวัดบางนา")),
     ])
     assert notices(db) == []
 
