@@ -699,11 +699,25 @@ def answer_alert_for(ctx: Context, person: Person, kind: AckKind) -> list[Messag
             _tell_now_safe(ctx, notice, person, ack, before[1], proxy_by=ctx.person)
         return [ctx.text("alert.proxy_safe", **values)]
     community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
+    # The member's own phone first, then who answered for them and how to reach that person: never read as
+    # the leader having no LINE, nor leave it unclear whose number is whose.
     told = _tell_helpers(ctx, notice, community, lambda lang: [TextMessage(text=text_for(
         lang, "alert.help_forward_proxy", name=_name(person), community=_community_name(lang, community),
-        phone=person.phone or text_for(lang, "alert.no_phone"), text=_short(notice.text),
-        leader=_name(ctx.person), leader_phone=ctx.person.phone or text_for(lang, "alert.no_phone")))])
-    return [ctx.text("alert.proxy_help" if told else "alert.proxy_help_nobody", **values)]
+        phone=person.phone or text_for(lang, "alert.proxy_no_phone"), text=_short(notice.text),
+        leader=_name(ctx.person), role=text_for(lang, f"role_one.{_role_word(ctx)}"),
+        leader_phone=text_for(lang, "alert.proxy_leader_phone", phone=ctx.person.phone) if ctx.person.phone
+        else ""))])
+    if not told:
+        return [ctx.text("alert.proxy_help_nobody", **values)]
+    # Only the numbers that were really sent.
+    sent = {(True, True): "both", (True, False): "member", (False, True): "leader",
+            (False, False): "none"}[(bool(person.phone), bool(ctx.person.phone))]
+    return [ctx.text("alert.proxy_help", sent=ctx.t(f"alert.proxy_sent.{sent}", name=_name(person)), **values)]
+
+
+def _role_word(ctx: Context) -> int:
+    """The sender's role as a `role_one.N` key: those who may answer for a member are leaders and up."""
+    return min(max(int(ctx.role), int(Role.COMMUNITY_LEADER)), int(Role.STAFF))
 
 
 OFFLINE_NOTE_NAMES = 10   # members without LINE named in a leader's note; buttons for the first few
@@ -898,13 +912,19 @@ def alert_status(ctx: Context) -> list[Message]:
     silent = sum(r.expected - r.safe - r.need_help for r in rows)
     lines.append(ctx.t("alert.status_total", safe=safe, help=helped, silent=silent))
     for person, ack, community in svc.need_help(ctx.session, notice):
-        where = ctx.t("alert.status_map", lat=f"{ack.latitude:.5f}", lng=f"{ack.longitude:.5f}") \
-            if ack.latitude is not None and ack.longitude is not None else ctx.t("alert.status_no_location")
+        leader = ctx.session.get(Person, ack.proxy_by_id) if ack.proxy_by_id is not None else None
+        proxy = _name(leader) if leader else "-"
+        located = ack.latitude is not None and ack.longitude is not None
+        if located:
+            where = ctx.t("alert.status_map", lat=f"{ack.latitude:.5f}", lng=f"{ack.longitude:.5f}")
+        elif ack.proxy_by_id is not None:  # answered for by phone: no location will ever come
+            where = ctx.t("alert.status_proxy_where", leader=proxy)
+        else:
+            where = ctx.t("alert.status_no_location")
         line = ctx.t("alert.status_help_line", name=_name(person), community=community or ctx.t("notice.no_community"),
                      phone=person.phone or ctx.t("alert.no_phone"), where=where)
-        if ack.proxy_by_id is not None:
-            leader = ctx.session.get(Person, ack.proxy_by_id)
-            line += ctx.t("alert.status_by_proxy", leader=_name(leader) if leader else "-")
+        if ack.proxy_by_id is not None and located:
+            line += ctx.t("alert.status_by_proxy", leader=proxy)
         lines.append(line)
     # Members without LINE a leader phoned and answered for: counted above, named here with who answered.
     for person, ack, community, leader in svc.answered_for(ctx.session, notice, AckKind.SAFE, OFFLINE_LINES):

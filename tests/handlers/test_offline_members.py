@@ -410,23 +410,45 @@ def test_the_leader_is_told_whom_to_phone_and_answers_the_alert_for_them(dialog,
         + t("alert.status_by_proxy", leader="คุณleader")]
 
     before = len(fake_line.state.requests)
-    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ", t("alert.proxy_help", name=BOONMA, text=ALERT,
-                                                                    when=when, leader="คุณleader"))])
+    # Staff get Boonma's number; the leader gave none, so the leader is told only Boonma's was sent.
+    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ", t(
+        "alert.proxy_help", name=BOONMA, text=ALERT, when=when, leader="คุณleader",
+        sent=t("alert.proxy_sent.member", name=BOONMA)))])
     dispatch_outbox(jobs)
     forward = t("alert.help_forward_proxy", name=BOONMA, community="ชุมชนวัดบางนา", phone="0812345678",
-                text=ALERT, leader="คุณleader", leader_phone=T["alert.no_phone"])
+                text=ALERT, leader="คุณleader", role=T["role_one.3"], leader_phone="")
     assert sorted((to, m["text"]) for to, m in pushed(fake_line, before)) == sorted([(STAFF, forward),
                                                                                     (CHAIR, forward)])
     status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
     assert status[1:] == [
         t("alert.status_community", community="ชุมชนวัดบางนา", safe=0, help=1, silent=4),
         t("alert.status_total", safe=0, help=1, silent=4),
+        # Not "no location sent yet": someone without LINE never sends one.
         t("alert.status_help_line", name=BOONMA, community="ชุมชนวัดบางนา", phone="0812345678",
-          where=T["alert.status_no_location"]) + t("alert.status_by_proxy", leader="คุณleader")]
+          where=t("alert.status_proxy_where", leader="คุณleader"))]
     db.expire_all()
     [ack] = db.scalars(select(NoticeAck))
     leader_id = db.scalar(select(Person.id).where(Person.line_user_id == LEADER))
     assert (ack.kind, ack.proxy_by_id) == (AckKind.NEED_HELP, leader_id)
+
+
+def test_the_sos_for_a_member_without_a_phone_says_whose_number_staff_got(dialog, district, db, jobs, fake_line,
+                                                                          session_factory) -> None:
+    add(dialog, LEADER, BOONMA)
+    with session_factory() as session, session.begin():
+        session.scalars(select(Person).where(Person.line_user_id == LEADER)).one().phone = "0891112222"
+    send_alert(dialog, jobs)
+    before = len(fake_line.state.requests)
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ", t(
+        "alert.proxy_help", name=BOONMA, text=ALERT, when=when, leader="คุณleader",
+        sent=t("alert.proxy_sent.leader", name=BOONMA)))])
+    dispatch_outbox(jobs)
+    forward = t("alert.help_forward_proxy", name=BOONMA, community="ชุมชนวัดบางนา", phone=T["alert.proxy_no_phone"],
+                text=ALERT, leader="คุณleader", role=T["role_one.3"],
+                leader_phone=t("alert.proxy_leader_phone", phone="0891112222"))
+    assert sorted((to, m["text"]) for to, m in pushed(fake_line, before)) == sorted([(STAFF, forward),
+                                                                                    (CHAIR, forward)])
 
 
 def test_a_leader_s_safe_after_need_help_tells_those_who_got_the_sos_once(dialog, district, db, jobs,
