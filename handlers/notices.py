@@ -726,12 +726,18 @@ OFFLINE_NOTE_BUTTONS = 6  # two quick replies each (LINE allows 13)
 
 def tell_offline_leaders(session: Session, notice: Notice, now: datetime) -> int:
     """Once an alert has gone out: tell each leader which of their members have no LINE and so got
-    nothing, and how to answer for them after a phone call (buttons for the first few). Returns leaders told."""
+    nothing, and how to answer for them after a phone call (buttons for the first few); a community with no
+    leader on LINE is told to its zone's chair instead. Returns leaders (and chairs) told."""
     told = 0
-    for leader, people in svc.offline_by_leader(session, notice):
+    for note in svc.offline_by_leader(session, notice):
+        leader, people = note.leader, note.people
         lang = leader.language if leader.language in CATALOGUES else "th"
         shown = people[:OFFLINE_NOTE_NAMES]
-        lines = [text_for(lang, "alert.offline_note", text=_short(notice.text), count=len(people))]
+        if note.for_communities:  # a zone chair, standing in for communities with no leader on LINE
+            lines = [text_for(lang, "alert.offline_note_chair", text=_short(notice.text), count=len(people),
+                              communities=", ".join(note.for_communities))]
+        else:
+            lines = [text_for(lang, "alert.offline_note", text=_short(notice.text), count=len(people))]
         lines += [text_for(lang, "alert.offline_note_line", name=_name(p),
                            phone=p.phone or text_for(lang, "alert.no_phone")) for p in shown]
         if len(people) > len(shown):

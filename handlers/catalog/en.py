@@ -619,6 +619,7 @@ TEXT: dict[str, str] = {
     "alert.proxy_safe_command": "proxy {name} safe",
     "alert.proxy_help_command": "proxy {name} need help",
     "alert.offline_note": "🚨 The alert “{text}” went out to your community, but {count} members without LINE did not get it. Please phone them or go and see:",
+    "alert.offline_note_chair": "🚨 The alert “{text}” reached {communities}, which has no community leader on LINE, and {count} member(s) without LINE did not get it. As the network chair, please phone or visit them:",
     "alert.offline_note_line": "• {name}, phone {phone}",
     "alert.offline_note_how": "Once you know, answer for them, e.g. “{safe}” or “{help}”.",
     "alert.status_by_proxy": " — answered by {leader}",

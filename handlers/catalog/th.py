@@ -620,6 +620,7 @@ TEXT: dict[str, str] = {
     "alert.proxy_safe_command": "ตอบแทน {name} ปลอดภัย",
     "alert.proxy_help_command": "ตอบแทน {name} ต้องการความช่วยเหลือ",
     "alert.offline_note": "🚨 แจ้งเตือนด่วน “{text}” ส่งถึงชุมชนของคุณแล้ว แต่สมาชิกที่ไม่มี LINE {count} คนไม่ได้รับ กรุณาโทรหรือไปดูครับ:",
+    "alert.offline_note_chair": "🚨 แจ้งเตือนด่วน “{text}” ส่งถึง{communities}แล้ว แต่ชุมชนนี้ยังไม่มีผู้นำชุมชนใน LINE และสมาชิกที่ไม่มี LINE {count} คนไม่ได้รับ ในฐานะประธานเครือข่าย กรุณาโทรหรือไปดูครับ:",
     "alert.offline_note_line": "• {name} โทร {phone}",
     "alert.offline_note_how": "ถามแล้ว บันทึกคำตอบแทนได้ เช่น “{safe}” หรือ “{help}”",
     "alert.status_by_proxy": " — ตอบแทนโดยคุณ{leader}",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.config import TIMEZONE
 from handlers.catalog import en, th
+from handlers.services import notices as notice_svc
 from handlers.services import registry as reg
 from models import (
     AckKind,
@@ -20,6 +21,7 @@ from models import (
     Membership,
     Notice,
     NoticeAck,
+    NoticeScope,
     OutboxMessage,
     Person,
     Rsvp,
@@ -430,6 +432,32 @@ def test_the_leader_is_told_whom_to_phone_and_answers_the_alert_for_them(dialog,
     [ack] = db.scalars(select(NoticeAck))
     leader_id = db.scalar(select(Person.id).where(Person.line_user_id == LEADER))
     assert (ack.kind, ack.proxy_by_id) == (AckKind.NEED_HELP, leader_id)
+
+
+def test_a_community_without_a_leader_is_left_to_the_zone_chair(dialog, district, db, jobs, clock, fake_line,
+                                                                 session_factory) -> None:
+    add(dialog, CHAIR, BOONMA, community="ตลาดบางนา")  # ชุมชนตลาดบางนา has no leader
+    with session_factory() as session, session.begin():
+        notice_svc.create_notice(session, notice_svc.Audience(district.org.id, NoticeScope.NETWORK,
+                                                              network_id=district.zone1.id,
+                                                              author_id=district.people["staff"].id),
+                                 text=ALERT, now=clock(), urgent=True)
+    before = len(fake_line.state.requests)
+    notice_jobs.send_notices(jobs)
+    dispatch_outbox(jobs)
+    notes = [(to, m) for to, m in pushed(fake_line, before) if m["type"] == "text" and "quickReply" in m]
+    assert [to for to, _ in notes] == [CHAIR]  # the leader of ชุมชนวัดบางนา is not asked about another community
+    assert notes[0][1]["text"] == "\n".join([
+        t("alert.offline_note_chair", text=ALERT, count=1, communities="ชุมชนตลาดบางนา"),
+        t("alert.offline_note_line", name=BOONMA, phone=T["alert.no_phone"]),
+        t("alert.offline_note_how", safe=t("alert.proxy_safe_command", name=BOONMA),
+          help=t("alert.proxy_help_command", name=BOONMA))])
+    # And the chair may answer for Boonma, as the note says.
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    dialog.run([(CHAIR, f"ตอบแทน {BOONMA} ปลอดภัย", t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when,
+                                                     leader="คุณchair"))])
+    notice_jobs.send_notices(jobs)  # a second run tells nobody twice
+    assert dispatch_outbox(jobs) == {}
 
 
 def test_the_sos_for_a_member_without_a_phone_says_whose_number_staff_got(dialog, district, db, jobs, fake_line,
