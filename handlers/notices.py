@@ -62,6 +62,7 @@ from handlers.catalog import CATALOGUES, text_for
 from handlers.context import SKIP_WORDS as COMMON_SKIP_WORDS
 from handlers.context import Context, Turn, button_label, command_refusal, record_id
 from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step, word_in
+from handlers.rotation import actor_name
 from handlers.services import notices as svc
 from handlers.services import registry as reg
 from models import (
@@ -621,6 +622,17 @@ def _name(person: Person) -> str:
     return person.full_name or person.display_name or "-"
 
 
+def proxy_label(lang: str, person: Person | None) -> str:
+    """Who answered for a member, as shown after "บันทึกแทนโดย": "คุณ<name>" (registered, else their LINE
+    name), else their role (staff granted from the CLI never registered a name): never "คุณ-"."""
+    if person is None:
+        return "-"
+    name = person.full_name or person.display_name
+    if name:
+        return text_for(lang, "proxy.named", name=name)
+    return actor_name(lang, person)  # their role word, as the host history shows it
+
+
 @postback("ack")
 def acknowledge(ctx: Context) -> Turn:
     """The รับทราบ button on a notice."""
@@ -693,7 +705,7 @@ def answer_alert_for(ctx: Context, person: Person, kind: AckKind) -> list[Messag
     before = svc.answer_of(ctx.session, notice, person)
     ack = svc.record_answer(ctx.session, notice, person, kind, ctx.now, proxy_by=ctx.person)
     values = {"name": _name(person), "text": _short(notice.text), "when": format_when_in(ctx.lang, notice.send_at),
-              "leader": _name(ctx.person)}
+              "leader": proxy_label(ctx.lang, ctx.person)}
     if kind == AckKind.SAFE:
         if before is not None and before[0] == AckKind.NEED_HELP:
             _tell_now_safe(ctx, notice, person, ack, before[1], proxy_by=ctx.person)
@@ -704,7 +716,7 @@ def answer_alert_for(ctx: Context, person: Person, kind: AckKind) -> list[Messag
     told = _tell_helpers(ctx, notice, community, lambda lang: [TextMessage(text=text_for(
         lang, "alert.help_forward_proxy", name=_name(person), community=_community_name(lang, community),
         phone=person.phone or text_for(lang, "alert.proxy_no_phone"), text=_short(notice.text),
-        leader=_name(ctx.person), role=text_for(lang, f"role_one.{_role_word(ctx)}"),
+        leader=proxy_label(lang, ctx.person), role=text_for(lang, f"role_one.{_role_word(ctx)}"),
         leader_phone=text_for(lang, "alert.proxy_leader_phone", phone=ctx.person.phone) if ctx.person.phone
         else ""))])
     if not told:
@@ -788,7 +800,8 @@ def _tell_now_safe(ctx: Context, notice: Notice, person: Person, ack: NoticeAck,
         values = {"name": _name(person), "community": _community_name(lang, community), "text": _short(notice.text)}
         if proxy_by is None:
             return [TextMessage(text=text_for(lang, "alert.safe_forward", **values))]
-        return [TextMessage(text=text_for(lang, "alert.safe_forward_proxy", leader=_name(proxy_by), **values))]
+        return [TextMessage(text=text_for(lang, "alert.safe_forward_proxy",
+                                           leader=proxy_label(lang, proxy_by), **values))]
 
     _tell_helpers(ctx, notice, community, build,
                   dedupe_key=f"alert_safe:{notice.id}:{person.id}:{help_at.timestamp():.0f}")
@@ -919,7 +932,7 @@ def alert_status(ctx: Context) -> list[Message]:
     lines.append(ctx.t("alert.status_total", safe=safe, help=helped, silent=silent))
     for person, ack, community in svc.need_help(ctx.session, notice):
         leader = ctx.session.get(Person, ack.proxy_by_id) if ack.proxy_by_id is not None else None
-        proxy = _name(leader) if leader else "-"
+        proxy = proxy_label(ctx.lang, leader)
         located = ack.latitude is not None and ack.longitude is not None
         if located:
             where = ctx.t("alert.status_map", lat=f"{ack.latitude:.5f}", lng=f"{ack.longitude:.5f}")
@@ -936,7 +949,7 @@ def alert_status(ctx: Context) -> list[Message]:
     for person, ack, community, leader in svc.answered_for(ctx.session, notice, AckKind.SAFE, OFFLINE_LINES):
         lines.append(ctx.t("alert.status_proxy_safe_line", name=_name(person),
                            community=community or ctx.t("notice.no_community"))
-                     + ctx.t("alert.status_by_proxy", leader=_name(leader) if leader else "-"))
+                     + ctx.t("alert.status_by_proxy", leader=proxy_label(ctx.lang, leader)))
     # Members without LINE got nothing and cannot answer: staff (or their leaders) check on them in person
     # and answer for them; those already answered for are not listed again.
     count, offline = svc.without_line(ctx.session, svc.Audience.of(notice), OFFLINE_LINES,

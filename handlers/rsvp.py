@@ -172,7 +172,7 @@ def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, gu
     else:
         lines.append(ctx.t(f"rsvp.{result.outcome}", **values))
     if proxy_by is not None:
-        lines.append(ctx.t("rsvp.by_proxy", leader=_name(proxy_by)))
+        lines.append(ctx.t("rsvp.by_proxy", leader=notices.proxy_label(ctx.lang, proxy_by)))
     return [text_message("\n".join(lines))]
 
 

@@ -616,6 +616,7 @@ TEXT: dict[str, str] = {
     "role_one.3": "community leader",
     "role_one.4": "network chair",
     "role_one.5": "district staff",
+    "proxy.named": "{name}",
     "alert.proxy_safe_command": "proxy {name} safe",
     "alert.proxy_help_command": "proxy {name} need help",
     "alert.offline_note": "🚨 The alert “{text}” went out to your community, but {count} members without LINE did not get it. Please phone them or go and see:",

@@ -22,8 +22,10 @@ from models import (
     Notice,
     NoticeAck,
     NoticeScope,
+    Organization,
     OutboxMessage,
     Person,
+    RoleName,
     Rsvp,
 )
 from scheduler import followups
@@ -477,6 +479,29 @@ def test_the_sos_for_a_member_without_a_phone_says_whose_number_staff_got(dialog
                 leader_phone=t("alert.proxy_leader_phone", phone="0891112222"))
     assert sorted((to, m["text"]) for to, m in pushed(fake_line, before)) == sorted([(STAFF, forward),
                                                                                     (CHAIR, forward)])
+
+
+CLI_STAFF = "U" + "5e" * 16  # made staff with `flask org grant-staff`, never registered a name
+
+
+def test_staff_without_a_registered_name_show_as_their_role_not_khun_dash(dialog, district, db, jobs, clock,
+                                                                         session_factory, activity_id) -> None:
+    add(dialog, LEADER, BOONMA)
+    with session_factory() as session, session.begin():
+        person = reg.ensure_person(session, CLI_STAFF, clock())
+        reg.grant(session, person, RoleName.STAFF, session.get(Organization, district.org.id), now=clock())
+    send_alert(dialog, jobs)
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    by = T["host.actor.staff"]
+    dialog.run([(CLI_STAFF, f"ตอบแทน {BOONMA} ปลอดภัย", t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when,
+                                                         leader=by))])
+    assert t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when, leader=by).endswith("(บันทึกแทนโดยเจ้าหน้าที่เขต)")
+    status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
+    assert status[-1] == (t("alert.status_proxy_safe_line", name=BOONMA, community="ชุมชนวัดบางนา")
+                          + t("alert.status_by_proxy", leader=by))
+    # The same for an activity answered for them.
+    replies = dialog.say(CLI_STAFF, f"ตอบแทน {CODE} {BOONMA} ไป")
+    assert replies[0].endswith(t("rsvp.by_proxy", leader=by))
 
 
 def test_a_leader_s_safe_after_need_help_tells_those_who_got_the_sos_once(dialog, district, db, jobs,
