@@ -46,7 +46,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 from linebot.v3.webhooks import ImageMessageContent, LocationMessageContent
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -62,11 +62,13 @@ from handlers.catalog import CATALOGUES, text_for
 from handlers.context import SKIP_WORDS as COMMON_SKIP_WORDS
 from handlers.context import Context, Turn, button_label, command_refusal, record_id
 from handlers.registry import ChatKind, Role, clean, command, normalize, postback, step, word_in
+from handlers.rotation import actor_name
 from handlers.services import notices as svc
 from handlers.services import registry as reg
 from models import (
     AckKind,
     Community,
+    Conversation,
     Network,
     Notice,
     NoticeAck,
@@ -309,17 +311,21 @@ def _took_target(ctx: Context, target: Target) -> Turn:
     return _ask_roles(ctx, target)
 
 
-def _no_line_there(ctx: Context, target: Target) -> str | None:
-    """Why nothing can be sent to this audience, when nobody in it (besides the sender) is on LINE with
-    Saiyai: named, with its members without LINE if there are some to tell in person; None otherwise."""
+def _no_line_there(ctx: Context, target: Target, role: RoleFilter = RoleFilter.EVERYONE) -> str | None:
+    """Why nothing can be sent to this audience (narrowed to a role), when nobody in it (besides the sender)
+    is on LINE with Saiyai: named, with its members without LINE if there are some to tell in person; None
+    otherwise."""
     audience = svc.Audience(target.organization_id, target.kind,
                             network_id=target.id if target.kind == NoticeScope.NETWORK else None,
                             community_id=target.id if target.kind == NoticeScope.COMMUNITY else None,
-                            author_id=ctx.person.id if ctx.person else None)
+                            role_filter=role, author_id=ctx.person.id if ctx.person else None)
     if svc.plan(ctx.session, audience, ctx.now).people:
         return None
     offline = _offline_line(ctx, audience)
-    text = ctx.t("notice.scope_no_line", target=_target_text(ctx, target))
+    if role == RoleFilter.EVERYONE:
+        text = ctx.t("notice.scope_no_line", target=_target_text(ctx, target))
+    else:
+        text = ctx.t("notice.role_no_line", role=ctx.t(f"notice.role.{role}"), target=_target_text(ctx, target))
     return f"{text}\n{offline}" if offline else text
 
 
@@ -348,6 +354,9 @@ def notice_roles(ctx: Context) -> Turn:
     role = next((r for r in ROLE_CHOICES if _label_is(ctx, ctx.args, f"notice.role.{r}")), None)
     if role is None:
         return _ask_roles(ctx, target, ctx.t("notice.roles_unknown"))
+    refusal = _no_line_there(ctx, target, role)
+    if refusal is not None:  # said now, not after the text is written
+        return _ask_roles(ctx, target, refusal)
     ctx.data["role"] = str(role)
     return _ask_text(ctx)
 
@@ -613,6 +622,17 @@ def _name(person: Person) -> str:
     return person.full_name or person.display_name or "-"
 
 
+def proxy_label(lang: str, person: Person | None) -> str:
+    """Who answered for a member, as shown after "บันทึกแทนโดย": "คุณ<name>" (registered, else their LINE
+    name), else their role (staff granted from the CLI never registered a name): never "คุณ-"."""
+    if person is None:
+        return "-"
+    name = person.full_name or person.display_name
+    if name:
+        return text_for(lang, "proxy.named", name=name)
+    return actor_name(lang, person)  # their role word, as the host history shows it
+
+
 @postback("ack")
 def acknowledge(ctx: Context) -> Turn:
     """The รับทราบ button on a notice."""
@@ -644,8 +664,12 @@ def alert_answer(ctx: Context) -> Turn:
         # Never forward someone's name and phone to staff (perhaps of another district) the alert was
         # not theirs to answer; point them to the emergency numbers instead.
         return Turn([ctx.text("alert.not_recipient")])
+    before = svc.answer_of(ctx.session, notice, ctx.person)
     ack = svc.record_answer(ctx.session, notice, ctx.person, AckKind(answer), ctx.now)
     if answer == AckKind.SAFE:
+        if before is not None and before[0] == AckKind.NEED_HELP:
+            _end_help_conversations(ctx, notice)
+            _tell_now_safe(ctx, notice, ctx.person, ack, before[1])
         return Turn([ctx.text("alert.safe_recorded", name=_name(ctx.person))])
     community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
     told = _tell_helpers(ctx, notice, community, lambda lang: [TextMessage(text=text_for(
@@ -670,25 +694,43 @@ def proxy_alert_kind(found: re.Match[str]) -> AckKind:
 
 
 def answer_alert_for(ctx: Context, person: Person, kind: AckKind) -> list[Message]:
-    """A leader answers the newest alert for a member without LINE they manage (found by `ตอบแทน`'s own
-    lookup, which checks the sender may manage that member's community)."""
-    if person.line_user_id is not None:
-        # They got the alert themselves and answer it with its buttons; a leader's word would hide theirs.
-        return [ctx.text("alert.proxy_has_line", name=_name(person))]
+    """A leader answers the newest alert for a member they manage (found by `ตอบแทน`'s own lookup, which
+    checks the sender may manage that member's community) after phoning them: most often a member
+    without LINE; also one with LINE who has not answered it themselves (they linked LINE after it went
+    out, or cannot use its buttons). Their own answer is never replaced: a leader's word would hide it."""
     notice = svc.latest_alert_for(ctx.session, person)
     if notice is None:
         return [ctx.text("alert.proxy_no_alert", name=_name(person))]
+    if person.line_user_id is not None and svc.answered_themselves(ctx.session, notice, person):
+        return [ctx.text("alert.proxy_has_line", name=_name(person))]
+    before = svc.answer_of(ctx.session, notice, person)
     ack = svc.record_answer(ctx.session, notice, person, kind, ctx.now, proxy_by=ctx.person)
     values = {"name": _name(person), "text": _short(notice.text), "when": format_when_in(ctx.lang, notice.send_at),
-              "leader": _name(ctx.person)}
+              "leader": proxy_label(ctx.lang, ctx.person)}
     if kind == AckKind.SAFE:
+        if before is not None and before[0] == AckKind.NEED_HELP:
+            _tell_now_safe(ctx, notice, person, ack, before[1], proxy_by=ctx.person)
         return [ctx.text("alert.proxy_safe", **values)]
     community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
+    # The member's own phone first, then who answered for them and how to reach that person: never read as
+    # the leader having no LINE, nor leave it unclear whose number is whose.
     told = _tell_helpers(ctx, notice, community, lambda lang: [TextMessage(text=text_for(
         lang, "alert.help_forward_proxy", name=_name(person), community=_community_name(lang, community),
-        phone=person.phone or text_for(lang, "alert.no_phone"), text=_short(notice.text),
-        leader=_name(ctx.person), leader_phone=ctx.person.phone or text_for(lang, "alert.no_phone")))])
-    return [ctx.text("alert.proxy_help" if told else "alert.proxy_help_nobody", **values)]
+        phone=person.phone or text_for(lang, "alert.proxy_no_phone"), text=_short(notice.text),
+        leader=proxy_label(lang, ctx.person), role=text_for(lang, f"role_one.{_role_word(ctx)}"),
+        leader_phone=text_for(lang, "alert.proxy_leader_phone", phone=ctx.person.phone) if ctx.person.phone
+        else ""))])
+    if not told:
+        return [ctx.text("alert.proxy_help_nobody", **values)]
+    # Only the numbers that were really sent.
+    sent = {(True, True): "both", (True, False): "member", (False, True): "leader",
+            (False, False): "none"}[(bool(person.phone), bool(ctx.person.phone))]
+    return [ctx.text("alert.proxy_help", sent=ctx.t(f"alert.proxy_sent.{sent}", name=_name(person)), **values)]
+
+
+def _role_word(ctx: Context) -> int:
+    """The sender's role as a `role_one.N` key: those who may answer for a member are leaders and up."""
+    return min(max(int(ctx.role), int(Role.COMMUNITY_LEADER)), int(Role.STAFF))
 
 
 OFFLINE_NOTE_NAMES = 10   # members without LINE named in a leader's note; buttons for the first few
@@ -697,12 +739,18 @@ OFFLINE_NOTE_BUTTONS = 6  # two quick replies each (LINE allows 13)
 
 def tell_offline_leaders(session: Session, notice: Notice, now: datetime) -> int:
     """Once an alert has gone out: tell each leader which of their members have no LINE and so got
-    nothing, and how to answer for them after a phone call (buttons for the first few). Returns leaders told."""
+    nothing, and how to answer for them after a phone call (buttons for the first few); a community with no
+    leader on LINE is told to its zone's chair instead. Returns leaders (and chairs) told."""
     told = 0
-    for leader, people in svc.offline_by_leader(session, notice):
+    for note in svc.offline_by_leader(session, notice):
+        leader, people = note.leader, note.people
         lang = leader.language if leader.language in CATALOGUES else "th"
         shown = people[:OFFLINE_NOTE_NAMES]
-        lines = [text_for(lang, "alert.offline_note", text=_short(notice.text), count=len(people))]
+        if note.for_communities:  # a zone chair, standing in for communities with no leader on LINE
+            lines = [text_for(lang, "alert.offline_note_chair", text=_short(notice.text), count=len(people),
+                              communities=", ".join(note.for_communities))]
+        else:
+            lines = [text_for(lang, "alert.offline_note", text=_short(notice.text), count=len(people))]
         lines += [text_for(lang, "alert.offline_note_line", name=_name(p),
                            phone=p.phone or text_for(lang, "alert.no_phone")) for p in shown]
         if len(people) > len(shown):
@@ -728,16 +776,49 @@ def _community_name(lang: str, community: Community | None) -> str:
 
 
 def _tell_helpers(ctx: Context, notice: Notice, community: Community | None,
-                  build: Callable[[str], list[Message]]) -> int:
-    """Push to staff and the zone chair at once (urgent: quiet hours do not apply); returns how many."""
+                  build: Callable[[str], list[Message]], *, dedupe_key: str | None = None) -> int:
+    """Push to staff and the zone chair at once (urgent: quiet hours do not apply); returns how many.
+
+    With `dedupe_key`, queueing the same news twice (a double tap on two workers) pushes it once."""
     helpers = [p for p in svc.helpers_for(ctx.session, notice, community.id if community else None)
                if ctx.person is None or p.id != ctx.person.id]
     by_lang: dict[str, list[str]] = defaultdict(list)
     for person in helpers:
         by_lang[person.language if person.language in CATALOGUES else "th"].append(person.line_user_id)
     for lang, user_ids in by_lang.items():
-        outbox.enqueue(ctx.session, user_ids, build(lang), now=ctx.now, topic=f"alert_help:{notice.id}")
+        outbox.enqueue(ctx.session, user_ids, build(lang), now=ctx.now, topic=f"alert_help:{notice.id}",
+                       dedupe_key=f"{dedupe_key}:{lang}" if dedupe_key else None)
     return len(helpers)
+
+
+def _tell_now_safe(ctx: Context, notice: Notice, person: Person, ack: NoticeAck, help_at: datetime, *,
+                   proxy_by: Person | None = None) -> None:
+    """Someone who asked for help is now safe: those who were pushed the 🆘 are told, so nobody goes out for
+    nothing. The key names the need-help answer it follows, so a double tap pushes once."""
+    community = ctx.session.get(Community, ack.community_id) if ack.community_id else None
+
+    def build(lang: str) -> list[Message]:
+        values = {"name": _name(person), "community": _community_name(lang, community), "text": _short(notice.text)}
+        if proxy_by is None:
+            return [TextMessage(text=text_for(lang, "alert.safe_forward", **values))]
+        return [TextMessage(text=text_for(lang, "alert.safe_forward_proxy",
+                                           leader=proxy_label(lang, proxy_by), **values))]
+
+    _tell_helpers(ctx, notice, community, build,
+                  dedupe_key=f"alert_safe:{notice.id}:{person.id}:{help_at.timestamp():.0f}")
+
+
+def _end_help_conversations(ctx: Context, notice: Notice) -> None:
+    """The sender answered "safe" after "need help": the location step of that alert is over, in whichever
+    chat it was waiting (the need-help button may have been tapped in a group)."""
+    if ctx.user_id is None:
+        return
+    open_ = ctx.session.execute(select(Conversation.id, Conversation.data).where(
+        Conversation.user_id == ctx.user_id, Conversation.flow == HELP_FLOW)).all()
+    ended = [ident for ident, data in open_ if (data or {}).get("notice_id") == notice.id]
+    if ended:
+        ctx.session.execute(delete(Conversation).where(Conversation.id.in_(ended))
+                            .execution_options(synchronize_session=False))
 
 
 @step(HELP_FLOW, HelpStep.LOCATION)
@@ -851,19 +932,25 @@ def alert_status(ctx: Context) -> list[Message]:
     silent = sum(r.expected - r.safe - r.need_help for r in rows)
     lines.append(ctx.t("alert.status_total", safe=safe, help=helped, silent=silent))
     for person, ack, community in svc.need_help(ctx.session, notice):
-        where = ctx.t("alert.status_map", lat=f"{ack.latitude:.5f}", lng=f"{ack.longitude:.5f}") \
-            if ack.latitude is not None and ack.longitude is not None else ctx.t("alert.status_no_location")
+        leader = ctx.session.get(Person, ack.proxy_by_id) if ack.proxy_by_id is not None else None
+        proxy = proxy_label(ctx.lang, leader)
+        located = ack.latitude is not None and ack.longitude is not None
+        if located:
+            where = ctx.t("alert.status_map", lat=f"{ack.latitude:.5f}", lng=f"{ack.longitude:.5f}")
+        elif ack.proxy_by_id is not None:  # answered for by phone: no location will ever come
+            where = ctx.t("alert.status_proxy_where", leader=proxy)
+        else:
+            where = ctx.t("alert.status_no_location")
         line = ctx.t("alert.status_help_line", name=_name(person), community=community or ctx.t("notice.no_community"),
                      phone=person.phone or ctx.t("alert.no_phone"), where=where)
-        if ack.proxy_by_id is not None:
-            leader = ctx.session.get(Person, ack.proxy_by_id)
-            line += ctx.t("alert.status_by_proxy", leader=_name(leader) if leader else "-")
+        if ack.proxy_by_id is not None and located:
+            line += ctx.t("alert.status_by_proxy", leader=proxy)
         lines.append(line)
     # Members without LINE a leader phoned and answered for: counted above, named here with who answered.
     for person, ack, community, leader in svc.answered_for(ctx.session, notice, AckKind.SAFE, OFFLINE_LINES):
         lines.append(ctx.t("alert.status_proxy_safe_line", name=_name(person),
                            community=community or ctx.t("notice.no_community"))
-                     + ctx.t("alert.status_by_proxy", leader=_name(leader) if leader else "-"))
+                     + ctx.t("alert.status_by_proxy", leader=proxy_label(ctx.lang, leader)))
     # Members without LINE got nothing and cannot answer: staff (or their leaders) check on them in person
     # and answer for them; those already answered for are not listed again.
     count, offline = svc.without_line(ctx.session, svc.Audience.of(notice), OFFLINE_LINES,

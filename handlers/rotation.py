@@ -160,7 +160,7 @@ def _history_line(ctx: Context, entry: HostLog) -> str:
     if actor is None and entry.by_person:
         who = ctx.t("host.actor.unknown")  # this person's data was erased (forget_person)
     else:
-        who = _actor_name(ctx.lang, actor)
+        who = actor_name(ctx.lang, actor)
     return ctx.t("host.history.line", date=_date(ctx, entry.at), text=text, actor=who)
 
 
@@ -324,7 +324,7 @@ def host_skip(ctx: Context) -> list[Message]:
     asked = ask_host(ctx.session, activity, choice, ctx.now)
     _tell_chairs(ctx.session, network, ctx.person, ctx.now, lambda lang: [_notice(
         lang, "host.chair_skipped", activity, choice, asked, community=host.name, reason=reason,
-        actor=_actor_name(lang, ctx.person))])
+        actor=actor_name(lang, ctx.person))])
     reply = ctx.t("host.skipped", community=host.name, title=activity.title, reason=reason)
     return [ctx.text_message(reply + "\n" + _moved_on(ctx.lang, choice, asked))]
 
@@ -418,7 +418,7 @@ def _name(ctx: Context, community_id: int | None) -> str:
     return community.name if community else "-"
 
 
-def _actor_name(lang: str, person: Person | None) -> str:
+def actor_name(lang: str, person: Person | None) -> str:
     """Who made a change: their name; else their role (staff granted with `flask org grant-staff` may never
     register a name); no one at all is Saiyai itself (the scheduler proposing a host)."""
     if person is None:

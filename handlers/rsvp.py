@@ -138,7 +138,8 @@ def _tell_member_of_proxy(ctx: Context, activity: Activity, member: Person, lead
     if rsvp is None or rsvp.proxy_by_id != leader.id or rsvp.answered_at != ctx.now:
         return
     lang = member.language or "th"
-    text = text_for(lang, "rsvp.proxy_told_member", leader=_name(leader), title=activity.title, code=activity.code,
+    text = text_for(lang, "rsvp.proxy_told_member", leader=notices.proxy_label(lang, leader), title=activity.title,
+                    code=activity.code,
                     when=format_when_in(lang, activity.starts_at), answer=text_for(lang, f"card.answer.{rsvp.answer}"))
     outbox.enqueue(ctx.session, [member.line_user_id], [text_message(text)], now=ctx.now,
                    dedupe_key=f"rsvp-proxy:{rsvp.id}:{ctx.now.timestamp():.6f}")
@@ -188,7 +189,7 @@ def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, gu
     else:
         lines.append(ctx.t(f"rsvp.{result.outcome}", **values))
     if proxy_by is not None:
-        lines.append(ctx.t("rsvp.by_proxy", leader=_name(proxy_by)))
+        lines.append(ctx.t("rsvp.by_proxy", leader=notices.proxy_label(ctx.lang, proxy_by)))
     return [text_message("\n".join(lines))]
 
 

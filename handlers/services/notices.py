@@ -560,6 +560,19 @@ def record_answer(session: Session, notice: Notice, person: Person, kind: AckKin
     return ack
 
 
+def answer_of(session: Session, notice: Notice, person: Person) -> tuple[AckKind, datetime] | None:
+    """Someone's current answer to a notice and when it was given, if any (read before it is replaced)."""
+    row = session.execute(select(NoticeAck.kind, NoticeAck.at).where(
+        NoticeAck.notice_id == notice.id, NoticeAck.person_id == person.id)).first()
+    return (AckKind(row[0]), row[1]) if row is not None else None
+
+
+def answered_themselves(session: Session, notice: Notice, person: Person) -> bool:
+    """Whether the person's answer to this notice is their own (not one a leader gave for them)."""
+    return session.scalar(select(NoticeAck.id).where(NoticeAck.notice_id == notice.id, NoticeAck.person_id == person.id,
+                                                    NoticeAck.proxy_by_id.is_(None))) is not None
+
+
 def record_location(session: Session, ack: NoticeAck, latitude: float, longitude: float, address: str | None,
                     now: datetime) -> None:
     ack.latitude, ack.longitude, ack.address, ack.at = latitude, longitude, (address or None), now
@@ -652,9 +665,21 @@ def latest_alert_for(session: Session, person: Person) -> Notice | None:
     return None
 
 
-def offline_by_leader(session: Session, notice: Notice) -> list[tuple[Person, list[Person]]]:
+@dataclass(frozen=True)
+class OfflineNote:
+    """Whom one leader (or chair) should phone after an alert; `for_communities`: the communities without a
+    leader on LINE they stand in for as the zone's chair (empty for a leader's own community)."""
+
+    leader: Person
+    people: list[Person]
+    for_communities: list[str]
+
+
+def offline_by_leader(session: Session, notice: Notice) -> list[OfflineNote]:
     """For an alert: each reachable leader of a community with members the alert cannot reach (no LINE),
-    with those members, so the leader can phone them and answer for them. Leaders by id, members by name."""
+    with those members, so the leader can phone them and answer for them. A community with no reachable
+    leader falls to the chair(s) of its zone, who may answer for its members too (`can_manage_community`).
+    Leaders and chairs by id, members by name."""
     a = Audience.of(notice)
     community = (select(func.min(Membership.community_id))
                  .where(Membership.person_id == Person.id, membership_condition(a)).scalar_subquery())
@@ -667,14 +692,27 @@ def offline_by_leader(session: Session, notice: Notice) -> list[tuple[Person, li
             by_community.setdefault(community_id, []).append(person)
     if not by_community:
         return []
-    leaders: dict[int, tuple[Person, list[Person]]] = {}
+    leaders: dict[int, tuple[Person, list[Person], list[str]]] = {}
+    led: set[int] = set()
     for leader, community_id in session.execute(
             select(Person, Membership.community_id).join(Membership, Membership.person_id == Person.id)
             .where(Membership.role == RoleName.COMMUNITY_LEADER, Membership.community_id.in_(list(by_community)),
                    Person.reachable).order_by(Person.id, Membership.community_id)):
-        leaders.setdefault(leader.id, (leader, []))[1].extend(by_community[community_id])
-    return [(leader, sorted({p.id: p for p in people}.values(), key=lambda p: (p.full_name or "", p.id)))
-            for leader, people in leaders.values()]
+        leaders.setdefault(leader.id, (leader, [], []))[1].extend(by_community[community_id])
+        led.add(community_id)
+    leaderless = [c for c in session.scalars(select(Community).where(
+        Community.id.in_([cid for cid in by_community if cid not in led])).order_by(Community.name, Community.id))]
+    for community in leaderless:
+        for chair in session.scalars(select(Person).join(Membership, Membership.person_id == Person.id).where(
+                Membership.role == RoleName.NETWORK_CHAIR, Membership.network_id == community.zone_id,
+                Person.reachable).order_by(Person.id)):
+            held = list(session.scalars(select(Membership).where(Membership.person_id == chair.id)))
+            if reg.can_manage_community(session, held, community):  # the same check `ตอบแทน` makes
+                entry = leaders.setdefault(chair.id, (chair, [], []))
+                entry[1].extend(by_community[community.id])
+                entry[2].append(community.name)
+    return [OfflineNote(leader, sorted({p.id: p for p in people}.values(), key=lambda p: (p.full_name or "", p.id)),
+                        names) for leader, people, names in leaders.values()]
 
 
 def helpers_for(session: Session, notice: Notice, community_id: int | None) -> list[Person]:

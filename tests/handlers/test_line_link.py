@@ -12,7 +12,8 @@ from bot.config import TIMEZONE
 from bot.thaitime import format_when_in
 from handlers.catalog import th
 from handlers.services import registry as reg
-from models import Activity, ActivityStatus, InviteCode, Organization, Person, RoleName, Rsvp
+from models import AckKind, Activity, ActivityStatus, InviteCode, NoticeAck, Organization, Person, RoleName, Rsvp
+from scheduler import notices as notice_jobs
 from scheduler.jobs import dispatch_outbox
 from support.dialog import Dialog
 from support.registry import USERS
@@ -231,3 +232,21 @@ def test_a_member_erased_while_the_newcomer_reads_the_consent_is_told_plainly(di
     db.expire_all()
     assert db.scalars(select(Person).where(Person.line_user_id == STRANGER)).all() == []
 
+
+
+def test_a_member_who_linked_after_an_alert_can_still_be_answered_for(dialog, district, db, clock, jobs) -> None:
+    add_offline(dialog)
+    dialog.say(USERS["staff"], "แจ้งเตือนด่วน")
+    dialog.say(USERS["staff"], WAT)
+    dialog.say(USERS["staff"], "น้ำท่วมซอย 5 ทุกคนปลอดภัยไหม")
+    dialog.say(USERS["staff"], "ข้าม")
+    dialog.say(USERS["staff"], "ส่ง")
+    notice_jobs.send_notices(jobs)
+    code = give_code(dialog, clock)
+    dialog.say(STRANGER, f"รหัส {code}")
+    dialog.say(STRANGER, "ยินยอม")
+    # Their new LINE never got the alert's buttons: the leader who phoned them may still answer for them.
+    first_line = t("alert.proxy_safe", name=NAME, text="", when="", leader="").split("\n")[0]
+    assert dialog.say(LEADER, "ตอบแทน บุญมา ปลอดภัย")[0].split("\n")[0] == first_line
+    db.expire_all()
+    assert [(a.kind, a.proxy_by_id is not None) for a in db.scalars(select(NoticeAck))] == [(AckKind.SAFE, True)]

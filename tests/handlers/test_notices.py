@@ -681,6 +681,34 @@ def test_need_help_in_a_group_takes_the_location_there_or_a_skip(dialog, distric
     assert dialog.postback(MEMBER, f"a=ack&n={alert.id}") == [T["postback.unknown"]]
 
 
+@pytest.mark.parametrize("group", [None, GROUP_WAT], ids=["1:1", "group"])
+def test_safe_after_need_help_ends_the_location_step_and_tells_those_who_got_the_sos(
+        dialog, district, session_factory, clock, jobs, fake_line, db, group) -> None:
+    alert = wat_alert(session_factory, district, clock)
+    send_all(jobs)
+    assert dialog.postback(MEMBER, f"a=alert&n={alert.id}&v=need_help", group=group) == [
+        T["alert.help_recorded"]]
+    dispatch_outbox(jobs)
+    before = len(fake_line.state.requests)
+    safe = t("alert.safe_recorded", name="คุณmember")
+    assert dialog.postback(MEMBER, f"a=alert&n={alert.id}&v=safe", group=group) == [safe]
+    # A double tap (or a second worker) pushes nothing more; safe again after safe tells nobody anything new.
+    assert dialog.postback(MEMBER, f"a=alert&n={alert.id}&v=safe", group=group) == [safe]
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    now_safe = t("alert.safe_forward", name="คุณmember", community="ชุมชนวัดบางนา", text="ไฟไหม้")
+    assert sorted((to, m["text"]) for to, m in sent_to(fake_line, before)) == sorted([(STAFF, now_safe),
+                                                                                      (CHAIR, now_safe)])
+    # The location is no longer asked for: the next message is an ordinary one.
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Conversation)) == 0
+    replies = dialog.say(MEMBER, "ข้าม", group=group)
+    if group:
+        assert replies == []  # in a group, not addressed to the bot: nobody waits for this person's answer
+    else:
+        assert replies[0].split("\n")[0] == t("help.unknown", text="ข้าม")
+    assert dispatch_outbox(jobs) == {}
+
+
 def test_only_the_audience_may_answer_a_notice_or_an_alert(dialog, district, sent_notice, session_factory, clock,
                                                          jobs, fake_line, db) -> None:
     """A forwarded card or a hand-made button: the tallies count the audience only, and nobody's name and
@@ -820,14 +848,22 @@ def test_cancel_works_at_every_step(dialog, district, line_facts, db, steps) -> 
     assert db.scalar(select(func.count()).select_from(Conversation)) == 0
 
 
-def test_a_scope_nobody_is_in_creates_nothing(dialog, district, db) -> None:
+def test_a_role_nobody_is_in_is_refused_when_it_is_chosen(dialog, district, db, fake_line) -> None:
+    ask_roles = t("notice.ask_roles", target="ชุมชนวัดบางนา")
     dialog.run([
-        (LEADER, "ประกาศ", t("notice.ask_roles", target="ชุมชนวัดบางนา")),
-        (LEADER, "กรรมการชุมชน", t("notice.ask_text", limit=2000)),
-        (LEADER, "ประชุมกรรมการ", T["notice.ask_attachment"]),
-        (LEADER, "ข้าม", T["notice.ask_when"]),
-        # The leader is the only committee member of ชุมชนวัดบางนา, and the author is not sent it.
-        (LEADER, "ส่งทันที", t("notice.nobody", target="ชุมชนวัดบางนา")),
+        (LEADER, "ประกาศ", ask_roles),
+        # The leader is the only committee member of ชุมชนวัดบางนา, and the author is not sent it: said now,
+        # before the text is written, and another group may be chosen.
+        (LEADER, "กรรมการชุมชน", t("notice.role_no_line", role="กรรมการชุมชน", target="ชุมชนวัดบางนา") + "\n"
+         + ask_roles),
+    ])
+    assert quick_labels(fake_line) == ["ทุกคน", "ผู้นำและเจ้าหน้าที่", "กรรมการชุมชน", "ภาคีเครือข่าย", "ยกเลิก"]
+    dialog.run([
+        (LEADER, "ทุกคน", t("notice.ask_text", limit=2000)),
+        (LEADER, "ยกเลิก", T["flow.cancelled"]),
+        (LEADER, "announce", e("notice.ask_roles", target="ชุมชนวัดบางนา")),
+        (LEADER, "Committee", e("notice.role_no_line", role="Committee", target="ชุมชนวัดบางนา") + "\n"
+         + e("notice.ask_roles", target="ชุมชนวัดบางนา")),
     ])
     assert notices(db) == []
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.config import TIMEZONE
 from handlers.catalog import en, th
+from handlers.services import notices as notice_svc
 from handlers.services import registry as reg
 from models import (
     AckKind,
@@ -20,8 +21,11 @@ from models import (
     Membership,
     Notice,
     NoticeAck,
+    NoticeScope,
+    Organization,
     OutboxMessage,
     Person,
+    RoleName,
     Rsvp,
 )
 from scheduler import followups
@@ -419,27 +423,115 @@ def test_the_leader_is_told_whom_to_phone_and_answers_the_alert_for_them(dialog,
         + t("alert.status_by_proxy", leader="คุณleader")]
 
     before = len(fake_line.state.requests)
-    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ", t("alert.proxy_help", name=BOONMA, text=ALERT,
-                                                                    when=when, leader="คุณleader"))])
+    # Staff get Boonma's number; the leader gave none, so the leader is told only Boonma's was sent.
+    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ", t(
+        "alert.proxy_help", name=BOONMA, text=ALERT, when=when, leader="คุณleader",
+        sent=t("alert.proxy_sent.member", name=BOONMA)))])
     dispatch_outbox(jobs)
     forward = t("alert.help_forward_proxy", name=BOONMA, community="ชุมชนวัดบางนา", phone="0812345678",
-                text=ALERT, leader="คุณleader", leader_phone=T["alert.no_phone"])
+                text=ALERT, leader="คุณleader", role=T["role_one.3"], leader_phone="")
     assert sorted((to, m["text"]) for to, m in pushed(fake_line, before)) == sorted([(STAFF, forward),
                                                                                     (CHAIR, forward)])
     status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
     assert status[1:] == [
         t("alert.status_community", community="ชุมชนวัดบางนา", safe=0, help=1, silent=4),
         t("alert.status_total", safe=0, help=1, silent=4),
+        # Not "no location sent yet": someone without LINE never sends one.
         t("alert.status_help_line", name=BOONMA, community="ชุมชนวัดบางนา", phone="0812345678",
-          where=T["alert.status_no_location"]) + t("alert.status_by_proxy", leader="คุณleader")]
+          where=t("alert.status_proxy_where", leader="คุณleader"))]
     db.expire_all()
     [ack] = db.scalars(select(NoticeAck))
     leader_id = db.scalar(select(Person.id).where(Person.line_user_id == LEADER))
     assert (ack.kind, ack.proxy_by_id) == (AckKind.NEED_HELP, leader_id)
 
 
-def test_only_their_leaders_answer_an_alert_for_them_and_never_for_someone_with_line(dialog, district, db,
-                                                                                      jobs) -> None:
+def test_a_community_without_a_leader_is_left_to_the_zone_chair(dialog, district, db, jobs, clock, fake_line,
+                                                                 session_factory) -> None:
+    add(dialog, CHAIR, BOONMA, community="ตลาดบางนา")  # ชุมชนตลาดบางนา has no leader
+    with session_factory() as session, session.begin():
+        notice_svc.create_notice(session, notice_svc.Audience(district.org.id, NoticeScope.NETWORK,
+                                                              network_id=district.zone1.id,
+                                                              author_id=district.people["staff"].id),
+                                 text=ALERT, now=clock(), urgent=True)
+    before = len(fake_line.state.requests)
+    notice_jobs.send_notices(jobs)
+    dispatch_outbox(jobs)
+    notes = [(to, m) for to, m in pushed(fake_line, before) if m["type"] == "text" and "quickReply" in m]
+    assert [to for to, _ in notes] == [CHAIR]  # the leader of ชุมชนวัดบางนา is not asked about another community
+    assert notes[0][1]["text"] == "\n".join([
+        t("alert.offline_note_chair", text=ALERT, count=1, communities="ชุมชนตลาดบางนา"),
+        t("alert.offline_note_line", name=BOONMA, phone=T["alert.no_phone"]),
+        t("alert.offline_note_how", safe=t("alert.proxy_safe_command", name=BOONMA),
+          help=t("alert.proxy_help_command", name=BOONMA))])
+    # And the chair may answer for Boonma, as the note says.
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    dialog.run([(CHAIR, f"ตอบแทน {BOONMA} ปลอดภัย", t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when,
+                                                     leader="คุณchair"))])
+    notice_jobs.send_notices(jobs)  # a second run tells nobody twice
+    assert dispatch_outbox(jobs) == {}
+
+
+def test_the_sos_for_a_member_without_a_phone_says_whose_number_staff_got(dialog, district, db, jobs, fake_line,
+                                                                          session_factory) -> None:
+    add(dialog, LEADER, BOONMA)
+    with session_factory() as session, session.begin():
+        session.scalars(select(Person).where(Person.line_user_id == LEADER)).one().phone = "0891112222"
+    send_alert(dialog, jobs)
+    before = len(fake_line.state.requests)
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ", t(
+        "alert.proxy_help", name=BOONMA, text=ALERT, when=when, leader="คุณleader",
+        sent=t("alert.proxy_sent.leader", name=BOONMA)))])
+    dispatch_outbox(jobs)
+    forward = t("alert.help_forward_proxy", name=BOONMA, community="ชุมชนวัดบางนา", phone=T["alert.proxy_no_phone"],
+                text=ALERT, leader="คุณleader", role=T["role_one.3"],
+                leader_phone=t("alert.proxy_leader_phone", phone="0891112222"))
+    assert sorted((to, m["text"]) for to, m in pushed(fake_line, before)) == sorted([(STAFF, forward),
+                                                                                    (CHAIR, forward)])
+
+
+CLI_STAFF = "U" + "5e" * 16  # made staff with `flask org grant-staff`, never registered a name
+
+
+def test_staff_without_a_registered_name_show_as_their_role_not_khun_dash(dialog, district, db, jobs, clock,
+                                                                         session_factory, activity_id) -> None:
+    add(dialog, LEADER, BOONMA)
+    with session_factory() as session, session.begin():
+        person = reg.ensure_person(session, CLI_STAFF, clock())
+        reg.grant(session, person, RoleName.STAFF, session.get(Organization, district.org.id), now=clock())
+    send_alert(dialog, jobs)
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    by = T["host.actor.staff"]
+    dialog.run([(CLI_STAFF, f"ตอบแทน {BOONMA} ปลอดภัย", t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when,
+                                                         leader=by))])
+    assert t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when, leader=by).endswith("(บันทึกแทนโดยเจ้าหน้าที่เขต)")
+    status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
+    assert status[-1] == (t("alert.status_proxy_safe_line", name=BOONMA, community="ชุมชนวัดบางนา")
+                          + t("alert.status_by_proxy", leader=by))
+    # The same for an activity answered for them.
+    replies = dialog.say(CLI_STAFF, f"ตอบแทน {CODE} {BOONMA} ไป")
+    assert replies[0].endswith(t("rsvp.by_proxy", leader=by))
+
+
+def test_a_leader_s_safe_after_need_help_tells_those_who_got_the_sos_once(dialog, district, db, jobs,
+                                                                       fake_line) -> None:
+    add(dialog, LEADER, BOONMA, phone="081-234-5678")
+    send_alert(dialog, jobs)
+    dialog.say(LEADER, f"ตอบแทน {BOONMA} ต้องการความช่วยเหลือ")
+    dispatch_outbox(jobs)
+    before = len(fake_line.state.requests)
+    when = "วันเสาร์ที่ 21 พฤศจิกายน 2569 เวลา 10:00 น."
+    safe = t("alert.proxy_safe", name=BOONMA, text=ALERT, when=when, leader="คุณleader")
+    dialog.run([(LEADER, f"ตอบแทน {BOONMA} ปลอดภัย", safe), (LEADER, f"ตอบแทน {BOONMA} ปลอดภัย", safe)])
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    now_safe = t("alert.safe_forward_proxy", name=BOONMA, community="ชุมชนวัดบางนา", text=ALERT,
+                 leader="คุณleader")
+    assert sorted((to, m["text"]) for to, m in pushed(fake_line, before)) == sorted([(STAFF, now_safe),
+                                                                                    (CHAIR, now_safe)])
+
+
+def test_only_their_leaders_answer_an_alert_for_them_and_never_over_someone_s_own_answer(dialog, district, db,
+                                                                                          jobs) -> None:
     add(dialog, LEADER, BOONMA)
     dialog.run([(LEADER, f"ตอบแทน {BOONMA} ปลอดภัย", t("alert.proxy_no_alert", name=BOONMA))])
     send_alert(dialog, jobs)
@@ -447,12 +539,18 @@ def test_only_their_leaders_answer_an_alert_for_them_and_never_for_someone_with_
         (MEMBER, f"ตอบแทน {BOONMA} ปลอดภัย", t("command.refused", keyword="ตอบแทน", role=T["role.3"])),
         # The leader of ชุมชนคลองบางนา does not look after ชุมชนวัดบางนา.
         (CANAL_LEADER, f"ตอบแทน {BOONMA} ปลอดภัย", t("proxy.not_found", name=BOONMA)),
-        # A member with LINE got the alert and answers it themselves.
-        (LEADER, "ตอบแทน คุณmember ต้องการความช่วยเหลือ", t("alert.proxy_has_line", name="คุณmember")),
-        (LEADER, "proxy คุณmember safe", e("alert.proxy_has_line", name="คุณmember")),
     ])
     db.expire_all()
     assert db.scalars(select(NoticeAck)).all() == []
+    # A member with LINE who answered it themselves keeps their own answer.
+    notice_id = db.scalars(select(Notice.id)).one()
+    dialog.postback(MEMBER, f"a=alert&n={notice_id}&v=safe")
+    dialog.run([
+        (LEADER, "ตอบแทน คุณmember ต้องการความช่วยเหลือ", t("alert.proxy_has_line", name="คุณmember")),
+        (LEADER, "proxy คุณmember need help", e("alert.proxy_has_line", name="คุณmember")),
+    ])
+    db.expire_all()
+    assert [(a.kind, a.proxy_by_id) for a in db.scalars(select(NoticeAck))] == [(AckKind.SAFE, None)]
     status = dialog.say(STAFF, "แจ้งเตือนด่วน สถานะ")[0].split("\n")
     assert status[-3:] == [t("alert.status_offline", count=1),
                            t("alert.status_offline_line", name=BOONMA, community="ชุมชนวัดบางนา",
