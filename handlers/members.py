@@ -322,8 +322,9 @@ def link_merge(ctx: Context) -> Turn:
     invite, offline, community = checked
     if not ctx.means(MERGE_WORDS):
         return _ask_merge(ctx, offline, community, prefix=ctx.t("link.merge_again"))
-    if not reg.is_registered(ctx.person) or community.id not in {m.community_id for m in ctx.memberships}:
-        return start_link(ctx, invite)  # erased their data, or moved, meanwhile: ask what fits now
+    if not reg.is_registered(ctx.person) or _holds_a_role(ctx) or \
+            community.id not in {m.community_id for m in ctx.memberships}:
+        return start_link(ctx, invite)  # erased their data, moved, or given a role, meanwhile: ask what fits now
     reg.take_invite(ctx.session, invite, ctx.person, ctx.now)
     name = offline.full_name
     moved = reg.merge_offline(ctx.session, offline, ctx.person, ctx.now)

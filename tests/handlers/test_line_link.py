@@ -3,7 +3,7 @@ row, or folds the row into the one they registered meanwhile; a name alone never
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -12,9 +12,10 @@ from bot.config import TIMEZONE
 from bot.thaitime import format_when_in
 from handlers.catalog import th
 from handlers.services import registry as reg
-from models import AckKind, Activity, ActivityStatus, InviteCode, NoticeAck, Organization, Person, RoleName, Rsvp
+from models import AckKind, InviteCode, NoticeAck, Organization, Person, RoleName, Rsvp
 from scheduler import notices as notice_jobs
 from scheduler.jobs import dispatch_outbox
+from support.activities import make_activity
 from support.dialog import Dialog
 from support.registry import USERS
 from support.texts import e, t
@@ -37,13 +38,7 @@ def dialog(checked_dialog: Dialog) -> Dialog:
 @pytest.fixture
 def activity_id(session_factory, clock, district) -> int:
     with session_factory() as session, session.begin():
-        row = Activity(code=CODE, title="ประชุมเครือข่ายโซน 1", organization_id=district.org.id,
-                       network_id=district.zone1.id, host_community_id=district.wat.id, starts_at=START,
-                       ends_at=START + timedelta(hours=3), place_text="ศาลาวัดบางนา", status=ActivityStatus.PLANNED,
-                       created_at=clock(), updated_at=clock())
-        session.add(row)
-        session.flush()
-        return row.id
+        return make_activity(session, district, CODE, "ประชุมเครือข่ายโซน 1", START, created=clock()).id
 
 
 def add_offline(dialog: Dialog, name: str = NAME, phone: str = "ไม่มีเบอร์ค่ะ") -> None:
