@@ -174,7 +174,11 @@ def test_the_client_sends_stored_json_as_it_is_and_refuses_an_oversized_multicas
 
 
 def test_multicasts_keep_to_lines_rate_limit_so_none_is_refused(session_factory, clock, config, fake_line) -> None:
-    """Sixty multicasts due at once against a LINE that allows 40 a second: paced, none answered 429."""
+    """Sixty multicasts due at once against a LINE that allows 40 a second: paced, none answered 429.
+
+    The client keeps to 36 a second: the fake counts a request when its thread gets to it, and on a
+    loaded two-CPU machine (the whole suite running) a stall there bunches requests paced exactly at 40
+    into more than 40 in a second. The headroom is for the fake's scheduling, not for the limiter."""
     from dataclasses import replace
 
     from bot.line import LineClient
@@ -182,7 +186,7 @@ def test_multicasts_keep_to_lines_rate_limit_so_none_is_refused(session_factory,
     fake_line.state.rate_limits = {"multicast": 40}
     for n in range(60):
         queue(session_factory, clock, [f"U{n:016x}{m:016x}" for m in range(2)])
-    line = LineClient(replace(config, multicast_rate=40))
+    line = LineClient(replace(config, multicast_rate=36))
     try:
         assert outbox.dispatch_due(session_factory, line, clock, limit=200, concurrency=8) == {"sent": 60}
     finally:
