@@ -71,8 +71,7 @@ def say(text: str | None, user: str, group: str | None, data: str | None, picked
         "Content-Type": "application/json", "X-Line-Signature": simulate.sign(config.channel_secret, payload)})
     if response.status_code != 200:
         raise click.ClickException(f"the webhook answered {response.status_code}: {response.text.strip()}")
-    time.sleep(0.3)  # the reply is sent right after the webhook answers
-    for request in _fake_requests(fake)[seen:]:
+    for request in _answers(fake, seen, event.get("replyToken")):
         body = request["body"] or {}
         # The answer to this event is the reply with its token; anything else meanwhile (the scheduler's
         # pushes) is shown as such.
@@ -110,11 +109,24 @@ def _buttons(node: object) -> list[tuple[str, str]]:
     return found
 
 
+def _answers(fake_url: str, seen: int, reply_token: str | None, wait: float = 1.0) -> list[dict]:
+    """What the fake LINE API got since `seen`, once the reply to this event is among it.
+
+    The reply may be sent just after the webhook answers; an event the bot does not answer (group
+    chatter) shows what came within `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        got = _fake_requests(fake_url)[seen:]
+        if time.monotonic() >= deadline or any((r["body"] or {}).get("replyToken") == reply_token for r in got):
+            return got
+        time.sleep(0.02)
+
+
 def _fake_requests(fake_url: str) -> list[dict]:
     try:
         return requests.get(f"{fake_url}/__fake__/requests", timeout=5).json()
     except requests.RequestException as exc:
-        raise click.ClickException(f"the fake LINE API at {fake_url} is not answering ({exc}); start scripts/run first")
+        raise click.ClickException(f"the fake LINE API at {fake_url} is not answering ({exc}); start scripts/run first") from exc
 
 
 @click.group("outbox", help="Inspect and steer the outgoing-message queue.")
@@ -171,7 +183,7 @@ def _transaction() -> Iterator[Session]:
             yield session
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise click.ClickException(f"database error: {reason} (is the database migrated? alembic upgrade head)")
+        raise click.ClickException(f"database error: {reason} (is the database migrated? alembic upgrade head)") from exc
 
 
 def _now():

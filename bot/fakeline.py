@@ -286,7 +286,9 @@ class FakeLineServer:
                                                    request_handler=_QuietHandler)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fakeline", daemon=True)
+        # shutdown() waits for serve_forever's next poll: werkzeug's default 0.5 s cost every test that much.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="fakeline", daemon=True)
 
     def __enter__(self) -> FakeLineServer:
         self._thread.start()
@@ -295,6 +297,7 @@ class FakeLineServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._thread.join(5)
 
 
 def main() -> None:
