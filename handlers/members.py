@@ -218,7 +218,7 @@ def link_code(ctx: Context) -> Turn:
     """ให้รหัสผูก LINE แก่สมาชิกที่ไม่มี LINE เมื่อเขามี LINE แล้ว (ผูกไลน์ ชื่อ) / Give a member without LINE a code for their new LINE (line code NAME)"""
     name = strip_polite(ctx.args).strip()
     if not name:
-        return Turn([ctx.text("link.usage")])
+        return Turn([ctx.text("line_link.usage")])
     found = managed_person(ctx, name, lambda label: f"{ctx.keyword} {label}", only=_without_line)
     if not isinstance(found, Person):
         linked = act.managed_people_named(ctx.session, ctx.memberships, name)

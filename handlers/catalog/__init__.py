@@ -29,7 +29,7 @@ _LATIN_END = re.compile(r"[0-9A-Za-z)\]]$")
 def _glued_fields(template: str) -> frozenset[str]:
     """Plain fields of the template ({name}, no format spec) directly followed by a Thai letter."""
     parts = list(Formatter().parse(template))
-    return frozenset(field for (_, field, spec, conversion), (after, *_) in zip(parts, parts[1:])
+    return frozenset(field for (_, field, spec, conversion), (after, *_) in zip(parts, parts[1:], strict=False)
                      if field and not spec and not conversion and _THAI_START.match(after))
 
 

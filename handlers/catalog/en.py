@@ -345,7 +345,7 @@ TEXT: dict[str, str] = {
     "offline.kept": "Nothing was removed.",
     "offline.already_gone": "This member was already removed, or is no longer in a community you look after.",
     "offline.removed": "{name} has been erased from Saiyai.",
-    "link.usage": "Type “line code” and the name of a member without LINE, e.g. “line code Somsri Jaidee”. Once they have LINE, Saiyai gives you a code for them to send in their chat with Saiyai; their details and answers then belong to their LINE.",
+    "line_link.usage": "Type “line code” and the name of a member without LINE, e.g. “line code Somsri Jaidee”. Once they have LINE, Saiyai gives you a code for them to send in their chat with Saiyai; their details and answers then belong to their LINE.",
     "link.code": "The LINE code for {name} ({community}) is {code}, valid once until {until}.\nFirst, {name} adds Saiyai as a friend in LINE (in this chat, tap Saiyai's name at the top, then “Share”, and send it to them). Then they send the next message in their chat with Saiyai (press and hold it to forward it to them). The answers you gave for them move to their LINE, and Saiyai tells you when it is done.",
     "link.forward": "join {code}",
     "link.own_code": "This code is for {name} to send from their own LINE. Forward the “join …” message to them.",

@@ -325,7 +325,7 @@ def test_two_taps_at_once_count_one_hosting(world, session_factory, clock, db, c
         start.wait()
         assert worker.post(ev.postback(f"a=host_confirm&id={activity}", user=user)).status_code == 200
 
-    threads = [threading.Thread(target=tap, args=(w, u)) for w, u in zip(workers, [USERS["leader"], USERS["chair"]])]
+    threads = [threading.Thread(target=tap, args=(w, u)) for w, u in zip(workers, [USERS["leader"], USERS["chair"]], strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -199,7 +199,7 @@ def test_two_schedulers_send_each_due_followup_once(db_url, fake_line, tmp_path,
     logs = [tmp_path / "scheduler0.log", tmp_path / "scheduler1.log", tmp_path / "scheduler0-restarted.log"]
     procs = [start_scheduler(db_url, fake_line.url, log) for log in logs[:2]]
     try:
-        started = [wait_for_start(log, proc) for log, proc in zip(logs, procs)]
+        started = [wait_for_start(log, proc) for log, proc in zip(logs, procs, strict=False)]
         time.sleep(max(0.0, started[0] + KILL_AFTER - time.monotonic()))
         procs[0].send_signal(signal.SIGKILL)  # mid-run: its jobs and dispatcher run every second
         procs[0].wait(10)

@@ -149,7 +149,7 @@ def test_each_page_goes_out_in_each_persons_language(district, session_factory, 
         members = add_members(session, district.wat, 1196, clock())
         english = members[::3]  # spread over every page
         session.execute(update(Person).where(Person.line_user_id.in_(english)).values(language="en"))
-        notice = wat_notice(session, district, clock(), text="ประชุมชุมชน / Community meeting")
+        wat_notice(session, district, clock(), text="ประชุมชุมชน / Community meeting")
     assert notice_jobs.send_notices(jobs, page=500) == 1200
     with session_factory() as session:
         rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
