@@ -28,7 +28,9 @@ class OutboxMessage(Base):
     """Up to five LINE messages for one target; retried with the same retry key until LINE accepts."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_state_due_at", "state", "due_at"),)
+    __table_args__ = (Index("ix_outbox_message_state_due_at", "state", "due_at"),
+                      # the hourly purge of settled rows reads by age
+                      Index("ix_outbox_message_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OutboxKind] = mapped_column(String(16))

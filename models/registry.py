@@ -116,7 +116,7 @@ class Partner(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     sector: Mapped[PartnerSector] = mapped_column(String(16))
-    representative_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    representative_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     networks: Mapped[list[Network]] = relationship(secondary=partner_network)
     aliases: Mapped[list[Alias]] = relationship(back_populates="partner", cascade="all, delete-orphan")

@@ -194,7 +194,7 @@ TEXT: dict[str, str] = {
     "me.role_line": "• {role}",
     "me.role_line_titled": "• {role} ({title})",
     "me.no_roles": "Roles: none yet",
-    "me.log": "Command log: {count} (time and chat only, never the text)",
+    "me.log": "Command log, last 30 days: {count} (time and chat only, never the text)",
     "me.footer": "Update it with “register”; erase all of it with “forget me”.",
     "forget.ask": "Erase everything Saiyai holds about you (name, phone, communities, roles and command log)? This cannot be undone; to use Saiyai again you would register anew.",
     "forget.ask_unknown": "Saiyai holds no personal data about you, only a log of the commands you sent (time and chat, never the text). Erase that log too?",

@@ -61,7 +61,7 @@ def test_me_in_thai_for_a_member(dialog, district) -> None:
                  f"ยินยอมให้เก็บข้อมูลเมื่อ: {CONSENTED_TH}\n"
                  "บทบาท:\n"
                  "• สมาชิกชุมชนวัดบางนา\n"
-                 "บันทึกการใช้คำสั่ง: 1 ครั้ง (เก็บเฉพาะเวลาและห้องแชต ไม่เก็บข้อความ)\n"
+                 "บันทึกการใช้คำสั่งใน 30 วันที่ผ่านมา: 1 ครั้ง (เก็บเฉพาะเวลาและห้องแชต ไม่เก็บข้อความ)\n"
                  "แก้ไขข้อมูลได้ด้วยคำสั่ง “สมัคร” และลบทั้งหมดได้ด้วยคำสั่ง “ลบข้อมูลของฉัน” ครับ")])
 
 
@@ -94,7 +94,7 @@ def test_me_in_english_with_phone_line_name_and_language(dialog, district, sessi
                  "Roles:\n"
                  "• leader of ชุมชนวัดบางนา (ประธาน)\n"
                  "• member of ชุมชนวัดบางนา\n"
-                 "Command log: 2 (time and chat only, never the text)\n"
+                 "Command log, last 30 days: 2 (time and chat only, never the text)\n"
                  "Update it with “register”; erase all of it with “forget me”.")])
 
 
