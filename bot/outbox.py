@@ -156,6 +156,7 @@ def _values(kind: OutboxKind, target: str | None, recipients: list[str] | None, 
             now: datetime, due_at: datetime, dedupe_key: str | None, reply_token: str | None) -> dict[str, Any]:
     retry_key = str(uuid.uuid5(RETRY_KEY_NAMESPACE, dedupe_key) if dedupe_key else uuid.uuid4())
     return dict(kind=kind, target=target, recipients=recipients, messages=fitting.to_json(batch),
+                recipient_count=len(recipients) if recipients is not None else None,
                 reply_token=reply_token, retry_key=retry_key, dedupe_key=dedupe_key,
                 state=OutboxState.PENDING, due_at=due_at, attempts=0, created_at=now)
 
@@ -166,7 +167,10 @@ _INSERT_RETURNING_ID = insert(_TABLE).returning(_TABLE.c.id)
 # Settling a reply: only a row still pending (the dispatcher has not taken it over) is changed. Sent,
 # it needs no address any more (no user id kept where none is needed); failed, it is pushed at once.
 _PENDING_REPLY = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.state == OutboxState.PENDING)
-_REPLY_SENT = _PENDING_REPLY.values(state=OutboxState.SENT, sent_at=bindparam("at"), target=None, reply_token=None)
+# What a sent row no longer needs: its text and who it went to (names and ids erasure would have to find).
+_FORGET_WHEN_SENT = dict(messages=[], recipients=None)
+_REPLY_SENT = _PENDING_REPLY.values(state=OutboxState.SENT, sent_at=bindparam("at"), target=None, reply_token=None,
+                                    **_FORGET_WHEN_SENT)
 _REPLY_FAILED = _PENDING_REPLY.values(due_at=bindparam("at"), last_error=bindparam("error"), reply_token=None)
 
 
@@ -296,7 +300,7 @@ def _mark_sent(session: Session, rows: list[OutboxMessage], now: datetime) -> No
     for claimed_at, ids in claims.items():
         session.execute(update(_TABLE).where(_TABLE.c.id.in_(ids), _TABLE.c.state == OutboxState.SENDING,
                                              _TABLE.c.claimed_at == claimed_at)
-                        .values(state=OutboxState.SENT, sent_at=now, last_error=None))
+                        .values(state=OutboxState.SENT, sent_at=now, last_error=None, **_FORGET_WHEN_SENT))
 
 
 def _send(line: LineClient, row: OutboxMessage) -> SendResult:

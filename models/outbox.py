@@ -34,9 +34,13 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OutboxKind] = mapped_column(String(16))
-    # push: the user, group or room id; multicast: null (see recipients)
-    target: Mapped[str | None] = mapped_column(String(64))
+    # push: the user, group or room id; multicast: null (see recipients). Indexed: erasing a user deletes
+    # the rows addressed to them.
+    target: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Who a multicast goes to and what it says are kept only until LINE accepts it: a sent row keeps
+    # how many it reached (recipient_count), not who or what, so erasing a person never reads sent rows.
     recipients: Mapped[list[str] | None] = mapped_column(JSON)
+    recipient_count: Mapped[int | None]
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # Set while a reply token may still be used: the web worker replies (free) and marks the
     # row sent; if it cannot, the row is pushed to `target` once it falls due.

@@ -31,6 +31,7 @@ from models import (
     NoticeAck,
     Organization,
     OutboxMessage,
+    OutboxState,
     Person,
     RoleName,
     Rsvp,
@@ -514,6 +515,10 @@ def member_counts(session: Session, community_ids: Sequence[int]) -> dict[int, i
 
 # --- forgetting -------------------------------------------------------------------------------
 
+# Rows that still hold text and recipients: a sent row keeps neither (bot/outbox.py), so erasure reads the
+# backlog only (the state index), never the whole outbox.
+_UNSENT = (OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING, OutboxState.DEAD]),)
+
 def forget_person(session: Session, person: Person, now: datetime) -> None:
     """Erase everything personal about someone, in the caller's transaction; counts elsewhere stay anonymous.
 
@@ -536,10 +541,12 @@ def _forget_user_id(session: Session, user_id: str) -> None:
     session.execute(update(WebhookEvent).where(WebhookEvent.user_id == user_id).values(
         user_id=None, chat_id=case((WebhookEvent.chat_id == user_id, None), else_=WebhookEvent.chat_id)))
     session.execute(delete(OutboxMessage).where(OutboxMessage.target == user_id))
-    # Multicast rows list many users: take this one out of every list still holding it.
-    for row in session.scalars(select(OutboxMessage).where(OutboxMessage.recipients.is_not(None))):
+    # Multicast rows list many users: take this one out of every list still holding it. Sent rows keep
+    # no list (bot/outbox.py), so only the backlog is read, not the month of history.
+    for row in session.scalars(select(OutboxMessage).where(*_UNSENT, OutboxMessage.recipients.is_not(None))):
         if row.recipients and user_id in row.recipients:
             row.recipients = [r for r in row.recipients if r != user_id]
+            row.recipient_count = len(row.recipients)
 
 
 # The sender's person, roles and conversation in this chat, in one statement and one round trip (this
@@ -908,7 +915,7 @@ def forget_user(session: Session, line_user_id: str, now: datetime) -> bool:
     # A stranger's traces (conversation state, event log) go the same way as a person's.
     forget_person(session, person if person is not None else ensure_person(session, line_user_id, now), now)
     if secrets_:
-        for row in session.scalars(select(OutboxMessage)):
+        for row in session.scalars(select(OutboxMessage).where(*_UNSENT)):
             scrubbed = _scrub(row.messages, secrets_)
             if scrubbed != row.messages:
                 row.messages = scrubbed

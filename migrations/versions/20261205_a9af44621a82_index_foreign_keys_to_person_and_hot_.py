@@ -1,8 +1,8 @@
-"""index every foreign key to person and what hot paths and purges look up
+"""index foreign keys to person and hot paths; sent outbox rows keep only a count
 
-Revision ID: 81d061ffcc49
+Revision ID: a9af44621a82
 Revises: 17a5a5386042
-Create Date: 2026-12-05 07:59:42.623146
+Create Date: 2026-12-05 08:02:03.856285
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import models
 
 
-revision: str = '81d061ffcc49'
+revision: str = 'a9af44621a82'
 down_revision: str | None = '17a5a5386042'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -54,7 +54,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notice_ack_proxy_by_id'), ['proxy_by_id'], unique=False)
 
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('recipient_count', sa.Integer(), nullable=True))
         batch_op.create_index('ix_outbox_message_created_at', ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_target'), ['target'], unique=False)
 
     with op.batch_alter_table('partner', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_partner_representative_id'), ['representative_id'], unique=False)
@@ -73,6 +75,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_webhook_event_received_at', ['received_at'], unique=False)
         batch_op.create_index('ix_webhook_event_user_id', ['user_id'], unique=False)
 
+    # Sent rows keep how many they reached, not who or what (erasure then never reads them).
+    op.execute("UPDATE outbox_message SET recipient_count = json_array_length(recipients) WHERE recipients IS NOT NULL")
+    op.execute("UPDATE outbox_message SET messages = '[]', recipients = NULL WHERE state = 'sent'")
 
 
 def downgrade() -> None:
@@ -94,7 +99,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_partner_representative_id'))
 
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_message_target'))
         batch_op.drop_index('ix_outbox_message_created_at')
+        batch_op.drop_column('recipient_count')
 
     with op.batch_alter_table('notice_ack', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notice_ack_proxy_by_id'))
