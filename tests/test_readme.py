@@ -7,8 +7,9 @@ import re
 from bot.config import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-# Where the environment is read: the app's configuration, gunicorn's settings, Alembic and the CLI.
-SETTINGS_READERS = ["bot/config.py", "gunicorn.conf.py", "migrations/env.py", "bot/cli.py"]
+# Where the environment may be read: the product's packages, Alembic's env.py and gunicorn's settings.
+SETTINGS_READERS = sorted([*(p for package in ("bot", "handlers", "models", "scheduler", "migrations")
+                             for p in (PROJECT_ROOT / package).rglob("*.py")), PROJECT_ROOT / "gunicorn.conf.py"])
 
 
 def test_the_readme_fits_two_screens() -> None:
@@ -33,9 +34,10 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def settings_read() -> set[str]:
     """Every environment variable the code reads (os.environ.get, env.get, _positive_int/float(env, …))."""
-    pattern = re.compile(r"""(?:environ\.get|env\.get|_positive_(?:int|float))\(\s*(?:env,\s*)?["']([A-Z][A-Z0-9_]+)["']""")
+    pattern = re.compile(r"""(?:environ\.get|env\.get|_positive_(?:int|float))"""
+                         r"""\(\s*(?:env,\s*)?["']([A-Z][A-Z0-9_]+)["']""")
     return {name for path in SETTINGS_READERS
-            for name in pattern.findall((PROJECT_ROOT / path).read_text(encoding="utf-8"))}
+            for name in pattern.findall(path.read_text(encoding="utf-8"))}
 
 
 def settings_documented() -> set[str]:
