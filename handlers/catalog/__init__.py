@@ -39,7 +39,8 @@ def text_for(lang: str, key: str, **values: object) -> str:
     if "คุณ{" in template:
         template = _HONORIFIC.sub(lambda m: m[0] if not _TITLED.match(str(values.get(m[1], ""))) else m[0][3:],
                                   template)
-    for field in _glued_fields(template):
-        if field in values and _LATIN_END.search(str(values[field])):
-            values[field] = f"{values[field]} "
+    spaced = [field for field in _glued_fields(template) if field in values and _LATIN_END.search(str(values[field]))]
+    if spaced:
+        # Only where the field is glued to Thai: the same value elsewhere in the text keeps no extra space.
+        template = re.sub(r"\{(" + "|".join(map(re.escape, spaced)) + r")\}(?=[\u0e01-\u0e4f])", r"{\1} ", template)
     return template.format(**values)

@@ -337,8 +337,9 @@ def test_members_are_paginated_ten_per_page(dialog, crowded, fake_line) -> None:
     ("สมาชิก 3", "รายชื่อมีทั้งหมด 2 หน้าครับ พิมพ์ “สมาชิก 2” เพื่อดูหน้าสุดท้าย"),
     ("members 30", "There are 2 pages of names. Type “members 2” for the last one."),
     ("สมาชิก 0", T["members.usage"]),
-    ("สมาชิก abc", "พิมพ์ “สมาชิก” เพื่อดูหน้าแรก หรือ “สมาชิก 2” เพื่อดูหน้าที่ 2 ครับ"),
-    ("members -1", "Type “members” for the first page, or “members 2” for page 2."),
+    ("สมาชิก abc", "ไม่พบชุมชนหรือผู้ที่ชื่อมี “abc” ในชุมชนที่คุณดูแลครับ พิมพ์ “สมาชิก” เพื่อดูจำนวนสมาชิกของแต่ละชุมชน"),
+    ("members -1", "Type “members” for the first page, “members 2” for page 2, or “members” and a community or "
+                   "person name to look them up."),
     ("สมาชิก 🙂", T["members.usage"]),
     ("สมาชิก " + "ก" * 300, T["members.usage"]),
 ])
