@@ -225,12 +225,14 @@ def communities(ctx: Context) -> list[Message]:
     if not networks:
         return [ctx.text("communities.none")]
     blocks = []
+    listed_by_network = {network.id: reg.network_communities(ctx.session, network) for network in networks}
+    # One count for every network's communities, not one per network.
+    counts = reg.member_counts(ctx.session, [c.id for listed in listed_by_network.values() for c in listed])
     for network in networks:
-        listed = reg.network_communities(ctx.session, network)
+        listed = listed_by_network[network.id]
         if not listed:
             blocks.append(ctx.t("communities.empty_network", network=network.name))
             continue
-        counts = reg.member_counts(ctx.session, [c.id for c in listed])
         lines = [ctx.t("communities.header", network=network.name, count=len(listed))]
         lines.extend(ctx.t("communities.line", community=c.name, count=counts.get(c.id, 0)) for c in listed)
         blocks.append("\n".join(lines))

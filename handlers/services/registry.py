@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, delete, func, literal, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from handlers.dispatcher import CONVERSATION_COLUMNS, OpenConversation, Profile, Source
 from handlers.registry import Role, clean, strip_polite
@@ -162,7 +162,8 @@ class NameMatch:
 
 def match_community(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
     """Find a community by name or alias, forgiving spacing, prefixes and small typos."""
-    query = select(Community)
+    # Aliases in one more statement, not one per community (a district has dozens, Bangkok thousands).
+    query = select(Community).options(selectinload(Community.aliases))
     if organization_ids is not None:
         query = query.where(Community.organization_id.in_(list(organization_ids)))
     candidates: list[tuple[str, Community]] = []
