@@ -71,8 +71,18 @@ def host_history(ctx: Context) -> list[Message]:
     if not entries:
         return [ctx.text("host.history_empty", network=network.name)]
     lines = [ctx.t("host.history_header", network=network.name)]
+    loaded = [*_preload(ctx, Activity, [e.activity_id for e in entries]),  # noqa: F841
+              *_preload(ctx, Community, [i for e in entries for i in (e.community_id, e.other_community_id)]),
+              *_preload(ctx, Person, [e.actor_id for e in entries])]
     lines.extend(_history_line(ctx, entry) for entry in entries)
     return [ctx.text_message("\n".join(lines))]
+
+
+def _preload(ctx: Context, model: type, ids: Iterable[int | None]) -> list:
+    """Load these rows in one statement, so each `session.get` finds them without a query of its own.
+    The caller keeps the list while it works: the session's identity map holds its objects only weakly."""
+    wanted = {i for i in ids if i is not None}
+    return list(ctx.session.scalars(select(model).where(model.id.in_(wanted)))) if wanted else []
 
 
 def _network(ctx: Context) -> Network | TextMessage:
@@ -113,13 +123,14 @@ def _rotation_text(ctx: Context, network: Network) -> str:
     if not slots:
         return ctx.t("host.no_communities", network=network.name)
     rank = {slot.community_id: n for n, slot in enumerate(slots, 1)}
+    waiting = _waiting(ctx, network)
+    loaded = _preload(ctx, Community, [*rank, *(a.host_community_id for a in waiting)])  # noqa: F841
     lines = [ctx.t("host.header", network=network.name)]
     for n, slot in enumerate(slots, 1):
         last = ctx.t("host.last", date=_date(ctx, slot.last_hosted_at)) if slot.last_hosted_at else ctx.t("host.never")
         owed = ctx.t("host.owed", owed=slot.owed_turns) if slot.owed_turns else ""
         lines.append(ctx.t("host.line", n=n, community=_name(ctx, slot.community_id), times=slot.times_hosted,
                            last=last, owed=owed))
-    waiting = _waiting(ctx, network)
     for activity in waiting:
         lines.append(ctx.t("host.waiting", community=_name(ctx, activity.host_community_id), title=activity.title,
                            date=_date(ctx, activity.starts_at)))

@@ -117,3 +117,12 @@ def test_commands_over_20_communities_cost_a_few_statements(dialog, big, stateme
     # here, 2,063 in Bangkok), and ชุมชน counted members once per zone.
     dialog.say(STAFF, text)
     assert len(statements) <= 14, statements
+
+
+def test_the_rotation_of_a_big_network_costs_a_few_statements(dialog, big, statements) -> None:
+    # เครือข่ายโซนตะวันออก has 9 communities; each was fetched with a statement of its own before. The
+    # first look puts them in the rotation (one insert each); the next one only reads.
+    dialog.say(STAFF, "เจ้าภาพ เครือข่ายโซนตะวันออก")
+    statements.clear()
+    dialog.say(STAFF, "เจ้าภาพ เครือข่ายโซนตะวันออก")
+    assert len(statements) <= 14, [s[:60] for s in statements]
