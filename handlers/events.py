@@ -639,6 +639,18 @@ def tell_groups(session: Session, activity: Activity, message: Message, now: dat
     return groups
 
 
+def ask_host_later(session: Session, activity: Activity, now: datetime) -> int:
+    """Queue the confirm / decline card to the proposed host's leaders, held through quiet hours, once per
+    proposal and time revision (a follow-up: withdrawn if the activity changes before it is sent)."""
+    added = 0
+    for lang, people in _by_language(svc.community_leaders(session, activity.host_community_id)).items():
+        added += len(outbox.enqueue(
+            session, [p.line_user_id for p in people], [cards.host_request_message(lang, session, activity)],
+            now=now, quiet_hours=True, topic=svc.followup_topic(activity.id),
+            dedupe_key=svc.followup_key("host_request", activity, activity.host_community_id, lang)))
+    return added
+
+
 def _groups_of(session: Session, activity: Activity, except_chat: str | None) -> list[str]:
     return [link.chat_id for link in svc.linked_chats(session, activity) if link.chat_id != except_chat]
 
@@ -930,7 +942,10 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
     field = edit["field"]
     was = _value(GROUP_LANG, field, activity)
     _change(ctx, activity, edit)
-    svc.touch(activity, ctx.now)
+    withdrawn = svc.touch(activity, ctx.now)
+    if activity.host_state == HostState.PROPOSED and activity.host_community_id and any(
+            (key or "").startswith("host_request:") for key in withdrawn):
+        ask_host_later(ctx.session, activity, ctx.now)  # the request held for the morning showed the old details
     promoted = svc.promote_waitlist(ctx.session, activity) if field == "capacity" else []
     field_names = {lang: text_for(lang, f"event.field.{field}") for lang in CATALOGUES}
     moved = field in GROUP_FIELDS and _value(GROUP_LANG, field, activity) != was
