@@ -93,7 +93,7 @@ TEXT: dict[str, str] = {
     "followup.monthly_nudge": "{network} has no activity in {month} yet. The district target is at least one activity a month per network; create one with “new event”.",
     "followup.summary_header": "Activity summary for {month} ({org})",
     "followup.summary_network": "• {network}: {count} activities, attendance {rate}",
-    "followup.summary_attendance": "Attendance (checked in ÷ answered going): {rate} — target 90% {verdict}",
+    "followup.summary_attendance": "Attendance (checked in ÷ answered going): {rate} — target {target}% {verdict}",
     "followup.summary_networks": "Networks with an activity: {count} — target at least {target} {verdict}",
     "followup.summary_missing": "Reports missing: {count} ({names})",
     "followup.target_met": "✅ met",

@@ -93,7 +93,7 @@ TEXT: dict[str, str] = {
     "followup.monthly_nudge": "เดือน{month}ยังไม่มีกิจกรรมของ{network}ครับ ตัวชี้วัดของเขตคือเครือข่ายละอย่างน้อย 1 กิจกรรมต่อเดือน สร้างได้ด้วย “สร้างกิจกรรม” ครับ",
     "followup.summary_header": "สรุปกิจกรรมเดือน{month} ({org})",
     "followup.summary_network": "• {network}: {count} กิจกรรม เข้าร่วมจริง {rate}",
-    "followup.summary_attendance": "อัตราการเข้าร่วม (เช็คอิน ÷ ตอบว่าไป): {rate} — เป้าหมาย 90% {verdict}",
+    "followup.summary_attendance": "อัตราการเข้าร่วม (เช็คอิน ÷ ตอบว่าไป): {rate} — เป้าหมาย {target}% {verdict}",
     "followup.summary_networks": "เครือข่ายที่มีกิจกรรม: {count} — เป้าหมายอย่างน้อย {target} {verdict}",
     "followup.summary_missing": "รายงานที่ยังไม่ส่ง: {count} ({names})",
     "followup.target_met": "✅ ผ่าน",
