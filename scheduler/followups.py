@@ -223,7 +223,8 @@ def report_button(lang: str, activity: Activity) -> QuickReply:
 
 
 def request_reports(ctx: JobContext) -> int:
-    """Ask the host's leaders for a report 2 h after the end; remind after 3 days; tell the chair and staff after 7."""
+    """Ask the host's leaders (or, with none on LINE, its zone's chair) for a report 2 h after the end; remind
+    after 3 days; tell the network's chair and staff after 7, saying who was asked."""
     now, added = ctx.clock(), 0
     with ctx.session_factory() as session, session.begin():
         reported = select(ActivityReport.activity_id)
@@ -234,23 +235,39 @@ def request_reports(ctx: JobContext) -> int:
         for activity in ended:
             if activity.status != ActivityStatus.DONE:
                 activity.status = ActivityStatus.DONE
-            host = activity.host_community_id or activity.community_id
-            leaders = acts.community_leaders(session, host) if host else []
+            host_id = activity.host_community_id or activity.community_id
+            host = session.get(Community, host_id) if host_id else None
+            asked, standing_in = report_answerers(session, host)
+            values = {"title": activity.title, "code": activity.code, "community": host.name if host else "-",
+                      "zone": session.get(Network, host.zone_id).name if host else "-"}
             since_end = now - activity.ends_at
             if since_end >= REPORT_ESCALATION_AFTER:
                 people = chairs_of(session, activity.network_id) if activity.network_id else []
                 people += staff_of(session, activity.organization_id)
-                host_name = session.get(Community, host).name if host else "-"
+                # Say who was asked: a chair standing in for a host with no leader on LINE, or nobody at all.
+                escalation = ("followup.report_escalation" if not standing_in else
+                              "followup.report_escalation_chair" if asked else "followup.report_escalation_nobody")
                 added += _send(session, people, acts.followup_key("report_escalation", activity), now,
-                               _text("followup.report_escalation", title=activity.title, code=activity.code,
-                                     community=host_name), acts.followup_topic(activity.id))
+                               _text(escalation, **values), acts.followup_topic(activity.id))
             stage = "report_reminder" if since_end >= REPORT_REMINDER_AFTER else "report_request"
-            key = "followup.report_reminder" if stage == "report_reminder" else "followup.report_request"
-            added += _send(session, leaders, acts.followup_key(stage, activity), now,
-                           lambda lang, a=activity, k=key: TextMessage(
-                               text=text_for(lang, k, title=a.title, code=a.code), quickReply=report_button(lang, a)),
+            key = f"followup.{stage}_chair" if standing_in else f"followup.{stage}"
+            added += _send(session, asked, acts.followup_key(stage, activity), now,
+                           lambda lang, a=activity, k=key, v=values: TextMessage(
+                               text=text_for(lang, k, **v), quickReply=report_button(lang, a)),
                            acts.followup_topic(activity.id))
     return added
+
+
+def report_answerers(session: Session, host: Community | None) -> tuple[list[Person], bool]:
+    """Who is asked for an activity's report: the host community's leaders on LINE; for a host with none,
+    the chairs of its zone, who may report for it (as they answer alerts for its members). The flag says
+    the chairs stand in (even when there are none to ask either)."""
+    if host is None:
+        return [], False
+    leaders = acts.community_leaders(session, host.id)
+    if leaders:
+        return leaders, False
+    return [p for p in chairs_of(session, host.zone_id) if p.reachable], True
 
 
 def fetch_report_photos(ctx: JobContext, storage: Path) -> int:
