@@ -702,12 +702,15 @@ def _spelled(name: str) -> str:
 
 DEFAULT_DURATION = timedelta(hours=3)
 DEFAULT_RSVP_LEAD = timedelta(days=1)
+FAIR_ANSWER_TIME = timedelta(days=1)
 
 
 def default_rsvp_deadline(starts_at: datetime, now: datetime) -> datetime:
-    """A day before the start; for an activity sooner than that, answers are taken until it starts."""
+    """Answers close a day before the start, when that still leaves a day to answer after the announcement;
+    at shorter notice they are taken until the start (created at 10:00 for 14:00 tomorrow, answers close at
+    14:00 tomorrow, not four hours after the announcement). The creator may change it (`แก้ไขกิจกรรม`)."""
     deadline = starts_at - DEFAULT_RSVP_LEAD
-    return deadline if deadline > now else starts_at
+    return deadline if deadline - now >= FAIR_ANSWER_TIME else starts_at
 
 
 def create_activity(session: Session, *, title: str, organization_id: int, starts_at: datetime, now: datetime,
