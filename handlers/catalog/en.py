@@ -271,6 +271,8 @@ TEXT: dict[str, str] = {
     "host.decline_label": "Not this time",
     "host.decline_display": "We cannot host this time",
     "host.confirmed": "Thank you 🙏 {community} is now the host of “{title}” on {when}.",
+    "host.groups_confirmed": "🏠 “{title}” (code {code}), {when}\nHost: {community}, confirmed.",
+    "host.groups_instead": "(instead of {community}, named on the earlier card)",
     "host.ask_reason": "Why can {community} not host “{title}”? Type a short reason or tap one below (it is kept in the host history).",
     "host.reason_options": "Busy that day|Venue not ready|No budget",
     "host.reason_needed": "Please type a short reason, or “cancel” if you have not decided.",

@@ -271,6 +271,8 @@ TEXT: dict[str, str] = {
     "host.decline_label": "ไม่สะดวก",
     "host.decline_display": "ไม่สะดวกเป็นเจ้าภาพ",
     "host.confirmed": "ขอบคุณครับ 🙏 บันทึกแล้วว่า{community}เป็นเจ้าภาพ “{title}” {when}",
+    "host.groups_confirmed": "🏠 กิจกรรม “{title}” (รหัส {code}) {when}\nเจ้าภาพคือ{community} ยืนยันแล้วครับ",
+    "host.groups_instead": "(แทน{community}ที่แจ้งไว้ในการ์ดเดิม)",
     "host.ask_reason": "ขอทราบเหตุผลที่{community}ไม่สะดวกเป็นเจ้าภาพ “{title}” ครับ พิมพ์สั้น ๆ หรือเลือกจากปุ่ม (เหตุผลจะบันทึกไว้ในประวัติเจ้าภาพ)",
     "host.reason_options": "ติดภารกิจในวันนั้น|สถานที่ไม่พร้อม|งบประมาณไม่พอ",
     "host.reason_needed": "กรุณาพิมพ์เหตุผลสั้น ๆ ครับ หรือพิมพ์ “ยกเลิก” หากยังไม่ตัดสินใจ",

@@ -132,6 +132,12 @@ def _log(session: Session, network_id: int, kind: HostLogKind, now: datetime, *,
                         actor_id=actor.id if actor else None, by_person=actor is not None, at=now))
 
 
+def first_proposed_host(session: Session, activity: Activity) -> int | None:
+    """The host first proposed for the activity (None if it had none): the one its card in the groups shows."""
+    return session.scalar(select(HostLog.community_id).where(
+        HostLog.activity_id == activity.id, HostLog.kind == HostLogKind.PROPOSED).order_by(HostLog.id).limit(1))
+
+
 def passed_over(session: Session, activity: Activity) -> set[int]:
     """Communities that declined or were skipped for this activity: not proposed again for it."""
     return set(session.scalars(select(HostLog.community_id).where(
