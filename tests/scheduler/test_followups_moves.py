@@ -176,3 +176,35 @@ def test_a_reminder_held_for_the_morning_is_withdrawn_when_it_is_moved(early, di
     assert [(when, text) for when, who, text in log if who == "leader" and text.startswith("ถึงผู้นำ")] == [
         (bkk(2026, 12, 5, 19, 30), nudge("วันอาทิตย์ที่ 6 ธันวาคม 2569 เวลา 08:00 น.",
                                     "วันอาทิตย์ที่ 6 ธันวาคม 2569 เวลา 08:00 น."))]
+
+
+def test_a_series_host_request_held_for_the_morning_is_asked_again_with_the_new_time(
+        world, dialog, clock, jobs, fake_line, session_factory) -> None:
+    """A series' host request queued at 02:00 waits for 07:00; the chair moves the meeting at 06:30: at 07:00
+    the host's leader gets one request, with the new time."""
+    from handlers import events
+    from handlers.services import activities as acts
+    from models import HostState
+    from support.dialog import flex_texts
+
+    with session_factory() as session, session.begin():
+        activity = session.get(Activity, world)
+        activity.host_state = HostState.PROPOSED
+        clock.now = bkk(2026, 12, 5, 2)
+        assert events.ask_host_later(session, activity, clock()) == 1
+        assert acts.withdraw_followups(session, -1) == []  # another activity's topic: nothing
+    clock.now = bkk(2026, 12, 5, 6, 30)
+    for text in ("แก้ไขกิจกรรม MOVE", "วันเวลา", "6 ธ.ค. 69 9:00", "ยืนยัน"):
+        dialog.say(USERS["chair"], text)
+    clock.now = bkk(2026, 12, 5, 7)
+    fake_line.state.reset()
+    dispatch_outbox(jobs)
+    requests = [m for r in fake_line.state.deliveries() if r.body["to"] == USERS["leader"]
+                for m in r.body["messages"] if m.get("altText") == t("card.host_request.alt", title="ประชุมโซน 1")]
+    assert len(requests) == 1
+    texts = flex_texts(requests[0])
+    assert texts[texts.index(t("card.when")) + 1] == SUN_RANGE
+    with session_factory() as session:
+        keys = sorted(k.split("/")[0] for k in session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like("host_request:%"))))
+    assert keys == [f"host_request:{world}:t2:{_wat(session_factory)}:th"]
