@@ -30,7 +30,7 @@ from bot.config import TIMEZONE
 from bot.line import Outcome
 from bot.thaitime import format_when_in
 from handlers.catalog import text_for
-from handlers import cards, events
+from handlers import events
 from handlers.services import activities as acts
 from models import (
     Activity,

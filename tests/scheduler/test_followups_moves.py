@@ -7,6 +7,7 @@ activity is moved or cancelled."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -40,7 +41,7 @@ def world(session_factory, clock):
         return activity.id
 
 
-def run(clock, jobs, fake_line, until: datetime, changes: dict[datetime, callable]) -> list[tuple[datetime, str, str]]:
+def run(clock, jobs, fake_line, until: datetime, changes: dict[datetime, Callable[[], None]]) -> list[tuple[datetime, str, str]]:
     """Step the clock half an hour at a time until `until`, making each change at its moment, running the
     follow-up jobs and the outbox; returns (when, who, text) of everything pushed."""
     log = []

@@ -3,7 +3,6 @@ stops at start-up with one clear line, instead of logging "database is locked" f
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
