@@ -842,7 +842,8 @@ def reschedule(activity: Activity, starts_at: datetime, ends_at: datetime | None
     was = (activity.starts_at, activity.ends_at)
     activity.starts_at, activity.ends_at = starts_at, ends_at or starts_at + duration
     deadline = starts_at - lead
-    activity.rsvp_deadline = deadline if deadline > now else starts_at
+    # As for a new activity: the same lead if it leaves a day to answer after the move, else until the start.
+    activity.rsvp_deadline = deadline if deadline - now >= FAIR_ANSWER_TIME else starts_at
     if (activity.starts_at, activity.ends_at) != was:
         activity.time_revision += 1
         activity.time_set_at = now

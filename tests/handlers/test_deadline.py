@@ -95,3 +95,16 @@ def test_who_may_not_change_the_activity_may_not_change_its_deadline(dialog, dis
     ident, code = create(session_factory, clock, district, bangkok(2026, 11, 22, 14))
     dialog.run([(who, f"แก้ไขกิจกรรม {code}", reply)])
     assert db.get(Activity, ident).rsvp_deadline == bangkok(2026, 11, 22, 14)
+
+
+def test_a_meeting_moved_to_tomorrow_takes_answers_until_it_starts(dialog, district, session_factory, clock,
+                                                                   db) -> None:
+    """Planned weeks ahead (answers close a day before), moved at 10:00 to 14:00 tomorrow: a day before would
+    close answers four hours after the change was announced, so they run to the start."""
+    ident, code = create(session_factory, clock, district, bangkok(2026, 12, 20, 14))
+    assert db.get(Activity, ident).rsvp_deadline == bangkok(2026, 12, 19, 14)
+    for text in (f"แก้ไขกิจกรรม {code}", "วันเวลา", "พรุ่งนี้ 14:00", "ยืนยัน"):
+        dialog.say(LEADER, text)
+    db.expire_all()
+    activity = db.get(Activity, ident)
+    assert (activity.starts_at, activity.rsvp_deadline) == (bangkok(2026, 11, 22, 14), bangkok(2026, 11, 22, 14))
