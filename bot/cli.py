@@ -351,6 +351,31 @@ def _find(match: reg.NameMatch, kind: str, name: str, org: Organization) -> Comm
     return match.found
 
 
+@org_group.command("targets", help="Show or set the monthly targets staff's summary measures against: how many "
+                                   "networks hold an activity each month, and the attendance (check-ins per "
+                                   "answer going, per cent). Defaults: 3 networks, 90 %.")
+@click.argument("organization")
+@click.option("--networks", type=click.IntRange(0, 1000), default=None,
+              help="Networks that should hold at least one activity a month.")
+@click.option("--attendance", type=click.IntRange(0, 100), default=None,
+              help="Attendance to reach, in per cent of those who answered going.")
+def org_targets(organization: str, networks: int | None, attendance: int | None) -> None:
+    with _transaction() as session:
+        org = _organization(session, organization)
+        if networks is not None:
+            org.target_active_networks = networks
+        if attendance is not None:
+            org.target_attendance_percent = attendance
+        held = len(reg.networks_of(session, [org.id]))
+        line = (f"{org.name}: at least {_plural(org.target_active_networks, 'network', 'networks')} with an "
+                f"activity a month, attendance {org.target_attendance_percent} %")
+        warning = (f"note: it has only {_plural(held, 'network', 'networks')}, so the network target cannot be met"
+                   if org.target_active_networks > held else None)
+    click.echo(("set " if networks is not None or attendance is not None else "") + line)
+    if warning:
+        click.echo(warning)
+
+
 @org_group.command("show", help="Print the organization's networks, communities and counts.")
 @click.argument("organization")
 def org_show(organization: str) -> None:

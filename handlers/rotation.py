@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot import outbox
 from bot.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when_in
-from handlers import cards
+from handlers import cards, events
 from handlers.catalog import text_for
 from handlers.context import Context, Turn, record_id
 from handlers.registry import ChatKind, Role, command, postback, step
@@ -184,9 +184,29 @@ def host_confirm(ctx: Context) -> list[Message]:
     if isinstance(found, TextMessage):
         return [found]
     activity, community = found
+    shown = act.first_proposed_host(ctx.session, activity)
     act.confirm_host(ctx.session, activity, ctx.now, actor=ctx.person)
-    return [ctx.text("host.confirmed", community=community.name, title=activity.title,
-                     when=format_when_in(ctx.lang, activity.starts_at))]
+    reply = ctx.t("host.confirmed", community=community.name, title=activity.title,
+                  when=format_when_in(ctx.lang, activity.starts_at))
+    # The groups' card names the host first proposed, "awaiting confirmation": after a decline or a skip, tell
+    # them once who hosts now (its buttons still work; only the host line is out of date).
+    groups = _tell_groups_host(ctx, activity, community, shown) if shown != community.id else []
+    if groups:
+        later = outbox.in_quiet_hours(ctx.now)
+        reply += "\n" + ctx.t("event.groups_notified_later" if later else "event.groups_notified", count=len(groups))
+    return [ctx.text_message(reply)]
+
+
+def _tell_groups_host(ctx: Context, activity: Activity, community: Community, shown: int | None) -> list[str]:
+    """Tell the activity's linked groups (in Thai, as groups are) that this community now hosts it, once."""
+    old = ctx.session.get(Community, shown) if shown is not None else None
+    lang = events.GROUP_LANG
+    text = text_for(lang, "host.groups_confirmed", title=activity.title, code=activity.code, community=community.name,
+                    when=cards.when_range(lang, activity.starts_at, activity.ends_at))
+    if old is not None:
+        text += "\n" + text_for(lang, "host.groups_instead", community=old.name)
+    return events.tell_groups(ctx.session, activity, TextMessage(text=text), ctx.now, f"host_confirmed:{community.id}",
+                              except_chat=ctx.chat_id)
 
 
 @postback(DECLINE_ACTION)

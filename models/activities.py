@@ -87,8 +87,14 @@ class Activity(Base):
     remind_groups: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Bumped by every edit: reminders are keyed by it, so an edited activity reminds with new details.
+    # Bumped by every edit: the edit notices are keyed by it, so each change is announced once.
     revision: Mapped[int] = mapped_column(default=1)
+    # Bumped only when the time moves (`reschedule`): every follow-up about the activity (reminders,
+    # nudges, report requests, host requests) is keyed by it, so a move brings the follow-ups of the new
+    # time, once, and `time_set_at` (when the current time was set) keeps those already past from going
+    # out at once. Follow-ups queued but unsent are withdrawn on a move or a cancel (scheduler/followups.py).
+    time_revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    time_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     rsvps: Mapped[list[Rsvp]] = relationship(back_populates="activity", cascade="all, delete-orphan")

@@ -110,14 +110,14 @@ def seed(session_factory, now: datetime) -> list[Followup]:
 
         escalation = text_for("th", "followup.report_escalation", title=old.title, code=old.code, community=d.wat.name)
         expected = [
-            Followup(f"reminder:{soon.id}:720:th", (uid["member"], uid["somsri"], uid["somchai"]), reminder(soon)),
-            Followup(f"reminder:{three.id}:4320:th", (uid["malee"],), reminder(three)),
-            Followup(f"nudge:{vote.id}:{d.wat.id}", (uid["leader"],), nudge(d.wat, "สมศักดิ์ ใจดี")),
-            Followup(f"nudge:{vote.id}:{d.market.id}", (uid["market_leader"],), nudge(d.market, "มาลี ศรีสุข")),
-            Followup(f"report_request:{done.id}:th", (uid["leader"],), report("report_request", done)),
-            Followup(f"report_reminder:{late.id}:th", (uid["market_leader"],), report("report_reminder", late)),
-            Followup(f"report_reminder:{old.id}:th", (uid["leader"],), report("report_reminder", old)),
-            Followup(f"report_escalation:{old.id}:th", (uid["chair"], uid["staff"]), escalation),
+            Followup(f"reminder:{soon.id}:t1:720:th", (uid["member"], uid["somsri"], uid["somchai"]), reminder(soon)),
+            Followup(f"reminder:{three.id}:t1:4320:th", (uid["malee"],), reminder(three)),
+            Followup(f"nudge:{vote.id}:t1:{d.wat.id}", (uid["leader"],), nudge(d.wat, "สมศักดิ์ ใจดี")),
+            Followup(f"nudge:{vote.id}:t1:{d.market.id}", (uid["market_leader"],), nudge(d.market, "มาลี ศรีสุข")),
+            Followup(f"report_request:{done.id}:t1:th", (uid["leader"],), report("report_request", done)),
+            Followup(f"report_reminder:{late.id}:t1:th", (uid["market_leader"],), report("report_reminder", late)),
+            Followup(f"report_reminder:{old.id}:t1:th", (uid["leader"],), report("report_reminder", old)),
+            Followup(f"report_escalation:{old.id}:t1:th", (uid["chair"], uid["staff"]), escalation),
         ]
         return expected + monthly_followups(session, d, now, uid)
 
