@@ -2,7 +2,7 @@
 organization targets: each district sets its own monthly targets
 
 Revision ID: b8e1f0c2d3a4
-Revises: 17a5a5386042
+Revises: a9af44621a82
 Create Date: 2026-12-05 08:10:00
 """
 
@@ -17,7 +17,7 @@ import models.base
 
 
 revision: str = 'b8e1f0c2d3a4'
-down_revision: str | None = '17a5a5386042'
+down_revision: str | None = 'a9af44621a82'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
