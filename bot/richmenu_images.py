@@ -68,7 +68,7 @@ def render(page: Page) -> tuple[bytes, str]:
         else:
             _draw_tile(draw, area, colours)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG")  # optimize=True: 1 % smaller, 3 times slower
     if buffer.tell() <= MAX_BYTES:
         return buffer.getvalue(), "image/png"
     buffer = io.BytesIO()
