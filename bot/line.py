@@ -16,13 +16,13 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
+    CreateRichMenuAliasRequest,
     Message,
     MessagingApi,
     MessagingApiBlob,
     RichMenuBulkLinkRequest,
     RichMenuBulkUnlinkRequest,
     RichMenuRequest,
-    CreateRichMenuAliasRequest,
     UpdateRichMenuAliasRequest,
 )
 

@@ -107,17 +107,19 @@ def _draw_tab(draw: ImageDraw.ImageDraw, area: Area, colours: dict[str, str]) ->
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, font_name: str, largest: int, smallest: int,
          width: int) -> tuple[str, ImageFont.FreeTypeFont]:
-    """The text at the largest size that fits the width; English too long for one line is broken in two."""
-    for size in range(largest, smallest - 1, -4):
+    """The text at the largest size that fits the width. Words too long for one line at three quarters of the
+    size are broken in two lines (English; Thai labels have no spaces and only get smaller)."""
+    words = text.split(" ")
+    one_line_down_to = max(smallest, largest * 3 // 4) if len(words) > 1 else smallest
+    for size in range(largest, one_line_down_to - 1, -4):
         font = _font(font_name, size)
         if draw.textlength(text, font=font) <= width:
             return text, font
-    words = text.split(" ")
     if len(words) > 1:
         middle = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
-        text = " ".join(words[:middle]) + "\n" + " ".join(words[middle:])
+        broken = " ".join(words[:middle]) + "\n" + " ".join(words[middle:])
         for size in range(largest, smallest - 1, -4):
             font = _font(font_name, size)
-            if max(draw.textlength(line, font=font) for line in text.split("\n")) <= width:
-                return text, font
+            if max(draw.textlength(line, font=font) for line in broken.split("\n")) <= width:
+                return broken, font
     return text, _font(font_name, smallest)

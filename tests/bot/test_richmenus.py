@@ -204,7 +204,7 @@ def test_docs_pictures_are_drawn_by_the_same_code(tmp_path) -> None:
         "richmenu-chair-2.png", "richmenu-chair.png", "richmenu-leader-2.png", "richmenu-leader.png",
         "richmenu-member.png", "richmenu-staff-2.png", "richmenu-staff.png", "richmenu-stranger.png"]
     with Image.open(tmp_path / "richmenu-stranger.png") as picture:
-        assert picture.size == (2500, 843)
+        assert picture.size == (1250, 421)  # half LINE's size
 
 
 def test_cli_sync_and_relink(app, session_factory, clock, fake_line, district) -> None:
