@@ -242,6 +242,26 @@ def create_fake_app(state: FakeLineState) -> Flask:
                      "body": {"bytes": len(r.body)} if isinstance(r.body, bytes) else r.body} for r in state.requests]
         return Response(json.dumps(rows, ensure_ascii=False), mimetype="application/json")
 
+    # What a simulator in another process needs (local mode): the menu a user sees, its picture, a tab tapped.
+    @app.get("/__fake__/richmenu/<user_id>")
+    def shown_menu(user_id: str) -> Response:
+        menu = state.current_menu_for(user_id)
+        if menu is None:
+            return _error(404, "no rich menu for this user (run `flask --app bot richmenu sync`)")
+        menu = {key: value for key, value in menu.items() if key != "image"}
+        return _ok({**menu, "imageUrl": f"/__fake__/richmenu/{user_id}/image"})
+
+    @app.get("/__fake__/richmenu/<user_id>/image")
+    def shown_menu_image(user_id: str) -> Response:
+        menu = state.current_menu_for(user_id)
+        if menu is None or not menu["image"]:
+            return _error(404, "Not found")
+        return Response(menu["image"], mimetype=menu["contentType"])
+
+    @app.post("/__fake__/richmenu/<user_id>/switch/<alias>")
+    def tap_tab(user_id: str, alias: str) -> Response:
+        return _ok() if state.switch_menu(user_id, alias) else _error(404, "unknown alias")
+
     _rich_menu_routes(app, state)
     return app
 

@@ -196,9 +196,12 @@ def sync_command() -> None:
 def relink_command() -> None:
     saiyai = current_app.extensions["saiyai"]
     with saiyai.session_factory() as session, session.begin():
+        synced = session.scalar(select(RichMenu.key).limit(1)) is not None
         counts = menu_links.relink_all(session, saiyai.clock())
+    if not synced:
+        raise click.ClickException("no menus on LINE yet: run `flask --app bot richmenu sync` first")
     if not counts:
-        click.echo("nobody to link (no menus on LINE yet? run `flask --app bot richmenu sync` first)")
+        click.echo("nobody to link yet")
     for menu, count in sorted(counts.items(), key=lambda item: item[0] or ""):
         click.echo(f"{menu or 'default (unlinked)'}: {count}")
 

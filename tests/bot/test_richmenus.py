@@ -209,6 +209,8 @@ def test_docs_pictures_are_drawn_by_the_same_code(tmp_path) -> None:
 
 def test_cli_sync_and_relink(app, session_factory, clock, fake_line, district) -> None:
     runner = app.test_cli_runner()
+    early = runner.invoke(args=["richmenu", "relink"])
+    assert (early.exit_code, early.output) == (1, "Error: no menus on LINE yet: run `flask --app bot richmenu sync` first\n")
     first = runner.invoke(args=["richmenu", "sync"])
     assert first.output == "menus: 16 uploaded, 0 unchanged, 0 old deleted; aliases changed: 16; default set\n"
     second = runner.invoke(args=["richmenu", "sync"])

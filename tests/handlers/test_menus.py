@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from sqlalchemy import delete, select
 
 from bot import outbox
@@ -222,3 +223,17 @@ def test_line_for_pc_shows_no_menu_so_help_lists_every_menu_command_as_typed(
 
 def test_the_greeting_says_what_to_type() -> None:
     assert "“ช่วยเหลือ”" in T["greeting.follow"] and "“help”" in E["greeting.follow"]
+
+
+def test_a_simulator_in_another_process_reads_the_menu_and_taps_a_tab_over_http(on_line, fake_line) -> None:
+    leader = USERS["leader"]
+    shown = requests.get(f"{fake_line.url}/__fake__/richmenu/{leader}", timeout=5).json()
+    assert (shown["richMenuId"], shown["contentType"], shown["imageUrl"]) == (
+        on_line["leader-th-1"], "image/png", f"/__fake__/richmenu/{leader}/image")
+    image = requests.get(fake_line.url + shown["imageUrl"], timeout=5)
+    assert (image.headers["Content-Type"], image.content) == (
+        "image/png", fake_line.state.rich_menu_images[on_line["leader-th-1"]][0])
+    tab = shown["areas"][1]["action"]["richMenuAliasId"]
+    assert requests.post(f"{fake_line.url}/__fake__/richmenu/{leader}/switch/{tab}", timeout=5).status_code == 200
+    assert fake_line.state.current_menu_for(leader)["richMenuId"] == on_line["leader-th-2"]
+    assert requests.post(f"{fake_line.url}/__fake__/richmenu/{leader}/switch/nope", timeout=5).status_code == 404
