@@ -237,3 +237,18 @@ def test_a_simulator_in_another_process_reads_the_menu_and_taps_a_tab_over_http(
     assert requests.post(f"{fake_line.url}/__fake__/richmenu/{leader}/switch/{tab}", timeout=5).status_code == 200
     assert fake_line.state.current_menu_for(leader)["richMenuId"] == on_line["leader-th-2"]
     assert requests.post(f"{fake_line.url}/__fake__/richmenu/{leader}/switch/nope", timeout=5).status_code == 404
+
+
+def test_a_member_without_line_who_links_their_line_gets_the_members_menu(on_line, app, dialog, fake_line,
+                                                                          session_factory, clock, district) -> None:
+    name = "บุญมา ศรีสุข"
+    leader = USERS["leader"]
+    for text in ("เพิ่มสมาชิก", name, "ไม่มีเบอร์ค่ะ", "ยินยอมแล้ว"):
+        dialog.say(leader, text)
+    code = dialog.say(leader, "ผูกไลน์ บุญมา")[1].removeprefix("รหัส ")
+    dialog.say(NEW, f"รหัส {code}")
+    assert menu_rows(session_factory) == []  # nothing before they agree
+    dialog.run([(NEW, "ยินยอมค่ะ", t("link.done", name=name, community="ชุมชนวัดบางนา"))])
+    assert menu_rows(session_factory) == [(OutboxKind.MENU_LINK, NEW, "member-th-1", "pending", 0)]
+    assert drain(app, session_factory, clock)["sent"] == 2  # the link, and the leader told
+    assert fake_line.state.current_menu_for(NEW)["richMenuId"] == on_line["member-th-1"]
