@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import outbox, simulate
+from bot import outbox, richmenus, simulate
 from bot.thaitime import format_when
 from handlers.registry import clean
+from handlers.services import menus as menu_links
 from handlers.services import registry as reg
 from models import (
     Community,
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(say)
     app.cli.add_command(org_group)
+    app.cli.add_command(richmenus.richmenu_group)
 
 
 @click.command("say", help="Local mode: send TEXT to the running bot as a LINE user and print its answers, "
@@ -312,6 +314,7 @@ def org_grant_staff(organization: str, line_user_id: str) -> None:
         person = reg.ensure_person(session, line_user_id, _now())
         had = any(m.role == RoleName.STAFF and m.organization_id == org.id for m in reg.memberships(session, person))
         reg.grant(session, person, RoleName.STAFF, org, now=_now())
+        menu_links.refresh(session, person, _now())  # the staff menu, through the outbox
     click.echo(f"{line_user_id} was already staff of {org.name}" if had
                else f"{line_user_id} is now staff of {org.name}")
 

@@ -16,6 +16,7 @@ from bot.thaitime import format_when_in
 from handlers.catalog import LANGUAGES
 from handlers.context import Context
 from handlers.registry import ChatKind, Role, clean, command, postback
+from handlers.services import menus as menu_links
 from handlers.services import registry as reg
 from handlers.services import roster
 from models import Community, Membership, Network, Organization, RoleName
@@ -104,7 +105,9 @@ def forget_answer(ctx: Context) -> list[Message]:
         return [ctx.text("register.no_user_id")]
     if ctx.params.get("confirm") != "1":
         return [ctx.text("forget.kept")]
+    had_menu = ctx.person is not None and ctx.person.rich_menu is not None
     reg.forget_user(ctx.session, ctx.user_id, ctx.now)
+    menu_links.forgotten(ctx.session, ctx.user_id, had_menu, ctx.now)
     return [ctx.text("forget.done")]
 
 
@@ -259,4 +262,5 @@ def _choose_language(ctx: Context, lang: str) -> list[Message]:
     if ctx.person is None:
         return [ctx.text("language.not_kept", quick=[_register_button(ctx)])]
     reg.set_language(ctx.person, lang, ctx.now)
+    menu_links.refresh(ctx.session, ctx.person, ctx.now)  # the same menu in the chosen language
     return [ctx.text("language.set")]

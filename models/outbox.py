@@ -15,6 +15,10 @@ from models.base import Base, UTCDateTime
 class OutboxKind(StrEnum):
     PUSH = "push"            # one user, group or room
     MULTICAST = "multicast"  # up to 500 user ids
+    # Rich menus: `rich_menu` names the menu (models.RichMenu.key); `target` is one user, or `recipients`
+    # up to 500 (LINE's bulk link). Linking is idempotent, so a retry can do no harm.
+    MENU_LINK = "menu_link"
+    MENU_UNLINK = "menu_unlink"  # back to the default menu (the stranger's)
 
 
 class OutboxState(StrEnum):
@@ -42,6 +46,7 @@ class OutboxMessage(Base):
     recipients: Mapped[list[str] | None] = mapped_column(JSON)
     recipient_count: Mapped[int | None]
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    rich_menu: Mapped[str | None] = mapped_column(String(32))  # menu rows only: the menu to link
     # Set while a reply token may still be used: the web worker replies (free) and marks the
     # row sent; if it cannot, the row is pushed to `target` once it falls due.
     reply_token: Mapped[str | None] = mapped_column(String(128))

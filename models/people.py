@@ -41,6 +41,8 @@ class Person(Base):
     consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     # Set on `unfollow`: LINE refuses pushes to a user who blocked the bot, and each try costs.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The rich menu last queued for them (models.RichMenu.key of its first page); None: the default one.
+    rich_menu: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
