@@ -931,7 +931,8 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
     was = _value(GROUP_LANG, field, activity)
     _change(ctx, activity, edit)
     svc.touch(activity, ctx.now)
-    promoted = svc.promote_waitlist(ctx.session, activity) if field == "capacity" else []
+    if field == "capacity":  # a larger room: the waitlist moves up, each told (the one mechanism, seats.py)
+        svc.seats_freed(ctx.session, activity, ctx.now, cause=f"r{activity.revision}")
     field_names = {lang: text_for(lang, f"event.field.{field}") for lang in CATALOGUES}
     moved = field in GROUP_FIELDS and _value(GROUP_LANG, field, activity) != was
 
@@ -942,11 +943,6 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
     told = _notify(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True, values=values)
     host = _tell_host(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True,
                       values=values) if moved else None
-    for lang, people in _by_language(_people(ctx.session, [r.person_id for r in promoted])).items():
-        outbox.enqueue(ctx.session, [p.line_user_id for p in people],
-                       [text_message(text_for(lang, "event.promoted_notice", title=activity.title,
-                                              when=cards.when_range(lang, activity.starts_at)))],
-                       now=ctx.now, dedupe_key=f"activity:{activity.id}:r{activity.revision}:promoted:{lang}")
     groups: list[str] = []
     if moved:
         notice = text_for(GROUP_LANG, "event.group_change_notice", title=activity.title, code=activity.code,

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session, joinedload
 
 from handlers.dispatcher import CONVERSATION_COLUMNS, OpenConversation, Profile, Source
 from handlers.registry import Role, clean, strip_polite
+from handlers.services import seats
 from models import (
     Activity,
     Alias,
+    Answer,
     ChatLink,
     Community,
     Conversation,
@@ -463,6 +465,7 @@ def merge_offline(session: Session, offline: Person, person: Person, now: dateti
     (where the person answered the same activity or notice themselves, their own answer stands), then the
     row without LINE is deleted with its membership. Returns how many answers moved."""
     moved = 0
+    holding = _seats_held(session, offline)
     for model, other in ((Rsvp, Rsvp.activity_id), (NoticeAck, NoticeAck.notice_id)):
         own = select(other).where(model.person_id == person.id).scalar_subquery()
         moved += session.execute(update(model).where(model.person_id == offline.id, other.not_in(own))
@@ -474,6 +477,7 @@ def merge_offline(session: Session, offline: Person, person: Person, now: dateti
     person.updated_at = now
     session.delete(offline)  # its remaining answers (those the person gave too) and membership go with it
     session.flush()
+    _seats_freed(session, holding, now)  # where both held a seat, one is free now
     return moved
 
 
@@ -523,10 +527,27 @@ def forget_person(session: Session, person: Person, now: datetime) -> None:
     ended = select(Activity.id).where(Activity.ends_at <= now)
     session.execute(update(Rsvp).where(Rsvp.person_id == person.id, Rsvp.activity_id.in_(ended))
                     .values(person_id=None, proxy_by_id=None).execution_options(synchronize_session=False))
+    holding = _seats_held(session, person)
     if user_id is not None:  # a member without LINE has no chats, log or messages (`== None` would match all)
         _forget_user_id(session, user_id)
     session.delete(person)
     session.flush()
+    _seats_freed(session, holding, now)
+
+
+def _seats_held(session: Session, person: Person) -> list[Activity]:
+    """Activities still to come where the person's answer holds or waits for seats: those the person's
+    leaving may free (read before the answers go)."""
+    return list(session.scalars(select(Activity).where(Activity.id.in_(
+        select(Rsvp.activity_id).where(Rsvp.person_id == person.id, Rsvp.answer == Answer.GOING)),
+        Activity.capacity.is_not(None)).order_by(Activity.id)))
+
+
+def _seats_freed(session: Session, activities: Sequence[Activity], now: datetime) -> None:
+    """The seats of answers that went are given to the waitlist, in this transaction (seats.py)."""
+    for activity in activities:
+        if activity.ends_at > now:
+            seats.seats_freed(session, activity, now)
 
 
 def _forget_user_id(session: Session, user_id: str) -> None:
