@@ -299,7 +299,15 @@ def new_event(ctx: Context) -> Turn:
         data["origin_chat"] = ctx.chat_id
         # A long guided conversation would flood the group: it continues in the 1:1 chat.
         return Turn([ctx.text("event.continue_in_private")], flow=NEW, step=NewStep.TITLE, data=data, private=True)
-    return Turn([ctx.text("event.ask_title", cancel=True)], flow=NEW, step=NewStep.TITLE, data=data, private=True)
+    return Turn([ask_title(ctx)], flow=NEW, step=NewStep.TITLE, data=data, private=True)
+
+
+def ask_title(ctx: Context) -> TextMessage:
+    """The title question, its example named for the sender's own network (the first they see)."""
+    networks = reg.member_networks(ctx.session, ctx.memberships)
+    if not networks:
+        return ctx.text("event.ask_title_plain", cancel=True)
+    return ctx.text("event.ask_title", network=networks[0].name, cancel=True)
 
 
 @step(NEW, NewStep.TITLE)

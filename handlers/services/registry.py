@@ -223,6 +223,28 @@ def _closest(text: str, candidates: list[tuple[str, Community | Network]], keyed
                      sorted(containing.values(), key=lambda c: (c.name, c.id)))
 
 
+# Polite particles people end a name with ("สมปอง แก้วมณี ครับ", "มาลี ศรีสุขค่ะ", "สมศรี ใจดี นะคะ"). นะ comes
+# off only as a word of its own: a name may end in it ("สมชาย ชนะครับ" is สมชาย ชนะ).
+_NAME_PARTICLES = ("ครับผม", "ครับ", "ค่ะ", "คะ", "ค่า", "จ้า", "จ้ะ", "จ๊ะ")
+
+
+def person_name(text: str) -> str:
+    """A name as typed, without the polite particles and the emoji or punctuation after it."""
+    name = clean(text)
+    while True:
+        before = name
+        while name and unicodedata.category(name[-1])[0] in "SPZ" and name[-1] not in ")]":
+            name = name[:-1]  # "ครับ 🙏", "ค่ะ!"
+        for particle in _NAME_PARTICLES:
+            if name.endswith(particle) and len(name) > len(particle):
+                name = name[:-len(particle)].rstrip()
+                break
+        if name.endswith(" นะ"):
+            name = name[:-2].rstrip()
+        if name == before:
+            return name
+
+
 def valid_name(text: str) -> bool:
     """A person's name: some letters, not too long, not only emoji or digits."""
     stripped = text.strip()
@@ -324,6 +346,13 @@ def join_community(session: Session, person: Person, community: Community, now: 
     session.add(membership)
     session.flush()
     return membership
+
+
+def member_community_in(session: Session, person: Person, organization_id: int) -> Community | None:
+    """The community the person is a member of in this organization (`join_community` keeps one), or None."""
+    return session.scalars(select(Community).join(Membership, Membership.community_id == Community.id).where(
+        Membership.person_id == person.id, Membership.role == RoleName.MEMBER,
+        Membership.organization_id == organization_id)).first()
 
 
 def member_community(session: Session, person: Person | None) -> Community | None:
