@@ -78,7 +78,7 @@ TEXT: dict[str, str] = {
     "register.group_already": "You are already a member of {community} 🙏",
     "register.move_ask": "{name}, you are a member of {own}. Moving to {community} takes you off {own}'s member list (its leader will no longer see you there), and your answers to activities from now on count for {community}.\nMove?",
     "register.move_label": "Move to {community}",
-    "register.stay_label": "Stay in {community}",
+    "register.stay_label": "Don't move",
     "register.moved": "{name} moved from {own} to {community}.",
     "register.stayed": "Nothing changed: {name} is still a member of {own}.",
     "register.move_stale": "That question is out of date: you are now a member of {community}. To move, tap “Register” in that community's group again.",

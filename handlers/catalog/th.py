@@ -78,7 +78,7 @@ TEXT: dict[str, str] = {
     "register.group_already": "คุณเป็นสมาชิก{community}อยู่แล้วครับ 🙏",
     "register.move_ask": "คุณ{name}เป็นสมาชิก{own}อยู่แล้วครับ ถ้าย้ายไปเป็นสมาชิก{community} คุณจะออกจากรายชื่อสมาชิกของ{own} (ผู้นำของ{own}จะไม่เห็นคุณในรายชื่ออีก) และการตอบรับกิจกรรมต่อจากนี้จะนับให้{community}\nย้ายไหมครับ",
     "register.move_label": "ย้ายไป{community}",
-    "register.stay_label": "อยู่{community}ต่อ",
+    "register.stay_label": "ไม่ย้าย",
     "register.moved": "ย้ายคุณ{name}จาก{own}ไปเป็นสมาชิก{community}แล้วครับ",
     "register.stayed": "ไม่ได้ย้ายครับ คุณ{name}ยังเป็นสมาชิก{own}เหมือนเดิม",
     "register.move_stale": "คำถามนี้เก่าแล้วครับ ตอนนี้คุณเป็นสมาชิก{community} ถ้าจะย้าย กด “สมัครสมาชิก” ในกลุ่มของชุมชนนั้นอีกครั้งครับ",
