@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import partial
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -471,10 +472,14 @@ def _took_scope(ctx: Context, scope: Scope) -> Turn:
 
 
 def _host_reason(ctx: Context, choice: svc.HostChoice) -> str:
+    return host_reason(ctx.lang, choice=choice)
+
+
+def host_reason(lang: str, choice: svc.HostChoice) -> str:
     """The rotation's reason in the rotation's own words (host.reason.* in the catalogue)."""
     last = choice.slot.last_hosted_at
-    return ctx.t(choice.reason, **{"last": _date_text(ctx.lang, last) if last else ctx.t("host.never"),
-                                   **choice.values})
+    return text_for(lang, choice.reason, **{"last": _date_text(lang, last) if last else text_for(lang, "host.never"),
+                                            **choice.values})
 
 
 def _host_buttons(ctx: Context, network: Network, proposed_id: int) -> list[tuple[str, str]]:
@@ -570,11 +575,12 @@ def new_event_confirm(ctx: Context) -> Turn:
                     step=NewStep.WHEN)
     if ctx.data["scope"] not in {s.key for s in creatable_scopes(ctx)}:  # the role was taken away meanwhile
         return Turn([ctx.text("event.no_scope")])
-    activity = _create(ctx, *_scope(ctx.data))
-    return Turn(_announce(ctx, activity))
+    activity, reason = _create(ctx, *_scope(ctx.data))
+    return Turn(_announce(ctx, activity, reason))
 
 
-def _create(ctx: Context, kind: str, ident: int) -> Activity:
+def _create(ctx: Context, kind: str, ident: int) -> tuple[Activity, Callable[[str], str] | None]:
+    """The activity, and why its host was proposed, in a language (None without a proposed host)."""
     session = ctx.session
     owner = session.get(Network if kind == "network" else Community, ident)
     activity = svc.create_activity(
@@ -585,20 +591,25 @@ def _create(ctx: Context, kind: str, ident: int) -> Activity:
         place_lng=ctx.data.get("place_lng"), capacity=ctx.data.get("capacity"),
         seats_per_community=ctx.data.get("seats"), created_by=ctx.person, now=ctx.now)
     host_id = ctx.data.get("host_id")
+    reason: Callable[[str], str] | None = None
     if kind == "community":
         # The community's own activity (its leader, a chair or staff created it): it hosts; no rotation turn.
         activity.host_community_id, activity.host_state = ident, HostState.CONFIRMED
     elif host_id and ctx.data.get("host_default"):
-        svc.propose_host(session, activity, ctx.now, ctx.person)
+        choice = svc.propose_host(session, activity, ctx.now, ctx.person)
+        if choice is not None:
+            reason = partial(host_reason, choice=choice)
     elif host_id:
         svc.propose_chosen_host(session, activity, session.get(Community, host_id), ctx.now, ctx.person,
                                 reason=text_for("th", "event.host_chosen_reason"))
+        reason = partial(text_for, key="event.host_chosen_reason")
     session.flush()
-    return activity
+    return activity, reason
 
 
-def _announce(ctx: Context, activity: Activity) -> list[Message]:
-    """Push the card to every linked group and the host request to the host's leaders; reply to the creator."""
+def _announce(ctx: Context, activity: Activity, reason: Callable[[str], str] | None = None) -> list[Message]:
+    """Push the card to every linked group and the host request (saying why that host was proposed) to the
+    host's leaders; reply to the creator."""
     session = ctx.session
     groups = announce_in_groups(session, activity, ctx.now, except_chat=ctx.chat_id)
     lines = [ctx.t("event.created", title=activity.title, code=activity.code),
@@ -610,14 +621,15 @@ def _announce(ctx: Context, activity: Activity) -> list[Message]:
         others = [p for p in leaders if ctx.person is None or p.id != ctx.person.id]
         for lang, people in _by_language(others).items():
             outbox.enqueue(session, [p.line_user_id for p in people],
-                           [cards.host_request_message(lang, session, activity)], now=ctx.now,
+                           [cards.host_request_message(lang, session, activity, reason(lang) if reason else None)],
+                           now=ctx.now,
                            dedupe_key=f"activity:{activity.id}:host:{host.id}:{lang}")
         if leaders:
             lines.append(ctx.t("event.host_asked", community=host.name, count=len(leaders)))
         else:
             lines.append(ctx.t("event.host_no_leader", community=host.name))
         if len(others) < len(leaders):  # the creator leads the host community: ask them right here
-            messages.append(cards.host_request_message(ctx, session, activity))
+            messages.append(cards.host_request_message(ctx, session, activity, reason(ctx.lang) if reason else None))
     if activity.network_id and svc.may_plan_series(ctx.memberships, activity):
         # The network's monthly meeting is created once, then repeated (handlers/series.py).
         lines.append(ctx.t("event.repeat_hint", keyword=ctx.keyword_of(series.repeat), code=activity.code))

@@ -161,6 +161,10 @@ def test_create_in_thai_announces_in_every_linked_group_and_asks_the_host(dialog
         assert postback_data(card) == rsvp
     [request] = [m for to, m in delivered if to == MARKET_LEADER]
     assert postback_data(request) == [f"a=host_confirm&id={activity.id}", f"a=host_decline&id={activity.id}"]
+    # The first request says why this community was proposed, as the request after a decline does.
+    assert flex_texts(request)[:3] == [
+        T["card.host_request.title"], t("card.host_request.body", community="ชุมชนตลาดบางนา"),
+        "เหตุผลที่เสนอ: " + t("host.reason.order", times=0, position=1, last=T["host.never"])]
     assert dispatch_outbox(jobs) == {}  # each went out once
 
     # The buttons work with the RSVP and rotation handlers: a member taps ไป in the other group,
