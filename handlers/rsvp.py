@@ -63,7 +63,10 @@ def rsvp(ctx: Context) -> list[Message]:
             reg.member_community(ctx.session, member).id not in act.managed_community_ids(ctx.session, ctx.memberships):
         return [ctx.text("postback.unknown")]
     by = ctx.person if member.id != ctx.person.id else None
-    return _record(ctx, activity, member, choice, guests, proxy_by=by, guests_wait=guests_wait)
+    replies = _record(ctx, activity, member, choice, guests, proxy_by=by, guests_wait=guests_wait)
+    if by is not None and member.reachable:
+        _tell_member_of_proxy(ctx, activity, member, by)
+    return replies
 
 
 @command("ไป", "going", "go")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, object_session
 from bot.config import TIMEZONE
 from handlers.registry import Role, strip_polite
 from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK, THAI_DIGITS, person_key
-from handlers.services.seats import Waiting, promote_waitlist, seats_freed, seats_taken, waitlist_position
+from handlers.services.seats import Waiting, seats_freed, seats_taken, waitlist_position
 from models import (
     Activity,
     ActivityStatus,

@@ -180,6 +180,16 @@ def test_create_in_thai_announces_in_every_linked_group_and_asks_the_host(dialog
     assert flex_texts({"contents": bubble})[-1] == t("card.my_answer", answer=T["card.answer.going"])
 
 
+def test_next_saturday_typed_on_a_saturday_afternoon_is_seven_days_later(dialog, district, clock) -> None:
+    """Regression: on Saturday 15:44, "เสาร์หน้า บ่ายสองโมง" was read as two Saturdays ahead."""
+    clock.advance(hours=5, minutes=44)  # Saturday 21 November 2026, 15:44
+    dialog.run([
+        (LEADER, "สร้างกิจกรรม", t("event.ask_title", network="เครือข่ายโซน 1")),
+        (LEADER, "ประชุมเครือข่ายโซน 1", T["event.ask_when"]),
+        (LEADER, "เสาร์หน้า บ่ายสองโมง", ask_place("วันเสาร์ที่ 28 พฤศจิกายน 2569 เวลา 14:00–17:00 น.")),
+    ])
+
+
 def test_create_in_english_with_the_only_host_of_a_zone(dialog, district, db, jobs, fake_line) -> None:
     dialog.run([
         (STAFF, "new event", e("event.ask_title", network="เครือข่ายโซน 1")),

@@ -221,3 +221,23 @@ def test_a_seat_freed_by_erasing_removing_or_merging_goes_to_the_waitlist(dialog
     assert told == [(U["somsri"], t("rsvp.promoted", name=NAME["somsri"], title=TITLE, when=WHEN, code=CODE))]
 
 
+
+
+def test_a_proxy_answer_gets_the_same_choice_and_only_a_leader_may_make_it(dialog, activity, db, fake_line,
+                                                                           session_factory) -> None:
+    activity_id = activity(capacity=2)
+    dialog.say(U["somchai"], f"ไป {CODE}")
+    dialog.run([(USERS["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป +2",
+                 t("rsvp.party_short", name=NAME["somsri"], title=TITLE, left=1, fit=0, guests=2)
+                 + "\n" + t("rsvp.by_proxy", leader="คุณleader"))])
+    with session_factory() as session:
+        somsri = session.scalars(select(Person).where(Person.line_user_id == U["somsri"])).one().id
+    base = f"a=rsvp&id={activity_id}&v=going&p={somsri}"
+    assert buttons(fake_line) == [(WAIT, f"{base}&g=2&w=1"), (ALONE, f"{base}&g=0")]
+    # A member sending the same data answers for nobody.
+    assert dialog.postback(USERS["member"], f"{base}&g=0") == [t("postback.unknown")]
+    assert [row[0] for row in seats(db, activity_id)] == ["สมชาย แก้วมณี"]
+    assert dialog.postback(USERS["leader"], f"{base}&g=2&w=1") == [
+        going(NAME["somsri"]) + "\n" + t("rsvp.guests_waitlisted", waiting=2, position=1) + "\n"
+        + t("rsvp.seats_none") + "\n" + t("rsvp.by_proxy", leader="คุณleader")]
+    assert seats(db, activity_id)[0] == ("สมศรี ใจดี", Answer.GOING, 0, False, 2)
