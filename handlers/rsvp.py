@@ -219,8 +219,6 @@ def _party_short(ctx: Context, activity: Activity, person: Person, result: act.A
     seated = result.rsvp is not None and result.rsvp.answer == Answer.GOING and result.rsvp.waitlisted_at is None
     text = ctx.t("rsvp.party_short_seated" if seated else "rsvp.party_short", **values, left=result.left,
                  fit=result.fit, guests=guests)
-    if proxy_by is not None:
-        text += "\n" + ctx.t("rsvp.by_proxy", leader=notices.proxy_label(ctx.lang, proxy_by))
     base = f"a=rsvp&id={activity.id}&v=going" + (f"&p={person.id}" if proxy_by is not None else "")
     buttons = [(ctx.t("rsvp.guests_wait_label", fit=result.fit), f"{base}&g={guests}&w=1"),
                (ctx.t("rsvp.alone_label"), f"{base}&g=0")]
