@@ -153,6 +153,11 @@ def test_a_role_lost_before_the_tap_is_refused(dialog, people, db, session_facto
     assert rsvps(db) == []
 
 
+def test_check_in_by_part_of_a_name_checks_in_nobody(dialog, people, db) -> None:
+    dialog.run([(LEADER, f"เช็คอิน {CODE} ยายมี", suggestion("ยายมี"))])
+    assert count(db, Rsvp) == 0
+
+
 @pytest.mark.parametrize(("typed", "name"), [
     (f"คุณ{THONGDEE}", THONGDEE),   # the same name, a title forgiven
     ("ทองดีมีสุข", THONGDEE),      # spacing forgiven
