@@ -96,6 +96,10 @@ def test_part_of_a_name_answers_for_nobody_and_offers_who_it_may_be(dialog, peop
                                ("ยกเลิก", "message", "ยกเลิก")]
     assert rsvps(db) == []
     assert count(db, OutboxMessage) == 1  # the reply only: ทองดี is pushed nothing
+    # "ช่วยเหลือ" meanwhile says what is open and asks again, with the same buttons.
+    dialog.run([(LEADER, "ช่วยเหลือ", t("flow.help_in_flow", doing=T["flow.doing.pick_person"]) + "\n"
+                 + suggestion("ยายมี"))])
+    assert [b[2] for b in buttons(dialog)] == [pick(people["thongdee"]), pick(people["boonmee"]), "ยกเลิก"]
 
 
 def test_the_confirm_button_acts_once_and_the_member_is_told(dialog, people, db, jobs, fake_line) -> None:
