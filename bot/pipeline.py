@@ -16,7 +16,8 @@ from linebot.v3.webhooks import Event
 from sqlalchemy import Engine, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
@@ -24,7 +25,7 @@ from bot.line import LineClient
 from handlers.catalog import text_for
 from handlers.context import text_message
 from handlers.dispatcher import Dispatcher, Route
-from models import EventStatus, WebhookEvent
+from models import EventStatus, OutboxMessage, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,74 @@ def event_key(raw: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:56]
 
 
+def strip_nul(value: Any) -> Any:
+    """The event with every NUL character taken out of its strings (keys too): PostgreSQL refuses NUL in
+    text and JSON, so a name or a message holding one would fail its handler there, every delivery.
+    Iterative, so a deeply nested (signed, but not LINE's) value cannot exhaust the stack."""
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            return item.replace("\x00", "") if "\x00" in item else item
+        if isinstance(item, dict):
+            return {clean(k): v for k, v in item.items()}
+        if isinstance(item, list):
+            return list(item)
+        return item
+
+    root = clean(value)
+    pending = [root] if isinstance(root, (dict, list)) else []
+    while pending:
+        container = pending.pop()
+        keys = container.keys() if isinstance(container, dict) else range(len(container))
+        for key in keys:
+            container[key] = clean(container[key])
+            if isinstance(container[key], (dict, list)):
+                pending.append(container[key])
+    return root
+
+
+# Where an event's ids are stored; LINE's are 33 characters. Longer ones can only come from a forged (yet
+# signed) body: such an event could never be recorded, so it is skipped, not failed again on each delivery.
+_ID_LIMITS = {"userId": WebhookEvent.__table__.c.user_id.type.length,
+              "groupId": WebhookEvent.__table__.c.chat_id.type.length,
+              "roomId": WebhookEvent.__table__.c.chat_id.type.length}
+_REPLY_TOKEN_LIMIT = OutboxMessage.__table__.c.reply_token.type.length
+
+
+def unrecordable(raw: dict[str, Any]) -> str | None:
+    """Why this event can never be stored (an id or reply token longer than its column), or None."""
+    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    for name, limit in _ID_LIMITS.items():
+        value = source.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            return f"source.{name} is {len(value)} characters long (at most {limit})"
+    token = raw.get("replyToken")
+    if isinstance(token, str) and len(token) > _REPLY_TOKEN_LIMIT:
+        return f"replyToken is {len(token)} characters long (at most {_REPLY_TOKEN_LIMIT})"
+    return None
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error says the database is unreachable or busy (worth LINE delivering again), rather
+    than refusing this event's data for good (a value too long, a NUL, a constraint): only the former
+    earns a 503; for the latter, delivering again would fail the same way forever."""
+    if isinstance(exc, (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def process_event(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
-    """Handle one event exactly once; returns what happened (ignored, duplicate, done, failed, unrecorded).
+    """Handle one event exactly once; returns what happened (ignored, duplicate, done, failed, skipped,
+    unrecorded).
 
     "unrecorded" means the database could not even record the failure: the webhook then answers 503
     so that LINE delivers the event again (redelivery is on, see README), rather than losing it.
+    "skipped" means the event can never be recorded (a forged-yet-signed body): it is logged, and the
+    others in its body are handled.
     """
+    problem = unrecordable(raw)
+    if problem is not None:
+        log.warning("skipping event %s that cannot be stored: %s", event_key(raw), problem)
+        return "skipped"
     for attempt in (1, 2):
         try:
             return _process(app, event, raw)
@@ -153,7 +216,11 @@ def _fail(app: Saiyai, event: Event, raw: dict[str, Any], exc: Exception) -> str
             pending = _queue_answer(session, route, reply_token, [text_message(apology)], now)
     except _Duplicate:
         return "duplicate"
-    except Exception:
+    except Exception as failure:
+        if not database_unavailable(failure):
+            log.exception("event %s cannot be recorded, for a reason another delivery would not change; "
+                          "skipped", key)
+            return "skipped"
         log.exception("could not even record the failure of event %s; LINE will deliver it again", key)
         return "unrecorded"
     try:

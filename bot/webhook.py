@@ -10,8 +10,9 @@ from linebot.v3 import SignatureValidator
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhooks import Event
 from sqlalchemy import text
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.pipeline import Saiyai, process_event
+from bot.pipeline import Saiyai, process_event, strip_nul
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
@@ -25,7 +26,9 @@ def _saiyai() -> Saiyai:
 def callback() -> Response:
     """Verify the signature on the raw body first; then handle each event on its own."""
     signature = request.headers.get("X-Line-Signature", "")
-    raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH Flask answers 413 before this
+    raw = request.get_data(cache=False)  # a Content-Length over MAX_CONTENT_LENGTH: Flask answers 413 here
+    if _cut_short(len(raw)):
+        return _plain("body too large", 413)
     if not signature:
         return _plain("missing X-Line-Signature", 400)
     validator: SignatureValidator = current_app.extensions["saiyai.signature"]
@@ -41,17 +44,32 @@ def callback() -> Response:
     except InvalidSignatureError:
         log.warning("webhook with an invalid signature from %s", request.remote_addr)
         return _plain("invalid signature", 400)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser goes (a signed body, but no LINE body).
         return _plain("malformed webhook body", 400)
 
     app = _saiyai()
     for raw_event in events:
+        raw_event = strip_nul(raw_event)
         event = _parse_event(raw_event)
         if event is not None and process_event(app, event, raw_event) == "unrecorded":
             # The database is down: stop here, in order, and let LINE deliver the body again later.
             # Events already handled are recognised by their webhookEventId; none is lost or reordered.
             return _plain("database unavailable, deliver again", 503)
     return _plain("OK", 200)
+
+
+def _cut_short(length: int) -> bool:
+    """Whether a chunked body (no Content-Length, so Flask could not refuse it up front) went past
+    MAX_CONTENT_LENGTH: Werkzeug stops reading at the limit without a word, and the truncated body would
+    otherwise be refused as a forged signature. One byte more is asked for: at the limit, that raises."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is not None or limit is None or length < limit:
+        return False
+    try:
+        return request.stream.read(1) != b""
+    except RequestEntityTooLarge:
+        return True
 
 
 def _parse_event(raw_event: object) -> Event | None:

@@ -257,8 +257,9 @@ class Dispatcher:
             # the purge job would otherwise keep for a day, so later chatter gets the usual reply.
             return Route(source, None, "expired", stale.lang, conversation_id=stale.id, profile=profile)
         if match is None:
-            return Route(source, None, "fallback", "en" if re.fullmatch(r"[\x00-\x7f]+", addressed) else None,
-                         {"args": addressed}, profile=profile)
+            # No language hint: ASCII alone says nothing (a code "K7M2", a phone number, a URL are what Thai
+            # users type too). English comes only from an English command word or the person's choice.
+            return Route(source, None, "fallback", None, {"args": addressed}, profile=profile)
         return Route(source, match.spec.func, "command", match.lang,
                      {"args": match.args, "keyword": match.keyword, "spec": match.spec}, profile=profile)
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from linebot.v3.messaging import Message
 
-from handlers.context import Context
+from bot import outbox
+from handlers.catalog import text_for
+from handlers.context import Context, text_message
+from handlers.notices import proxy_label
 from handlers.registry import ChatKind, Role, command, on_event
 from handlers.services import registry as reg
-from models import ChatLink, Community, Network, RoleName
+from models import ChatLink, Community, Network, Person, RoleName
 
 SUGGESTION_LIMIT = 6
 
@@ -43,11 +46,35 @@ def link(ctx: Context) -> list[Message]:
     old = _linked_to(ctx, current)
     if old is not None and type(old) is type(target) and old.id == target.id:
         return [ctx.text("link.already", name=target.name)]
+    previous = ctx.session.get(Person, current.linked_by_id) if current and current.linked_by_id else None
+    if old is not None and not _may_link(ctx, old):
+        # Being in the group and looking after another community is no right over this one's group: its
+        # notices would go to the other's group, and members registering here would join the wrong one.
+        return [_taken(ctx, old, previous)]
     reg.link_chat(ctx.session, ctx.chat_id, target, ctx.person, ctx.now)
     done = ctx.t("link.done_community" if isinstance(target, Community) else "link.done_network", name=target.name)
     if old is not None:
         done = ctx.t("link.moved_from", old=old.name) + "\n" + done
+        _tell_previous_linker(ctx, previous, old, target)
     return [ctx.text_message(done)]
+
+
+def _taken(ctx: Context, old: Community | Network, previous: Person | None) -> Message:
+    """The refusal to re-link a group linked to something the sender does not look after: who may."""
+    kind = "community" if isinstance(old, Community) else "network"
+    by = ctx.t("link.taken_by", name=proxy_label(ctx.lang, previous)) if previous is not None else ""
+    return ctx.text("link.taken", old=old.name, by=by, who=ctx.t(f"link.taken_who_{kind}", old=old.name))
+
+
+def _tell_previous_linker(ctx: Context, previous: Person | None, old: Community | Network,
+                          target: Community | Network) -> None:
+    """Whoever linked the group before hears it was moved, and by whom (a push: they may not be in the chat)."""
+    if previous is None or not previous.reachable or previous.line_user_id == ctx.user_id:
+        return
+    lang = previous.language or "th"
+    text = text_for(lang, "link.moved_told", old=old.name, new=target.name, by=proxy_label(lang, ctx.person))
+    outbox.enqueue(ctx.session, [previous.line_user_id], [text_message(text)], now=ctx.now,
+                   dedupe_key=f"link-moved:{ctx.chat_id}:{ctx.now.timestamp():.6f}")
 
 
 def _may_link(ctx: Context, target: Community | Network) -> bool:

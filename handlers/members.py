@@ -178,6 +178,8 @@ def remove_member(ctx: Context) -> Turn:
     if not name:
         return Turn([ctx.text("offline.remove_usage")])
     found = managed_person(ctx, name, lambda label: f"{ctx.keyword} {label}", only=_without_line)
+    if isinstance(found, Turn):
+        return found
     if not isinstance(found, Person):
         return Turn([found])
     community = reg.member_community(ctx.session, found)
@@ -222,8 +224,10 @@ def link_code(ctx: Context) -> Turn:
     if not name:
         return Turn([ctx.text("line_link.usage")])
     found = managed_person(ctx, name, lambda label: f"{ctx.keyword} {label}", only=_without_line)
+    if isinstance(found, Turn):
+        return found
     if not isinstance(found, Person):
-        linked = act.managed_people_named(ctx.session, ctx.memberships, name)
+        linked = act.people_named(ctx.session, ctx.memberships, name).exact
         if len(linked) == 1:  # they have LINE already (linked before, or registered themselves)
             return Turn([ctx.text("link.already_linked", name=linked[0].full_name or "-")])
         return Turn([found])

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from enum import StrEnum
+from urllib.parse import urlencode
 
-from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import Message, MessageAction, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import select
 
 from bot import outbox
@@ -18,8 +20,9 @@ from bot.config import TIMEZONE
 from bot.thaitime import format_when_in
 from handlers import notices
 from handlers.catalog import text_for
-from handlers.context import Context, button_label, record_id, text_message
-from handlers.registry import ChatKind, Role, command, postback, strip_polite
+from handlers.context import Context, Turn, as_turn, button_label, command_refusal, record_id, text_message
+from handlers.dispatcher import FLOW_ACTION
+from handlers.registry import ChatKind, Match, Role, command, postback, step, strip_polite
 from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Answer, Community, Person, Rsvp
@@ -114,11 +117,13 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
 
 
 @command("ตอบแทน", "proxy", min_role=Role.COMMUNITY_LEADER)
-def proxy(ctx: Context) -> list[Message]:
+def proxy(ctx: Context) -> list[Message] | Turn:
     """ตอบกิจกรรมหรือแจ้งเตือนด่วนแทนสมาชิกที่ไม่มีสมาร์ตโฟน / Answer an activity or an alert for a member without a smartphone"""
     alert = notices.PROXY_ALERT.fullmatch(strip_polite(ctx.args))  # `ตอบแทน ยายสมศรี ปลอดภัย`: no code
     if alert is not None:
         found = managed_person(ctx, alert["name"], lambda label: f"{ctx.keyword} {label} {alert['th'] or alert['en']}")
+        if isinstance(found, Turn):
+            return found
         return notices.answer_alert_for(ctx, found, notices.proxy_alert_kind(alert)) if isinstance(found, Person) \
             else [found]
     code, _, rest = strip_polite(ctx.args).translate(reg.THAI_DIGITS).partition(" ")
@@ -135,6 +140,8 @@ def proxy(ctx: Context) -> list[Message]:
     guests = guests if choice == Answer.GOING else 0
     found = managed_person(ctx, tail["name"], lambda label: f"{ctx.keyword} {activity.code} {label} "
                                                              f"{tail['answer']}" + (f" {count[0]}" if count else ""))
+    if isinstance(found, Turn):
+        return found
     if not isinstance(found, Person):
         return [found]
     by = ctx.person if ctx.person is not None and found.id != ctx.person.id else None
@@ -296,7 +303,7 @@ def _names_by_community(ctx: Context, activity: Activity) -> dict[int | None, di
 # --- check-in -----------------------------------------------------------------------------------
 
 @command("เช็คอิน", "เช็กอิน", "checkin", "check in")
-def checkin(ctx: Context) -> list[Message]:
+def checkin(ctx: Context) -> list[Message] | Turn:
     """เช็คอินเมื่อถึงงาน เช่น “เช็คอิน K7M2” (ผู้นำเช็คอินให้สมาชิกได้) / Check in at an activity, e.g. “checkin K7M2”"""
     code, _, name = ctx.args.translate(reg.THAI_DIGITS).partition(" ")
     if not code:
@@ -312,6 +319,8 @@ def checkin(ctx: Context) -> list[Message]:
     if ctx.role < Role.COMMUNITY_LEADER:
         return [ctx.text("checkin.others_refused", code=activity.code)]
     found = managed_person(ctx, name, lambda label: f"{ctx.keyword} {activity.code} {label}")
+    if isinstance(found, Turn):
+        return found
     if not isinstance(found, Person):
         return [found]
     return _check_in(ctx, activity, found, by=ctx.person if found.id != ctx.person.id else None)
@@ -389,17 +398,30 @@ def _answerable(ctx: Context, code: str) -> Activity | Message:
 
 
 def managed_person(ctx: Context, text: str, command_for,
-                   only: Callable[[Person], bool] | None = None) -> Person | Message:
-    """The one registered person of the sender's communities with this name (among those `only` keeps),
-    or the reply saying why not (nobody; several, listed with buttons that repeat the command for each)."""
+                   only: Callable[[Person], bool] | None = None) -> Person | Message | Turn:
+    """The one registered person of the sender's communities clearly named by this text (among those `only`
+    keeps), or the reply saying why not: nobody; several, listed with buttons that repeat the command for
+    each; or only names holding the text ("มี" in "ทองดี มีสุข"), a Turn that asks the sender to confirm with a
+    button (see pick_person). A name that is not clearly someone's is never acted on directly: a leader's
+    answer, an emergency report with a phone number, an erasure or a LINE code would go to the wrong person."""
     people: list[tuple[Person, Community | None]] = []
+    partial: list[tuple[Person, Community | None]] = []
     written = NAME_WITH_COMMUNITY.fullmatch(text.strip())
     if written:
         wanted = reg.name_key(written["community"])
-        people = [(p, c) for p, c in _named(ctx, written["name"], only)
-                  if c is not None and reg.name_key(c.name) == wanted]
-    if not people:  # no community written, or the brackets were part of the name
-        people = _named(ctx, text, only)
+        exact, close = _named(ctx, written["name"], only)
+        people = [(p, c) for p, c in exact if c is not None and reg.name_key(c.name) == wanted]
+        partial = [(p, c) for p, c in close if c is not None and reg.name_key(c.name) == wanted]
+    if not people and not partial:  # no community written, or the brackets were part of the name
+        people, partial = _named(ctx, text, only)
+    confirmed = record_id(ctx.params.get(CONFIRMED))
+    if confirmed is not None:  # the sender tapped one of the suggestions: that person, if still theirs to name
+        chosen = next((p for p, _ in people + partial if p.id == confirmed), None)
+        if chosen is not None:
+            return chosen
+        return ctx.text("proxy.not_found" if only is None else "offline.not_found", name=_echo(text.strip()))
+    if not people and partial:
+        return _suggest(ctx, text, partial)
     if not people:
         return ctx.text("proxy.not_found" if only is None else "offline.not_found", name=_echo(text.strip()))
     if len(people) == 1:
@@ -410,9 +432,62 @@ def managed_person(ctx: Context, text: str, command_for,
                             quick=[(label, ctx.command_text(command_for(label))) for label in labels[:QUICK_LIMIT]])
 
 
-def _named(ctx: Context, name: str, only: Callable[[Person], bool] | None) -> list[tuple[Person, Community | None]]:
-    return [(p, reg.member_community(ctx.session, p))
-            for p in act.managed_people_named(ctx.session, ctx.memberships, name.strip(), only)]
+def _named(ctx: Context, name: str, only: Callable[[Person], bool] | None
+           ) -> tuple[list[tuple[Person, Community | None]], list[tuple[Person, Community | None]]]:
+    found = act.people_named(ctx.session, ctx.memberships, name.strip(), only)
+    return ([(p, reg.member_community(ctx.session, p)) for p in found.exact],
+            [(p, reg.member_community(ctx.session, p)) for p in found.partial])
+
+
+# --- confirming a name that was only part of someone's --------------------------------------------------
+# The suggestion's buttons are postbacks answering a conversation of the sender's in this chat: someone else
+# tapping them in a group answers no conversation of theirs, and the first tap ends it, so a button acts once,
+# for the sender only. The tap runs the sender's command again, with the person chosen (CONFIRMED), and the
+# command checks everything again: the sender's role, the activity, the person still being theirs to name.
+
+PICK = "pick_person"
+CONFIRMED = "confirmed_person"  # set by pick_person only: commands get their params from nowhere else
+PICK_LIMIT = 12                 # LINE's 13 quick replies, one kept for cancel
+
+
+class PickStep(StrEnum):
+    CHOICE = "awaiting_choice"
+
+
+def _suggest(ctx: Context, text: str, partial: list[tuple[Person, Community | None]]) -> Turn:
+    labels = [(p, f"{_name(p)} ({c.name if c else '-'})") for p, c in partial]
+    items = [QuickReplyItem(action=PostbackAction(label=button_label(label), displayText=label,
+                                                  data=urlencode({"a": FLOW_ACTION, "p": p.id})))
+             for p, label in labels[:PICK_LIMIT]]
+    items.append(QuickReplyItem(action=MessageAction(label=ctx.t("flow.cancel_label"), text=ctx.t("flow.cancel_label"))))
+    message = TextMessage(text=ctx.t("proxy.suggest", name=_echo(text.strip()),
+                                     people="\n".join(f"• {label}" for _, label in labels)),
+                          quickReply=QuickReply(items=items))
+    return Turn([message], flow=PICK, step=PickStep.CHOICE,
+                data={"command": f"{ctx.keyword} {ctx.args}", "ids": [p.id for p, _ in labels[:PICK_LIMIT]]})
+
+
+@step(PICK, PickStep.CHOICE)
+def pick_person(ctx: Context) -> Turn:
+    chosen = record_id(ctx.params.get("p"))
+    if chosen is None:  # typed rather than tapped: a command runs as typed; anything else drops the question
+        typed = ctx.registry.match(ctx.args) if ctx.args else None
+        if typed is not None:
+            return _run_again(ctx, typed, {})
+        return Turn([ctx.text("proxy.pick_dropped")] if ctx.chat_kind == ChatKind.USER else [])
+    command = ctx.registry.match(ctx.data.get("command", ""))
+    if command is None or chosen not in ctx.data.get("ids", []):
+        return Turn([ctx.text("postback.unknown")])
+    return _run_again(ctx, command, {CONFIRMED: str(chosen)})
+
+
+def _run_again(ctx: Context, command: Match, params: dict[str, str]) -> Turn:
+    """Run a command from within the pick step, as if it were typed with nothing in progress."""
+    refusal = command_refusal(ctx, command.spec)
+    if refusal is not None:
+        return Turn([refusal])
+    ctx.args, ctx.keyword, ctx.params, ctx.data, ctx.step = command.args, command.keyword, params, {}, None
+    return as_turn(command.spec.func(ctx))
 
 
 def _activity_by_id(ctx: Context) -> Activity | None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from bot.config import TIMEZONE
 from handlers.registry import Role, strip_polite
-from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK, THAI_DIGITS, person_key
+from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK, THAI_DIGITS, given_name_key, person_key
 from handlers.services.seats import Waiting, seats_freed, seats_taken, waitlist_position
 from models import (
     Activity,
@@ -669,15 +669,24 @@ def managed_community_ids(session: Session, held: Sequence[Membership]) -> set[i
     return ids
 
 
-def managed_people_named(session: Session, held: Sequence[Membership], name: str,
-                         only: Callable[[Person], bool] | None = None) -> list[Person]:
+@dataclass(frozen=True)
+class PeopleNamed:
+    """Who a typed name may mean: `exact` is clearly named (the same `person_key`, else the same given name);
+    `partial` only holds the text ("มี" is in "ทองดี มีสุข" and "บุญมี ศรีสุข"), filled when nobody is exact: a suggestion, never an act."""
+
+    exact: list[Person]
+    partial: list[Person]
+
+
+def people_named(session: Session, held: Sequence[Membership], name: str,
+                 only: Callable[[Person], bool] | None = None) -> PeopleNamed:
     """Registered people of the communities these roles manage (those `only` keeps), by full name compared
     with `person_key` (a title such as คุณ, ยาย or นาง is forgiven either way): the exact matches, else
-    those whose name contains the text (a first name alone)."""
+    those whose name contains the text (a first name alone, or any part of a name)."""
     ids = managed_community_ids(session, held)
     key = person_key(name)
     if not ids or not key:
-        return []
+        return PeopleNamed([], [])
     people = sorted((p for p in session.scalars(select(Person).where(Person.consent_version.is_not(None), Person.id.in_(
         select(Membership.person_id).where(Membership.community_id.in_(ids))))) if only is None or only(p)),
         key=lambda p: (p.full_name or "", p.id))  # sorted here: database collations order Thai differently
@@ -685,7 +694,17 @@ def managed_people_named(session: Session, held: Sequence[Membership], name: str
     same = [p for k, p in keyed if k == key]
     # Two people entered before titles were forgiven ("สมศรี" and "ยายสมศรี") are told apart as written.
     as_written = [p for p in same if _spelled(p.full_name or "") == _spelled(name)]
-    return as_written or same or [p for k, p in keyed if key in k]
+    # Or the whole given name, as people call each other ("บุญมา" for "บุญมา ศรีสุข"); a piece of a word
+    # ("มี" in "บุญมี" or "มีสุข") is no name at all.
+    exact = as_written or same or [p for p in people if given_name_key(p.full_name or "") == key]
+    return PeopleNamed(exact, [] if exact else [p for k, p in keyed if key in k])
+
+
+def managed_people_named(session: Session, held: Sequence[Membership], name: str,
+                         only: Callable[[Person], bool] | None = None) -> list[Person]:
+    """`people_named`'s exact matches, else its partial ones (for checks that act on nobody)."""
+    found = people_named(session, held, name, only)
+    return found.exact or found.partial
 
 
 def _spelled(name: str) -> str:

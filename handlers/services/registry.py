@@ -153,6 +153,15 @@ def person_key(name: str) -> str:
     return _PERSON_NOISE.sub("", key)
 
 
+def given_name_key(name: str) -> str:
+    """`person_key` of a name's first word that is not a title on its own: "นาง สมศรี ใจดี" and "ยายสมศรี ใจดี"
+    give "สมศรี". Typed alone, the whole given name names someone as people say it; a piece of a word does not."""
+    for word in clean(name).casefold().split():
+        if not _PERSON_TITLE.fullmatch(word):
+            return person_key(word)
+    return ""
+
+
 @dataclass(frozen=True)
 class NameMatch:
     found: Community | Network | None

@@ -410,8 +410,10 @@ def test_a_member_switches_language_and_it_sticks(dialog, district, db) -> None:
     help_en = dialog.say(MEMBER, "help")[0]
     help_th = dialog.say(MEMBER, "ช่วยเหลือ")[0]
     dialog.run([
+        (MEMBER, "K7M2", T["help.unknown"].format(text="K7M2") + "\n" + help_th),  # no choice yet: Thai
         (MEMBER, "english", "Saiyai will reply in English from now on. Type “thai” to switch back to Thai."),
         (MEMBER, "ช่วยเหลือ", help_en),   # a Thai keyword, an English reply: the stored choice wins
+        (MEMBER, "K7M2", E["help.unknown"].format(text="K7M2") + "\n" + help_en),
     ])
     assert person(db, MEMBER).language == "en"
     dialog.run([

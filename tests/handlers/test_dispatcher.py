@@ -139,10 +139,6 @@ def not_understood_th(text: str) -> str:
     return f"ขออภัยครับ สายใยยังไม่เข้าใจ “{text}”\n{HELP_TH_USER}"
 
 
-def not_understood_en(text: str) -> str:
-    return f"Sorry, Saiyai did not understand “{text}”.\n{HELP_EN_USER}"
-
-
 # --- dialog plumbing ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -395,9 +391,15 @@ DIALOGS = {
     ),
     "unknown text gets help with the not-understood prefix": (
         [(alice, "สวัสดีครับ", [not_understood_th("สวัสดีครับ")]),
-         (alice, "hello there", [not_understood_en("hello there")]),
          (alice, "hello ครับ", [not_understood_th("hello ครับ")]),
-         (alice, "x" * 50, [not_understood_en("x" * 40 + "…")])],
+         # Only an English command word answers in English to someone who never chose a language: ASCII
+         # alone is what Thai users type too (a code, a phone number, a link).
+         (alice, "K7M2", [not_understood_th("K7M2")]),
+         (alice, "081-234-5678", [not_understood_th("081-234-5678")]),
+         (alice, "https://line.me/R/ti/p/@saiyai", [not_understood_th("https://line.me/R/ti/p/@saiyai")]),
+         (alice, "hello there", [not_understood_th("hello there")]),
+         (alice, "x" * 50, [not_understood_th("x" * 40 + "…")]),
+         (alice, "help", [HELP_EN_USER])],
         [],
     ),
     "follow and join are greeted; unfollow and leave are ignored": (

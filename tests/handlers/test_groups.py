@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from handlers.catalog import en, text_for, th
 from handlers.services import registry as reg
-from models import ChatLink, Person, WebhookEvent
+from models import ChatLink, Organization, Person, RoleName, WebhookEvent
+from scheduler.jobs import dispatch_outbox
 from support import events as ev
-from support.registry import USERS
+from support.registry import OUTSIDER, USERS, seed_outsider
 from support.texts import t
 
 T, E = th.TEXT, en.TEXT
@@ -271,3 +272,82 @@ def test_link_targets_resolve_to_the_right_rows(district, session_factory) -> No
         assert found("ผู้สูงอายุ") == ("Network", "เครือข่ายผู้สูงอายุ")
         assert found("โซน") is None
         assert reg.match_chat_target(session, "วัดบางนา", [district.org.id + 1]).found is None
+
+
+# --- re-linking a group someone else linked (issue 18) ----------------------------------------------
+
+def pushes(fake_line, jobs) -> list[tuple[str, str]]:
+    """Send what the outbox holds; (to, text) of each push LINE then received."""
+    seen = len(fake_line.state.requests)
+    dispatch_outbox(jobs)
+    return [(r.body["to"], m["text"]) for r in fake_line.state.requests[seen:] for m in r.body["messages"]]
+
+
+TAKEN_WAT = t("link.taken", old="ชุมชนวัดบางนา", by=t("link.taken_by", name="คุณleader"),
+              who=t("link.taken_who_community", old="ชุมชนวัดบางนา"))
+
+
+def test_a_leader_of_another_zone_cannot_take_a_community_group(dialog, district, db, fake_line, jobs) -> None:
+    dialog.say(LEADER, "บอท ผูกกลุ่ม วัดบางนา", group=GROUP)
+    before = links(db)
+    dialog.run([(USERS["other_leader"], "บอท ผูกกลุ่ม คลองบางนา", TAKEN_WAT, GROUP)])
+    assert TAKEN_WAT == ("ขออภัยครับ กลุ่มนี้ผูกกับชุมชนวัดบางนาอยู่แล้ว (ผูกโดยคุณleader) ผู้ที่เปลี่ยนการผูกได้คือ"
+                         "ผู้นำของชุมชนวัดบางนา ประธานเครือข่ายที่ชุมชนวัดบางนาสังกัด หรือเจ้าหน้าที่เขต "
+                         "ยังไม่ได้เปลี่ยนอะไรครับ")
+    assert links(db) == before == [(GROUP, district.wat.id, None, person_id(db, "leader"), None)]
+    assert pushes(fake_line, jobs) == []
+
+
+def test_a_leader_of_another_district_cannot_take_a_community_group(dialog, district, db, fake_line, jobs,
+                                                                    session_factory, clock) -> None:
+    with session_factory() as session, session.begin():
+        outsider = seed_outsider(session, clock())
+        community = reg.member_community(session, outsider)
+        reg.grant(session, outsider, RoleName.COMMUNITY_LEADER, session.get(Organization, community.organization_id),
+                  community=community, now=clock())
+    dialog.say(LEADER, "บอท ผูกกลุ่ม วัดบางนา", group=GROUP)
+    dialog.run([
+        (OUTSIDER, "บอท ผูกกลุ่ม พระโขนงเหนือ", TAKEN_WAT, GROUP),
+        (OUTSIDER, "bot link พระโขนงเหนือ",
+         "Sorry, this group is already linked to ชุมชนวัดบางนา (linked by คุณleader). Only a leader of "
+         "ชุมชนวัดบางนา, the chair of a network ชุมชนวัดบางนา belongs to, or district staff can change that. "
+         "Nothing was changed.", GROUP),
+    ])
+    assert links(db) == [(GROUP, district.wat.id, None, person_id(db, "leader"), None)]
+    assert pushes(fake_line, jobs) == []
+
+
+def test_a_community_leader_cannot_take_the_zone_group_from_its_chair(dialog, district, db, fake_line, jobs) -> None:
+    dialog.say(CHAIR, "บอท ผูกกลุ่ม โซน 1", group=GROUP)
+    taken = ("ขออภัยครับ กลุ่มนี้ผูกกับเครือข่ายโซน 1 อยู่แล้ว (ผูกโดยคุณchair) ผู้ที่เปลี่ยนการผูกได้คือ"
+             "ประธานเครือข่ายโซน 1 หรือเจ้าหน้าที่เขต ยังไม่ได้เปลี่ยนอะไรครับ")
+    dialog.run([(LEADER, "บอท ผูกกลุ่ม วัดบางนา", taken, GROUP)])
+    assert links(db) == [(GROUP, None, district.zone1.id, person_id(db, "chair"), None)]
+    assert pushes(fake_line, jobs) == []
+
+
+def test_someone_with_a_right_over_both_relinks_and_the_previous_linker_is_told(dialog, district, db, fake_line,
+                                                                                jobs) -> None:
+    dialog.say(LEADER, "บอท ผูกกลุ่ม วัดบางนา", group=GROUP)
+    dialog.run([(CHAIR, "บอท ผูกกลุ่ม โซน 1",
+                 t("link.moved_from", old="ชุมชนวัดบางนา") + "\n" + done_network("เครือข่ายโซน 1"), GROUP)])
+    assert links(db) == [(GROUP, None, district.zone1.id, person_id(db, "chair"), None)]
+    assert pushes(fake_line, jobs) == [(LEADER, (
+        "แจ้งเพื่อทราบครับ กลุ่ม LINE ที่คุณผูกไว้กับชุมชนวัดบางนา ตอนนี้คุณchair เปลี่ยนไปผูกกับเครือข่ายโซน 1 แล้ว "
+        "ข่าวสารของชุมชนวัดบางนาจะไม่ส่งไปที่กลุ่มนั้นอีก หากไม่ถูกต้อง ผูกกลับได้ด้วย “บอท ผูกกลุ่ม ชุมชนวัดบางนา” "
+        "ในกลุ่มนั้นครับ"))]
+    # Staff may move it again; the chair, who linked it last, is told (and only once).
+    dialog.run([(STAFF, "บอท ผูกกลุ่ม คลองบางนา",
+                 t("link.moved_from", old="เครือข่ายโซน 1") + "\n" + done_community("ชุมชนคลองบางนา"), GROUP)])
+    assert pushes(fake_line, jobs) == [(CHAIR, t("link.moved_told", old="เครือข่ายโซน 1", new="ชุมชนคลองบางนา",
+                                                 by="คุณstaff"))]
+    assert pushes(fake_line, jobs) == []
+
+
+def test_after_the_bot_left_the_group_anyone_may_link_it_again(webhook, dialog, district, db, fake_line, jobs) -> None:
+    """The link ended with the bot's leaving: the next one is a new link, not a takeover."""
+    dialog.say(LEADER, "บอท ผูกกลุ่ม วัดบางนา", group=GROUP)
+    post(webhook, fake_line, ev.simple("leave", user=None, group=GROUP))
+    dialog.run([(USERS["other_leader"], "บอท ผูกกลุ่ม คลองบางนา", done_community("ชุมชนคลองบางนา"), GROUP)])
+    assert [row[1] for row in links(db)] == [district.canal.id]
+    assert pushes(fake_line, jobs) == []
