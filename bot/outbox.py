@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from linebot.v3.messaging import Message
-from sqlalchemy import Connection, Engine, Insert, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Insert, Update, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -201,12 +201,12 @@ def send_reply(bind: Engine | Connection, line: LineClient, pending: PendingRepl
                now: Callable[[], datetime], fresh: Engine | None = None) -> bool:
     """Send a committed reply from the web worker; on failure leave its row for the dispatcher to push.
 
-    The outcome is one UPDATE, on `bind`: the event's own connection (on PostgreSQL in autocommit, see
-    bot/pipeline.py) or a connection of the engine's. `fresh` records it if that connection died during
-    the reply: a reply LINE accepted must not be pushed again.
+    The outcome is one UPDATE, on `bind` (a connection, or an engine: on PostgreSQL one in autocommit,
+    see bot/replies.py). `fresh` records it if that connection died during the reply: a reply LINE
+    accepted must not be pushed again.
 
     A reply that timed out may still have reached LINE; it is pushed anyway (replies carry no retry
-    key, so LINE cannot tell): a rare second copy rather than an answer lost."""
+    key, so LINE cannot tell): a rare second copy rather than an answer lost (docs/operations.md)."""
     if pending is None:
         return True
     result = line.reply(pending.reply_token, pending.messages)
@@ -220,15 +220,22 @@ def send_reply(bind: Engine | Connection, line: LineClient, pending: PendingRepl
     return result.delivered
 
 
+def hand_over_reply(bind: Engine | Connection, row_id: int, at: datetime, reason: str) -> None:
+    """Give a reply that was not sent to the dispatcher now, without its token: it is pushed."""
+    _settle(bind, _REPLY_FAILED, {"row_id": row_id, "at": at, "error": reason[:1000]})
+
+
 def _settle_reply(bind: Engine | Connection, row_id: int, result: SendResult, at: datetime) -> None:
     if result.delivered:
-        statement, params = _REPLY_SENT, {"row_id": row_id, "at": at}
+        _settle(bind, _REPLY_SENT, {"row_id": row_id, "at": at})
     else:
         # The token is spent or stale: fall back to a push right away, nothing is lost.
         log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_id)
-        statement, params = _REPLY_FAILED, {"row_id": row_id, "at": at,
-                                            "error": f"reply failed: {result.status} {result.detail}"[:1000]}
-    # On the event's own connection, or a new one of the engine's; rolled back if it fails, so the
+        hand_over_reply(bind, row_id, at, f"reply failed: {result.status} {result.detail}")
+
+
+def _settle(bind: Engine | Connection, statement: Update, params: dict[str, Any]) -> None:
+    # On a given connection, or a new one of the engine's; rolled back if it fails, so the
     # connection is left clean for `fresh` to retry.
     opened = nullcontext(bind) if isinstance(bind, Connection) else bind.connect()
     with opened as connection, connection.begin():
