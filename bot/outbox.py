@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -290,8 +291,17 @@ def dispatch_due(session_factory: sessionmaker[Session], line: LineClient, now: 
     if not rows:
         return {}
     counts: dict[str, int] = {}
+    # A request started later than this could still be under way when the lease runs out and another
+    # dispatcher takes the row: such rows are released unsent instead (LINE is slow, the batch too big).
+    send_by = time.monotonic() + max(lease.total_seconds() - line.timeout, lease.total_seconds() / 2)
+
+    def send(row: OutboxMessage) -> tuple[OutboxMessage, SendResult]:
+        if time.monotonic() > send_by:
+            return row, SendResult(Outcome.DEFERRED, None, "not sent before the lease ran short")
+        return row, _send(line, row)
+
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(rows)))) as pool:
-        results = list(pool.map(lambda row: (row, _send(line, row)), rows))
+        results = list(pool.map(send, rows))
     with session_factory() as session, session.begin():
         settled_at = now()
         for row, result in results:
@@ -324,7 +334,9 @@ def _send(line: LineClient, row: OutboxMessage) -> SendResult:
 def _record(session: Session, row: OutboxMessage, result: SendResult, now: datetime,
             max_backoff: timedelta) -> None:
     values: dict[str, Any]
-    if result.outcome == Outcome.QUOTA:
+    if result.outcome == Outcome.DEFERRED:  # never tried: due again at once, the attempt not counted
+        values = {"state": OutboxState.PENDING, "due_at": now, "attempts": OutboxMessage.attempts - 1}
+    elif result.outcome == Outcome.QUOTA:
         reason = f"LINE monthly message quota reached: {result.detail}"
         values = {"state": OutboxState.PENDING, "due_at": now, "last_error": reason[:1000]}
         _block_for_quota(session, reason, now)

@@ -95,3 +95,21 @@ def test_a_backlog_longer_than_a_lease_is_sent_once_by_two_dispatchers(session_f
     assert Counter(Counter(r.retry_key for r in pushes).values()) == {1: backlog}  # each requested once
     assert {r.status for r in pushes} == {200}  # so no 409 for a row sent twice
     assert len(fake_line.state.deliveries("push")) == backlog
+
+
+def test_rows_not_started_before_the_lease_runs_short_are_released_unsent(session_factory, config, fake_line) -> None:
+    """LINE answering slowly: a dispatcher stops starting requests when one could outlive its lease,
+    and gives the rest back, due at once and without using up an attempt."""
+    queue(session_factory, datetime.now(timezone.utc), 10)
+    fake_line.state.latency["push"] = 1.0
+    line = LineClient(config)  # requests time out after 2 s: with a lease of 1 s, none starts after 0.5 s
+    try:
+        counts = outbox.dispatch_due(session_factory, line, lambda: datetime.now(timezone.utc), limit=10,
+                                     concurrency=1, lease=timedelta(seconds=1))
+    finally:
+        line.close()
+    assert counts == {"sent": 1, "deferred": 9}
+    with session_factory() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(r.state, r.attempts) for r in rows] == [(OutboxState.SENT, 1)] + [(OutboxState.PENDING, 0)] * 9
+    assert [r.body["to"] for r in fake_line.state.requests] == [rows[0].target]
