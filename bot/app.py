@@ -13,6 +13,7 @@ from bot import cli, webhook
 from bot.config import Config, bangkok_now, load_config
 from bot.line import LineClient
 from bot.pipeline import Saiyai
+from bot.replies import ReplySender
 from handlers import REGISTRY
 from handlers.dispatcher import Dispatcher
 from handlers.services.registry import load_profile
@@ -34,12 +35,16 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     engine = make_engine(config.database_url)
     app.extensions["saiyai.engine"] = engine
     app.extensions["saiyai.signature"] = SignatureValidator(config.channel_secret)
-    app.extensions["saiyai"] = Saiyai(
+    saiyai = Saiyai(
         session_factory=make_session_factory(engine),
         line=LineClient(config),
         dispatcher=test_config.get("DISPATCHER") or Dispatcher(REGISTRY, load_profile),
         clock=test_config.get("CLOCK") or bangkok_now,
     )
+    app.extensions["saiyai"] = saiyai
+    app.extensions["saiyai.replies"] = ReplySender(
+        saiyai.line, engine, saiyai.clock, budget=config.reply_budget, concurrency=config.reply_concurrency,
+        request_timeout=config.request_timeout)
     app.register_blueprint(webhook.blueprint)
     cli.register(app)
     if config.local_mode:

@@ -20,6 +20,8 @@ LOCAL_ACCESS_TOKEN = "saiyai-local-access-token"
 LOCAL_FAKE_LINE_PORT = 8765  # FAKE_LINE_PORT moves it, so that two local copies can run side by side
 PRODUCTION_LINE_URL = "https://api.line.me"
 PRODUCTION_LINE_DATA_URL = "https://api-data.line.me"
+LINE_WEBHOOK_DEADLINE = 2.0  # seconds LINE waits for the webhook's answer
+MAX_REQUEST_TIMEOUT = 20.0   # a reply started late must still end inside the outbox's 30 s reply grace
 
 
 def bangkok_now() -> datetime:
@@ -50,6 +52,10 @@ class Config:
     multicast_rate: float = 200.0  # requests/s this process sends at most (LINE's per-channel limit)
     push_rate: float = 2000.0
     followup_interval: float = 0.0  # seconds; 0 = each follow-up job's own interval (minutes to an hour)
+    # The webhook answers LINE (which waits 2 s) at most this long after it starts replying; replies
+    # still under way finish in the background (bot/replies.py).
+    reply_budget: float = 1.0
+    reply_concurrency: int = 16  # reply threads per web worker
 
 
 def default_database_url() -> str:
@@ -81,6 +87,14 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     for name, url in (("LINE_API_BASE_URL", base), ("LINE_DATA_API_BASE_URL", data_base)):
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"{name} must start with http:// or https://, got {url!r}.")
+    request_timeout = _positive_float(env, "LINE_REQUEST_TIMEOUT", 10.0)
+    if request_timeout > MAX_REQUEST_TIMEOUT:
+        raise ConfigError(f"LINE_REQUEST_TIMEOUT must be at most {MAX_REQUEST_TIMEOUT:g} seconds: a reply must "
+                          "end well inside the 30 seconds the outbox waits before pushing it instead.")
+    reply_budget = _positive_float(env, "WEBHOOK_REPLY_BUDGET_SECONDS", 1.0)
+    if reply_budget >= LINE_WEBHOOK_DEADLINE:
+        raise ConfigError(f"WEBHOOK_REPLY_BUDGET_SECONDS must be under LINE's {LINE_WEBHOOK_DEADLINE:g}-second "
+                          f"wait for the webhook, got {reply_budget:g}.")
     return Config(
         channel_secret=secret or LOCAL_CHANNEL_SECRET,
         access_token=token or LOCAL_ACCESS_TOKEN,
@@ -88,7 +102,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         line_data_base_url=data_base.rstrip("/"),
         database_url=env.get("DATABASE_URL", "").strip() or default_database_url(),
         local_mode=local,
-        request_timeout=_positive_float(env, "LINE_REQUEST_TIMEOUT", 10.0),
+        request_timeout=request_timeout,
         outbox_batch=_positive_int(env, "OUTBOX_BATCH", 200),
         outbox_concurrency=_positive_int(env, "OUTBOX_CONCURRENCY", 8),
         outbox_lease=_positive_float(env, "OUTBOX_LEASE_SECONDS", 60.0),
@@ -97,6 +111,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         multicast_rate=_positive_float(env, "LINE_MULTICAST_PER_SECOND", 200.0),
         push_rate=_positive_float(env, "LINE_PUSH_PER_SECOND", 2000.0),
         followup_interval=_positive_float(env, "SAIYAI_FOLLOWUP_INTERVAL_SECONDS", 0.0),
+        reply_budget=reply_budget,
+        reply_concurrency=_positive_int(env, "WEBHOOK_REPLY_THREADS", 16),
     )
 
 

@@ -3,7 +3,8 @@
 It behaves like LINE where Saiyai depends on it: bodies are validated with the SDK's own request
 models (400 with LINE's error shape), a reply token works once, a retry key already accepted is
 answered 409, the monthly quota ends in LINE's 429, rate limits per endpoint end in 429 "Too many
-requests". Tests can make it fail: 5xx, slow answers after delivering (a client timeout), 429.
+requests". Tests can make it fail: 5xx, slow answers after delivering (a client timeout), 429,
+or answer every call to an endpoint slowly (`latency`).
 
 Rich menus are kept as LINE keeps them (menus, their pictures, aliases, the default, each user's link),
 with LINE's rules on sizes and pictures; `FakeLineState.current_menu_for(user_id)` is the menu a user
@@ -104,6 +105,7 @@ class FakeLineState:
     consumed: int = 0
     group_sizes: dict[str, int] = field(default_factory=dict)
     rate_limits: dict[str, float] = field(default_factory=dict)  # endpoint → requests per second
+    latency: dict[str, float] = field(default_factory=dict)      # endpoint → seconds before each answer
     missing_content: set[str] = field(default_factory=set)      # message ids whose content LINE no longer has
     rng: random.Random = field(default_factory=lambda: random.Random(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -163,6 +165,7 @@ class FakeLineState:
             self.faults.clear()
             self.failure_rate, self.consumed, self.monthly_quota = 0.0, 0, None
             self.rate_limits.clear()
+            self.latency.clear()
             self._buckets.clear()
             self.rich_menus.clear()
             self.rich_menu_images.clear()
@@ -563,6 +566,8 @@ def _send(state: FakeLineState, endpoint: str) -> Response:
         record.delivered = True
     if fault is not None:  # delivered, but the answer comes too late for the client
         time.sleep(fault.delay)
+    if state.latency.get(endpoint):  # a slow API: it delivers at once, then takes its time to answer
+        time.sleep(state.latency[endpoint])
     answer: dict[str, Any] = {}
     if endpoint in ("reply", "push"):  # LINE returns the ids of the messages it sent
         answer["sentMessages"] = [{"id": f"{len(state.requests)}{i}", "quoteToken": f"qt{i}"}

@@ -42,6 +42,7 @@ class Outcome(StrEnum):
     RETRY = "retry"                # 5xx, timeouts, rate limits: same request again later
     QUOTA = "quota"                # the monthly message quota is used up: stop pushing
     REJECTED = "rejected"          # other 4xx: sending again cannot help
+    DEFERRED = "deferred"          # not sent at all: the outbox's lease on the row was running out
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ class LineClient:
         self._headers = {**self._api_client.default_headers, "Accept": "application/json",
                          "Content-Type": "application/json"}  # UTF-8 by definition (RFC 8259)
         self._pace = {"multicast": Pace(config.multicast_rate), "push": Pace(config.push_rate)}
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one request to LINE may take before it counts as failed."""
+        return self._timeout
 
     def close(self) -> None:
         self._api_client.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from linebot.v3.messaging import Message
-from sqlalchemy import Connection, Engine, Insert, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Insert, Update, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -231,12 +232,12 @@ def send_reply(bind: Engine | Connection, line: LineClient, pending: PendingRepl
                now: Callable[[], datetime], fresh: Engine | None = None) -> bool:
     """Send a committed reply from the web worker; on failure leave its row for the dispatcher to push.
 
-    The outcome is one UPDATE, on `bind`: the event's own connection (on PostgreSQL in autocommit, see
-    bot/pipeline.py) or a connection of the engine's. `fresh` records it if that connection died during
-    the reply: a reply LINE accepted must not be pushed again.
+    The outcome is one UPDATE, on `bind` (a connection, or an engine: on PostgreSQL one in autocommit,
+    see bot/replies.py). `fresh` records it if that connection died during the reply: a reply LINE
+    accepted must not be pushed again.
 
     A reply that timed out may still have reached LINE; it is pushed anyway (replies carry no retry
-    key, so LINE cannot tell): a rare second copy rather than an answer lost."""
+    key, so LINE cannot tell): a rare second copy rather than an answer lost (docs/operations.md)."""
     if pending is None:
         return True
     result = line.reply(pending.reply_token, pending.messages)
@@ -250,15 +251,22 @@ def send_reply(bind: Engine | Connection, line: LineClient, pending: PendingRepl
     return result.delivered
 
 
+def hand_over_reply(bind: Engine | Connection, row_id: int, at: datetime, reason: str) -> None:
+    """Give a reply that was not sent to the dispatcher now, without its token: it is pushed."""
+    _settle(bind, _REPLY_FAILED, {"row_id": row_id, "at": at, "error": reason[:1000]})
+
+
 def _settle_reply(bind: Engine | Connection, row_id: int, result: SendResult, at: datetime) -> None:
     if result.delivered:
-        statement, params = _REPLY_SENT, {"row_id": row_id, "at": at}
+        _settle(bind, _REPLY_SENT, {"row_id": row_id, "at": at})
     else:
         # The token is spent or stale: fall back to a push right away, nothing is lost.
         log.warning("reply failed (%s %s); outbox row %s will be pushed", result.status, result.detail, row_id)
-        statement, params = _REPLY_FAILED, {"row_id": row_id, "at": at,
-                                            "error": f"reply failed: {result.status} {result.detail}"[:1000]}
-    # On the event's own connection, or a new one of the engine's; rolled back if it fails, so the
+        hand_over_reply(bind, row_id, at, f"reply failed: {result.status} {result.detail}")
+
+
+def _settle(bind: Engine | Connection, statement: Update, params: dict[str, Any]) -> None:
+    # On a given connection, or a new one of the engine's; rolled back if it fails, so the
     # connection is left clean for `fresh` to retry.
     opened = nullcontext(bind) if isinstance(bind, Connection) else bind.connect()
     with opened as connection, connection.begin():
@@ -266,18 +274,26 @@ def _settle_reply(bind: Engine | Connection, row_id: int, result: SendResult, at
 
 
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[OutboxMessage]:
-    """Atomically take up to `limit` due rows (and rows whose lease ran out) for this dispatcher."""
+    """Atomically take up to `limit` due rows (and rows whose lease ran out) for this dispatcher.
+
+    The ids are locked and chosen once, in a MATERIALIZED CTE, and the UPDATE takes those ids. Written
+    as `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`, PostgreSQL may plan a nested
+    loop semi join that runs the subquery again for each outer row: with statistics older than the
+    rows (analysed while empty, autovacuum behind) a claim of 50 took all 5,000 due rows, held them
+    past its lease, and a second dispatcher sent them again. A CTE is evaluated once whatever the plan.
+    """
     due = or_(
         and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.due_at <= now),
         and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_at <= now - lease),
     )
-    candidates = (
+    claimable = (
         select(OutboxMessage.id).where(due).order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit).with_for_update(skip_locked=True)
+        .cte("claimable").prefix_with("MATERIALIZED", dialect="postgresql")
     )
     claimed = session.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates), due)
+        .where(OutboxMessage.id.in_(select(claimable.c.id)), due)
         .values(state=OutboxState.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1,
                 reply_token=None)
         .returning(OutboxMessage)
@@ -308,8 +324,17 @@ def dispatch_due(session_factory: sessionmaker[Session], line: LineClient, now: 
     if not rows:
         return {}
     counts: dict[str, int] = {}
+    # A request started later than this could still be under way when the lease runs out and another
+    # dispatcher takes the row: such rows are released unsent instead (LINE is slow, the batch too big).
+    send_by = time.monotonic() + max(lease.total_seconds() - line.timeout, lease.total_seconds() / 2)
+
+    def send(row: OutboxMessage) -> tuple[OutboxMessage, SendResult]:
+        if time.monotonic() > send_by:
+            return row, SendResult(Outcome.DEFERRED, None, "not sent before the lease ran short")
+        return row, _send(line, row, menus)
+
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(rows)))) as pool:
-        results = list(pool.map(lambda row: (row, _send(line, row, menus)), rows))
+        results = list(pool.map(send, rows))
     with session_factory() as session, session.begin():
         settled_at = now()
         for row, result in results:
@@ -357,7 +382,9 @@ def _send_menu(line: LineClient, row: OutboxMessage, menus: dict[str, str]) -> S
 def _record(session: Session, row: OutboxMessage, result: SendResult, now: datetime,
             max_backoff: timedelta) -> None:
     values: dict[str, Any]
-    if result.outcome == Outcome.QUOTA:
+    if result.outcome == Outcome.DEFERRED:  # never tried: due again at once, the attempt not counted
+        values = {"state": OutboxState.PENDING, "due_at": now, "attempts": OutboxMessage.attempts - 1}
+    elif result.outcome == Outcome.QUOTA:
         reason = f"LINE monthly message quota reached: {result.detail}"
         values = {"state": OutboxState.PENDING, "due_at": now, "last_error": reason[:1000]}
         _block_for_quota(session, reason, now)

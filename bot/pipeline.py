@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.line import LineClient
+from bot.replies import ReplyBatch
 from handlers.catalog import text_for
 from handlers.context import text_message
 from handlers.dispatcher import Dispatcher, Route
@@ -108,10 +109,12 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def process_event(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
+def process_event(app: Saiyai, event: Event, raw: dict[str, Any], replies: ReplyBatch) -> str:
     """Handle one event exactly once; returns what happened (ignored, duplicate, done, failed, skipped,
     unrecorded).
 
+    The answer is committed to the outbox with the event; a reply is then handed to `replies`, which
+    sends it without holding up the next event (bot/replies.py).
     "unrecorded" means the database could not even record the failure: the webhook then answers 503
     so that LINE delivers the event again (redelivery is on, see README), rather than losing it.
     "skipped" means the event can never be recorded (a forged-yet-signed body): it is logged, and the
@@ -123,43 +126,35 @@ def process_event(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
         return "skipped"
     for attempt in (1, 2):
         try:
-            return _process(app, event, raw)
+            return _process(app, event, raw, replies)
         except DBAPIError as exc:
             # A pooled connection the server dropped (restart, failover): once more on a fresh one.
             if attempt == 1 and exc.connection_invalidated:
                 log.warning("database connection lost handling event %s; trying again", event_key(raw))
                 continue
-            return _fail(app, event, raw, exc)
+            return _fail(app, event, raw, exc, replies)
         except Exception as exc:  # one bad event must not cost the others in the same body
-            return _fail(app, event, raw, exc)
+            return _fail(app, event, raw, exc, replies)
     raise AssertionError("unreachable")
 
 
-def _process(app: Saiyai, event: Event, raw: dict[str, Any]) -> str:
+def _process(app: Saiyai, event: Event, raw: dict[str, Any], replies: ReplyBatch) -> str:
     now = app.clock()
     key = event_key(raw)
     reply_token = getattr(event, "reply_token", None)
     redelivery = bool((raw.get("deliveryContext") or {}).get("isRedelivery"))
-    # One pooled connection for the whole event: the handling transaction, then marking the reply
-    # sent. Each checkout would otherwise cost a round trip (and a ping after idling, models/db.py).
-    with app.engine.connect() as connection:
-        try:
-            with app.session_factory(bind=connection) as session, session.begin():
-                route = app.dispatcher.route(session, event, now)
-                if route is None:
-                    return "ignored"  # not addressed to the bot: nothing is stored
-                _record(session, key, raw, route, redelivery, EventStatus.DONE, None, now)
-                messages = app.dispatcher.run(session, route, event, now)
-                pending = _queue_answer(session, route, reply_token, messages, now)
-        except _Duplicate:
-            log.info("event %s already handled; redelivery=%s", key, redelivery)
-            return "duplicate"
-        if pending is not None and connection.dialect.name != "sqlite":
-            # Marking the reply sent is one UPDATE: in autocommit it is atomic on its own, and costs one
-            # round trip instead of three (BEGIN, UPDATE, COMMIT). The pool resets the level on return.
-            # (SQLite has no round trips to save, and resetting its level costs a PRAGMA.)
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        outbox.send_reply(connection, app.line, pending, app.clock, fresh=app.engine)
+    try:
+        with app.session_factory() as session, session.begin():
+            route = app.dispatcher.route(session, event, now)
+            if route is None:
+                return "ignored"  # not addressed to the bot: nothing is stored
+            _record(session, key, raw, route, redelivery, EventStatus.DONE, None, now)
+            messages = app.dispatcher.run(session, route, event, now)
+            pending = _queue_answer(session, route, reply_token, messages, now)
+    except _Duplicate:
+        log.info("event %s already handled; redelivery=%s", key, redelivery)
+        return "duplicate"
+    replies.send(route.source.chat_id, pending)
     return "done"
 
 
@@ -197,7 +192,7 @@ def _queue_answer(session: Session, route: Route, reply_token: str | None, messa
     return None
 
 
-def _fail(app: Saiyai, event: Event, raw: dict[str, Any], exc: Exception) -> str:
+def _fail(app: Saiyai, event: Event, raw: dict[str, Any], exc: Exception, replies: ReplyBatch) -> str:
     """Record the event as failed and apologise; "unrecorded" when even that cannot be done."""
     now = app.clock()
     key = event_key(raw)
@@ -223,8 +218,5 @@ def _fail(app: Saiyai, event: Event, raw: dict[str, Any], exc: Exception) -> str
             return "skipped"
         log.exception("could not even record the failure of event %s; LINE will deliver it again", key)
         return "unrecorded"
-    try:
-        outbox.send_reply(app.engine, app.line, pending, app.clock, fresh=app.engine)
-    except Exception:  # the apology's row is recorded: unsettled, it is pushed after REPLY_GRACE
-        log.exception("could not record the apology's reply for event %s", key)
+    replies.send(route.source.chat_id, pending)
     return "failed"

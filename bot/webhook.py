@@ -49,13 +49,19 @@ def callback() -> Response:
         return _plain("malformed webhook body", 400)
 
     app = _saiyai()
-    for raw_event in events:
-        raw_event = strip_nul(raw_event)
-        event = _parse_event(raw_event)
-        if event is not None and process_event(app, event, raw_event) == "unrecorded":
-            # The database is down: stop here, in order, and let LINE deliver the body again later.
-            # Events already handled are recognised by their webhookEventId; none is lost or reordered.
-            return _plain("database unavailable, deliver again", 503)
+    # Replies go out while the next events are handled; LINE is answered once they are all sent, or
+    # when the reply budget is spent, whichever is first (bot/replies.py).
+    replies = current_app.extensions["saiyai.replies"].batch()
+    try:
+        for raw_event in events:
+            raw_event = strip_nul(raw_event)
+            event = _parse_event(raw_event)
+            if event is not None and process_event(app, event, raw_event, replies) == "unrecorded":
+                # The database is down: stop here, in order, and let LINE deliver the body again later.
+                # Events already handled are recognised by their webhookEventId; none is lost or reordered.
+                return _plain("database unavailable, deliver again", 503)
+    finally:
+        replies.wait()
     return _plain("OK", 200)
 
 

@@ -83,9 +83,15 @@ def test_load_config(env: dict[str, str], expected: tuple) -> None:
         ({"LINE_REQUEST_TIMEOUT": "ten"}, "LINE_REQUEST_TIMEOUT must be a number, got 'ten'."),
         ({"LINE_REQUEST_TIMEOUT": "0"}, "LINE_REQUEST_TIMEOUT must be greater than zero, got '0'."),
         ({"OUTBOX_BATCH": "-5"}, "OUTBOX_BATCH must be greater than zero, got '-5'."),
+        ({"LINE_REQUEST_TIMEOUT": "25"},
+         "LINE_REQUEST_TIMEOUT must be at most 20 seconds: a reply must end well inside the 30 seconds "
+         "the outbox waits before pushing it instead."),
+        ({"WEBHOOK_REPLY_BUDGET_SECONDS": "2"},
+         "WEBHOOK_REPLY_BUDGET_SECONDS must be under LINE's 2-second wait for the webhook, got 2."),
     ],
     ids=["secret only", "token only", "blank token", "production without creds", "unknown mode",
-         "url without scheme", "ftp url", "bad data url", "timeout not a number", "zero timeout", "negative batch"],
+         "url without scheme", "ftp url", "bad data url", "timeout not a number", "zero timeout", "negative batch",
+         "timeout past the reply grace", "reply budget past LINE's wait"],
 )
 def test_bad_configuration_is_one_clear_error(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as raised:
@@ -96,13 +102,15 @@ def test_bad_configuration_is_one_clear_error(env: dict[str, str], message: str)
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, (10.0, 200, 8)),
-        ({"LINE_REQUEST_TIMEOUT": "2.5", "OUTBOX_BATCH": "50", "OUTBOX_CONCURRENCY": "4"}, (2.5, 50, 4)),
+        ({}, (10.0, 200, 8, 1.0, 16)),
+        ({"LINE_REQUEST_TIMEOUT": "2.5", "OUTBOX_BATCH": "50", "OUTBOX_CONCURRENCY": "4",
+          "WEBHOOK_REPLY_BUDGET_SECONDS": "0.5", "WEBHOOK_REPLY_THREADS": "4"}, (2.5, 50, 4, 0.5, 4)),
     ],
 )
 def test_numeric_settings(env: dict[str, str], expected: tuple) -> None:
     config = load_config(env)
-    assert (config.request_timeout, config.outbox_batch, config.outbox_concurrency) == expected
+    assert (config.request_timeout, config.outbox_batch, config.outbox_concurrency, config.reply_budget,
+            config.reply_concurrency) == expected
 
 
 @pytest.mark.parametrize(
