@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.line import LineClient
-from models import Conversation, WebhookEvent
+from models import Conversation, Notice, NoticeAck, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,40 @@ def purge_expired_conversations(ctx: JobContext) -> int:
         result = session.execute(delete(Conversation).where(
             Conversation.expires_at < ctx.clock() - timedelta(days=1)))
         purged = outbox.purge_settled(session, ctx.clock())
-    return (result.rowcount or 0) + purged + purge_old_events(ctx)
+    return (result.rowcount or 0) + purged + purge_old_events(ctx) + purge_old_answers(ctx)
+
+
+# Where someone was when they answered an alert matters while help is on its way, not after.
+ALERT_LOCATION_RETENTION = timedelta(days=30)
+
+
+def fiscal_year_start(moment: datetime) -> datetime:
+    """1 October of the Thai fiscal year (October–September) that `moment` falls in, in its time zone."""
+    year = moment.year if moment.month >= 10 else moment.year - 1
+    return moment.replace(year=year, month=10, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def purge_old_answers(ctx: JobContext) -> int:
+    """Acknowledgements are the evidence districts report upward: kept for this fiscal year and the one
+    before it, then deleted. The locations sent with alert answers are cleared after 30 days."""
+    now = ctx.clock()
+    this_year = fiscal_year_start(now)
+    keep_from = this_year.replace(year=this_year.year - 1)
+    total = 0
+    with ctx.session_factory() as session, session.begin():
+        located = select(Notice.id).where(Notice.urgent.is_(True))
+        total += session.execute(update(NoticeAck).where(
+            NoticeAck.notice_id.in_(located), NoticeAck.at < now - ALERT_LOCATION_RETENTION,
+            or_(NoticeAck.latitude.is_not(None), NoticeAck.address.is_not(None))).values(
+            latitude=None, longitude=None, address=None)).rowcount or 0
+    while True:
+        with ctx.session_factory() as session, session.begin():
+            batch = select(NoticeAck.id).where(NoticeAck.at < keep_from).limit(PURGE_BATCH)
+            deleted = session.execute(delete(NoticeAck).where(
+                NoticeAck.id.in_(batch.scalar_subquery()))).rowcount or 0
+        total += deleted
+        if deleted < PURGE_BATCH:
+            return total
 
 
 def purge_old_events(ctx: JobContext, retention: timedelta = EVENT_RETENTION) -> int:
