@@ -734,4 +734,7 @@ TEXT: dict[str, str] = {
     "news.none": "No notices for you yet.",
     "news.unregistered": "Register with “register” to see the notices of your community and networks.",
     "news.group_unlinked": "This group is not linked to a community yet. Type “news” in your 1:1 chat with Saiyai to see your notices.",
+    "desk.link": "Your link to Saiyai's web desk is in the next message. It works once, within {minutes} minutes, and only for your account: please do not forward it.",
+    "desk.not_configured": "Sorry, Saiyai's web desk is not set up yet (SAIYAI_PUBLIC_URL). Please tell the administrator.",
+    "desk.register_first": "Please register first with “register”, then send “dashboard” again.",
 }
