@@ -71,7 +71,7 @@ def export_members() -> Response:
                            .outerjoin(Community, Community.id == Membership.community_id)
                            .outerjoin(Network, Network.id == Membership.network_id)
                            .where(Membership.organization_id.in_(g.viewer.staff_orgs))
-                           .order_by(Community.name, Person.full_name, Person.id)).all()
+                           .order_by(Person.full_name, Person.id, Membership.role, Membership.id)).all()
     body = [[p.full_name or "", p.phone or "", community or "", network or "", m.role, m.title or "",
              "yes" if p.line_user_id else "no", _iso(m.created_at)] for p, m, community, network in rows]
     return _csv("members.csv", ["name", "phone", "community", "network", "role", "title", "line", "since"], body,
