@@ -40,6 +40,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.active_networks": ("เครือข่ายที่มีกิจกรรม", "Networks with an activity"),
     "overview.target_networks": ("เป้าหมาย: อย่างน้อย {target} เครือข่ายต่อเดือน — ถึงเป้า {met} จาก {months} เดือน",
                                  "Target: at least {target} networks a month — met in {met} of {months} months"),
+    "overview.months_meeting": ("เดือนที่มีอย่างน้อย {target} เครือข่ายจัดกิจกรรม", "Months with at least {target} active networks"),
     "overview.attendance": ("อัตราการเข้าร่วม (เช็คอิน ÷ ตอบว่าไป)", "Attendance (checked in ÷ answered going)"),
     "overview.attendance_detail": ("{came} จาก {going} คน — เป้าหมาย {target}", "{came} of {going} people — target {target}"),
     "overview.acks": ("การรับทราบประกาศ", "Notice acknowledgements"),
