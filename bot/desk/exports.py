@@ -16,11 +16,16 @@ from sqlalchemy import or_, select
 
 from bot.desk import blueprint, stats
 from bot.desk.auth import client_ip, db, lang, now, signed_in, staff_only
-from bot.desk.scope import activities_clause, may_see_activity, may_see_community, may_see_network, may_see_notice
-from bot.desk.scope import visible_community_ids
+from bot.desk.scope import (
+    activities_clause,
+    may_see_activity,
+    may_see_community,
+    may_see_network,
+    may_see_notice,
+    visible_community_ids,
+)
 from bot.storage import DatabaseStorage
 from handlers.services import desk as desk_service
-from handlers.services import notices as notice_service
 from models import (
     Activity,
     ActivityReport,
@@ -29,7 +34,6 @@ from models import (
     Community,
     Membership,
     Network,
-    Notice,
     NoticeAck,
     Person,
     ReportPhoto,
@@ -257,7 +261,19 @@ def monthly_report(network_id: int, month: str) -> str:
                                sum(1 for r in rsvps if r.checked_in_at is not None))
     return render_template("desk/report_print.html", network=network, month=stats.month_label(lang(), start),
                            month_long=start, activities=activities, reports=reports, photos=photos, hosts=hosts,
-                           counts=counts, notice=Notice)
+                           counts=counts)
 
 
-__all__ = ["notice_service"]
+
+@blueprint.get("/summary/<int:year>")
+@signed_in
+def fiscal_summary(year: int) -> str:
+    """The fiscal year's summary (October–September, พ.ศ.) for print: the overview's numbers on A4."""
+    if not 2500 <= year <= 2700:
+        abort(404)
+    current = now()
+    p = stats.period("fy", current, year)
+    data = stats.overview(db(), g.viewer, p, current)
+    return render_template("desk/summary_print.html", data=data, year=year,
+                           labels=[stats.month_label(lang(), m) for m in data.months],
+                           targets={"attendance": stats.ATTENDANCE_TARGET, "networks": stats.NETWORKS_ACTIVE_TARGET})

@@ -24,6 +24,8 @@ from models import (
     ActivityReport,
     ActivityStatus,
     Answer,
+    Community,
+    HostSlot,
     Network,
     Notice,
     NoticeAck,
@@ -110,6 +112,7 @@ class Overview:
     attendance_per_month: list[float | None]
     notices: list[tuple[int, str, int, int]]  # (id, text, recipients, acknowledged)
     reports_missing: list[tuple[Activity, bool]] = field(default_factory=list)  # (activity, overdue)
+    host_owed: list[tuple[str, str, int]] = field(default_factory=list)  # (network, community, turns owed)
 
     @property
     def attendance(self) -> float | None:
@@ -168,9 +171,14 @@ def overview(session: Session, viewer: Viewer, p: Period, now: datetime) -> Over
         in_period, Activity.ends_at <= now - REPORT_DUE_AFTER,
         ~select(ActivityReport.id).where(ActivityReport.activity_id == Activity.id).exists())
         .order_by(Activity.starts_at)).all()
+    owed = session.execute(select(Network.name, Community.name, HostSlot.owed_turns)
+                           .join(Network, Network.id == HostSlot.network_id)
+                           .join(Community, Community.id == HostSlot.community_id)
+                           .where(HostSlot.owed_turns > 0, HostSlot.network_id.in_(related_network_ids(viewer)))
+                           .order_by(Network.name, Community.name)).all()
     return Overview(p, months, list(rows.values()), active, sum(going_month.values()), sum(came_month.values()),
                     attendance, [tuple(n) for n in notices],
-                    [(a, a.ends_at <= now - REPORT_OVERDUE_AFTER) for a in missing])
+                    [(a, a.ends_at <= now - REPORT_OVERDUE_AFTER) for a in missing], [tuple(o) for o in owed])
 
 
 def viewable_network_ids(session: Session, viewer: Viewer) -> set[int]:
