@@ -139,6 +139,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.month": ("ประจำเดือน {month}", "Month: {month}"),
     "report.print": ("พิมพ์ / บันทึกเป็น PDF", "Print / save as PDF"),
     "report.going_came": ("ตอบว่าไป {going} คน เช็คอิน {came} คน", "{going} said going, {came} checked in"),
+    "error.csrf": ("แบบฟอร์มนี้หมดอายุหรือไม่ถูกต้อง ไม่มีการเปลี่ยนแปลงใด ๆ กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
+                   "This form has expired or is not valid; nothing was changed. Reload the page and try again."),
     "error.403": ("ขออภัย คุณไม่มีสิทธิ์ดูหน้านี้", "Sorry, you may not see this page."),
 }
 

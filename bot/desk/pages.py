@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import and_, func, or_, select
 
 from bot.desk import blueprint, stats
@@ -19,6 +20,8 @@ from bot.desk.scope import (
     may_see_network,
     may_see_notice,
     networks_clause,
+    notices_clause,
+    related_network_ids,
     visible_community_ids,
 )
 from bot.thaitime import format_when_in
@@ -67,7 +70,13 @@ def _globals() -> dict[str, Any]:
 
 @blueprint.errorhandler(403)
 def _forbidden(_error: Exception) -> tuple[str, int]:
-    return render_template("desk/error.html"), 403
+    return render_template("desk/error.html", message=t(lang(), "error.403")), 403
+
+
+@blueprint.errorhandler(CSRFError)
+def _no_csrf(_error: Exception) -> tuple[str, int]:
+    """A form without its token (forged, or from before the session ended): nothing was changed."""
+    return render_template("desk/error.html", message=t(lang(), "error.csrf")), 400
 
 
 @blueprint.get("/")
@@ -194,7 +203,7 @@ def activities() -> str:
             query = query.where(Activity.starts_at >= start, Activity.starts_at < stats.add_months(start, 1))
     rows = session.scalars(query.order_by(Activity.starts_at.desc()).limit(PAGE_SIZE)).all()
     nets = session.execute(select(Network.id, Network.name).where(
-        Network.id.in_(stats.related_network_ids(g.viewer))).order_by(Network.name)).all()
+        Network.id.in_(related_network_ids(g.viewer))).order_by(Network.name)).all()
     names = dict(nets)
     reported = set(session.scalars(select(ActivityReport.activity_id).where(
         ActivityReport.activity_id.in_([a.id for a in rows]))))
@@ -247,7 +256,7 @@ def notices() -> str:
     session = db()
     acked = (select(func.count(NoticeAck.id)).where(NoticeAck.notice_id == Notice.id).correlate(Notice)
              .scalar_subquery())
-    rows = session.execute(select(Notice, acked).where(stats.notices_clause(g.viewer))
+    rows = session.execute(select(Notice, acked).where(notices_clause(g.viewer))
                            .order_by(Notice.send_at.desc()).limit(PAGE_SIZE)).all()
     return render_template("desk/notices.html", rows=rows)
 

@@ -71,7 +71,10 @@ def test_opening_the_link_does_not_spend_it(client, dialog, db) -> None:
 def test_a_form_without_its_csrf_token_is_refused(client, dialog, db) -> None:
     path = ask_link(dialog, USERS["staff"])
     client.get(path)
-    assert client.post(path, data={}).status_code == 400
+    refused = client.post(path, data={})
+    assert refused.status_code == 400
+    assert "<h1>แบบฟอร์มนี้หมดอายุหรือไม่ถูกต้อง ไม่มีการเปลี่ยนแปลงใด ๆ กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง</h1>" in refused.get_data(
+        as_text=True)
     assert client.post(path, data={"csrf_token": "forged"}).status_code == 400
     assert db.scalars(select(DeskLink.used_at)).one() is None
 
