@@ -129,3 +129,15 @@ def test_the_english_switch(client, dialog) -> None:
 
 def test_the_reply_texts_exist_in_both_languages() -> None:
     assert t("desk.link", minutes=10) == LINK_TEXT
+
+
+def test_staff_made_by_the_operator_need_not_register_first(dialog, district, session_factory, clock) -> None:
+    """`flask org grant-staff` gives the role to a LINE user id that never registered: the role is enough."""
+    from handlers.services import registry as reg
+    from models import RoleName
+    with session_factory() as session, session.begin():
+        person = reg.ensure_person(session, USERS["stranger"], clock())
+        reg.grant(session, person, RoleName.STAFF, session.merge(district.org), now=clock())
+    replies = dialog.say(USERS["stranger"], "dashboard")
+    assert replies[0] == ("Your link to Saiyai's web desk is in the next message. It works once, within 10 minutes, "
+                          "and only for your account: please do not forward it.")
