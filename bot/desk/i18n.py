@@ -55,6 +55,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "target.missed": ("ยังไม่ถึงเป้า", "below target"),
     "chart.activities": ("กิจกรรม", "Activities"),
     "chart.attendance": ("อัตราการเข้าร่วม %", "Attendance %"),
+    "chart.acks": ("รับทราบประกาศ %", "Notices acknowledged %"),
     "chart.target": ("เป้าหมาย", "Target"),
     "chart.active_networks": ("เครือข่ายที่มีกิจกรรม", "Networks with an activity"),
     "networks.title": ("เครือข่ายและชุมชน", "Networks & communities"),

@@ -111,6 +111,7 @@ class Overview:
     came: int
     attendance_per_month: list[float | None]
     notices: list[tuple[int, str, int, int]]  # (id, text, recipients, acknowledged)
+    ack_per_month: list[float | None]
     reports_missing: list[tuple[Activity, bool]] = field(default_factory=list)  # (activity, overdue)
     host_owed: list[tuple[str, str, int]] = field(default_factory=list)  # (network, community, turns owed)
 
@@ -163,9 +164,15 @@ def overview(session: Session, viewer: Viewer, p: Period, now: datetime) -> Over
 
     acked = (select(func.count(NoticeAck.id)).where(NoticeAck.notice_id == Notice.id)
              .correlate(Notice).scalar_subquery())
-    notices = session.execute(select(Notice.id, Notice.text, Notice.recipients, acked).where(
+    notices = session.execute(select(Notice.id, Notice.text, Notice.recipients, acked, Notice.sent_at).where(
         notices_clause(viewer), Notice.status.in_((NoticeStatus.SENT, NoticeStatus.STOPPED)),
         Notice.sent_at >= p.start, Notice.sent_at < p.end).order_by(Notice.sent_at.desc())).all()
+    sent_month, acked_month = defaultdict(int), defaultdict(int)
+    for _, _, recipients, answers, sent_at in notices:
+        index = _month_index(months, sent_at)
+        sent_month[index] += recipients
+        acked_month[index] += min(answers, recipients)
+    ack_per_month = [acked_month[i] / sent_month[i] if sent_month[i] else None for i in range(len(months))]
 
     missing = session.scalars(select(Activity).where(
         in_period, Activity.ends_at <= now - REPORT_DUE_AFTER,
@@ -177,7 +184,7 @@ def overview(session: Session, viewer: Viewer, p: Period, now: datetime) -> Over
                            .where(HostSlot.owed_turns > 0, HostSlot.network_id.in_(related_network_ids(viewer)))
                            .order_by(Network.name, Community.name)).all()
     return Overview(p, months, list(rows.values()), active, sum(going_month.values()), sum(came_month.values()),
-                    attendance, [tuple(n) for n in notices],
+                    attendance, [tuple(n[:4]) for n in notices], ack_per_month,
                     [(a, a.ends_at <= now - REPORT_OVERDUE_AFTER) for a in missing], [tuple(o) for o in owed])
 
 

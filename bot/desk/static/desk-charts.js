@@ -35,4 +35,15 @@
       options: { responsive: true, scales: { y: { min: 0, max: 100 } } }
     });
   }
+  var acks = document.getElementById("chart-acks");
+  if (acks) {
+    window.deskCharts = window.deskCharts || {};
+    window.deskCharts.acks = new Chart(acks, {
+      type: "line",
+      data: { labels: data.labels, datasets: [
+        { label: data.text.acks, data: data.acks, borderColor: "#2563eb", spanGaps: true }
+      ] },
+      options: { responsive: true, scales: { y: { min: 0, max: 100 } } }
+    });
+  }
 })();

@@ -11,10 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.config import TIMEZONE
-from models import Activity, ActivityStatus, Answer, Network, Rsvp
+from models import Activity, ActivityStatus, Answer, Network, Notice, NoticeAck, Rsvp
 from support.registry import USERS
 from support.texts import t
 
@@ -96,6 +96,11 @@ def test_the_overview_shows_the_database_numbers_and_a_thai_chart(desk_page, des
     assert chart["labels"] == ["พ.ย. 69"]
     assert chart["sets"][:3] == [name for name, _ in rows]  # the networks, in the table's order
     assert chart["painted"] > 1000 and chart["font"] is True
+    with desk_stack.session_factory() as session:
+        sent = session.scalars(select(Notice)).all()
+        answers = session.scalar(select(func.count()).select_from(NoticeAck))
+    acks = desk_page.evaluate("window.deskCharts.acks.data.datasets[0].data")
+    assert acks == [round(100 * answers / sum(n.recipients for n in sent), 1)]
 
 
 def test_a_csv_downloads_with_thai_intact(desk_page, desk_stack) -> None:
