@@ -10,7 +10,7 @@ import io
 import secrets
 from datetime import datetime, timedelta
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, current_app, g, render_template, request
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
@@ -164,7 +164,8 @@ def create_feed() -> str:
     desk_service.audit(session, "feed_created", now(), actor_id=g.viewer.person_id, organization_id=org,
                        target=f"network:{network_id}" if network_id else f"community:{community_id}", ip=client_ip())
     session.commit()
-    base = request.host_url.rstrip("/")
+    # The configured address: behind a proxy, the request's own host may be an internal one.
+    base = current_app.config["SAIYAI"].public_url or request.host_url.rstrip("/")
     return render_template("desk/feed_created.html", url=f"{base}/desk/feeds/{token}.ics",
                            back=request.referrer or "")
 

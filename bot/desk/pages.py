@@ -30,6 +30,7 @@ from handlers.services import notices as notice_service
 from handlers.services import registry as reg
 from models import (
     Activity,
+    AuditLog,
     ActivityReport,
     ActivityStatus,
     Answer,
@@ -380,3 +381,16 @@ def change_role(person_id: int) -> Any:
                        target=f"person:{person_id}", detail={"from": before, "to": after}, ip=client_ip())
     session.commit()
     return redirect(url_for("desk.members", q=request.form.get("q", "")))
+
+
+@blueprint.get("/audit")
+@staff_only
+def audit_log() -> str:
+    """The district's audit log: sign-ins, role changes, exports and calendar links of its people."""
+    session = db()
+    people = select(Membership.person_id).where(Membership.organization_id.in_(g.viewer.staff_orgs))
+    rows = session.execute(select(AuditLog, Person.full_name).outerjoin(Person, Person.id == AuditLog.actor_id)
+                           .where(or_(AuditLog.organization_id.in_(g.viewer.staff_orgs),
+                                      AuditLog.actor_id.in_(people)))
+                           .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(200)).all()
+    return render_template("desk/audit.html", rows=rows)

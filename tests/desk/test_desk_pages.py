@@ -121,7 +121,8 @@ def test_ics_feed_created_read_and_revoked(staff, world, db) -> None:
     zone1 = world.district.zone1.id
     response = post_form(staff, f"/desk/networks/{zone1}", "/desk/feeds", {"network": str(zone1)})
     url = re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', response.get_data(as_text=True))[1]
-    path = url.removeprefix("http://localhost")
+    assert url.startswith("http://127.0.0.1:5000/desk/feeds/")  # SAIYAI_PUBLIC_URL, not the request's host
+    path = url.removeprefix("http://127.0.0.1:5000")
     anonymous = type(staff)(staff.application)  # a calendar app: no session
     feed = anonymous.get(path)
     assert feed.mimetype == "text/calendar"

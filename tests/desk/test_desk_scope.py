@@ -3,6 +3,8 @@ including ids guessed in URLs."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -33,6 +35,7 @@ def pages(world: World) -> dict[str, str]:
         "notice": f"/desk/notices/{world.notice_id}",
         "members": "/desk/members",
         "members_csv": "/desk/export/members.csv",
+        "audit": "/desk/audit",
         "report_zone1": f"/desk/networks/{d.zone1.id}/report/2026-11",
         "report_zone2": f"/desk/networks/{d.zone2.id}/report/2026-11",
         "guessed_activity": "/desk/activities/999999",
@@ -54,6 +57,7 @@ EXPECTED = {  # page: (staff, chair of zone 1, leader of ชุมชนวั�
     "notice": (200, 200, 200),
     "members": (200, 403, 403),
     "members_csv": (200, 403, 403),
+    "audit": (200, 403, 403),
     "report_zone1": (200, 200, 403),
     "report_zone2": (200, 403, 403),
     "guessed_activity": (403, 403, 403),
@@ -94,7 +98,7 @@ def test_staff_of_another_district_sees_nothing_here(app, dialog, world, session
         reg.grant(session, outsider, RoleName.STAFF, other, now=clock())
     client = app.test_client()
     sign_in(client, dialog, "U" + "0a" * 16)
-    own_lists = ("members", "members_csv")  # their own district's, without Bang Na's people
+    own_lists = ("members", "members_csv", "audit")  # their own district's, without Bang Na's people
     got = {name: client.get(url).status_code for name, url in pages(world).items() if name not in own_lists}
     assert set(got.values()) == {403}
     assert client.get("/desk/members").status_code == 200
@@ -125,6 +129,9 @@ def test_staff_change_a_role_with_an_audit_entry(app, dialog, world, db) -> None
     assert (entry.actor_id, entry.target, entry.detail) == (
         d.people["staff"].id, f"person:{member}",
         {"from": ["member:ชุมชนวัดบางนา"], "to": ["community_leader:ชุมชนตลาดบางนา", "member:ชุมชนวัดบางนา"]})
+    html = client.get("/desk/audit").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>", html)
+    assert rows == [("คุณstaff", "role_change"), ("คุณstaff", "signin")]
 
 
 @pytest.mark.parametrize("form", [
