@@ -53,6 +53,7 @@ class Config:
     public_url: str = "http://127.0.0.1:5000"  # where the web desk is reached; sign-in links start with it
     secret_key: str = ""  # signs the desk's session cookies; "" = derived from the channel secret
     desk_idle_minutes: float = 30.0  # a desk session unused this long is signed out
+    proxy_hops: int = 0  # reverse proxies in front of the web process whose X-Forwarded-* headers are trusted
 
 
 def default_database_url() -> str:
@@ -103,7 +104,19 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         public_url=_public_url(env, local),
         secret_key=env.get("SAIYAI_SECRET_KEY", "").strip(),
         desk_idle_minutes=_positive_float(env, "SAIYAI_DESK_IDLE_MINUTES", 30.0),
+        proxy_hops=_proxy_hops(env),
     )
+
+
+def _proxy_hops(env: Mapping[str, str]) -> int:
+    """How many proxies' X-Forwarded-For to believe: the desk limits failed sign-ins per client address, and
+    behind a proxy every request would otherwise come from the proxy's."""
+    raw = env.get("SAIYAI_PROXY_HOPS", "").strip()
+    if not raw:
+        return 0
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > 5:
+        raise ConfigError(f"SAIYAI_PROXY_HOPS must be a whole number from 0 to 5, got {raw!r}.")
+    return int(raw)
 
 
 def _public_url(env: Mapping[str, str], local: bool) -> str:

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Flask
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.config import Config
 
@@ -47,6 +48,9 @@ def init_app(app: Flask, config: Config) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires when idle
     )
     app.config["DESK_IDLE"] = timedelta(minutes=config.desk_idle_minutes)
+    if config.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops,
+                                x_host=config.proxy_hops)
     csrf.init_app(app)
     app.register_blueprint(blueprint)
     app.cli.add_command(desk_group)

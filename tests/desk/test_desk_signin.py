@@ -141,3 +141,25 @@ def test_staff_made_by_the_operator_need_not_register_first(dialog, district, se
     replies = dialog.say(USERS["stranger"], "dashboard")
     assert replies[0] == ("Your link to Saiyai's web desk is in the next message. It works once, within 10 minutes, "
                           "and only for your account: please do not forward it.")
+
+
+def test_behind_a_proxy_the_burst_limit_counts_each_client(config, clock, district, fake_line) -> None:
+    """With SAIYAI_PROXY_HOPS=1 the address is the client's (X-Forwarded-For), so one client's guesses do not
+    lock out everyone else behind the same proxy."""
+    import dataclasses
+
+    from bot import create_app
+    from handlers.services import desk as links
+    app = create_app({"SAIYAI_CONFIG": dataclasses.replace(config, proxy_hops=1), "CLOCK": clock})
+    try:
+        client = app.test_client()
+        guesser = {"X-Forwarded-For": "203.0.113.7"}
+        statuses = [client.get(f"/desk/signin/guess{n}", headers=guesser).status_code for n in range(11)]
+        assert statuses == [404] * 10 + [429]
+        with app.extensions["saiyai"].session_factory() as session, session.begin():
+            token = links.create_link(session, session.merge(district.people["staff"]), clock())
+        assert client.get(f"/desk/signin/{token}", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 200
+        assert client.get(f"/desk/signin/{token}", headers=guesser).status_code == 429
+    finally:
+        app.extensions["saiyai"].line.close()
+        app.extensions["saiyai.engine"].dispose()
