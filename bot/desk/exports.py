@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, g, render_template, request
 from icalendar import Calendar, Event
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from bot.desk import blueprint, stats
 from bot.desk.auth import client_ip, db, lang, now, signed_in, staff_only
@@ -30,6 +30,7 @@ from models import (
     Activity,
     ActivityReport,
     ActivityStatus,
+    Answer,
     CalendarFeed,
     Community,
     Membership,
@@ -255,14 +256,14 @@ def monthly_report(network_id: int, month: str) -> str:
         photos.setdefault(photo_row.report_id, []).append(photo_row)
     hosts = dict(session.execute(select(Community.id, Community.name).where(
         Community.id.in_([a.host_community_id for a in activities if a.host_community_id]))).all())
-    counts = {}
-    for activity in activities:
-        rsvps = session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id)).all()
-        counts[activity.id] = (sum(1 for r in rsvps if r.answer == "going" and r.waitlisted_at is None),
-                               sum(1 for r in rsvps if r.checked_in_at is not None))
+    going = func.sum(case((and_(Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_(None)), 1), else_=0))
+    came = func.sum(case((Rsvp.checked_in_at.is_not(None), 1), else_=0))
+    counts = {activity_id: (int(g or 0), int(c or 0)) for activity_id, g, c in session.execute(
+        select(Rsvp.activity_id, going, came).where(Rsvp.activity_id.in_([a.id for a in activities]))
+        .group_by(Rsvp.activity_id))}
     return render_template("desk/report_print.html", network=network, month=stats.month_label(lang(), start),
                            month_long=start, activities=activities, reports=reports, photos=photos, hosts=hosts,
-                           counts=counts)
+                           counts=counts, no_answers=(0, 0))
 
 
 

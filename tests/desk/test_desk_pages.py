@@ -152,6 +152,7 @@ def test_the_monthly_report_prints_the_network_month(staff, world) -> None:
     assert one(html, "report-network") == "เครือข่ายโซน 1 — ประจำเดือน พ.ย. 69"
     assert re.findall(r"<h3>(.*?)</h3>", html) == ["1. ประชุมโซน 1 เดือนพฤศจิกายน (NOV1)", "2. กีฬาสีโซน 1 (NEXT)"]
     assert "@page { size: A4;" in html
+    assert re.findall(r"ตอบว่าไป \d+ คน เช็คอิน \d+ คน", html) == ["ตอบว่าไป 3 คน เช็คอิน 2 คน", "ตอบว่าไป 0 คน เช็คอิน 0 คน"]
     assert staff.get(f"/desk/networks/{world.district.zone1.id}/report/2026-13").status_code == 404
 
 
