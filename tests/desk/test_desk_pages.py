@@ -206,3 +206,18 @@ def test_the_fiscal_year_summary_prints(staff) -> None:
     assert cells(html, "network-months")[1] == ["เครือข่ายโซน 1", "1", "2"] + ["0"] * 10 + ["3"]
     assert one(html, "attendance") == "80%"
     assert staff.get("/desk/summary/99").status_code == 404
+
+
+def test_a_leader_makes_a_feed_for_their_community(app, dialog, world) -> None:
+    """A community's feed holds the activities of its networks (ชุมชนวัดบางนา: zone 1), not of others."""
+    client = app.test_client()
+    sign_in(client, dialog, USERS["leader"])
+    wat = world.district.wat.id
+    response = post_form(client, f"/desk/communities/{wat}", "/desk/feeds", {"community": str(wat)})
+    url = re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', response.get_data(as_text=True))[1]
+    calendar = Calendar.from_ical(client.get(url.removeprefix("http://127.0.0.1:5000")).data)
+    assert [str(e["summary"]) for e in calendar.walk("VEVENT")] == [
+        "ประชุมโซน 1 เดือนตุลาคม", "ประชุมโซน 1 เดือนพฤศจิกายน", "กีฬาสีโซน 1"]
+    market = world.district.market.id
+    refused = post_form(client, f"/desk/communities/{wat}", "/desk/feeds", {"community": str(market)})
+    assert refused.status_code == 403
