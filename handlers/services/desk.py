@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import AuditLog, DeskLink, Person
@@ -28,7 +28,10 @@ def token_hash(token: str) -> str:
 
 
 def create_link(session: Session, person: Person, now: datetime) -> str:
-    """A fresh token for this person's LINE user; the caller puts it in a URL."""
+    """A fresh token for this person's LINE user; the caller puts it in a URL. Their links that can no
+    longer be used go (sign-ins are in the audit log), so the table holds a few rows per person at most."""
+    session.execute(delete(DeskLink).where(DeskLink.person_id == person.id,
+                                           or_(DeskLink.used_at.is_not(None), DeskLink.expires_at <= now)))
     token = secrets.token_urlsafe(32)
     session.add(DeskLink(token_hash=token_hash(token), person_id=person.id, line_user_id=person.line_user_id,
                          created_at=now, expires_at=now + LINK_TTL))

@@ -46,6 +46,14 @@ def test_only_the_hash_of_the_token_is_stored(dialog, district, db, clock) -> No
         clock.now.replace(minute=10), None)
 
 
+def test_a_new_link_clears_the_used_and_expired_ones(client, dialog, db, clock) -> None:
+    sign_in(client, dialog, USERS["staff"])   # used
+    ask_link(dialog, USERS["staff"])          # will expire
+    clock.advance(minutes=11)
+    fresh = ask_link(dialog, USERS["staff"]).rsplit("/", 1)[1]
+    assert db.scalars(select(DeskLink.token_hash)).all() == [hashlib.sha256(fresh.encode()).hexdigest()]
+
+
 def test_sign_in_then_reuse_is_refused_and_logged(client, dialog, db) -> None:
     path = sign_in(client, dialog, USERS["staff"])
     cookie = client.get_cookie("saiyai_desk")
