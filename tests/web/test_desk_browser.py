@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.config import TIMEZONE
 from models import Activity, ActivityStatus, Answer, Network, Notice, NoticeAck, Rsvp
+from desk_rig import desk_browser, desk_page, desk_stack  # noqa: F401  (fixtures)
 from support.registry import USERS
 from support.texts import t
 

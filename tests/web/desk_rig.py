@@ -2,7 +2,9 @@
 of activity, the fake LINE API in a thread, and Debian's headless Chromium driven by Playwright.
 
 Kept apart from the simulator's rig (tests/web/conftest.py) so the two can be merged later: every fixture
-here is named desk_*. Playwright never downloads a browser: it is pointed at /usr/bin/chromium.
+here is named desk_*, and a test module imports the ones it uses (a second conftest.py would shadow
+tests/conftest.py for the modules that `from conftest import ...`). Playwright never downloads a browser:
+it is pointed at /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from bot import create_app
 from bot.config import Config
 from bot.fakeline import FakeLineServer
-from support import events as ev
 from support.clock import Clock
-from support.desk import World, seed_world
+from support.desk import SignedWebhook, World, seed_world
 from support.dialog import Dialog
 from support.registry import seed_district
 
@@ -33,19 +34,6 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT_MS = 10_000
 SECRET, TOKEN = "desk-web-channel-secret", "desk-web-access-token"
-
-
-class _Webhook:
-    """Posts signed webhook bodies as LINE does (what tests/conftest.py's WebhookClient does; a conftest
-    cannot import another one)."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def post(self, *events: dict):
-        payload = ev.body(*events)
-        return self.client.post("/callback", data=payload, headers={
-            "Content-Type": "application/json", "X-Line-Signature": ev.sign(SECRET, payload)})
 
 
 class _Quiet(WSGIRequestHandler):
@@ -87,7 +75,7 @@ def desk_stack(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) 
         thread = threading.Thread(target=server.serve_forever, name="desk-web", daemon=True)
         thread.start()
         try:
-            yield DeskStack(url, app, factory, Dialog(fake, _Webhook(app.test_client())), world, clock)
+            yield DeskStack(url, app, factory, Dialog(fake, SignedWebhook(app.test_client(), SECRET)), world, clock)
         finally:
             server.shutdown()
             server.server_close()
