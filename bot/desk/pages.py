@@ -156,9 +156,11 @@ def network(network_id: int) -> str:
                               .order_by(HostLog.at.desc(), HostLog.id.desc()).limit(20)).all()
     feeds = session.scalars(select(CalendarFeed).where(CalendarFeed.network_id == network_id,
                                                        CalendarFeed.revoked_at.is_(None))).all()
+    this_month = stats.month_start(now())
+    months = [stats.add_months(this_month, -n) for n in range(12)]  # the reports people look for: recent months
     return render_template("desk/network.html", network=net, communities=communities, roles=roles, chairs=chairs,
                            groups=groups, names=names, slots=slots, history=history, feeds=feeds,
-                           month=stats.month_start(now()).strftime("%Y-%m"))
+                           months=[(m.strftime("%Y-%m"), stats.month_label(lang(), m)) for m in months])
 
 
 @blueprint.get("/communities/<int:community_id>")

@@ -147,6 +147,15 @@ def test_a_chair_cannot_make_a_feed_for_another_network(app, dialog, world, db) 
     assert response.status_code == 403
 
 
+def test_a_network_page_links_the_last_twelve_monthly_reports(staff, world) -> None:
+    zone1 = world.district.zone1.id
+    html = staff.get(f"/desk/networks/{zone1}").get_data(as_text=True)
+    links = re.findall(r'<a href="/desk/networks/\d+/report/([0-9-]+)">([^<]+)</a>',
+                       re.search(r'id="report-months">(.*?)</p>', html, re.DOTALL)[1])
+    assert links[:3] == [("2026-11", "พ.ย. 69"), ("2026-10", "ต.ค. 69"), ("2026-09", "ก.ย. 69")]
+    assert (len(links), links[-1]) == (12, ("2025-12", "ธ.ค. 68"))
+
+
 def test_the_monthly_report_prints_the_network_month(staff, world) -> None:
     html = staff.get(f"/desk/networks/{world.district.zone1.id}/report/2026-11").get_data(as_text=True)
     assert one(html, "report-network") == "เครือข่ายโซน 1 — ประจำเดือน พ.ย. 69"
