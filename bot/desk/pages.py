@@ -105,6 +105,7 @@ def overview() -> str:
                  "acks": t(lang(), "chart.acks")},
     }
     return render_template("desk/overview.html", data=data, labels=labels, chart=chart, period=p,
+                           viewable=stats.viewable_network_ids(db(), g.viewer),
                            targets={"attendance": stats.ATTENDANCE_TARGET, "networks": stats.NETWORKS_ACTIVE_TARGET},
                            fiscal_now=stats.fiscal_year_of(current))
 

@@ -164,3 +164,12 @@ def test_the_overview_fits_a_phone(desk_browser, desk_stack) -> None:
     finally:
         phone.close()
 
+
+
+def test_last_months_evidence_for_a_network_in_three_clicks(desk_page, desk_stack) -> None:
+    """As a new staff member would look: overview → the network → last month's report."""
+    sign_in(desk_page, desk_stack, "staff")
+    desk_page.click("#network-months >> text=เครือข่ายโซน 1")
+    desk_page.click("#report-months >> text=ต.ค. 69")
+    assert desk_page.inner_text("#report-network") == "เครือข่ายโซน 1 — ประจำเดือน ต.ค. 69"
+    assert desk_page.locator("h3").all_inner_texts() == ["1. ประชุมโซน 1 เดือนตุลาคม (OCT1)"]
