@@ -30,10 +30,10 @@ from handlers.services import notices as notice_service
 from handlers.services import registry as reg
 from models import (
     Activity,
-    AuditLog,
     ActivityReport,
     ActivityStatus,
     Answer,
+    AuditLog,
     CalendarFeed,
     ChatLink,
     Community,
@@ -54,12 +54,12 @@ from models.registry import community_issue_network as cin
 PAGE_SIZE = 50
 
 
-@blueprint.app_template_filter("when")
+@blueprint.app_template_filter("desk_when")
 def _when(value: Any) -> str:
     return format_when_in(lang(), value) if value is not None else "-"
 
 
-@blueprint.app_template_filter("pct")
+@blueprint.app_template_filter("desk_pct")
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
