@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from linebot.v3 import SignatureValidator
 
-from bot import cli, webhook
+from bot import cli, desk, webhook
 from bot.config import Config, bangkok_now, load_config
 from bot.line import LineClient
 from bot.pipeline import Saiyai
@@ -38,7 +38,8 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     saiyai = Saiyai(
         session_factory=make_session_factory(engine),
         line=LineClient(config),
-        dispatcher=test_config.get("DISPATCHER") or Dispatcher(REGISTRY, load_profile),
+        dispatcher=test_config.get("DISPATCHER") or Dispatcher(REGISTRY, load_profile,
+                                                               {"public_url": config.public_url}),
         clock=test_config.get("CLOCK") or bangkok_now,
     )
     app.extensions["saiyai"] = saiyai
@@ -46,6 +47,7 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         saiyai.line, engine, saiyai.clock, budget=config.reply_budget, concurrency=config.reply_concurrency,
         request_timeout=config.request_timeout)
     app.register_blueprint(webhook.blueprint)
+    desk.init_app(app, config)
     cli.register(app)
     if config.local_mode:
         app.logger.info("local mode: no LINE credentials, talking to the fake LINE API at %s",

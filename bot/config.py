@@ -48,7 +48,7 @@ class Config:
     outbox_concurrency: int = 8
     outbox_lease: float = 60.0        # seconds before a claimed row is taken over
     outbox_max_backoff: float = 300.0  # seconds; the longest wait between two attempts
-    storage_dir: Path = PROJECT_ROOT / "instance"  # report photos fetched from LINE
+    storage_dir: Path = PROJECT_ROOT / "instance"  # where report photos were kept before the database (migrate-photos)
     multicast_rate: float = 200.0  # requests/s this process sends at most (LINE's per-channel limit)
     push_rate: float = 2000.0
     followup_interval: float = 0.0  # seconds; 0 = each follow-up job's own interval (minutes to an hour)
@@ -56,6 +56,10 @@ class Config:
     # still under way finish in the background (bot/replies.py).
     reply_budget: float = 1.0
     reply_concurrency: int = 16  # reply threads per web worker
+    public_url: str = "http://127.0.0.1:5000"  # where the web desk is reached; sign-in links start with it
+    secret_key: str = ""  # signs the desk's session cookies; "" = derived from the channel secret
+    desk_idle_minutes: float = 30.0  # a desk session unused this long is signed out
+    proxy_hops: int = 0  # reverse proxies in front of the web process whose X-Forwarded-* headers are trusted
 
 
 def default_database_url() -> str:
@@ -113,7 +117,32 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         followup_interval=_positive_float(env, "SAIYAI_FOLLOWUP_INTERVAL_SECONDS", 0.0),
         reply_budget=reply_budget,
         reply_concurrency=_positive_int(env, "WEBHOOK_REPLY_THREADS", 16),
+        public_url=_public_url(env, local),
+        secret_key=env.get("SAIYAI_SECRET_KEY", "").strip(),
+        desk_idle_minutes=_positive_float(env, "SAIYAI_DESK_IDLE_MINUTES", 30.0),
+        proxy_hops=_proxy_hops(env),
     )
+
+
+def _proxy_hops(env: Mapping[str, str]) -> int:
+    """How many proxies' X-Forwarded-For to believe: the desk limits failed sign-ins per client address, and
+    behind a proxy every request would otherwise come from the proxy's."""
+    raw = env.get("SAIYAI_PROXY_HOPS", "").strip()
+    if not raw:
+        return 0
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > 5:
+        raise ConfigError(f"SAIYAI_PROXY_HOPS must be a whole number from 0 to 5, got {raw!r}.")
+    return int(raw)
+
+
+def _public_url(env: Mapping[str, str], local: bool) -> str:
+    """The web desk's address as people's browsers reach it (sign-in links from LINE point there)."""
+    raw = env.get("SAIYAI_PUBLIC_URL", "").strip()
+    if not raw:
+        return f"http://127.0.0.1:{env.get('PORT', '').strip() or 5000}" if local else ""
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"SAIYAI_PUBLIC_URL must start with http:// or https://, got {raw!r}.")
+    return raw.rstrip("/")
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -45,6 +45,7 @@ class Context:
     step: str | None = None
     person: Any = None      # models.Person of the sender, when Saiyai knows them
     memberships: list[Any] = field(default_factory=list)  # the sender's roles (models.Membership)
+    settings: dict[str, Any] = field(default_factory=dict)  # from the app's configuration (e.g. public_url)
 
     def use_button_lang(self) -> None:
         """A button answers in the language it was shown in (its `l=` parameter), unless the person chose one."""

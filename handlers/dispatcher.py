@@ -190,9 +190,11 @@ def _live(conversation: OpenConversation | None, now: datetime) -> OpenConversat
 class Dispatcher:
     """Routes events to the registry's handlers; never calls LINE, only returns messages."""
 
-    def __init__(self, registry: Registry, profile_loader: ProfileLoader = no_profile) -> None:
+    def __init__(self, registry: Registry, profile_loader: ProfileLoader = no_profile,
+                 settings: dict[str, Any] | None = None) -> None:
         self.registry = registry
         self.profile_loader = profile_loader
+        self.settings = dict(settings or {})  # handed to every handler as ctx.settings
         help_spec = registry.keywords.get("help")
         self._help_words = frozenset(normalize(k) for k in help_spec.keywords) if help_spec else frozenset()
 
@@ -347,6 +349,7 @@ class Dispatcher:
             person=profile.person, memberships=list(profile.memberships),
             args=route.fields.get("args", ""), keyword=route.fields.get("keyword", ""),
             params=route.fields.get("params", {}), message=route.fields.get("message"),
+            settings=self.settings,
         )
         conversation = None
         asked: dict[str, Any] = {}

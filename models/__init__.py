@@ -13,6 +13,7 @@ from models.activities import (
 )
 from models.base import Base, UTCDateTime
 from models.conversation import Conversation
+from models.desk import AuditLog, CalendarFeed, DeskLink, StoredFile
 from models.followups import ActivityReport, ReportPhoto
 from models.notices import AckKind, Notice, NoticeAck, NoticeScope, NoticeStatus, RoleFilter
 from models.outbox import ChannelState, OutboxKind, OutboxMessage, OutboxState
@@ -39,4 +40,5 @@ __all__ = [
     "HostLogKind", "HostSlot", "HostState", "Rsvp", "Series", "ActivityReport", "ReportPhoto",
     "AckKind", "Notice", "NoticeAck", "NoticeScope", "NoticeStatus", "RoleFilter",
     "RichMenu",
+    "AuditLog", "CalendarFeed", "DeskLink", "StoredFile",
 ]

@@ -21,12 +21,13 @@ from sqlalchemy.engine import make_url
 
 from bot.config import TIMEZONE, ConfigError, bangkok_now, load_config
 from bot.line import LineClient
+from bot.storage import DatabaseStorage, Storage
 from models.db import make_engine, make_session_factory
 from scheduler import followups, notices
 from scheduler.jobs import JobContext, dispatch_outbox, purge_expired_conversations
 
 
-def build_scheduler(ctx: JobContext, storage: Path, followup_seconds: float = 0.0) -> BlockingScheduler:
+def build_scheduler(ctx: JobContext, storage: Storage, followup_seconds: float = 0.0) -> BlockingScheduler:
     """The scheduler with every periodic job; one instance of each job at a time. A `followup_seconds`
     runs every follow-up job that often instead (tests and demos cannot wait minutes or hours)."""
     scheduler = BlockingScheduler(timezone=TIMEZONE, job_defaults={
@@ -93,7 +94,7 @@ def main() -> int:
                      outbox_max_backoff=timedelta(seconds=config.outbox_max_backoff))
     logging.getLogger("scheduler").info("scheduler started; LINE API at %s", config.line_api_base_url)
     try:
-        build_scheduler(ctx, config.storage_dir, config.followup_interval).start()
+        build_scheduler(ctx, DatabaseStorage(), config.followup_interval).start()
     except (KeyboardInterrupt, SystemExit):
         pass
     return 0

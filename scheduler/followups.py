@@ -19,7 +19,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import Row, func, select
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.config import TIMEZONE
 from bot.line import Outcome
+from bot.storage import Storage, photo_key
 from bot.thaitime import format_when_in
 from handlers.catalog import text_for
 from handlers import events
@@ -270,8 +270,9 @@ def report_answerers(session: Session, host: Community | None) -> tuple[list[Per
     return [p for p in chairs_of(session, host.zone_id) if p.reachable], True
 
 
-def fetch_report_photos(ctx: JobContext, storage: Path) -> int:
-    """Download images sent in report flows from LINE's content API into storage."""
+def fetch_report_photos(ctx: JobContext, storage: Storage) -> int:
+    """Download images sent in report flows from LINE's content API into storage (the database by
+    default: the web desk, another process, serves them)."""
     fetched = 0
     with ctx.session_factory() as session:
         pending = session.scalars(select(ReportPhoto).where(ReportPhoto.storage_path.is_(None),
@@ -283,10 +284,8 @@ def fetch_report_photos(ctx: JobContext, storage: Path) -> int:
             photo = session.get(ReportPhoto, photo_id)
             photo.attempts += 1
             if isinstance(result, bytes | bytearray):
-                path = storage / "photos" / str(activity_id) / f"{message_id}.jpg"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(bytes(result))
-                photo.storage_path, photo.fetched_at, photo.last_error = str(path), ctx.clock(), None
+                ref = storage.put(session, photo_key(activity_id, message_id), bytes(result), "image/jpeg", ctx.clock())
+                photo.storage_path, photo.fetched_at, photo.last_error = ref, ctx.clock(), None
                 fetched += 1
             else:
                 photo.last_error = f"{result.status}: {result.detail}"[:500]
@@ -402,7 +401,7 @@ def generate_series(ctx: JobContext, horizon: timedelta = acts.SERIES_HORIZON) -
     return created
 
 
-def register_jobs(scheduler, ctx: JobContext, storage: Path) -> None:
+def register_jobs(scheduler, ctx: JobContext, storage: Storage) -> None:
     """Add the follow-up jobs to the scheduler (each runs once at a time; a missed run just runs late)."""
     # On the minute, not a minute after whenever the scheduler started: activities start on the
     # minute, so reminders fall due on it, and are queued the moment they do (BENCHMARKS.md).

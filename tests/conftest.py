@@ -17,15 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import create_app
 from bot.config import PROJECT_ROOT, Config
 from bot.fakeline import FakeLineServer
-from support import events as ev
 from support.clock import Clock
 from support.dialog import Dialog
 from support.openapi import OpenApiSpec, openapi_dir
 from support.registry import District, seed_district
+from support.testapp import PG_URL, SECRET, TOKEN, WebhookClient
 
-SECRET = "test-channel-secret"
-TOKEN = "test-access-token"
-PG_URL = os.environ.get("SAIYAI_TEST_PG_URL", "")
 
 
 def alembic_upgrade(url: str) -> None:
@@ -161,24 +158,6 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session for assertions; opened fresh so it sees what the app committed."""
     with session_factory() as session:
         yield session
-
-
-class WebhookClient:
-    """Posts signed webhook bodies to /callback, as LINE does."""
-
-    def __init__(self, flask_client, secret: str) -> None:
-        self.client = flask_client
-        self.secret = secret
-
-    def post(self, *events: dict, signature: str | None = None, raw: bytes | None = None):
-        payload = raw if raw is not None else ev.body(*events)
-        headers = {"Content-Type": "application/json",
-                   "X-Line-Signature": signature if signature is not None else ev.sign(self.secret, payload)}
-        response = self.client.post("/callback", data=payload, headers=headers)
-        # LINE gets its answer after at most the reply budget; replies still under way then (a slow,
-        # shared test machine) finish in the background. A test asserts on all of them.
-        assert self.client.application.extensions["saiyai.replies"].drain(timeout=30)
-        return response
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from bot.config import PROJECT_ROOT
-from conftest import PG_URL
+from support.testapp import PG_URL
 from models import Base
 from models.db import make_engine
 

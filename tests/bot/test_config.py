@@ -17,7 +17,7 @@ from bot.config import (
     ConfigError,
     load_config,
 )
-from conftest import PG_URL
+from support.testapp import PG_URL
 from models.db import make_engine
 
 SECRET_ONLY_ERROR = ("Saiyai cannot start in production mode: set LINE_CHANNEL_ACCESS_TOKEN "

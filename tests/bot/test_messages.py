@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot import create_app
 from bot.messages import MAX_TEXT_UNITS, fit, split_text, utf16_len
-from conftest import SECRET, WebhookClient
+from support.testapp import SECRET, WebhookClient
 from handlers.context import Context, text_message
 from handlers.dispatcher import Dispatcher
 from handlers.registry import Registry, command

@@ -89,7 +89,7 @@ def test_group_chatter_is_ignored_and_never_stored(webhook, db, fake_line) -> No
 
 def test_a_failing_handler_apologises_and_the_other_events_still_run(config, clock, fake_line, db_url) -> None:
     from bot import create_app
-    from conftest import SECRET, WebhookClient
+    from support.testapp import SECRET, WebhookClient
 
     registry = Registry()
     registry.keywords.clear()
@@ -127,7 +127,7 @@ def test_a_handler_failing_after_an_answered_event_leaves_nothing_half_written(c
     # connection must be transactional again for the next event, or its half-done writes would stay.
     # (The SQLite case, which never switches, guards the same behaviour there.)
     from bot import create_app
-    from conftest import SECRET, WebhookClient
+    from support.testapp import SECRET, WebhookClient
     from models import Conversation
 
     registry = Registry()

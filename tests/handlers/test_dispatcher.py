@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import create_app
-from conftest import SECRET, WebhookClient
+from support.testapp import SECRET, WebhookClient
 from handlers import help as help_module
 from handlers.context import Context, Turn, text_message
 from handlers.dispatcher import ASKED_KEY, Dispatcher, Profile, Source

@@ -31,7 +31,7 @@ from models import (
     Person,
     RoleName,
 )
-from conftest import SECRET, WebhookClient
+from support.testapp import SECRET, WebhookClient
 from scheduler.jobs import dispatch_outbox
 from support import events as ev
 from support.registry import USERS, seed_district

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.line import LineClient
+from bot.storage import DatabaseStorage
 from handlers.catalog import en, th
 from handlers.services import registry as reg
 from models import Activity, ActivityReport, ActivityStatus, Answer, OutboxMessage, Person, ReportPhoto, RoleName
@@ -83,7 +84,7 @@ def run_month(app, clock, session_factory, fake_line, world, tmp_path):
             followups.nudge_leaders(ctx)
             followups.request_reports(ctx)
             followups.monthly_check(ctx)
-            followups.fetch_report_photos(ctx, tmp_path)
+            followups.fetch_report_photos(ctx, DatabaseStorage())
         seen = len(fake_line.state.deliveries())
         dispatch_outbox(schedulers[step % 2])
         for request in fake_line.state.deliveries()[seen:]:
@@ -158,11 +159,11 @@ def test_a_month_of_followups(app, clock, session_factory, fake_line, world, tmp
         "เครือข่ายที่มีกิจกรรม: 1 — เป้าหมายอย่างน้อย 3 ⚠️ ยังไม่ถึง",
         "รายงานที่ยังไม่ส่ง: 2 (ประชุมโซน 1 (MEET), อบรมอาสาสมัคร (TRAIN))",
     ]
-    # The report's photo was fetched from the content API into storage.
+    # The report's photo was fetched from the content API into storage (the database, which the web desk reads).
     with session_factory() as session:
         photo = session.scalars(select(ReportPhoto)).one()
-        assert (tmp_path / "photos" / str(world[1]["GAME"]) / "900001.jpg").read_bytes() == b"\xff\xd8\xff\xe0fake-jpeg-900001"
-        assert photo.storage_path.endswith("900001.jpg")
+        assert photo.storage_path == f"db:photos/{world[1]['GAME']}/900001.jpg"
+        assert DatabaseStorage().get(session, photo.storage_path) == (b"\xff\xd8\xff\xe0fake-jpeg-900001", "image/jpeg")
         assert session.scalars(select(Person).where(Person.line_user_id == USERS["member"])).one().blocked_at is None
 
 
@@ -171,7 +172,7 @@ def test_the_scheduler_runs_the_reminder_job_on_the_minute(tmp_path) -> None:
     minute later (the outbox job sends what it queued within a second)."""
     from scheduler.__main__ import build_scheduler
 
-    scheduler = build_scheduler(JobContext(None, None, lambda: bkk(2026, 12, 1, 9)), tmp_path)
+    scheduler = build_scheduler(JobContext(None, None, lambda: bkk(2026, 12, 1, 9)), DatabaseStorage())
     reminders = scheduler.get_job("reminders")
     after = bkk(2026, 12, 1, 9, 41, 17)
     assert reminders.trigger.get_next_fire_time(None, after) == bkk(2026, 12, 1, 9, 42)

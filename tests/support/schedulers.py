@@ -8,7 +8,7 @@ import sys
 
 from bot.config import PROJECT_ROOT
 from bot.fakeline import Fault
-from conftest import SECRET, TOKEN
+from support.testapp import SECRET, TOKEN
 
 
 def start_scheduler(db_url: str, fake_url: str, log_path) -> subprocess.Popen:
