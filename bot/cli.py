@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot import outbox, simulate
+from bot.demo import cli as demo_cli
 from bot.thaitime import format_when
 from handlers.registry import clean
 from handlers.services import registry as reg
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(say)
     app.cli.add_command(org_group)
+    app.cli.add_command(demo_cli.demo_group)
 
 
 @click.command("say", help="Local mode: send TEXT to the running bot as a LINE user and print its answers, "
