@@ -33,16 +33,27 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     engine = make_engine(config.database_url)
     app.extensions["saiyai.engine"] = engine
+    clock = test_config.get("CLOCK") or (_simulated_clock(engine) if config.local_mode else bangkok_now)
     app.extensions["saiyai.signature"] = SignatureValidator(config.channel_secret)
     app.extensions["saiyai"] = Saiyai(
         session_factory=make_session_factory(engine),
         line=LineClient(config),
         dispatcher=test_config.get("DISPATCHER") or Dispatcher(REGISTRY, load_profile),
-        clock=test_config.get("CLOCK") or bangkok_now,
+        clock=clock,
     )
     app.register_blueprint(webhook.blueprint)
     cli.register(app)
-    if config.local_mode:
+    if config.local_mode:  # the simulator, its clock control and its CSRF protection exist only here
+        from bot import simulator
+
+        simulator.register(app)
         app.logger.info("local mode: no LINE credentials, talking to the fake LINE API at %s",
                         config.line_api_base_url)
     return app
+
+
+def _simulated_clock(engine):
+    """Local mode's clock: real time plus the offset the simulator's clock control sets."""
+    from bot.simulator.clock import SimulatedClock
+
+    return SimulatedClock(engine)
