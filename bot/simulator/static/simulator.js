@@ -141,7 +141,9 @@ async function send(event, chat) {
   const response = await fetch("/callback", {method: "POST", body: signed.body,
     headers: {"Content-Type": "application/json", "X-Line-Signature": signed.signature}});
   if (!response.ok) console.warn("callback answered", response.status);
-  await poll();
+  await poll(true);
+  // Finished: the bot's reply (sent before /callback answered) is on the page. Browser tests wait on this.
+  document.body.dataset.sent = String(Number(document.body.dataset.sent || 0) + 1);
 }
 
 function doAction(action) {
@@ -179,7 +181,8 @@ function closePicker() { state.picker = null; $("picker").hidden = true; }
 
 // --- the feed ------------------------------------------------------------------------------------------
 
-async function poll() {
+async function poll(wait) {
+  while (state.polling && wait) await new Promise((resolve) => setTimeout(resolve, 50));
   if (state.polling) return;
   state.polling = true;
   try {
@@ -428,7 +431,8 @@ function showClock(clock) {
 async function moveClock(body) {
   $("clock-ran").textContent = "…";
   showClock(await api("/clock", body));
-  await poll();
+  await poll(true);
+  document.body.dataset.moved = String(Number(document.body.dataset.moved || 0) + 1);
 }
 
 // --- wiring --------------------------------------------------------------------------------------------
@@ -502,6 +506,7 @@ async function start() {
   await loadPersonas(sessionStorage.getItem("sim-persona"));
   window.addEventListener("beforeunload", () => state.persona && sessionStorage.setItem("sim-persona", state.persona.user));
   setInterval(poll, 800);
+  document.body.dataset.ready = "1";
   setInterval(async () => showClock(await api("/clock")), 15000);
 }
 

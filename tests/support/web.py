@@ -1,0 +1,127 @@
+"""Driving the simulator page in the browser tests (tests/web): the rig's running stack and a page helper."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.fakeline import FakeLineServer
+
+WAIT_MS = 15_000  # pushes go through the scheduler process (its outbox job runs every second)
+
+
+@dataclass
+class WebStack:
+    url: str                   # http://127.0.0.1:<port>
+    fake: FakeLineServer
+    app: object
+    session_factory: sessionmaker[Session]
+    database_url: str
+    scheduler_log: Path
+
+
+class Sim:
+    """Drives /simulator like a person would: pick a persona and a chat, type, tap."""
+
+    def __init__(self, page, stack: WebStack) -> None:
+        self.page, self.stack = page, stack
+
+    def open(self) -> Sim:
+        self.page.goto(f"{self.stack.url}/simulator/")
+        self.page.wait_for_selector("body[data-ready='1']")
+        return self
+
+    # --- who and where --------------------------------------------------------------------------
+    def persona(self, user_id: str) -> Sim:
+        self.page.select_option("#persona", user_id)
+        self.page.wait_for_function("id => document.getElementById('persona-info').textContent.includes(id)",
+                                    arg=user_id)
+        return self
+
+    def new_user(self) -> str:
+        self.page.click("#persona-new")
+        self.page.wait_for_function("() => document.getElementById('persona').value.startsWith('U')")
+        return self.page.input_value("#persona")
+
+    def chat(self, name: str) -> Sim:
+        self.page.locator("#chats li", has_text=name).first.click()
+        self.page.wait_for_function("name => document.getElementById('chat-title').textContent.startsWith(name)",
+                                    arg=name)
+        return self
+
+    def unread(self, name: str) -> int:
+        badge = self.page.locator("#chats li", has_text=name).first.locator(".badge")
+        return int(badge.inner_text()) if badge.count() else 0
+
+    # --- acting: each waits until the bot's reply is on the page --------------------------------------
+    def _sent(self) -> int:
+        return int(self.page.evaluate("() => Number(document.body.dataset.sent || 0)"))
+
+    def _acted(self, before: int) -> None:
+        self.page.wait_for_function("n => Number(document.body.dataset.sent || 0) > n", arg=before)
+
+    def say(self, text: str) -> list[str]:
+        before, seen = self._sent(), self.count()
+        self.page.fill("#text", text)
+        self.page.press("#text", "Enter")
+        self._acted(before)
+        return self.bot_texts()[seen:]
+
+    def chip(self, label: str) -> list[str]:
+        before, seen = self._sent(), self.count()
+        self.page.locator("#quick-replies .chip", has_text=label).first.click()
+        self._acted(before)
+        return self.bot_texts()[seen:]
+
+    def chips(self) -> list[str]:
+        return self.page.locator("#quick-replies .chip").all_inner_texts()
+
+    def tap(self, locator) -> list[str]:
+        """Click a button (in a Flex message) and wait for the answer."""
+        before, seen = self._sent(), self.count()
+        locator.click()
+        self._acted(before)
+        return self.bot_texts()[seen:]
+
+    # --- reading ------------------------------------------------------------------------------------
+    def bot_messages(self):
+        return self.page.locator("#messages .msg.bot")
+
+    def count(self) -> int:
+        return self.bot_messages().count()
+
+    def bot_texts(self) -> list[str]:
+        """Each bot message as text: a text message's text, a Flex message's [flex] marker."""
+        return self.page.evaluate("""() => Array.from(document.querySelectorAll('#messages .msg.bot')).map(m => {
+            const text = m.querySelector(':scope > .bubble-text');
+            return text ? text.textContent : '[' + m.dataset.type + ']';
+        })""")
+
+    def wait_for_bot_text(self, text: str, timeout: float = WAIT_MS) -> None:
+        self.page.wait_for_function("""t => Array.from(document.querySelectorAll('#messages .msg.bot > .bubble-text'))
+            .some(m => m.textContent === t)""", arg=text, timeout=timeout)
+
+    def move_clock(self, **body) -> dict:
+        before = int(self.page.evaluate("() => Number(document.body.dataset.moved || 0)"))
+        if body.get("step") == "to":
+            self.page.fill("#clock-to", body["moment"])
+            self.page.click("#clock-go")
+        else:
+            self.page.click({"hour": "#clock-hour", "day": "#clock-day"}[body["step"]])
+        self.page.wait_for_function("n => Number(document.body.dataset.moved || 0) > n", arg=before)
+        return {"label": self.page.inner_text("#clock-now"), "iso": self.page.get_attribute("#clock-now", "data-iso")}
+
+
+def wait_until(predicate, timeout: float = WAIT_MS / 1000, interval: float = 0.2):
+    """Poll `predicate` until it returns something truthy (then return it), or fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {predicate}")
+        time.sleep(interval)
