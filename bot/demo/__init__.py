@@ -24,10 +24,10 @@ from handlers.services import activities as acts
 from handlers.services import notices as notices_svc
 from handlers.services import registry as reg
 from models import (
+    AckKind,
     Activity,
     ActivityReport,
     ActivityStatus,
-    AckKind,
     Alias,
     Answer,
     ChatLink,

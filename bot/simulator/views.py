@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +26,15 @@ from bot.simulator import transcript
 from bot.simulator.clock import SimulatedClock
 from bot.simulator.jobs import run_due
 from bot.thaitime import format_when
-from models import ChatLink, Community, Membership, Network, NetworkKind, Organization, Person, RoleName
+from models import (
+    ChatLink,
+    Community,
+    Membership,
+    Network,
+    NetworkKind,
+    Person,
+    RoleName,
+)
 
 blueprint = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates",
                       static_folder="static", static_url_path="/static")
@@ -46,7 +60,7 @@ def _config() -> Config:
 
 @blueprint.get("/")
 def page() -> str:
-    return render_template("simulator/index.html", fake_url=_config().line_api_base_url)
+    return render_template("simulator/index.html")
 
 
 # --- who and where --------------------------------------------------------------------------------
@@ -223,9 +237,9 @@ def move_clock() -> Response:
     data = request.get_json(silent=True) or {}
     step = data.get("step")
     if step == "hour":
-        clock.advance(_hours(1))
+        clock.advance(timedelta(hours=1))
     elif step == "day":
-        clock.advance(_hours(24))
+        clock.advance(timedelta(days=1))
     elif step == "to":
         try:
             moment = datetime.fromisoformat(str(data.get("moment")))
@@ -236,23 +250,3 @@ def move_clock() -> Response:
         abort(400)
     ran = run_due(_saiyai(), _config())
     return jsonify(_clock_state(clock, ran))
-
-
-def _hours(n: int):
-    from datetime import timedelta
-
-    return timedelta(hours=n)
-
-
-@blueprint.get("/api/organization")
-def organization() -> Response:
-    with _saiyai().session_factory() as session:
-        return jsonify(list(session.scalars(select(Organization.name).order_by(Organization.id))))
-
-
-def new_user_id() -> str:
-    return "U" + uuid.uuid4().hex
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

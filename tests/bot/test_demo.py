@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from bot import demo
 from bot.demo import names
 from models import (
+    AckKind,
     Activity,
     ActivityReport,
-    AckKind,
     Answer,
     ChatLink,
     Community,
@@ -128,9 +128,8 @@ def test_the_same_seed_gives_the_same_district(session_factory, clock, db, sqlit
 def test_a_real_organization_is_left_alone_unless_forced(session_factory, clock, db) -> None:
     with session_factory() as session, session.begin():
         session.add(Organization(name="สำนักงานเขตบางนา", created_at=clock()))
-    with session_factory() as session, session.begin():
-        with pytest.raises(demo.DemoRefused, match="สำนักงานเขตบางนา"):
-            demo.load(session, clock())
+    with session_factory() as session, session.begin(), pytest.raises(demo.DemoRefused, match="สำนักงานเขตบางนา"):
+        demo.load(session, clock())
     assert list(db.scalars(select(Organization.name))) == ["สำนักงานเขตบางนา"]
     with session_factory() as session, session.begin():
         assert demo.load(session, clock(), force=True).created

@@ -20,13 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
+from support.web import WAIT_MS, Sim, WebStack
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot import create_app, demo
 from bot.config import LOCAL_ACCESS_TOKEN, LOCAL_CHANNEL_SECRET, PROJECT_ROOT, Config
 from bot.fakeline import FakeLineServer
-from support.web import WAIT_MS, Sim, WebStack
 
 CHROMIUM = os.environ.get("SAIYAI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

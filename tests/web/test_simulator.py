@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from support.web import wait_until
 
 from bot.config import TIMEZONE
 from bot.thaitime import format_when_in
@@ -29,7 +30,6 @@ from models import (
     RoleName,
     Rsvp,
 )
-from support.web import wait_until
 
 THAI_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
 
@@ -203,11 +203,16 @@ def test_a_leader_announces_a_member_answers_in_a_group_and_the_reminder_comes_o
     assert created[0].startswith(text_for("th", "event.created", title=title, code=activity.code) + "\n"
                                  + text_for("th", "event.announced", count=len(zone_groups)))
     alt = f"📅 {title} — {when_range('th', activity.starts_at, activity.ends_at)}"
+    home_group = next(g.chat_id for g in groups if g.community_id == home.id)
+    zone_group = next(g.chat_id for g in groups if g.network_id == zone1.id)
 
     # The card arrives (pushed through the outbox) in the leader's two groups: the community's and the zone's.
     for group in (f"กลุ่ม {home.name}", "กลุ่ม เครือข่ายโซน 1"):
         sim.chat(group)
         sim.page.wait_for_selector(f"#messages .msg.bot .flex-bubble .flex-text:text-is('{title}')")
+    cards = {r.body["to"] for r in web_stack.fake.state.deliveries("push")
+             if r.body["messages"][0].get("altText") == alt}
+    assert cards == {g.chat_id for g in zone_groups} and {home_group, zone_group} <= cards
 
     # A member of another community taps ไป on the card in their own group.
     sim.persona(member.line_user_id).chat(f"กลุ่ม {other.name}")
@@ -231,6 +236,5 @@ def test_a_leader_announces_a_member_answers_in_a_group_and_the_reminder_comes_o
     sim.move_clock(step="hour")
     sim.page.wait_for_timeout(2500)  # the scheduler process runs its reminder job too: still once
     assert sim.bot_texts().count(reminder) == 1
-    assert wait_until(lambda: sum(1 for r in web_stack.fake.state.deliveries("push")
-                                  if r.body["to"] == [g.chat_id for g in groups if g.community_id == home.id][0]
-                                  and r.body["messages"][0].get("text") == reminder)) == 1
+    assert [r.body["to"] for r in web_stack.fake.state.deliveries("push")
+            if r.body["to"] == home_group and r.body["messages"][0].get("text") == reminder] == [home_group]
