@@ -5,7 +5,8 @@ the same district: names, roles, LINE ids, groups, activity codes, answers. Date
 the clock's "now" (past activities before it, upcoming ones after it), so the district is always
 current. Everything goes through the service functions handlers use (import, registration, roles,
 the host rotation, answers with waitlist, check-in, series, notices and their answers), so the demo
-is what the product would have built, not a hand-written fixture.
+is what the product would have built, not a hand-written fixture. Loading sends nothing but the cards
+of the upcoming activities to their groups (through the outbox), so the groups open on something to answer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import TIMEZONE
 from bot.demo import names
+from handlers import events
 from handlers.services import activities as acts
 from handlers.services import notices as notices_svc
 from handlers.services import registry as reg
@@ -157,6 +159,7 @@ class _Builder:
             self.rotation_history(zone)
         self.upcoming()
         self.notices()
+        self.announce()
         return DemoReport(True, org.name, dict(self.counts))
 
     def person(self, community: Community | None, *, full_name: str | None = None, line: bool = True,
@@ -334,6 +337,14 @@ class _Builder:
         acts.confirm_host(self.session, full, created, actor=self.leaders[full.host_community_id][0])
         full.status = ActivityStatus.CONFIRMED
         self.answers(full, zone, created + timedelta(hours=2), share=0, going=23)
+
+    def announce(self) -> None:
+        """Queue the upcoming activities' cards to their groups, as they were announced there: the groups
+        then open on something to answer. The only messages loading sends (through the outbox)."""
+        upcoming = self.session.scalars(select(Activity).where(Activity.organization_id == self.org.id,
+                                                               Activity.starts_at > self.now).order_by(Activity.id))
+        for activity in upcoming:
+            self.counts["cards announced in groups"] += len(events.announce_in_groups(self.session, activity, self.now))
 
     # --- notices -----------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import demo
 from bot.demo import names
+from handlers.services.activities import linked_chats
 from models import (
     AckKind,
     Activity,
@@ -88,8 +89,12 @@ def test_the_district_has_what_the_issue_lists(session_factory, clock, db) -> No
     assert set(db.scalars(select(NoticeAck.kind).where(NoticeAck.notice_id == alert.id))) == {
         AckKind.SAFE, AckKind.NEED_HELP}
     assert count(db, NoticeAck, NoticeAck.kind == AckKind.ACKNOWLEDGED) > 0
-    # Loading sends nothing: no outbox row, so the scheduler has nothing to push.
-    assert count(db, OutboxMessage) == 0
+    # Loading sends nothing but the upcoming activities' cards, once to each of their groups.
+    upcoming = db.scalars(select(Activity).where(Activity.starts_at > now)).all()
+    expected = sorted((link.chat_id, f"activity:{a.id}:announce") for a in upcoming for link in linked_chats(db, a))
+    assert len(expected) > len(upcoming)
+    assert sorted((row.target, row.dedupe_key.split("/")[0]) for row in db.scalars(select(OutboxMessage))) == expected
+    assert {row.kind for row in db.scalars(select(OutboxMessage))} == {"push"}
 
 
 def test_loading_again_changes_nothing(session_factory, clock, db) -> None:

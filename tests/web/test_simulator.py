@@ -40,11 +40,14 @@ def thai_date(moment: datetime) -> str:
 
 
 def people_of(session, role: RoleName, zone: str, *, with_group: bool = True, exclude: set[int] = frozenset()):
-    """(person, community) holding `role` in a community of `zone`, whose community has a linked group."""
+    """(person, community) holding `role` in a community of `zone`, whose community has a linked group.
+    A member is someone holding no other role (every leader is a member of their community too)."""
     query = (select(Person, Community).join(Membership, Membership.person_id == Person.id)
              .join(Community, Community.id == Membership.community_id).join(Network, Network.id == Community.zone_id)
              .where(Membership.role == role, Network.name == zone, Person.line_user_id.is_not(None))
              .order_by(Person.id))
+    if role == RoleName.MEMBER:
+        query = query.where(Person.id.not_in(only_members()))
     found = []
     for person, community in session.execute(query):
         if community.id in exclude:
@@ -53,6 +56,11 @@ def people_of(session, role: RoleName, zone: str, *, with_group: bool = True, ex
         if has_group == with_group:
             found.append((person, community))
     return found
+
+
+def only_members():
+    """Ids of people holding a role above member."""
+    return select(Membership.person_id).where(Membership.role != RoleName.MEMBER)
 
 
 def test_a_new_member_registers_in_1_1_by_typing_and_tapping(sim, web_stack) -> None:
