@@ -20,12 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.web import WAIT_MS, Sim, WebStack
+from sqlalchemy import func, select
+from support.web import WAIT_MS, Sim, WebStack, wait_until
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot import create_app, demo
 from bot.config import LOCAL_ACCESS_TOKEN, LOCAL_CHANNEL_SECRET, PROJECT_ROOT, Config
 from bot.fakeline import FakeLineServer
+from models import OutboxMessage, OutboxState
 
 CHROMIUM = os.environ.get("SAIYAI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -46,6 +48,12 @@ def _start_scheduler(database_url: str, fake_url: str, log_path: Path) -> subpro
     with log_path.open("ab") as log:
         return subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=PROJECT_ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT)
+
+
+def _outbox_settled(session_factory) -> bool:
+    with session_factory() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]))) == 0
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +79,8 @@ def web_stack(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
         log_path = workdir / "scheduler.log"
         scheduler = _start_scheduler(database_url, fake.url, log_path)
         try:
+            # The demo's cards, queued at load, are in their groups before any test starts.
+            wait_until(lambda: _outbox_settled(saiyai.session_factory), timeout=60)
             yield WebStack(f"http://127.0.0.1:{server.server_port}", fake, app, saiyai.session_factory,
                            database_url, log_path)
         finally:

@@ -14,7 +14,16 @@ from sqlalchemy import select
 from bot.config import PROJECT_ROOT
 from bot.thaitime import format_when_in
 from handlers.catalog import text_for
-from models import Activity, ChatLink, Community, Membership, Network, Person, RoleName, Rsvp
+from models import (
+    Activity,
+    ChatLink,
+    Community,
+    Membership,
+    Network,
+    Person,
+    RoleName,
+    Rsvp,
+)
 
 SCREENSHOT = PROJECT_ROOT / "docs" / "img" / "simulator.png"
 

@@ -201,7 +201,11 @@ def test_a_leader_announces_a_member_answers_in_a_group_and_the_reminder_comes_o
     sim.chip("ตกลง")
     sim.chip("ข้าม")
     assert sim.chip("ข้าม") == ["[flex]", T["event.preview"]]
+    unread = sim.unread(f"กลุ่ม {home.name}")
     created = sim.chip("ยืนยัน")
+    # The card is pushed to the groups a moment later (the scheduler's outbox): the group's unread count
+    # goes up while the leader stays in the 1:1 chat, without reloading the page.
+    wait_until(lambda: sim.unread(f"กลุ่ม {home.name}") == unread + 1)
     with web_stack.session_factory() as session:
         activity = session.scalars(select(Activity).where(Activity.title == title)).one()
         groups = session.scalars(select(ChatLink).where(ChatLink.left_at.is_(None))).all()
