@@ -25,12 +25,13 @@ def chat_of_token(token: str) -> str | None:
 
 def items(sent: list[dict[str, Any]], since: int, said: list[dict[str, Any]], said_since: int) -> list[dict[str, Any]]:
     """Chat items in the order LINE saw them: each has `chat`, `from` ("bot" or a user id), `message`
-    and `order` (a sort key: what people said comes before the bot's answer to it)."""
+    and `order`, a sort key. Request number i (from 0) sorts as (i + 1, 1); something said when `after`
+    requests had arrived sorts as (after, 2): after those requests, before the next one."""
     found: list[dict[str, Any]] = []
     for offset, entry in enumerate(said):
         message = {k: v for k, v in entry.items() if k not in ("chat", "user", "name", "after")}
         found.append({"chat": entry.get("chat"), "from": entry.get("user"), "name": entry.get("name"),
-                      "message": message, "order": [entry.get("after", 0), 0, said_since + offset]})
+                      "message": message, "order": [entry.get("after", 0), 2, said_since + offset]})
     for offset, request in enumerate(sent):
         if request.get("method") != "POST" or not request.get("delivered"):
             continue

@@ -113,10 +113,13 @@ def test_the_transcript_puts_replies_pushes_and_multicasts_in_their_chats() -> N
          "body": {"to": [u1, u2], "messages": [{"type": "text", "text": "d"}]}},
         {"method": "GET", "path": "/v2/bot/message/quota", "delivered": False, "body": None},
     ]
-    said = [{"chat": u1, "user": u1, "name": "ก", "type": "text", "text": "hi", "after": 10}]
+    # "hi" was said before any of these requests, "yo" right after the first (the reply).
+    said = [{"chat": u1, "user": u1, "name": "ก", "type": "text", "text": "hi", "after": 10},
+            {"chat": group, "user": u2, "name": "ข", "type": "text", "text": "yo", "after": 11}]
     items = transcript.items(sent, 10, said, 0)
     assert [(i["chat"], i["from"], i["message"].get("text")) for i in items] == [
-        (u1, u1, "hi"), (u1, "bot", "a"), (group, "bot", "b"), (group, "bot", "c"), (u1, "bot", "d"), (u2, "bot", "d")]
+        (u1, u1, "hi"), (u1, "bot", "a"), (group, u2, "yo"), (group, "bot", "b"), (group, "bot", "c"),
+        (u1, "bot", "d"), (u2, "bot", "d")]
     assert transcript.chat_of_token("0123456789abcdef") is None  # a token LINE made, not the simulator
 
 
