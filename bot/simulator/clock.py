@@ -1,7 +1,7 @@
 """The simulator's clock: Bangkok time moved forward by an offset kept in the database.
 
 Local mode only. The web app and the scheduler are separate processes (`scripts/run`), so the offset
-lives in `channel_state`, where both read it; each process re-reads it at most once a second. Moving
+lives in `channel_state`, where both read it; each process re-reads it at most twice a second. Moving
 the clock is moving this offset: the product's own injectable clock (`Saiyai.clock`, `JobContext.clock`),
 not a patched system time.
 """
@@ -29,7 +29,7 @@ OFFSET_KEY = "simulator_clock_offset"  # channel_state: seconds, as text
 class SimulatedClock:
     """Callable like `bangkok_now`; `move_to` and `advance` shift it for every process on the database."""
 
-    def __init__(self, engine: Engine, base: Callable[[], datetime] = bangkok_now, ttl: float = 1.0) -> None:
+    def __init__(self, engine: Engine, base: Callable[[], datetime] = bangkok_now, ttl: float = 0.5) -> None:
         self.engine, self.base, self.ttl = engine, base, ttl
         self._offset = timedelta(0)
         self._read_at = float("-inf")

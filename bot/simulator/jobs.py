@@ -6,11 +6,14 @@ each job queues with dedupe keys, so running it here as well sends nothing twice
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from bot.config import Config
 from bot.pipeline import Saiyai
+from models import Activity, ActivityStatus
 from scheduler import followups, notices
 from scheduler.jobs import JobContext, dispatch_outbox
 
@@ -29,3 +32,16 @@ def run_due(saiyai: Saiyai, config: Config) -> dict[str, Any]:
     ran["outbox"] = dispatch_outbox(ctx)
     ran["settle_notices"] = notices.settle_notices(ctx)
     return ran
+
+
+def next_reminder(saiyai: Saiyai) -> datetime | None:
+    """When the next activity reminder falls due (the clock's "next reminder" button), if any is ahead."""
+    now = saiyai.clock()
+    with saiyai.session_factory() as session:
+        activities = session.scalars(select(Activity).where(
+            Activity.status.in_([ActivityStatus.PLANNED, ActivityStatus.CONFIRMED]), Activity.starts_at > now))
+        moments = [moment for activity in activities for offset in activity.reminder_offsets or []
+                   if (moment := activity.starts_at - timedelta(minutes=offset)) >= activity.created_at]
+    # As send_reminders decides: due from its moment on, and only for moments after the activity was made.
+    ahead = [moment for moment in moments if moment > now]
+    return min(ahead, default=None)

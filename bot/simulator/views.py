@@ -24,7 +24,7 @@ from bot.config import TIMEZONE, Config
 from bot.pipeline import Saiyai
 from bot.simulator import transcript
 from bot.simulator.clock import SimulatedClock
-from bot.simulator.jobs import run_due
+from bot.simulator.jobs import next_reminder, run_due
 from bot.thaitime import format_when
 from models import (
     ChatLink,
@@ -232,7 +232,8 @@ def clock_state() -> Response:
 
 @blueprint.post("/api/clock")
 def move_clock() -> Response:
-    """Move the clock forward (an hour, a day, or to a moment), then run the jobs that became due."""
+    """Move the clock forward (an hour, a day, to the next reminder, or to a moment), then run the jobs
+    that became due ("run" runs them without moving)."""
     clock = _clock()
     data = request.get_json(silent=True) or {}
     step = data.get("step")
@@ -240,6 +241,11 @@ def move_clock() -> Response:
         clock.advance(timedelta(hours=1))
     elif step == "day":
         clock.advance(timedelta(days=1))
+    elif step == "next":  # to the next activity reminder, if there is one
+        moment = next_reminder(_saiyai())
+        if moment is None:
+            abort(409, "no reminder is ahead")
+        clock.move_to(moment)
     elif step == "to":
         try:
             moment = datetime.fromisoformat(str(data.get("moment")))

@@ -15,6 +15,9 @@ from bot import create_app, demo
 from bot.config import LOCAL_ACCESS_TOKEN, LOCAL_CHANNEL_SECRET, TIMEZONE, Config
 from bot.simulator import transcript
 from bot.simulator.clock import OFFSET_KEY, SimulatedClock
+from bot.thaitime import format_when_in
+from handlers.catalog import text_for
+from handlers.services.activities import linked_chats
 from models import Activity, ChannelState
 
 
@@ -160,3 +163,34 @@ def test_moving_the_clock_runs_the_due_reminder_once(local_app, fake_line) -> No
     assert client.post("/simulator/api/clock", json={"step": "sideways"},
                        headers={"X-CSRFToken": token}).status_code == 400
 
+
+
+def test_the_next_reminder_button_goes_to_the_soonest_reminder_and_sends_it(local_app, fake_line) -> None:
+    saiyai = local_app.extensions["saiyai"]
+    with saiyai.session_factory() as session, session.begin():
+        demo.load(session, saiyai.clock())
+    with saiyai.session_factory() as session:
+        now = saiyai.clock()
+        upcoming = session.scalars(select(Activity).where(Activity.starts_at > now)).all()
+        due = sorted((a.starts_at - timedelta(minutes=offset), a.id) for a in upcoming for offset in a.reminder_offsets
+                     if a.starts_at - timedelta(minutes=offset) >= a.created_at)
+        moment, activity_id = due[0]
+        activity = session.get(Activity, activity_id)
+        groups = sorted(link.chat_id for link in linked_chats(session, activity))
+    client = local_app.test_client()
+    moved = client.post("/simulator/api/clock", json={"step": "next"},
+                        headers={"X-CSRFToken": csrf_token(client)}).get_json()
+    # Real time goes on under the offset while the jobs run: the same minute.
+    assert moved["local"] == moment.astimezone(TIMEZONE).strftime("%Y-%m-%dT%H:%M")
+    reminder = text_for("th", "followup.reminder", title=activity.title, when=format_when_in("th", activity.starts_at),
+                        place=activity.place_text, code=activity.code)
+    assert sorted(r.body["to"] for r in fake_line.state.deliveries("push")
+                  if r.body["messages"][0].get("text") == reminder) == groups
+
+
+def test_with_no_reminder_ahead_the_clock_stays(local_app) -> None:
+    client = local_app.test_client()
+    before = client.get("/simulator/api/clock").get_json()
+    answer = client.post("/simulator/api/clock", json={"step": "next"}, headers={"X-CSRFToken": csrf_token(client)})
+    assert answer.status_code == 409
+    assert client.get("/simulator/api/clock").get_json()["offsetSeconds"] == before["offsetSeconds"] == 0

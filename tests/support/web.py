@@ -110,7 +110,7 @@ class Sim:
             self.page.fill("#clock-to", body["moment"])
             self.page.click("#clock-go")
         else:
-            self.page.click({"hour": "#clock-hour", "day": "#clock-day"}[body["step"]])
+            self.page.click({"hour": "#clock-hour", "day": "#clock-day", "next": "#clock-next"}[body["step"]])
         self.page.wait_for_function("n => Number(document.body.dataset.moved || 0) > n", arg=before)
         return {"label": self.page.inner_text("#clock-now"), "iso": self.page.get_attribute("#clock-now", "data-iso")}
 

@@ -430,7 +430,11 @@ function showClock(clock) {
 
 async function moveClock(body) {
   $("clock-ran").textContent = "…";
-  showClock(await api("/clock", body));
+  try {
+    showClock(await api("/clock", body));
+  } catch (error) {
+    $("clock-ran").textContent = body.step === "next" ? "ไม่มีการเตือนที่กำลังจะมาถึง (no reminder ahead)" : String(error);
+  }
   await poll(true);
   document.body.dataset.moved = String(Number(document.body.dataset.moved || 0) + 1);
 }
