@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,13 @@ from support.web import WAIT_MS, Sim, WebStack, wait_until
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot import create_app, demo
-from bot.config import LOCAL_ACCESS_TOKEN, LOCAL_CHANNEL_SECRET, PROJECT_ROOT, Config
+from bot.config import (
+    LOCAL_ACCESS_TOKEN,
+    LOCAL_CHANNEL_SECRET,
+    PROJECT_ROOT,
+    TIMEZONE,
+    Config,
+)
 from bot.fakeline import FakeLineServer
 from models import OutboxMessage, OutboxState
 
@@ -50,6 +57,12 @@ def _start_scheduler(database_url: str, fake_url: str, log_path: Path) -> subpro
                                 stderr=subprocess.STDOUT)
 
 
+def next_morning(moment: datetime) -> datetime:
+    """The next 10:00 in Bangkok after `moment`."""
+    morning = moment.astimezone(TIMEZONE).replace(hour=10, minute=0, second=0, microsecond=0)
+    return morning if morning > moment else morning + timedelta(days=1)
+
+
 def _outbox_settled(session_factory) -> bool:
     with session_factory() as session:
         return session.scalar(select(func.count()).select_from(OutboxMessage).where(
@@ -71,6 +84,9 @@ def web_stack(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
                         local_mode=True, request_timeout=5.0, storage_dir=workdir / "storage")
         app = create_app({"SAIYAI_CONFIG": config})
         saiyai = app.extensions["saiyai"]
+        # Tests run at any hour, but a notice written at night waits for 07:00 (quiet hours): the stack's
+        # day starts at the next 10:00 in Bangkok, moved to on the simulator's own clock.
+        saiyai.clock.move_to(next_morning(saiyai.clock()))
         with saiyai.session_factory() as session, session.begin():
             demo.load(session, saiyai.clock(), seed=DEMO_SEED)
         server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
