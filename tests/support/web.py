@@ -37,14 +37,16 @@ class Sim:
     # --- who and where --------------------------------------------------------------------------
     def persona(self, user_id: str) -> Sim:
         self.page.select_option("#persona", user_id)
-        self.page.wait_for_function("id => document.getElementById('persona-info').textContent.includes(id)",
-                                    arg=user_id)
+        self.page.wait_for_selector(f"#chats[data-persona='{user_id}']")
         return self
 
     def new_user(self) -> str:
+        before = self.page.input_value("#persona")
         self.page.click("#persona-new")
-        self.page.wait_for_function("() => document.getElementById('persona').value.startsWith('U')")
-        return self.page.input_value("#persona")
+        self.page.wait_for_function("old => document.getElementById('persona').value !== old", arg=before)
+        user = self.page.input_value("#persona")
+        self.page.wait_for_selector(f"#chats[data-persona='{user}']")
+        return user
 
     def chat(self, name: str) -> Sim:
         self.page.locator("#chats li", has_text=name).first.click()

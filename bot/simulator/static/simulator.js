@@ -71,6 +71,7 @@ function renderPersonas() {
 async function selectPersona(persona) {
   if (!persona) return;
   state.persona = persona;
+  delete $("chats").dataset.persona;
   $("persona").value = persona.user;
   $("persona-info").textContent = `${persona.name} · ${persona.roleLabel}` +
     (persona.community ? ` · ${persona.community}` : "") + (persona.network ? ` · ${persona.network}` : "") +
@@ -81,6 +82,7 @@ async function selectPersona(persona) {
   }
   const keep = state.chat && state.chats.find((c) => c.id === state.chat.id);
   openChat(keep || state.chats[0]);
+  $("chats").dataset.persona = persona.user;  // the list is this persona's now (browser tests wait on it)
 }
 
 function extraGroups() {
