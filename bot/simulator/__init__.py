@@ -30,6 +30,8 @@ def register(app: Flask) -> None:
     # A fixed key in local mode (loopback only), so every gunicorn worker accepts every worker's token.
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = hashlib.sha256(f"simulator:{LOCAL_CHANNEL_SECRET}".encode()).hexdigest()
+    # The page stays open for hours while people try things: its token lasts as long as its session.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
     csrf.exempt(webhook.blueprint)  # LINE signs its requests; it has no CSRF token
     app.register_blueprint(blueprint)

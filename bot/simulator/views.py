@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,7 +48,7 @@ ROLE_LABELS = {
     RoleName.PARTNER: "ภาคีเครือข่าย (partner)",
     RoleName.MEMBER: "สมาชิก (member)",
 }
-EVENT_KINDS = {"text", "postback", "location", "follow", "unfollow", "join", "leave", "memberJoined", "memberLeft"}
+EVENT_KINDS = {"text", "postback", "location", "image", "follow", "unfollow", "join", "leave", "memberJoined", "memberLeft"}
 
 
 def _saiyai() -> Saiyai:
@@ -181,6 +182,11 @@ def sign() -> Response:
         event["replyToken"] = token
         shown = {"type": "location", "latitude": latitude, "longitude": longitude,
                  "title": data.get("title") or "", "address": data.get("address") or ""}
+    elif kind == "image":  # a photo from the phone: the bot fetches its content from the fake LINE API
+        event = simulate.text("-", user=user, group=group, reply_token=token)
+        event["message"] = {"id": f"{uuid.uuid4().int % 10**18}", "type": "image",
+                            "contentProvider": {"type": "line"}, "quoteToken": "q"}
+        shown = {"type": "image"}
     else:
         has_token = kind in ("follow", "join", "memberJoined")
         event = simulate.simple(kind, user=None if kind in ("join", "leave") else user, group=group,

@@ -3,6 +3,7 @@ the fake LINE's record turned into chats, and a clock every process moves togeth
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -194,3 +195,28 @@ def test_with_no_reminder_ahead_the_clock_stays(local_app) -> None:
     answer = client.post("/simulator/api/clock", json={"step": "next"}, headers={"X-CSRFToken": csrf_token(client)})
     assert answer.status_code == 409
     assert client.get("/simulator/api/clock").get_json()["offsetSeconds"] == before["offsetSeconds"] == 0
+
+
+@pytest.mark.parametrize(("event", "shown", "line_type"), [
+    ({"kind": "image"}, {"type": "image"}, "image"),
+    ({"kind": "location", "latitude": "13.66", "longitude": "100.60", "title": "ศาลา"},
+     {"type": "location", "latitude": 13.66, "longitude": 100.6, "title": "ศาลา", "address": ""}, "location"),
+    ({"kind": "postback", "data": "a=flow", "params": {"datetime": "2027-01-09T08:30", "evil": "x"}},
+     {"type": "text", "text": "2027-01-09T08:30"}, None),
+])
+def test_photos_locations_and_picked_dates_become_the_events_line_sends(local_app, fake_line, event, shown,
+                                                                        line_type) -> None:
+    client = local_app.test_client()
+    user = "U" + "1" * 32
+    signed = client.post("/simulator/api/sign", json={**event, "user": user, "name": "ก"},
+                         headers={"X-CSRFToken": csrf_token(client)}).get_json()
+    [sent] = json.loads(signed["body"])["events"]
+    if line_type is not None:
+        assert (sent["type"], sent["message"]["type"]) == ("message", line_type)
+    else:
+        assert sent["postback"] == {"data": "a=flow", "params": {"datetime": "2027-01-09T08:30"}}
+    assert sent["replyToken"].startswith(f"sim.{user}.")
+    assert fake_line.state.said == [{**shown, "chat": user, "user": user, "name": "ก", "after": 0}]
+    answer = client.post("/callback", data=signed["body"].encode(),
+                         headers={"X-Line-Signature": signed["signature"], "Content-Type": "application/json"})
+    assert answer.status_code == 200

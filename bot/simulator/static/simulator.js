@@ -264,6 +264,7 @@ function renderMessage(message) {
     case "flex":
       return flexNode(message.contents);
     case "image": {
+      if (!message.previewImageUrl && !message.originalContentUrl) return el("div", "bubble-text", "🖼️ [รูปภาพ]");
       const wrap = el("div", "image-msg");
       const img = el("img");
       img.src = message.previewImageUrl || message.originalContentUrl;
@@ -471,6 +472,7 @@ function wire() {
   });
   $("picker-cancel").addEventListener("click", closePicker);
   $("loc-open").addEventListener("click", () => { $("location-form").hidden = false; });
+  $("image-send").addEventListener("click", () => send({kind: "image"}));
   $("loc-cancel").addEventListener("click", () => { $("location-form").hidden = true; });
   $("location-form").addEventListener("submit", (e) => {
     e.preventDefault();
