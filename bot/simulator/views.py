@@ -79,6 +79,8 @@ def _personas(session: Session) -> list[dict[str, Any]]:
     held: dict[int, list[Membership]] = defaultdict(list)
     for membership in session.scalars(select(Membership).order_by(Membership.id)):
         held[membership.person_id].append(membership)
+    grouped = set(session.scalars(select(ChatLink.community_id).where(ChatLink.community_id.is_not(None),
+                                                                       ChatLink.left_at.is_(None))))
     found = []
     people = session.scalars(select(Person).where(Person.line_user_id.is_not(None)).order_by(Person.id))
     for person in people:
@@ -94,6 +96,7 @@ def _personas(session: Session) -> list[dict[str, Any]]:
             "role": str(top.role), "roleLabel": ROLE_LABELS[RoleName(top.role)], "title": top.title,
             "community": community.name if community else None, "network": network.name if network else None,
             "lang": person.language or "th", "blocked": person.blocked_at is not None,
+            "communityGroup": community is not None and community.id in grouped,
         })
     found.sort(key=lambda p: (ROLE_ORDER.index(RoleName(p["role"])), p["network"] or "", p["community"] or "",
                               p["name"]))

@@ -38,7 +38,9 @@ async function loadPersonas(keep) {
   if (!state.personas.some((p) => p.role === "new")) state.personas.unshift(newUser());
   renderPersonas();
   const chosen = keep && state.personas.find((p) => p.user === keep);
-  selectPersona(chosen || state.personas.find((p) => p.role === "member") || state.personas[0]);
+  // First visit: a member whose community has a LINE group, where an activity card waits.
+  selectPersona(chosen || state.personas.find((p) => p.role === "member" && p.communityGroup && p.lang === "th") ||
+                state.personas.find((p) => p.role === "member") || state.personas[0]);
 }
 
 function personaText(p) {
@@ -234,11 +236,39 @@ function renderMessages() {
   const box = $("messages");
   const items = state.items.get(state.chat.id) || [];
   box.textContent = "";
+  if (!items.length) box.append(renderHint());
   for (const item of items) box.append(renderItem(item));
   state.seen.set(seenKey(state.chat.id), items.length);
   box.scrollTop = box.scrollHeight;
   renderQuickReplies(items[items.length - 1]);
   renderChats();
+}
+
+// Things to try in an empty chat: the simulator's suggestions, not the bot's (a tap sends the text).
+const SUGGESTIONS = {
+  new: ["สมัคร", "ช่วยเหลือ"],
+  member: ["ช่วยเหลือ", "กิจกรรม", "ข่าว", "ข้อมูลของฉัน"],
+  partner: ["ช่วยเหลือ", "กิจกรรม", "ข่าว"],
+  community_leader: ["ช่วยเหลือ", "สร้างกิจกรรม", "กิจกรรม", "เจ้าภาพ", "ประกาศ"],
+  network_chair: ["ช่วยเหลือ", "สร้างกิจกรรม", "เจ้าภาพ ประวัติ", "ประกาศ", "ประกาศ สถานะ"],
+  staff: ["ช่วยเหลือ", "ประกาศ", "ประกาศ สถานะ", "แจ้งเตือนด่วน สถานะ", "กิจกรรม"],
+};
+
+function renderHint() {
+  const hint = el("div", "hint");
+  const group = state.chat.kind === "group";
+  hint.append(el("div", "", group ? "ในกลุ่ม สายใยตอบเฉพาะข้อความที่ขึ้นต้นด้วย “บอท” ลองกด:"
+    : "แชทนี้ยังว่าง ลองพิมพ์คำสั่ง หรือกด:"));
+  const words = group ? ["บอท ช่วยเหลือ", "บอท กิจกรรม"] : (SUGGESTIONS[state.persona.role] || SUGGESTIONS.member);
+  const row = el("div", "row");
+  for (const word of words) {
+    const button = el("button", "suggestion", word);
+    button.type = "button";
+    button.addEventListener("click", () => send({kind: "text", text: word}));
+    row.append(button);
+  }
+  hint.append(row);
+  return hint;
 }
 
 function renderItem(item) {
