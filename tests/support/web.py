@@ -59,34 +59,36 @@ class Sim:
         return int(badge.inner_text()) if badge.count() else 0
 
     # --- acting: each waits until the bot's reply is on the page --------------------------------------
-    def _sent(self) -> int:
-        return int(self.page.evaluate("() => Number(document.body.dataset.sent || 0)"))
+    def _mark(self) -> tuple[int, int]:
+        """Where the page is: actions finished, and messages received so far."""
+        return tuple(self.page.evaluate(
+            "() => [Number(document.body.dataset.sent || 0), Number(document.body.dataset.seq || 0)]"))
 
-    def _acted(self, before: int) -> None:
-        self.page.wait_for_function("n => Number(document.body.dataset.sent || 0) > n", arg=before)
+    def _answer(self, mark: tuple[int, int]) -> list[str]:
+        """Wait until the action has finished (its reply is on the page); the bot's messages since, in the
+        chat now open."""
+        self.page.wait_for_function("n => Number(document.body.dataset.sent || 0) > n", arg=mark[0])
+        return self.bot_texts(after=mark[1])
 
     def say(self, text: str) -> list[str]:
-        before, seen = self._sent(), self.count()
+        mark = self._mark()
         self.page.fill("#text", text)
         self.page.press("#text", "Enter")
-        self._acted(before)
-        return self.bot_texts()[seen:]
+        return self._answer(mark)
 
     def chip(self, label: str) -> list[str]:
-        before, seen = self._sent(), self.count()
+        mark = self._mark()
         self.page.locator("#quick-replies .chip", has_text=label).first.click()
-        self._acted(before)
-        return self.bot_texts()[seen:]
+        return self._answer(mark)
 
     def chips(self) -> list[str]:
         return self.page.locator("#quick-replies .chip").all_inner_texts()
 
     def tap(self, locator) -> list[str]:
-        """Click a button (in a Flex message) and wait for the answer."""
-        before, seen = self._sent(), self.count()
+        """Click a button (in a Flex message, or a LINE event) and wait for the answer."""
+        mark = self._mark()
         locator.click()
-        self._acted(before)
-        return self.bot_texts()[seen:]
+        return self._answer(mark)
 
     # --- reading ------------------------------------------------------------------------------------
     def bot_messages(self):
@@ -95,12 +97,14 @@ class Sim:
     def count(self) -> int:
         return self.bot_messages().count()
 
-    def bot_texts(self) -> list[str]:
-        """Each bot message as text: a text message's text, a Flex message's [flex] marker."""
-        return self.page.evaluate("""() => Array.from(document.querySelectorAll('#messages .msg.bot')).map(m => {
-            const text = m.querySelector(':scope > .bubble-text');
-            return text ? text.textContent : '[' + m.dataset.type + ']';
-        })""")
+    def bot_texts(self, after: int = 0) -> list[str]:
+        """Each bot message in the open chat (received after message number `after`) as text: a text
+        message's text, a Flex message's [flex] marker."""
+        return self.page.evaluate("""after => Array.from(document.querySelectorAll('#messages .msg.bot'))
+            .filter(m => Number(m.dataset.seq) > after).map(m => {
+                const text = m.querySelector(':scope > .bubble-text');
+                return text ? text.textContent : '[' + m.dataset.type + ']';
+            })""", after)
 
     def wait_for_bot_text(self, text: str, timeout: float = WAIT_MS) -> None:
         self.page.wait_for_function("""t => Array.from(document.querySelectorAll('#messages .msg.bot > .bubble-text'))

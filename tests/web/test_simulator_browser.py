@@ -250,3 +250,24 @@ def test_a_leader_announces_a_member_answers_in_a_group_and_the_reminder_comes_o
     assert sim.bot_texts().count(reminder) == 1
     assert [r.body["to"] for r in web_stack.fake.state.deliveries("push")
             if r.body["to"] == home_group and r.body["messages"][0].get("text") == reminder] == [home_group]
+
+
+def test_line_events_follow_member_joined_and_join(sim, web_stack) -> None:
+    with web_stack.session_factory() as session:
+        link = session.scalars(select(ChatLink).where(ChatLink.community_id.is_not(None)).order_by(ChatLink.id)).first()
+        community = session.get(Community, link.community_id)
+    sim.new_user()
+    sim.page.click("summary")  # เหตุการณ์ของ LINE
+    assert sim.tap(sim.page.locator("[data-event='follow']")) == [T["greeting.follow"]]
+    # The new user joins the community's group: welcomed there, with a button to register.
+    sim.page.select_option("#group-pick", link.chat_id)
+    assert sim.tap(sim.page.locator("[data-event='memberJoined']")) == [
+        text_for("th", "welcome.community", community=community.name)]
+    assert sim.page.inner_text("#chat-title").startswith(f"กลุ่ม {community.name}")
+    assert sim.chips() == [T["welcome.register_label"]]
+    # Saiyai is added to a new group nobody has linked yet: it introduces itself.
+    sim.page.click("#new-group")
+    assert sim.tap(sim.page.locator("[data-event='join']")) == [T["greeting.join"]]
+    assert sim.page.inner_text("#chat-title").startswith("กลุ่มใหม่ ")
+    assert sim.page.locator("#messages .msg.system .bubble-text").all_inner_texts()[-1].endswith(
+        "เชิญ Saiyai เข้ากลุ่ม (join)")

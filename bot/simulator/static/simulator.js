@@ -11,7 +11,7 @@ const state = {
   personas: [], persona: null, chats: [], chat: null, groups: [],
   items: new Map(),        // chat id -> [item]
   seen: new Map(),         // persona|chat -> items seen
-  since: 0, said: 0, polling: false, picker: null,
+  since: 0, said: 0, seq: 0, polling: false, picker: null,
 };
 
 async function api(path, body) {
@@ -195,12 +195,14 @@ async function poll(wait) {
     state.said = feed.said;
     let touched = false;
     for (const item of feed.items) {
+      item.seq = ++state.seq;  // arrival order on this page (browser tests read what came after an action)
       if (!state.items.has(item.chat)) state.items.set(item.chat, []);
       const list = state.items.get(item.chat);
       list.push(item);
       list.sort((a, b) => cmp(a.order, b.order));
       touched = true;
     }
+    document.body.dataset.seq = String(state.seq);
     if (touched) renderMessages();
   } catch (error) {
     console.warn(error);
@@ -281,6 +283,7 @@ function renderItem(item) {
   const fromBot = item.from === "bot";
   const wrap = el("div", "msg " + (fromBot ? "bot" : "user"));
   wrap.dataset.type = message.type;
+  wrap.dataset.seq = item.seq;
   if (fromBot || state.chat.kind === "group") wrap.append(el("div", "who", fromBot ? "Saiyai" : item.name));
   wrap.append(renderMessage(message));
   if (fromBot && item.via && item.via !== "reply") wrap.append(el("div", "via", item.via === "push" ? "push" : "multicast"));
@@ -517,7 +520,8 @@ function wire() {
       const id = $("group-pick").value;
       const chat = state.groups.find((g) => g.id === id) || {id, kind: "group", name: `กลุ่ม ${id.slice(0, 8)}`};
       if (kind === "memberJoined" || kind === "join") rememberGroup(chat);
-      send({kind}, chat).then(() => openChat(chat));
+      openChat(chat);
+      send({kind}, chat);
     });
   }
   $("new-group").addEventListener("click", () => {
