@@ -18,10 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import outbox, simulate
+from bot import outbox, richmenus, simulate
 from bot.demo import cli as demo_cli
 from bot.thaitime import format_when
 from handlers.registry import clean
+from handlers.services import menus as menu_links
 from handlers.services import registry as reg
 from models import (
     Community,
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(say)
     app.cli.add_command(org_group)
+    app.cli.add_command(richmenus.richmenu_group)
     app.cli.add_command(demo_cli.demo_group)
 
 
@@ -73,8 +75,7 @@ def say(text: str | None, user: str, group: str | None, data: str | None, picked
         "Content-Type": "application/json", "X-Line-Signature": simulate.sign(config.channel_secret, payload)})
     if response.status_code != 200:
         raise click.ClickException(f"the webhook answered {response.status_code}: {response.text.strip()}")
-    time.sleep(0.3)  # the reply is sent right after the webhook answers
-    for request in _fake_requests(fake)[seen:]:
+    for request in _answers(fake, seen, event.get("replyToken")):
         body = request["body"] or {}
         # The answer to this event is the reply with its token; anything else meanwhile (the scheduler's
         # pushes) is shown as such.
@@ -112,11 +113,24 @@ def _buttons(node: object) -> list[tuple[str, str]]:
     return found
 
 
+def _answers(fake_url: str, seen: int, reply_token: str | None, wait: float = 1.0) -> list[dict]:
+    """What the fake LINE API got since `seen`, once the reply to this event is among it.
+
+    The reply may be sent just after the webhook answers; an event the bot does not answer (group
+    chatter) shows what came within `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        got = _fake_requests(fake_url)[seen:]
+        if time.monotonic() >= deadline or any((r["body"] or {}).get("replyToken") == reply_token for r in got):
+            return got
+        time.sleep(0.02)
+
+
 def _fake_requests(fake_url: str) -> list[dict]:
     try:
         return requests.get(f"{fake_url}/__fake__/requests", timeout=5).json()
     except requests.RequestException as exc:
-        raise click.ClickException(f"the fake LINE API at {fake_url} is not answering ({exc}); start scripts/run first")
+        raise click.ClickException(f"the fake LINE API at {fake_url} is not answering ({exc}); start scripts/run first") from exc
 
 
 @click.group("outbox", help="Inspect and steer the outgoing-message queue.")
@@ -173,7 +187,7 @@ def _transaction() -> Iterator[Session]:
             yield session
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise click.ClickException(f"database error: {reason} (is the database migrated? alembic upgrade head)")
+        raise click.ClickException(f"database error: {reason} (is the database migrated? alembic upgrade head)") from exc
 
 
 def _now():
@@ -302,6 +316,7 @@ def org_grant_staff(organization: str, line_user_id: str) -> None:
         person = reg.ensure_person(session, line_user_id, _now())
         had = any(m.role == RoleName.STAFF and m.organization_id == org.id for m in reg.memberships(session, person))
         reg.grant(session, person, RoleName.STAFF, org, now=_now())
+        menu_links.refresh(session, person, _now())  # the staff menu, through the outbox
     click.echo(f"{line_user_id} was already staff of {org.name}" if had
                else f"{line_user_id} is now staff of {org.name}")
 
@@ -339,6 +354,31 @@ def _find(match: reg.NameMatch, kind: str, name: str, org: Organization) -> Comm
         hint = f"; did you mean: {', '.join(s.name for s in match.suggestions)}" if match.suggestions else ""
         raise click.ClickException(f"no {kind} named {name} in {org.name}{hint}")
     return match.found
+
+
+@org_group.command("targets", help="Show or set the monthly targets staff's summary measures against: how many "
+                                   "networks hold an activity each month, and the attendance (check-ins per "
+                                   "answer going, per cent). Defaults: 3 networks, 90 %.")
+@click.argument("organization")
+@click.option("--networks", type=click.IntRange(0, 1000), default=None,
+              help="Networks that should hold at least one activity a month.")
+@click.option("--attendance", type=click.IntRange(0, 100), default=None,
+              help="Attendance to reach, in per cent of those who answered going.")
+def org_targets(organization: str, networks: int | None, attendance: int | None) -> None:
+    with _transaction() as session:
+        org = _organization(session, organization)
+        if networks is not None:
+            org.target_active_networks = networks
+        if attendance is not None:
+            org.target_attendance_percent = attendance
+        held = len(reg.networks_of(session, [org.id]))
+        line = (f"{org.name}: at least {_plural(org.target_active_networks, 'network', 'networks')} with an "
+                f"activity a month, attendance {org.target_attendance_percent} %")
+        warning = (f"note: it has only {_plural(held, 'network', 'networks')}, so the network target cannot be met"
+                   if org.target_active_networks > held else None)
+    click.echo(("set " if networks is not None or attendance is not None else "") + line)
+    if warning:
+        click.echo(warning)
 
 
 @org_group.command("show", help="Print the organization's networks, communities and counts.")

@@ -16,9 +16,14 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
+    CreateRichMenuAliasRequest,
     Message,
     MessagingApi,
     MessagingApiBlob,
+    RichMenuBulkLinkRequest,
+    RichMenuBulkUnlinkRequest,
+    RichMenuRequest,
+    UpdateRichMenuAliasRequest,
 )
 
 from bot.config import Config
@@ -148,9 +153,81 @@ class LineClient:
         answer = self._get(method, chat_id)
         return answer if isinstance(answer, SendResult) else int(answer.count)
 
-    def _get(self, method: Any, *args: Any) -> Any:
+    # --- rich menus (bot/richmenus.py syncs them; the outbox links them to people) ---------------------
+    # Through the SDK's own methods and models: these are rare calls, never on a hot path.
+
+    def link_menu(self, user_id: str, rich_menu_id: str) -> SendResult:
+        """Show one user this rich menu instead of the default."""
+        return self._done(self._get(self._api.link_rich_menu_id_to_user, user_id, rich_menu_id))
+
+    def unlink_menu(self, user_id: str) -> SendResult:
+        """Back to the default rich menu for one user."""
+        return self._done(self._get(self._api.unlink_rich_menu_id_from_user, user_id))
+
+    def link_menus(self, user_ids: Sequence[str], rich_menu_id: str) -> SendResult:
+        """Link up to 500 users to a rich menu in one call (LINE answers 202 and links them shortly after)."""
+        request = RichMenuBulkLinkRequest(richMenuId=rich_menu_id, userIds=list(user_ids))
+        return self._done(self._get(self._api.link_rich_menu_id_to_users, request))
+
+    def unlink_menus(self, user_ids: Sequence[str]) -> SendResult:
+        """Back to the default rich menu for up to 500 users in one call."""
+        request = RichMenuBulkUnlinkRequest(userIds=list(user_ids))
+        return self._done(self._get(self._api.unlink_rich_menu_id_from_users, request))
+
+    def rich_menus(self) -> list[Any] | SendResult:
+        """Every rich menu of the channel (RichMenuResponse: id, name, size, areas)."""
+        answer = self._get(self._api.get_rich_menu_list)
+        return answer if isinstance(answer, SendResult) else list(answer.richmenus)
+
+    def create_rich_menu(self, body: dict[str, Any]) -> str | SendResult:
+        """Create a rich menu from LINE's JSON (checked as the SDK's RichMenuRequest); its new id."""
+        answer = self._get(self._api.create_rich_menu, RichMenuRequest.from_dict(body))
+        return answer if isinstance(answer, SendResult) else answer.rich_menu_id
+
+    def upload_rich_menu_image(self, rich_menu_id: str, image: bytes, content_type: str) -> SendResult:
+        """Attach the picture to a rich menu, through the data API (api-data.line.me); once per menu."""
+        return self._done(self._get(self._blob.set_rich_menu_image, rich_menu_id, image,
+                                    _headers={"Content-Type": content_type}))
+
+    def delete_rich_menu(self, rich_menu_id: str) -> SendResult:
+        return self._done(self._get(self._api.delete_rich_menu, rich_menu_id))
+
+    def rich_menu_aliases(self) -> dict[str, str] | SendResult:
+        """Alias id → rich menu id, for every alias of the channel."""
+        answer = self._get(self._api.get_rich_menu_alias_list)
+        if isinstance(answer, SendResult):
+            return answer
+        return {alias.rich_menu_alias_id: alias.rich_menu_id for alias in answer.aliases}
+
+    def create_rich_menu_alias(self, alias_id: str, rich_menu_id: str) -> SendResult:
+        request = CreateRichMenuAliasRequest(richMenuAliasId=alias_id, richMenuId=rich_menu_id)
+        return self._done(self._get(self._api.create_rich_menu_alias, request))
+
+    def update_rich_menu_alias(self, alias_id: str, rich_menu_id: str) -> SendResult:
+        request = UpdateRichMenuAliasRequest(richMenuId=rich_menu_id)
+        return self._done(self._get(self._api.update_rich_menu_alias, alias_id, request))
+
+    def delete_rich_menu_alias(self, alias_id: str) -> SendResult:
+        return self._done(self._get(self._api.delete_rich_menu_alias, alias_id))
+
+    def default_rich_menu(self) -> str | None | SendResult:
+        """The default rich menu's id; None when there is none (LINE answers 404)."""
+        answer = self._get(self._api.get_default_rich_menu_id)
+        if isinstance(answer, SendResult):
+            return None if answer.status == 404 else answer
+        return answer.rich_menu_id
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> SendResult:
+        return self._done(self._get(self._api.set_default_rich_menu, rich_menu_id))
+
+    @staticmethod
+    def _done(answer: Any) -> SendResult:
+        """A call whose success carries no value: SENT, or the failure as it was classified."""
+        return answer if isinstance(answer, SendResult) else SendResult(Outcome.SENT, 200)
+
+    def _get(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(*args, _request_timeout=self._timeout)
+            return method(*args, _request_timeout=self._timeout, **kwargs)
         except ApiException as exc:
             return classify_error(exc.status, exc.body)
         except (urllib3.exceptions.HTTPError, OSError) as exc:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import messages as fitting
 from bot.config import TIMEZONE
 from bot.line import MULTICAST_MAX, LineClient, Outcome, SendResult, Wire
-from models import ChannelState, OutboxKind, OutboxMessage, OutboxState
+from models import ChannelState, OutboxKind, OutboxMessage, OutboxState, RichMenu
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +156,35 @@ def _values(kind: OutboxKind, target: str | None, recipients: list[str] | None, 
             now: datetime, due_at: datetime, dedupe_key: str | None, reply_token: str | None) -> dict[str, Any]:
     retry_key = str(uuid.uuid5(RETRY_KEY_NAMESPACE, dedupe_key) if dedupe_key else uuid.uuid4())
     return dict(kind=kind, target=target, recipients=recipients, messages=fitting.to_json(batch),
+                recipient_count=len(recipients) if recipients is not None else None,
                 reply_token=reply_token, retry_key=retry_key, dedupe_key=dedupe_key,
                 state=OutboxState.PENDING, due_at=due_at, attempts=0, created_at=now)
+
+
+MENU_KINDS = (OutboxKind.MENU_LINK, OutboxKind.MENU_UNLINK)
+
+
+def enqueue_menu(session: Session, user_ids: Sequence[str], menu: str | None, *, now: datetime) -> int:
+    """Queue linking users to a rich menu (its models.RichMenu key), or with None unlinking them (back to
+    the default menu); retried like a push, never lost. One user a row, or 500 a row (LINE's bulk calls).
+
+    A newer link for one user replaces one still waiting: only the last change counts, and two rows of the
+    same user sent side by side could arrive in the wrong order. Returns the rows added."""
+    users = list(dict.fromkeys(u for u in user_ids if u))
+    if not users:
+        return 0
+    kind = OutboxKind.MENU_UNLINK if menu is None else OutboxKind.MENU_LINK
+    if len(users) == 1:
+        session.execute(delete(_TABLE).where(_TABLE.c.kind.in_(MENU_KINDS), _TABLE.c.target == users[0],
+                                             _TABLE.c.state == OutboxState.PENDING))
+        chunks: list[tuple[str | None, list[str] | None]] = [(users[0], None)]
+    else:
+        chunks = [(None, users[start:start + MULTICAST_LIMIT]) for start in range(0, len(users), MULTICAST_LIMIT)]
+    session.execute(_INSERT, [dict(kind=kind, target=target, recipients=recipients, messages=[], rich_menu=menu,
+                                   reply_token=None, retry_key=str(uuid.uuid4()), dedupe_key=None,
+                                   state=OutboxState.PENDING, due_at=now, attempts=0, created_at=now)
+                              for target, recipients in chunks])
+    return len(chunks)
 
 
 _TABLE = OutboxMessage.__table__
@@ -166,7 +193,10 @@ _INSERT_RETURNING_ID = insert(_TABLE).returning(_TABLE.c.id)
 # Settling a reply: only a row still pending (the dispatcher has not taken it over) is changed. Sent,
 # it needs no address any more (no user id kept where none is needed); failed, it is pushed at once.
 _PENDING_REPLY = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.state == OutboxState.PENDING)
-_REPLY_SENT = _PENDING_REPLY.values(state=OutboxState.SENT, sent_at=bindparam("at"), target=None, reply_token=None)
+# What a sent row no longer needs: its text and who it went to (names and ids erasure would have to find).
+_FORGET_WHEN_SENT = dict(messages=[], recipients=None)
+_REPLY_SENT = _PENDING_REPLY.values(state=OutboxState.SENT, sent_at=bindparam("at"), target=None, reply_token=None,
+                                    **_FORGET_WHEN_SENT)
 _REPLY_FAILED = _PENDING_REPLY.values(due_at=bindparam("at"), last_error=bindparam("error"), reply_token=None)
 
 
@@ -272,11 +302,14 @@ def dispatch_due(session_factory: sessionmaker[Session], line: LineClient, now: 
         if quota_blocked_until(session, now()) is not None:
             return {}
         rows = claim_due(session, now(), limit, lease)
+        menu_keys = {row.rich_menu for row in rows if row.rich_menu}
+        menus = dict(session.execute(select(RichMenu.key, RichMenu.rich_menu_id)
+                                     .where(RichMenu.key.in_(menu_keys))).all()) if menu_keys else {}
     if not rows:
         return {}
     counts: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(rows)))) as pool:
-        results = list(pool.map(lambda row: (row, _send(line, row)), rows))
+        results = list(pool.map(lambda row: (row, _send(line, row, menus)), rows))
     with session_factory() as session, session.begin():
         settled_at = now()
         for row, result in results:
@@ -296,14 +329,29 @@ def _mark_sent(session: Session, rows: list[OutboxMessage], now: datetime) -> No
     for claimed_at, ids in claims.items():
         session.execute(update(_TABLE).where(_TABLE.c.id.in_(ids), _TABLE.c.state == OutboxState.SENDING,
                                              _TABLE.c.claimed_at == claimed_at)
-                        .values(state=OutboxState.SENT, sent_at=now, last_error=None))
+                        .values(state=OutboxState.SENT, sent_at=now, last_error=None, **_FORGET_WHEN_SENT))
 
 
-def _send(line: LineClient, row: OutboxMessage) -> SendResult:
+def _send(line: LineClient, row: OutboxMessage, menus: dict[str, str] | None = None) -> SendResult:
+    if row.kind in MENU_KINDS:
+        return _send_menu(line, row, menus or {})
     payload = row.messages  # stored as LINE's JSON: sent as it is, not rebuilt into models
     if row.kind == OutboxKind.MULTICAST:
         return line.multicast(row.recipients or [], payload, row.retry_key)
     return line.push(row.target or "", payload, row.retry_key)
+
+
+def _send_menu(line: LineClient, row: OutboxMessage, menus: dict[str, str]) -> SendResult:
+    users = [row.target] if row.target else list(row.recipients or [])
+    if not users:  # everyone in it asked to be forgotten (registry.forget_user takes them out)
+        return SendResult(Outcome.SENT, None, "no users left")
+    if row.kind == OutboxKind.MENU_UNLINK:
+        return line.unlink_menu(users[0]) if row.target else line.unlink_menus(users)
+    menu_id = menus.get(row.rich_menu or "")
+    if menu_id is None:  # only `richmenu sync` puts menus on LINE; `richmenu relink` then links everyone
+        return SendResult(Outcome.REJECTED, None, f"rich menu {row.rich_menu!r} is not on LINE: "
+                                                  "run `flask --app bot richmenu sync`")
+    return line.link_menu(users[0], menu_id) if row.target else line.link_menus(users, menu_id)
 
 
 def _record(session: Session, row: OutboxMessage, result: SendResult, now: datetime,

@@ -250,7 +250,7 @@ def _month_tables() -> tuple[dict[str, int], str]:
     """Month number by every name with dots and spaces removed, and the regex that finds them."""
     numbers: dict[str, int] = {"sept": 9}
     patterns: dict[str, str] = {"sept": "sept"}  # lookup key -> the pattern that matches it
-    names = zip(THAI_MONTHS, THAI_MONTHS_SPOKEN, ENGLISH_MONTHS, THAI_MONTH_ABBREVIATIONS)
+    names = zip(THAI_MONTHS, THAI_MONTHS_SPOKEN, ENGLISH_MONTHS, THAI_MONTH_ABBREVIATIONS, strict=True)
     for month, (full, spoken, english, abbreviation) in enumerate(names, 1):
         for word in (full, spoken, english.lower(), english.lower()[:3]):
             numbers[word], patterns[word] = month, re.escape(word)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from handlers import directory, events, followups, groups, invites, members, notices, registration, rotation, rsvp, series
 from handlers import help as help_module
+from handlers import menus
 from handlers.registry import Registry
 
 HANDLER_MODULES = (help_module, registration, invites, groups, directory, members, events, series, rsvp, rotation,
-                   followups, notices)
+                   followups, notices, menus)
 
 # Built at import so a duplicate keyword fails as soon as anything imports handlers.
 REGISTRY = Registry.build(HANDLER_MODULES)

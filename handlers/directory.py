@@ -9,17 +9,25 @@ from __future__ import annotations
 import math
 import re
 
+from sqlalchemy import select
 from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
 from bot.thaitime import format_when_in
 from handlers.catalog import LANGUAGES
 from handlers.context import Context
-from handlers.registry import ChatKind, Role, command, postback
+from handlers.registry import ChatKind, Role, clean, command, postback
+from handlers.services import menus as menu_links
 from handlers.services import registry as reg
+from handlers.services import roster
 from models import Community, Membership, Network, Organization, RoleName
 
 PAGE_SIZE = 10
 PAGE_ARG = re.compile(r"(?:หน้า|page)?\s*(\d{1,4})", re.IGNORECASE)
+QUERY_PAGE = re.compile(r"(.*?\S)\s+(?:หน้า|page)?\s*(\d{1,4})", re.IGNORECASE)  # ชุมชน… 2
+SEARCH_LIMIT = 100
+SEARCH_RESULTS = 10
+# More communities than this (a district officer's 38) are summed up by zone, with no page of names.
+SUMMARY_COMMUNITIES = 12
 FORGET_ACTION = "forget"
 
 
@@ -97,7 +105,9 @@ def forget_answer(ctx: Context) -> list[Message]:
         return [ctx.text("register.no_user_id")]
     if ctx.params.get("confirm") != "1":
         return [ctx.text("forget.kept")]
+    had_menu = ctx.person is not None and ctx.person.rich_menu is not None
     reg.forget_user(ctx.session, ctx.user_id, ctx.now)
+    menu_links.forgotten(ctx.session, ctx.user_id, had_menu, ctx.now)
     return [ctx.text("forget.done")]
 
 
@@ -106,51 +116,102 @@ def forget_answer(ctx: Context) -> list[Message]:
 @command("สมาชิก", "members", chats={ChatKind.USER}, min_role=Role.COMMUNITY_LEADER)
 def members(ctx: Context) -> list[Message]:
     """ดูสมาชิกของชุมชนที่คุณดูแล / See the members of the communities you look after"""
-    page = _page_number(ctx.args)
+    query, page = _members_args(ctx.args)
     if page is None:
         return [ctx.text("members.usage")]
     communities = reg.managed_communities(ctx.session, ctx.memberships)
-    roster = reg.community_roster(ctx.session, [c.id for c in communities])
-    if not roster:
+    if query:
+        match = reg.match_community(ctx.session, query, reg.organizations_of(ctx.memberships))
+        if match.found is not None and match.found in communities:
+            return _members_pages(ctx, [match.found], page, query=match.found.name)
+        if page != 1:
+            return [ctx.text("members.usage")]
+        return _members_search(ctx, communities, query)
+    return _members_pages(ctx, communities, page)
+
+
+def _members_args(args: str) -> tuple[str, int | None]:
+    """(text to look for, page): `สมาชิก`, `สมาชิก 2`, `สมาชิก ชื่อ…`, `สมาชิก ชุมชน… 2`. No page: bad input."""
+    text = clean(args).translate(reg.THAI_DIGITS) if args.strip() else ""
+    if not text:
+        return "", 1
+    if match := PAGE_ARG.fullmatch(text):
+        page = int(match.group(1))
+        return "", page if page >= 1 else None
+    if len(text) > SEARCH_LIMIT or not any(ch.isalpha() for ch in text):
+        return "", None
+    if match := QUERY_PAGE.fullmatch(text):
+        page = int(match.group(2))
+        return match.group(1), page if page >= 1 else None
+    return text, 1
+
+
+def _members_pages(ctx: Context, communities: list[Community], page: int, query: str = "") -> list[Message]:
+    """The summary (on the first page) and one page of names, counted and cut by the database."""
+    total = roster.size(ctx.session, [c.id for c in communities])
+    if not total:
         return [ctx.text("members.none")]
-    pages = math.ceil(len(roster) / PAGE_SIZE)
+    pages = math.ceil(total / PAGE_SIZE)
     if page > pages:
-        return [ctx.text("members.no_page", pages=pages)]
+        key = "members.no_page_in" if query else "members.no_page"
+        return [ctx.text(key, pages=pages, community=query)]
     messages: list[Message] = []
     if page == 1:
-        messages.append(ctx.text_message(_summary(ctx, communities, roster)))
-    first = (page - 1) * PAGE_SIZE
+        messages.append(ctx.text_message(_summary(ctx, communities)))
+        if len(communities) > SUMMARY_COMMUNITIES:
+            # A district's worth of names is no chat reply: the counts above, then look one up.
+            return messages + [ctx.text("members.search_hint", example=communities[0].name)]
+    entries = roster.page(ctx.session, communities, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     lines = [ctx.t("members.page_header", page=page, pages=pages)]
-    for n, entry in enumerate(roster[first:first + PAGE_SIZE], start=first + 1):
-        line = ctx.t("members.name_line", n=n, name=entry.person.full_name or ctx.t("members.no_name"),
-                     community=entry.community.name, roles=_roles(ctx, entry.roles))
-        lines.append(line + (ctx.t("members.no_line") if entry.person.line_user_id is None else ""))
-    quick = [(ctx.t("members.next_label"), ctx.t("members.next_text", page=page + 1))] if page < pages else []
+    lines.extend(_name_line(ctx, n, entry) for n, entry in enumerate(entries, start=(page - 1) * PAGE_SIZE + 1))
+    if page < pages:
+        next_text = (ctx.t("members.next_text_in", community=query, page=page + 1) if query
+                     else ctx.t("members.next_text", page=page + 1))
+        quick = [(ctx.t("members.next_label"), next_text)]
+    else:
+        quick = []
     messages.append(ctx.text_message("\n".join(lines), quick=quick))
     return messages
 
 
-def _page_number(args: str) -> int | None:
-    """1 for no argument; the page asked for (Thai digits too); None for anything else."""
-    text = args.strip().translate(reg.THAI_DIGITS)
-    if not text:
-        return 1
-    match = PAGE_ARG.fullmatch(text)
-    page = int(match.group(1)) if match else 0
-    return page if page >= 1 else None
+def _members_search(ctx: Context, communities: list[Community], query: str) -> list[Message]:
+    found = roster.search(ctx.session, communities, query, SEARCH_RESULTS + 1)
+    if not found:
+        return [ctx.text("members.not_found", text=query)]
+    lines = [ctx.t("members.found_header", text=query)]
+    lines.extend(_name_line(ctx, n, entry) for n, entry in enumerate(found[:SEARCH_RESULTS], start=1))
+    if len(found) > SEARCH_RESULTS:
+        lines.append(ctx.t("members.found_more", count=SEARCH_RESULTS))
+    return [ctx.text_message("\n".join(lines))]
 
 
-def _summary(ctx: Context, communities: list[Community], roster: list[reg.RosterEntry]) -> str:
-    lines = [ctx.t("members.summary", people=len({e.person.id for e in roster}), communities=len(communities))]
+def _name_line(ctx: Context, n: int, entry: reg.RosterEntry) -> str:
+    line = ctx.t("members.name_line", n=n, name=entry.person.full_name or ctx.t("members.no_name"),
+                 community=entry.community.name, roles=_roles(ctx, entry.roles))
+    return line + (ctx.t("members.no_line") if entry.person.line_user_id is None else "")
+
+
+def _summary(ctx: Context, communities: list[Community]) -> str:
+    counted = roster.counts(ctx.session, [c.id for c in communities])
+    people = roster.people(ctx.session, [c.id for c in communities])
+    lines = [ctx.t("members.summary", people=people, communities=len(communities))]
+    if len(communities) > SUMMARY_COMMUNITIES:
+        zones: dict[int, list[Community]] = {}
+        for community in communities:
+            zones.setdefault(community.zone_id, []).append(community)
+        names = {n.id: n.name for n in ctx.session.scalars(select(Network).where(Network.id.in_(list(zones))))}
+        for zone_id, listed in sorted(zones.items(), key=lambda z: (names.get(z[0], ""), z[0])):
+            lines.append(ctx.t("members.zone_line", zone=names.get(zone_id, ""), communities=len(listed),
+                               count=sum(counted[c.id].people for c in listed if c.id in counted)))
+        return "\n".join(lines)
     for community in communities:
-        entries = [e for e in roster if e.community.id == community.id]
-        if not entries:
+        entry = counted.get(community.id)
+        if entry is None:
             lines.append(ctx.t("members.community_empty", community=community.name))
             continue
-        counts = [(role, sum(role in e.roles for e in entries)) for role in reg.ROLES_BY_RANK]
-        roles = ", ".join(ctx.t("members.role_count", role=ctx.t(f"members.role.{role}"), count=count)
-                          for role, count in counts if count)
-        lines.append(ctx.t("members.community_line", community=community.name, count=len(entries), roles=roles))
+        roles = ", ".join(ctx.t("members.role_count", role=ctx.t(f"members.role.{role}"), count=entry.by_role[role])
+                          for role in reg.ROLES_BY_RANK if entry.by_role.get(role))
+        lines.append(ctx.t("members.community_line", community=community.name, count=entry.people, roles=roles))
     return "\n".join(lines)
 
 
@@ -167,12 +228,14 @@ def communities(ctx: Context) -> list[Message]:
     if not networks:
         return [ctx.text("communities.none")]
     blocks = []
+    listed_by_network = {network.id: reg.network_communities(ctx.session, network) for network in networks}
+    # One count for every network's communities, not one per network.
+    counts = reg.member_counts(ctx.session, [c.id for listed in listed_by_network.values() for c in listed])
     for network in networks:
-        listed = reg.network_communities(ctx.session, network)
+        listed = listed_by_network[network.id]
         if not listed:
             blocks.append(ctx.t("communities.empty_network", network=network.name))
             continue
-        counts = reg.member_counts(ctx.session, [c.id for c in listed])
         lines = [ctx.t("communities.header", network=network.name, count=len(listed))]
         lines.extend(ctx.t("communities.line", community=c.name, count=counts.get(c.id, 0)) for c in listed)
         blocks.append("\n".join(lines))
@@ -199,4 +262,5 @@ def _choose_language(ctx: Context, lang: str) -> list[Message]:
     if ctx.person is None:
         return [ctx.text("language.not_kept", quick=[_register_button(ctx)])]
     reg.set_language(ctx.person, lang, ctx.now)
+    menu_links.refresh(ctx.session, ctx.person, ctx.now)  # the same menu in the chosen language
     return [ctx.text("language.set")]

@@ -85,6 +85,8 @@ FIELDS = {
     "when": ("วันเวลา", "เวลา", "วัน", "วันที่", "when", "time", "date"),
     "place": ("สถานที่", "ที่", "place", "where", "location"),
     "capacity": ("จำนวนที่นั่ง", "ที่นั่ง", "จำนวน", "capacity", "seats"),
+    "deadline": ("ปิดรับคำตอบ", "วันปิดรับ", "ปิดรับ", "ตอบรับภายใน", "กำหนดตอบ", "deadline", "answers close",
+                 "answer deadline"),
 }
 # Groups hear of a change that decides whether and where their members turn up: a new time or place (and a
 # cancellation). A new title or seat count is not pushed to them: the card they were shown keeps its code and
@@ -112,6 +114,8 @@ class EditStep(StrEnum):
     TIME = "awaiting_time"
     PLACE = "awaiting_place"
     CAPACITY = "awaiting_capacity"
+    DEADLINE = "awaiting_deadline"
+    DEADLINE_TIME = "awaiting_deadline_time"
     CONFIRM = "awaiting_confirm"
 
 
@@ -639,6 +643,18 @@ def tell_groups(session: Session, activity: Activity, message: Message, now: dat
     return groups
 
 
+def ask_host_later(session: Session, activity: Activity, now: datetime) -> int:
+    """Queue the confirm / decline card to the proposed host's leaders, held through quiet hours, once per
+    proposal and time revision (a follow-up: withdrawn if the activity changes before it is sent)."""
+    added = 0
+    for lang, people in _by_language(svc.community_leaders(session, activity.host_community_id)).items():
+        added += len(outbox.enqueue(
+            session, [p.line_user_id for p in people], [cards.host_request_message(lang, session, activity)],
+            now=now, quiet_hours=True, topic=svc.followup_topic(activity.id),
+            dedupe_key=svc.followup_key("host_request", activity, activity.host_community_id, lang)))
+    return added
+
+
 def _groups_of(session: Session, activity: Activity, except_chat: str | None) -> list[str]:
     return [link.chat_id for link in svc.linked_chats(session, activity) if link.chat_id != except_chat]
 
@@ -701,7 +717,7 @@ def _refusal(ctx: Context, activity: Activity) -> Message | None:
 
 @command("แก้ไขกิจกรรม", "edit event", min_role=Role.COMMUNITY_LEADER)
 def edit_event(ctx: Context) -> Turn:
-    """แก้ไขชื่อ วันเวลา สถานที่ หรือจำนวนที่นั่งของกิจกรรม / Change an activity's title, time, place or seats"""
+    """แก้ไขชื่อ วันเวลา สถานที่ จำนวนที่นั่ง หรือวันปิดรับคำตอบของกิจกรรม / Change an activity's title, time, place, seats or answer deadline"""
     found = _activity_to_change(ctx, _answer(ctx), "event.edit_usage")
     if not isinstance(found, Activity):
         return Turn([found])
@@ -726,6 +742,8 @@ def _ask_new(ctx: Context, field: str, activity: Activity, invalid: Invalid | No
     """Ask the field's new value (after the reason the last one cannot be used, if any)."""
     if field == "when":
         return Turn([_ask_when(ctx, invalid)], step=EditStep.WHEN)
+    if field == "deadline":
+        return Turn([_ask_deadline(ctx, activity, invalid)], step=EditStep.DEADLINE)
     quick: list[tuple[str, str]] = []
     if field == "title":
         text, next_step = ctx.t("event.ask_new_title", title=activity.title), EditStep.TITLE
@@ -769,6 +787,41 @@ def _edit_when(ctx: Context, when: When | DateOnly | Invalid) -> Turn:
                                "ends_at": when.ends_at.isoformat() if when.ends_at else None})
 
 
+def _ask_deadline(ctx: Context, activity: Activity, invalid: Invalid | None = None) -> TextMessage:
+    text = ctx.t("event.ask_new_deadline", current=_value(ctx.lang, "deadline", activity),
+                 start=cards.when_range(ctx.lang, activity.starts_at))
+    if invalid is not None:
+        text = ctx.t(invalid.key, **invalid.values) + "\n" + text
+    return _say(ctx, text, picker=min(activity.starts_at, max(activity.rsvp_deadline or activity.starts_at, ctx.now)))
+
+
+@step(EDIT, EditStep.DEADLINE)
+def edit_event_deadline(ctx: Context) -> Turn:
+    return _edit_deadline(ctx, read_when(ctx))
+
+
+@step(EDIT, EditStep.DEADLINE_TIME)
+def edit_event_deadline_time(ctx: Context) -> Turn:
+    return _edit_deadline(ctx, read_when(ctx, date.fromisoformat(ctx.data["day"])))
+
+
+def _edit_deadline(ctx: Context, when: When | DateOnly | Invalid) -> Turn:
+    """A new answer deadline: a moment still ahead, no later than the start (a range's end is ignored)."""
+    activity = ctx.session.get(Activity, ctx.data["activity_id"])
+    if activity is None:
+        return Turn([ctx.text("flow.expired")])
+    if isinstance(when, DateOnly):
+        ctx.data["day"] = when.day.isoformat()
+        return Turn([_say(ctx, ctx.t("event.ask_deadline_time", date=_date_text(ctx.lang, when.day)),
+                          picker=datetime.combine(when.day, DEFAULT_START, TIMEZONE))], step=EditStep.DEADLINE_TIME)
+    edit = {"field": "deadline", "rsvp_deadline": when.starts_at.isoformat()} if isinstance(when, When) else None
+    invalid = when if isinstance(when, Invalid) else _edit_invalid(ctx, activity, edit)
+    if invalid is not None:
+        return Turn([_ask_deadline(ctx, activity, invalid)], step=ctx.step)
+    ctx.data.pop("day", None)
+    return _preview_edit(ctx, edit)
+
+
 @step(EDIT, EditStep.PLACE)
 def edit_event_place(ctx: Context) -> Turn:
     place = read_place(ctx)
@@ -806,6 +859,9 @@ def _value(lang: str, field: str, activity: Any) -> str:
         return cards.when_range(lang, activity.starts_at, activity.ends_at)
     if field == "place":
         return activity.place_text or text_for(lang, "card.place_unknown")
+    if field == "deadline":
+        deadline = activity.rsvp_deadline
+        return cards.when_range(lang, deadline) if deadline else text_for(lang, "event.deadline_none")
     return _capacity_text(lang, activity)
 
 
@@ -813,12 +869,15 @@ def _proposed(activity: Activity, edit: dict[str, Any]) -> SimpleNamespace:
     """The activity's fields as the edit would leave them, without changing it (svc.reschedule keeps the
     length when no end is given)."""
     fields = {"title": activity.title, "starts_at": activity.starts_at, "ends_at": activity.ends_at,
-              "place_text": activity.place_text, "capacity": activity.capacity}
+              "place_text": activity.place_text, "capacity": activity.capacity,
+              "rsvp_deadline": activity.rsvp_deadline}
     if edit["field"] == "when":
         starts_at = datetime.fromisoformat(edit["starts_at"])
         ends_at = datetime.fromisoformat(edit["ends_at"]) if edit["ends_at"] else \
             starts_at + (activity.ends_at - activity.starts_at)
         fields.update(starts_at=starts_at, ends_at=ends_at)
+    elif edit["field"] == "deadline":
+        fields["rsvp_deadline"] = datetime.fromisoformat(edit["rsvp_deadline"])
     else:
         fields.update((k, v) for k, v in edit.items() if k in fields)
     return SimpleNamespace(**fields)
@@ -833,6 +892,8 @@ def _change(ctx: Context, activity: Activity, edit: dict[str, Any]) -> None:
     elif field == "place":
         activity.place_text, activity.place_lat, activity.place_lng = (
             edit["place_text"], edit["place_lat"], edit["place_lng"])
+    elif field == "deadline":
+        activity.rsvp_deadline = datetime.fromisoformat(edit["rsvp_deadline"])
     else:
         setattr(activity, field, edit[field])
 
@@ -844,6 +905,13 @@ def _edit_invalid(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Inv
         starts_at = datetime.fromisoformat(edit["starts_at"])
         if starts_at <= ctx.now:
             return _invalid("event.when_past", when=cards.when_range(ctx.lang, starts_at))
+    if edit["field"] == "deadline":
+        deadline = datetime.fromisoformat(edit["rsvp_deadline"])
+        if deadline <= ctx.now:
+            return _invalid("event.when_past", when=cards.when_range(ctx.lang, deadline))
+        if deadline > activity.starts_at:
+            return _invalid("event.deadline_after_start", deadline=cards.when_range(ctx.lang, deadline),
+                            start=cards.when_range(ctx.lang, activity.starts_at))
     capacity = edit.get("capacity") if edit["field"] == "capacity" else None
     if capacity is not None:
         if activity.seats_per_community and activity.seats_per_community > capacity:
@@ -930,7 +998,10 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
     field = edit["field"]
     was = _value(GROUP_LANG, field, activity)
     _change(ctx, activity, edit)
-    svc.touch(activity, ctx.now)
+    withdrawn = svc.touch(activity, ctx.now)
+    if activity.host_state == HostState.PROPOSED and activity.host_community_id and any(
+            (key or "").startswith("host_request:") for key in withdrawn):
+        ask_host_later(ctx.session, activity, ctx.now)  # the request held for the morning showed the old details
     promoted = svc.promote_waitlist(ctx.session, activity) if field == "capacity" else []
     field_names = {lang: text_for(lang, f"event.field.{field}") for lang in CATALOGUES}
     moved = field in GROUP_FIELDS and _value(GROUP_LANG, field, activity) != was

@@ -22,6 +22,7 @@ from handlers.context import PHONE_SKIP_WORDS, Context, Turn, text_message
 from handlers.registry import ChatKind, Role, command, step, strip_polite
 from handlers.rsvp import managed_person, proxy
 from handlers.services import activities as act
+from handlers.services import menus as menu_links
 from handlers.services import registry as reg
 from models import Community, InviteCode, Person, RoleName
 
@@ -218,7 +219,7 @@ def link_code(ctx: Context) -> Turn:
     """ให้รหัสผูก LINE แก่สมาชิกที่ไม่มี LINE เมื่อเขามี LINE แล้ว (ผูกไลน์ ชื่อ) / Give a member without LINE a code for their new LINE (line code NAME)"""
     name = strip_polite(ctx.args).strip()
     if not name:
-        return Turn([ctx.text("link.usage")])
+        return Turn([ctx.text("line_link.usage")])
     found = managed_person(ctx, name, lambda label: f"{ctx.keyword} {label}", only=_without_line)
     if not isinstance(found, Person):
         linked = act.managed_people_named(ctx.session, ctx.memberships, name)
@@ -308,6 +309,7 @@ def link_consent(ctx: Context) -> Turn:
         ctx.session.delete(ctx.person)
         ctx.session.flush()  # before the user id moves to the member's row: it is unique
     reg.link_line(ctx.session, offline, ctx.user_id, lang, ctx.now)
+    menu_links.refresh(ctx.session, offline, ctx.now)
     _tell_leader(ctx, invite, offline, community)
     return Turn([ctx.text("link.done", name=offline.full_name, community=community.name)])
 

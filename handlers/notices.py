@@ -947,7 +947,7 @@ def alert_status(ctx: Context) -> list[Message]:
             line += ctx.t("alert.status_by_proxy", leader=proxy)
         lines.append(line)
     # Members without LINE a leader phoned and answered for: counted above, named here with who answered.
-    for person, ack, community, leader in svc.answered_for(ctx.session, notice, AckKind.SAFE, OFFLINE_LINES):
+    for person, _ack, community, leader in svc.answered_for(ctx.session, notice, AckKind.SAFE, OFFLINE_LINES):
         lines.append(ctx.t("alert.status_proxy_safe_line", name=_name(person),
                            community=community or ctx.t("notice.no_community"))
                      + ctx.t("alert.status_by_proxy", leader=proxy_label(ctx.lang, leader)))

@@ -17,6 +17,7 @@ from handlers.context import PHONE_SKIP_WORDS, Context, Turn
 from handlers.members import namesake_registered, start_link
 from handlers.registry import ChatKind, command, step, strip_polite
 from handlers.rotation import waiting_for_new_leader
+from handlers.services import menus as menu_links
 from handlers.services import registry as reg
 from models import ChatLink, Community, Network, WebhookEvent
 
@@ -79,6 +80,7 @@ def join(ctx: Context) -> Turn:
     except reg.InviteError as error:
         return Turn([ctx.text(str(error))])
     granted = [ctx.text("invite.granted", role=_role_label(ctx, membership))]
+    menu_links.refresh(ctx.session, ctx.person, ctx.now)
     return Turn(granted + waiting_for_new_leader(ctx, membership, MAX_MESSAGES_PER_REQUEST - len(granted)))
 
 
@@ -205,6 +207,7 @@ def register_consent(ctx: Context) -> Turn:
             messages += waiting_for_new_leader(ctx, membership, MAX_MESSAGES_PER_REQUEST - len(messages))
         except reg.InviteError as error:
             messages.append(ctx.text(str(error)))
+    menu_links.refresh(ctx.session, person, ctx.now)  # once, for the role the registration ends with
     return Turn(messages)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot import outbox
 from bot.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when_in
-from handlers import cards
+from handlers import cards, events
 from handlers.catalog import text_for
 from handlers.context import Context, Turn, record_id
 from handlers.registry import ChatKind, Role, command, postback, step
@@ -71,8 +71,18 @@ def host_history(ctx: Context) -> list[Message]:
     if not entries:
         return [ctx.text("host.history_empty", network=network.name)]
     lines = [ctx.t("host.history_header", network=network.name)]
+    loaded = [*_preload(ctx, Activity, [e.activity_id for e in entries]),  # noqa: F841
+              *_preload(ctx, Community, [i for e in entries for i in (e.community_id, e.other_community_id)]),
+              *_preload(ctx, Person, [e.actor_id for e in entries])]
     lines.extend(_history_line(ctx, entry) for entry in entries)
     return [ctx.text_message("\n".join(lines))]
+
+
+def _preload(ctx: Context, model: type, ids: Iterable[int | None]) -> list:
+    """Load these rows in one statement, so each `session.get` finds them without a query of its own.
+    The caller keeps the list while it works: the session's identity map holds its objects only weakly."""
+    wanted = {i for i in ids if i is not None}
+    return list(ctx.session.scalars(select(model).where(model.id.in_(wanted)))) if wanted else []
 
 
 def _network(ctx: Context) -> Network | TextMessage:
@@ -113,13 +123,14 @@ def _rotation_text(ctx: Context, network: Network) -> str:
     if not slots:
         return ctx.t("host.no_communities", network=network.name)
     rank = {slot.community_id: n for n, slot in enumerate(slots, 1)}
+    waiting = _waiting(ctx, network)
+    loaded = _preload(ctx, Community, [*rank, *(a.host_community_id for a in waiting)])  # noqa: F841
     lines = [ctx.t("host.header", network=network.name)]
     for n, slot in enumerate(slots, 1):
         last = ctx.t("host.last", date=_date(ctx, slot.last_hosted_at)) if slot.last_hosted_at else ctx.t("host.never")
         owed = ctx.t("host.owed", owed=slot.owed_turns) if slot.owed_turns else ""
         lines.append(ctx.t("host.line", n=n, community=_name(ctx, slot.community_id), times=slot.times_hosted,
                            last=last, owed=owed))
-    waiting = _waiting(ctx, network)
     for activity in waiting:
         lines.append(ctx.t("host.waiting", community=_name(ctx, activity.host_community_id), title=activity.title,
                            date=_date(ctx, activity.starts_at)))
@@ -173,9 +184,29 @@ def host_confirm(ctx: Context) -> list[Message]:
     if isinstance(found, TextMessage):
         return [found]
     activity, community = found
+    shown = act.first_proposed_host(ctx.session, activity)
     act.confirm_host(ctx.session, activity, ctx.now, actor=ctx.person)
-    return [ctx.text("host.confirmed", community=community.name, title=activity.title,
-                     when=format_when_in(ctx.lang, activity.starts_at))]
+    reply = ctx.t("host.confirmed", community=community.name, title=activity.title,
+                  when=format_when_in(ctx.lang, activity.starts_at))
+    # The groups' card names the host first proposed, "awaiting confirmation": after a decline or a skip, tell
+    # them once who hosts now (its buttons still work; only the host line is out of date).
+    groups = _tell_groups_host(ctx, activity, community, shown) if shown != community.id else []
+    if groups:
+        later = outbox.in_quiet_hours(ctx.now)
+        reply += "\n" + ctx.t("event.groups_notified_later" if later else "event.groups_notified", count=len(groups))
+    return [ctx.text_message(reply)]
+
+
+def _tell_groups_host(ctx: Context, activity: Activity, community: Community, shown: int | None) -> list[str]:
+    """Tell the activity's linked groups (in Thai, as groups are) that this community now hosts it, once."""
+    old = ctx.session.get(Community, shown) if shown is not None else None
+    lang = events.GROUP_LANG
+    text = text_for(lang, "host.groups_confirmed", title=activity.title, code=activity.code, community=community.name,
+                    when=cards.when_range(lang, activity.starts_at, activity.ends_at))
+    if old is not None:
+        text += "\n" + text_for(lang, "host.groups_instead", community=old.name)
+    return events.tell_groups(ctx.session, activity, TextMessage(text=text), ctx.now, f"host_confirmed:{community.id}",
+                              except_chat=ctx.chat_id)
 
 
 @postback(DECLINE_ACTION)

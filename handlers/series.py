@@ -13,8 +13,9 @@ Decisions:
 - Any occurrence's code stands for its whole series. Changing the interval, or starting again after a
   stop, goes on from the latest occurrence's slot (services: next_slot): ครั้งที่ counts the meetings
   held, no date is created twice, and the day of the month never drifts (31 Jan, 28 Feb, 31 Mar).
-- A date less than 7 days away is skipped, too late to announce and find a host. Setting the same interval again after the latest occurrence was moved (แก้ไขกิจกรรม) moves the
-  schedule to it; otherwise a moved meeting is a one-off and the schedule stays.
+- A date less than 7 days away is skipped, too late to announce and find a host. Setting the same
+  interval again after the latest occurrence was moved (แก้ไขกิจกรรม) moves the schedule to it;
+  otherwise a moved meeting is a one-off and the schedule stays.
 - Without an interval (`จัดซ้ำ K7M2`) the reply shows the current state and one button per interval.
 """
 

@@ -28,6 +28,7 @@ from models.registry import (
     community_issue_network,
     partner_network,
 )
+from models.richmenus import RichMenu
 from models.webhook import EventStatus, WebhookEvent
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "community_issue_network", "partner_network", "Activity", "ActivityStatus", "Answer", "HostLog",
     "HostLogKind", "HostSlot", "HostState", "Rsvp", "Series", "ActivityReport", "ReportPhoto",
     "AckKind", "Notice", "NoticeAck", "NoticeScope", "NoticeStatus", "RoleFilter",
+    "RichMenu",
 ]

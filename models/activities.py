@@ -50,7 +50,7 @@ class Series(Base):
     base_months: Mapped[int] = mapped_column(default=0, server_default="0")
     last_slot: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -69,7 +69,7 @@ class Activity(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
-    host_community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
+    host_community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"), index=True)
     host_state: Mapped[HostState] = mapped_column(String(16), default=HostState.PROPOSED)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -85,10 +85,16 @@ class Activity(Base):
     # Follow-up settings read by the scheduler (minutes before the start; groups or individuals).
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [3 * 24 * 60, 120])
     remind_groups: Mapped[bool] = mapped_column(default=False)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Bumped by every edit: reminders are keyed by it, so an edited activity reminds with new details.
+    # Bumped by every edit: the edit notices are keyed by it, so each change is announced once.
     revision: Mapped[int] = mapped_column(default=1)
+    # Bumped only when the time moves (`reschedule`): every follow-up about the activity (reminders,
+    # nudges, report requests, host requests) is keyed by it, so a move brings the follow-ups of the new
+    # time, once, and `time_set_at` (when the current time was set) keeps those already past from going
+    # out at once. Follow-ups queued but unsent are withdrawn on a move or a cancel (scheduler/followups.py).
+    time_revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    time_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     rsvps: Mapped[list[Rsvp]] = relationship(back_populates="activity", cascade="all, delete-orphan")
@@ -109,9 +115,9 @@ class Rsvp(Base):
     guests: Mapped[int] = mapped_column(default=0)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A leader answering for a member without a smartphone.
-    proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     activity: Mapped[Activity] = relationship(back_populates="rsvps")
@@ -152,10 +158,10 @@ class HostLog(Base):
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
     other_community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
-    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"), index=True)
     kind: Mapped[HostLogKind] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     # Whether a person did it (Saiyai's own proposals have no actor): once that person's data is erased,
     # actor_id is cleared but the history still says "a person whose name was erased", not "Saiyai".
     by_person: Mapped[bool] = mapped_column(default=False, server_default=false())

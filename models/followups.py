@@ -19,14 +19,14 @@ class ActivityReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), unique=True)
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     attended: Mapped[int]
     summary: Mapped[str] = mapped_column(Text)
     lessons: Mapped[str] = mapped_column(Text)  # ถอดบทเรียน
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The latest correction (`รายงาน <code> แก้ไข`): when and by whom; the first sender and time stay as they were.
     corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     photos: Mapped[list[ReportPhoto]] = relationship(back_populates="report", cascade="all, delete-orphan",
                                                      order_by="ReportPhoto.id")

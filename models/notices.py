@@ -40,7 +40,7 @@ class Notice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     scope: Mapped[NoticeScope] = mapped_column(String(16))
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
@@ -82,7 +82,7 @@ class NoticeAck(Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
     kind: Mapped[AckKind] = mapped_column(String(16))
     # A leader who phoned a member without LINE and answered an alert for them (None: they answered).
-    proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     address: Mapped[str | None] = mapped_column(String(500))

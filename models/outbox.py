@@ -15,6 +15,10 @@ from models.base import Base, UTCDateTime
 class OutboxKind(StrEnum):
     PUSH = "push"            # one user, group or room
     MULTICAST = "multicast"  # up to 500 user ids
+    # Rich menus: `rich_menu` names the menu (models.RichMenu.key); `target` is one user, or `recipients`
+    # up to 500 (LINE's bulk link). Linking is idempotent, so a retry can do no harm.
+    MENU_LINK = "menu_link"
+    MENU_UNLINK = "menu_unlink"  # back to the default menu (the stranger's)
 
 
 class OutboxState(StrEnum):
@@ -28,14 +32,21 @@ class OutboxMessage(Base):
     """Up to five LINE messages for one target; retried with the same retry key until LINE accepts."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_state_due_at", "state", "due_at"),)
+    __table_args__ = (Index("ix_outbox_message_state_due_at", "state", "due_at"),
+                      # the hourly purge of settled rows reads by age
+                      Index("ix_outbox_message_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OutboxKind] = mapped_column(String(16))
-    # push: the user, group or room id; multicast: null (see recipients)
-    target: Mapped[str | None] = mapped_column(String(64))
+    # push: the user, group or room id; multicast: null (see recipients). Indexed: erasing a user deletes
+    # the rows addressed to them.
+    target: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Who a multicast goes to and what it says are kept only until LINE accepts it: a sent row keeps
+    # how many it reached (recipient_count), not who or what, so erasing a person never reads sent rows.
     recipients: Mapped[list[str] | None] = mapped_column(JSON)
+    recipient_count: Mapped[int | None]
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    rich_menu: Mapped[str | None] = mapped_column(String(32))  # menu rows only: the menu to link
     # Set while a reply token may still be used: the web worker replies (free) and marks the
     # row sent; if it cannot, the row is pushed to `target` once it falls due.
     reply_token: Mapped[str | None] = mapped_column(String(128))

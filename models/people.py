@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, UniqueConstraint, and_
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, UniqueConstraint, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,9 +38,11 @@ class Person(Base):
     consent_version: Mapped[str | None] = mapped_column(String(16))
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The leader who recorded the consent of a member without LINE; None when the person gave it in LINE.
-    consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     # Set on `unfollow`: LINE refuses pushes to a user who blocked the bot, and each try costs.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The rich menu last queued for them (models.RichMenu.key of its first page); None: the default one.
+    rich_menu: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -64,6 +66,8 @@ class Membership(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "role", "organization_id", "network_id", "community_id",
                          name="uq_membership_scope"),
+        # An SOS finds a district's staff and chairs by role.
+        Index("ix_membership_organization_id_role", "organization_id", "role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,13 +95,13 @@ class InviteCode(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A link code's member without LINE; the code goes with them if they are removed.
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
 
 
 class ChatLink(Base):
@@ -113,7 +117,7 @@ class ChatLink(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"), index=True)
-    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set on `leave`: the bot is no longer in the group, so nothing is pushed there.
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

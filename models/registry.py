@@ -47,6 +47,10 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The monthly targets the summary measures against (`flask --app bot org targets`): how many networks
+    # hold at least one activity a month, and the share of those going who check in (per cent).
+    target_active_networks: Mapped[int] = mapped_column(default=3, server_default="3")
+    target_attendance_percent: Mapped[int] = mapped_column(default=90, server_default="90")
 
     networks: Mapped[list[Network]] = relationship(back_populates="organization")
     communities: Mapped[list[Community]] = relationship(back_populates="organization")
@@ -116,7 +120,7 @@ class Partner(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     sector: Mapped[PartnerSector] = mapped_column(String(16))
-    representative_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    representative_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     networks: Mapped[list[Network]] = relationship(secondary=partner_network)
     aliases: Mapped[list[Alias]] = relationship(back_populates="partner", cascade="all, delete-orphan")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -20,6 +20,12 @@ class WebhookEvent(Base):
     """One LINE webhook event that was addressed to the bot; no message text is kept."""
 
     __tablename__ = "webhook_event"
+    __table_args__ = (
+        # `ข้อมูลของฉัน`, registration's likely communities and erasure read one user's events.
+        Index("ix_webhook_event_user_id", "user_id"),
+        # the daily purge reads by age (events are kept EVENT_RETENTION, bot/pipeline.py)
+        Index("ix_webhook_event_received_at", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # LINE's ULID; the unique constraint is what makes redelivery harmless.

@@ -5,6 +5,12 @@ Every job derives what to send from database rows at the clock's time, so a rest
 and a run missed while the scheduler was down happens when it is back (if still meaningful). Each
 message is queued with a dedupe key naming (job, target, occurrence): the outbox's unique constraint,
 not a check, makes it once-only, even with two schedulers.
+
+A follow-up about an activity is keyed by the activity's time revision (`followup_key`) and queued
+under the activity's topic (`followup_topic`): moving the activity makes a new revision, whose
+follow-ups go out once, at their new moments; moving or cancelling it withdraws what is queued and
+not yet sent (`withdraw_followups`), so a reminder held by quiet hours never goes out with the old
+time, or for a cancelled activity (all three in handlers/services/activities.py). When each follow-up happens: docs/followups.md.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from bot.config import TIMEZONE
 from bot.line import Outcome
 from bot.thaitime import format_when_in
 from handlers.catalog import text_for
-from handlers import cards, events
+from handlers import events
 from handlers.services import activities as acts
 from models import (
     Activity,
@@ -50,8 +56,6 @@ NUDGE_BEFORE_DEADLINE = timedelta(days=2)
 REPORT_AFTER_END = timedelta(hours=2)
 REPORT_REMINDER_AFTER = timedelta(days=3)
 REPORT_ESCALATION_AFTER = timedelta(days=7)
-ATTENDANCE_TARGET = 0.9
-NETWORKS_ACTIVE_TARGET = 3
 PHOTO_ATTEMPTS = 5
 LOOKBACK = timedelta(days=8)  # older activities have nothing left to follow up
 
@@ -65,13 +69,18 @@ def _lang_groups(people: Iterable[Person | Row]) -> dict[str, list[str]]:
 
 
 def _send(session: Session, people: Iterable[Person | Row], dedupe_key: str, now: datetime,
-          build: Callable[[str], Message]) -> int:
+          build: Callable[[str], Message], topic: str | None = None) -> int:
     """Queue one message per language (built by `build(lang)`) for these people; returns rows added."""
     added = 0
     for lang, user_ids in _lang_groups(people).items():
         added += len(outbox.enqueue(session, user_ids, [build(lang)], now=now, dedupe_key=f"{dedupe_key}:{lang}",
-                                    quiet_hours=True))
+                                    quiet_hours=True, topic=topic))
     return added
+
+
+def _time_set(activity: Activity) -> datetime:
+    """When the activity's current time was set: follow-ups whose moment came before it are not sent."""
+    return activity.time_set_at or activity.created_at
 
 
 def _text(key: str, **values: object) -> Callable[[str], Message]:
@@ -109,21 +118,23 @@ def _due_reminder(activity: Activity, now: datetime) -> int | None:
     """The reminder offset (minutes before the start) due now, if any."""
     due = [o for o in activity.reminder_offsets or []
            if activity.starts_at - timedelta(minutes=o) <= now
-           and activity.starts_at - timedelta(minutes=o) >= activity.created_at]
+           and activity.starts_at - timedelta(minutes=o) >= _time_set(activity)]
     return min(due) if due else None  # a missed earlier reminder is superseded by the latest one due
 
 
 def _queue_reminder(session: Session, activity: Activity, offset: int, chats: list[str], people: list[Row],
                     now: datetime) -> int:
     """Queue one activity's due reminder, to its groups or to those going or maybe; returns rows added."""
-    dedupe = f"reminder:{activity.id}:{offset}"
+    dedupe = acts.followup_key("reminder", activity, offset)
     values = {"title": activity.title, "place": activity.place_text or "-", "code": activity.code}
+    topic = acts.followup_topic(activity.id)
     if chats:
         message = TextMessage(text=text_for("th", "followup.reminder", when=format_when_in("th", activity.starts_at),
                                             **values))
-        return len(outbox.enqueue(session, chats, [message], now=now, dedupe_key=dedupe, quiet_hours=True))
+        return len(outbox.enqueue(session, chats, [message], now=now, dedupe_key=dedupe, quiet_hours=True,
+                                  topic=topic))
     return _send(session, people, dedupe, now, lambda lang: TextMessage(
-        text=text_for(lang, "followup.reminder", when=format_when_in(lang, activity.starts_at), **values)))
+        text=text_for(lang, "followup.reminder", when=format_when_in(lang, activity.starts_at), **values)), topic)
 
 
 def send_reminders(ctx: JobContext) -> int:
@@ -161,7 +172,7 @@ def nudge_leaders(ctx: JobContext) -> int:
     """Before the RSVP deadline, each leader gets one message listing their members who have not answered.
 
     The nudge waits for NUDGE_BEFORE_DEADLINE before the deadline, and at least half the time between the
-    activity's creation and its deadline: an activity announced at short notice is not followed within
+    activity's creation (or its move) and its deadline: an activity announced at short notice is not followed within
     minutes by a nudge, before anyone could answer. Leaders are not listed: they are the ones chasing."""
     now, added = ctx.clock(), 0
     with ctx.session_factory() as session, session.begin():
@@ -169,7 +180,8 @@ def nudge_leaders(ctx: JobContext) -> int:
             deadline = activity.rsvp_deadline
             if deadline is None:
                 continue
-            opens = max(deadline - NUDGE_BEFORE_DEADLINE, activity.created_at + (deadline - activity.created_at) / 2)
+            announced = _time_set(activity)
+            opens = max(deadline - NUDGE_BEFORE_DEADLINE, announced + (deadline - announced) / 2)
             if not (opens <= now < deadline) or outbox.after_quiet_hours(now) >= deadline:
                 continue  # (held by quiet hours until after the deadline, a nudge could only be noise)
             if activity.network_id:
@@ -197,7 +209,8 @@ def nudge_leaders(ctx: JobContext) -> int:
                     if more > 0:
                         text += "\n" + text_for(lang, "followup.nudge_more", count=more)
                     added += len(outbox.enqueue(session, [leader.line_user_id], [TextMessage(text=text)], now=now,
-                                                dedupe_key=f"nudge:{activity.id}:{community.id}", quiet_hours=True))
+                                                dedupe_key=acts.followup_key("nudge", activity, community.id),
+                                                quiet_hours=True, topic=acts.followup_topic(activity.id)))
     return added
 
 
@@ -210,7 +223,8 @@ def report_button(lang: str, activity: Activity) -> QuickReply:
 
 
 def request_reports(ctx: JobContext) -> int:
-    """Ask the host's leaders for a report 2 h after the end; remind after 3 days; tell the chair and staff after 7."""
+    """Ask the host's leaders (or, with none on LINE, its zone's chair) for a report 2 h after the end; remind
+    after 3 days; tell the network's chair and staff after 7, saying who was asked."""
     now, added = ctx.clock(), 0
     with ctx.session_factory() as session, session.begin():
         reported = select(ActivityReport.activity_id)
@@ -221,22 +235,39 @@ def request_reports(ctx: JobContext) -> int:
         for activity in ended:
             if activity.status != ActivityStatus.DONE:
                 activity.status = ActivityStatus.DONE
-            host = activity.host_community_id or activity.community_id
-            leaders = acts.community_leaders(session, host) if host else []
+            host_id = activity.host_community_id or activity.community_id
+            host = session.get(Community, host_id) if host_id else None
+            asked, standing_in = report_answerers(session, host)
+            values = {"title": activity.title, "code": activity.code, "community": host.name if host else "-",
+                      "zone": session.get(Network, host.zone_id).name if host else "-"}
             since_end = now - activity.ends_at
             if since_end >= REPORT_ESCALATION_AFTER:
                 people = chairs_of(session, activity.network_id) if activity.network_id else []
                 people += staff_of(session, activity.organization_id)
-                host_name = session.get(Community, host).name if host else "-"
-                added += _send(session, people, f"report_escalation:{activity.id}", now,
-                               _text("followup.report_escalation", title=activity.title, code=activity.code,
-                                     community=host_name))
+                # Say who was asked: a chair standing in for a host with no leader on LINE, or nobody at all.
+                escalation = ("followup.report_escalation" if not standing_in else
+                              "followup.report_escalation_chair" if asked else "followup.report_escalation_nobody")
+                added += _send(session, people, acts.followup_key("report_escalation", activity), now,
+                               _text(escalation, **values), acts.followup_topic(activity.id))
             stage = "report_reminder" if since_end >= REPORT_REMINDER_AFTER else "report_request"
-            key = "followup.report_reminder" if stage == "report_reminder" else "followup.report_request"
-            added += _send(session, leaders, f"{stage}:{activity.id}", now,
-                           lambda lang, a=activity, k=key: TextMessage(
-                               text=text_for(lang, k, title=a.title, code=a.code), quickReply=report_button(lang, a)))
+            key = f"followup.{stage}_chair" if standing_in else f"followup.{stage}"
+            added += _send(session, asked, acts.followup_key(stage, activity), now,
+                           lambda lang, a=activity, k=key, v=values: TextMessage(
+                               text=text_for(lang, k, **v), quickReply=report_button(lang, a)),
+                           acts.followup_topic(activity.id))
     return added
+
+
+def report_answerers(session: Session, host: Community | None) -> tuple[list[Person], bool]:
+    """Who is asked for an activity's report: the host community's leaders on LINE; for a host with none,
+    the chairs of its zone, who may report for it (as they answer alerts for its members). The flag says
+    the chairs stand in (even when there are none to ask either)."""
+    if host is None:
+        return [], False
+    leaders = acts.community_leaders(session, host.id)
+    if leaders:
+        return leaders, False
+    return [p for p in chairs_of(session, host.zone_id) if p.reachable], True
 
 
 def fetch_report_photos(ctx: JobContext, storage: Path) -> int:
@@ -310,7 +341,8 @@ def monthly_check(ctx: JobContext) -> int:
 
 
 def monthly_summary(session: Session, organization: Organization, start: datetime, end: datetime, lang: str) -> str:
-    """Activities per network, attendance against the 90 % target, active networks, missing reports."""
+    """Activities per network, attendance and active networks against the district's own targets
+    (`Organization.target_attendance_percent`, `target_active_networks`), missing reports."""
     lines = [text_for(lang, "followup.summary_header", month=_month_label(lang, start), org=organization.name)]
     active_networks = going_total = came_total = 0
     missing: list[str] = []
@@ -335,10 +367,13 @@ def monthly_summary(session: Session, organization: Organization, start: datetim
     overall = came_total / going_total if going_total else None
     lines.append(text_for(lang, "followup.summary_attendance",
                           rate=f"{overall:.0%}" if overall is not None else "-",
+                          target=organization.target_attendance_percent,
                           verdict=text_for(lang, "followup.target_met" if overall is not None and
-                                           overall >= ATTENDANCE_TARGET else "followup.target_missed")))
-    lines.append(text_for(lang, "followup.summary_networks", count=active_networks, target=NETWORKS_ACTIVE_TARGET,
-                          verdict=text_for(lang, "followup.target_met" if active_networks >= NETWORKS_ACTIVE_TARGET
+                                           overall * 100 >= organization.target_attendance_percent
+                                           else "followup.target_missed")))
+    target = organization.target_active_networks
+    lines.append(text_for(lang, "followup.summary_networks", count=active_networks, target=target,
+                          verdict=text_for(lang, "followup.target_met" if active_networks >= target
                                            else "followup.target_missed")))
     lines.append(text_for(lang, "followup.summary_missing", count=len(missing),
                           names=", ".join(missing) if missing else "-"))
@@ -363,16 +398,8 @@ def generate_series(ctx: JobContext, horizon: timedelta = acts.SERIES_HORIZON) -
             # Like a new activity: its card in the network's groups, and its proposed host asked.
             events.announce_in_groups(session, activity, now, quiet_hours=True)
             if activity.host_state == HostState.PROPOSED and activity.host_community_id:
-                ask_host(session, activity, now)
+                events.ask_host_later(session, activity, now)
     return created
-
-
-def ask_host(session: Session, activity: Activity, now: datetime) -> int:
-    """Ask the proposed host community's leaders to confirm or decline (the same card a new activity's
-    host gets), once per proposal."""
-    return _send(session, acts.community_leaders(session, activity.host_community_id),
-                 f"host_request:{activity.id}:{activity.host_community_id}", now,
-                 lambda lang: cards.host_request_message(lang, session, activity))
 
 
 def register_jobs(scheduler, ctx: JobContext, storage: Path) -> None:

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.line import LineClient
-from models import Conversation
+from models import Conversation, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,31 @@ def dispatch_outbox(ctx: JobContext) -> dict[str, int]:
             totals[outcome] = totals.get(outcome, 0) + count
 
 
+# Webhook events are kept to recognise LINE's redeliveries (which come within hours) and to show people
+# their own command log; a month covers both, and nothing personal is kept longer than that.
+EVENT_RETENTION = timedelta(days=30)
+PURGE_BATCH = 5000  # rows per statement: short transactions, no long lock on a busy table
+
+
 def purge_expired_conversations(ctx: JobContext) -> int:
     """Forget guided conversations abandoned more than a day ago (their answers may be personal),
-    and outbox rows settled more than 30 days ago (they hold user ids and message text)."""
+    outbox rows settled more than 30 days ago (they hold user ids and message text) and webhook events
+    older than EVENT_RETENTION. Deleting is idempotent, so two schedulers running it do no harm."""
     with ctx.session_factory() as session, session.begin():
         result = session.execute(delete(Conversation).where(
             Conversation.expires_at < ctx.clock() - timedelta(days=1)))
         purged = outbox.purge_settled(session, ctx.clock())
-    return (result.rowcount or 0) + purged
+    return (result.rowcount or 0) + purged + purge_old_events(ctx)
+
+
+def purge_old_events(ctx: JobContext, retention: timedelta = EVENT_RETENTION) -> int:
+    """Delete webhook events older than the retention, a batch per transaction."""
+    cutoff, total = ctx.clock() - retention, 0
+    while True:
+        with ctx.session_factory() as session, session.begin():
+            batch = select(WebhookEvent.id).where(WebhookEvent.received_at < cutoff).limit(PURGE_BATCH)
+            deleted = session.execute(delete(WebhookEvent).where(
+                WebhookEvent.id.in_(batch.scalar_subquery()))).rowcount or 0
+        total += deleted
+        if deleted < PURGE_BATCH:
+            return total

@@ -40,4 +40,16 @@ ensure_venv() {
   fi
   export PATH="$venv/bin:$PATH"
   export VIRTUAL_ENV="$venv"
+  ensure_thai_text
+}
+
+ensure_thai_text() {
+  # The rich-menu pictures (bot/richmenu_images.py) need Thai fonts (fonts-thai-tlwg) and Pillow's text
+  # shaping through libraqm, or vowels and tone marks land in the wrong place. Never downloaded at run time.
+  if [ ! -f /usr/share/fonts/truetype/tlwg/Loma-Bold.ttf ]; then
+    apt_install fonts-thai-tlwg || echo "warning: install the Thai fonts (Debian: fonts-thai-tlwg)" >&2
+  fi
+  if ! "$saiyai_root/.venv/bin/python" -c 'import sys; from PIL import features; sys.exit(not features.check("raqm"))' 2>/dev/null; then
+    apt_install libraqm0 || echo "warning: install libraqm (Debian: libraqm0) for Thai text shaping" >&2
+  fi
 }

@@ -29,7 +29,7 @@ _LATIN_END = re.compile(r"[0-9A-Za-z)\]]$")
 def _glued_fields(template: str) -> frozenset[str]:
     """Plain fields of the template ({name}, no format spec) directly followed by a Thai letter."""
     parts = list(Formatter().parse(template))
-    return frozenset(field for (_, field, spec, conversion), (after, *_) in zip(parts, parts[1:])
+    return frozenset(field for (_, field, spec, conversion), (after, *_) in zip(parts, parts[1:], strict=False)
                      if field and not spec and not conversion and _THAI_START.match(after))
 
 
@@ -39,7 +39,8 @@ def text_for(lang: str, key: str, **values: object) -> str:
     if "คุณ{" in template:
         template = _HONORIFIC.sub(lambda m: m[0] if not _TITLED.match(str(values.get(m[1], ""))) else m[0][3:],
                                   template)
-    for field in _glued_fields(template):
-        if field in values and _LATIN_END.search(str(values[field])):
-            values[field] = f"{values[field]} "
+    spaced = [field for field in _glued_fields(template) if field in values and _LATIN_END.search(str(values[field]))]
+    if spaced:
+        # Only where the field is glued to Thai: the same value elsewhere in the text keeps no extra space.
+        template = re.sub(r"\{(" + "|".join(map(re.escape, spaced)) + r")\}(?=[\u0e01-\u0e4f])", r"{\1} ", template)
     return template.format(**values)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, delete, func, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from bot.config import TIMEZONE
@@ -32,6 +32,8 @@ from models import (
     Membership,
     Network,
     NetworkKind,
+    OutboxMessage,
+    OutboxState,
     Person,
     RoleName,
     Rsvp,
@@ -128,6 +130,12 @@ def _log(session: Session, network_id: int, kind: HostLogKind, now: datetime, *,
     session.add(HostLog(network_id=network_id, community_id=community_id, other_community_id=other_id,
                         activity_id=activity.id if activity else None, kind=kind, reason=reason,
                         actor_id=actor.id if actor else None, by_person=actor is not None, at=now))
+
+
+def first_proposed_host(session: Session, activity: Activity) -> int | None:
+    """The host first proposed for the activity (None if it had none): the one its card in the groups shows."""
+    return session.scalar(select(HostLog.community_id).where(
+        HostLog.activity_id == activity.id, HostLog.kind == HostLogKind.PROPOSED).order_by(HostLog.id).limit(1))
 
 
 def passed_over(session: Session, activity: Activity) -> set[int]:
@@ -700,12 +708,15 @@ def _spelled(name: str) -> str:
 
 DEFAULT_DURATION = timedelta(hours=3)
 DEFAULT_RSVP_LEAD = timedelta(days=1)
+FAIR_ANSWER_TIME = timedelta(days=1)
 
 
 def default_rsvp_deadline(starts_at: datetime, now: datetime) -> datetime:
-    """A day before the start; for an activity sooner than that, answers are taken until it starts."""
+    """Answers close a day before the start, when that still leaves a day to answer after the announcement;
+    at shorter notice they are taken until the start (created at 10:00 for 14:00 tomorrow, answers close at
+    14:00 tomorrow, not four hours after the announcement). The creator may change it (`แก้ไขกิจกรรม`)."""
     deadline = starts_at - DEFAULT_RSVP_LEAD
-    return deadline if deadline > now else starts_at
+    return deadline if deadline - now >= FAIR_ANSWER_TIME else starts_at
 
 
 def create_activity(session: Session, *, title: str, organization_id: int, starts_at: datetime, now: datetime,
@@ -789,20 +800,53 @@ def locked_activity(session: Session, activity_id: int) -> Activity | None:
                            .execution_options(populate_existing=True)).first()
 
 
-def touch(activity: Activity, now: datetime) -> None:
-    """Record a change. Reminders are queued when they fall due (scheduler/followups.py), so one not yet
-    sent carries the new details; the revision keys the edit notices, so each change is announced once."""
+# --- follow-ups about an activity (queued by scheduler/followups.py) ---------------------------------
+
+def followup_topic(activity_id: int) -> str:
+    """The outbox topic of every follow-up about one activity: what `withdraw_followups` takes back."""
+    return f"followup:{activity_id}"
+
+
+def followup_key(kind: str, activity: Activity, *rest: object) -> str:
+    """The exactly-once key of a follow-up about an activity, for the time it is about (its time revision)."""
+    return ":".join([kind, str(activity.id), f"t{activity.time_revision}", *map(str, rest)])
+
+
+def withdraw_followups(session: Session, activity_id: int) -> list[str]:
+    """Take back the activity's follow-ups queued and not yet sent (held by quiet hours, or waiting to be
+    retried): `touch` calls it for every change, whatever path moves, edits or cancels. Returns their keys.
+
+    The rows are deleted, not marked: their keys are free again, so a job that still finds the follow-up
+    due queues it afresh, with the activity as it now is. A row a dispatcher has already claimed is sent."""
+    rows = delete(OutboxMessage).where(OutboxMessage.topic == followup_topic(activity_id),
+                                       OutboxMessage.state == OutboxState.PENDING)
+    return list(session.scalars(rows.returning(OutboxMessage.dedupe_key)))
+
+
+def touch(activity: Activity, now: datetime) -> list[str]:
+    """Record a change (a move, a cancel, any edit): the revision keys the edit notices, so each change is
+    announced once. Its follow-ups queued and not yet sent are withdrawn: the jobs queue again what is still
+    due, with the activity as it now is (nothing, once cancelled). Returns the withdrawn rows' keys."""
     activity.revision += 1
     activity.updated_at = now
+    return withdraw_followups(object_session(activity), activity.id)
 
 
 def reschedule(activity: Activity, starts_at: datetime, ends_at: datetime | None, now: datetime) -> None:
-    """Move an activity, keeping its length (unless an end is given) and how long before it answers close."""
+    """Move an activity, keeping its length (unless an end is given) and how long before it answers close.
+
+    A move is a new time revision: the follow-ups of the new time go out once each, at their moments
+    (those whose moment is already past when it moves are not sent); `touch` withdraws the old ones."""
     lead = activity.starts_at - activity.rsvp_deadline if activity.rsvp_deadline else DEFAULT_RSVP_LEAD
     duration = activity.ends_at - activity.starts_at
+    was = (activity.starts_at, activity.ends_at)
     activity.starts_at, activity.ends_at = starts_at, ends_at or starts_at + duration
     deadline = starts_at - lead
-    activity.rsvp_deadline = deadline if deadline > now else starts_at
+    # As for a new activity: the same lead if it leaves a day to answer after the move, else until the start.
+    activity.rsvp_deadline = deadline if deadline - now >= FAIR_ANSWER_TIME else starts_at
+    if (activity.starts_at, activity.ends_at) != was:
+        activity.time_revision += 1
+        activity.time_set_at = now
     slot = _confirmed_slot(activity)
     if slot is not None:
         slot.last_hosted_at = _last_hosted(object_session(activity), slot)

@@ -515,7 +515,7 @@ def delivery(session: Session, notice: Notice, now: datetime) -> Delivery:
     topic = topic_of(notice.id)
     people = {OutboxState.SENT: 0, OutboxState.PENDING: 0, OutboxState.SENDING: 0, OutboxState.DEAD: 0}
     for state, count in session.execute(
-            select(OutboxMessage.state, func.coalesce(func.sum(func.json_array_length(OutboxMessage.recipients)), 0))
+            select(OutboxMessage.state, func.coalesce(func.sum(OutboxMessage.recipient_count), 0))
             .where(OutboxMessage.topic == topic, OutboxMessage.kind == OutboxKind.MULTICAST)
             .group_by(OutboxMessage.state)):
         people[OutboxState(state)] += int(count)

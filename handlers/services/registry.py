@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, bindparam, case, delete, func, literal, or_, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from handlers.dispatcher import CONVERSATION_COLUMNS, OpenConversation, Profile, Source
 from handlers.registry import Role, clean, strip_polite
@@ -31,6 +31,7 @@ from models import (
     NoticeAck,
     Organization,
     OutboxMessage,
+    OutboxState,
     Person,
     RoleName,
     Rsvp,
@@ -161,7 +162,8 @@ class NameMatch:
 
 def match_community(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
     """Find a community by name or alias, forgiving spacing, prefixes and small typos."""
-    query = select(Community)
+    # Aliases in one more statement, not one per community (a district has dozens, Bangkok thousands).
+    query = select(Community).options(selectinload(Community.aliases))
     if organization_ids is not None:
         query = query.where(Community.organization_id.in_(list(organization_ids)))
     candidates: list[tuple[str, Community]] = []
@@ -514,6 +516,10 @@ def member_counts(session: Session, community_ids: Sequence[int]) -> dict[int, i
 
 # --- forgetting -------------------------------------------------------------------------------
 
+# Rows that still hold text and recipients: a sent row keeps neither (bot/outbox.py), so erasure reads the
+# backlog only (the state index), never the whole outbox.
+_UNSENT = (OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING, OutboxState.DEAD]),)
+
 def forget_person(session: Session, person: Person, now: datetime) -> None:
     """Erase everything personal about someone, in the caller's transaction; counts elsewhere stay anonymous.
 
@@ -532,13 +538,16 @@ def forget_person(session: Session, person: Person, now: datetime) -> None:
 def _forget_user_id(session: Session, user_id: str) -> None:
     """Erase what is kept under a LINE user id: conversations, the command log's ids, queued messages."""
     session.execute(delete(Conversation).where(or_(Conversation.user_id == user_id, Conversation.chat_id == user_id)))
-    session.execute(update(WebhookEvent).where(WebhookEvent.user_id == user_id).values(user_id=None))
-    session.execute(update(WebhookEvent).where(WebhookEvent.chat_id == user_id).values(chat_id=None))
+    # A 1:1 chat's id is its user's id, so one indexed statement clears both.
+    session.execute(update(WebhookEvent).where(WebhookEvent.user_id == user_id).values(
+        user_id=None, chat_id=case((WebhookEvent.chat_id == user_id, None), else_=WebhookEvent.chat_id)))
     session.execute(delete(OutboxMessage).where(OutboxMessage.target == user_id))
-    # Multicast rows list many users: take this one out of every list still holding it.
-    for row in session.scalars(select(OutboxMessage).where(OutboxMessage.recipients.is_not(None))):
+    # Multicast rows list many users: take this one out of every list still holding it. Sent rows keep
+    # no list (bot/outbox.py), so only the backlog is read, not the month of history.
+    for row in session.scalars(select(OutboxMessage).where(*_UNSENT, OutboxMessage.recipients.is_not(None))):
         if row.recipients and user_id in row.recipients:
             row.recipients = [r for r in row.recipients if r != user_id]
+            row.recipient_count = len(row.recipients)
 
 
 # The sender's person, roles and conversation in this chat, in one statement and one round trip (this
@@ -907,7 +916,7 @@ def forget_user(session: Session, line_user_id: str, now: datetime) -> bool:
     # A stranger's traces (conversation state, event log) go the same way as a person's.
     forget_person(session, person if person is not None else ensure_person(session, line_user_id, now), now)
     if secrets_:
-        for row in session.scalars(select(OutboxMessage)):
+        for row in session.scalars(select(OutboxMessage).where(*_UNSENT)):
             scrubbed = _scrub(row.messages, secrets_)
             if scrubbed != row.messages:
                 row.messages = scrubbed

@@ -39,7 +39,7 @@ def local_app(config, clock):
 @pytest.fixture
 def served(local_app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, local_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/callback"
     server.shutdown()

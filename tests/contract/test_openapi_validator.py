@@ -279,3 +279,25 @@ def test_schema_rules_on_a_tiny_document(body: dict[str, Any], expected: str | N
 def test_path_parameters_are_checked_against_their_schema() -> None:
     """A path parameter violating its schema is reported with its name."""
     assert TINY.validate_request("PUT", "/things/ab", {}) == ["path id: 2 characters, minLength is 3"]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "headers", "errors"), [
+    pytest.param("POST", "/v2/bot/richmenu/richmenu-1/content", b"\x89PNG", {"Content-Type": "image/png"}, [],
+                 id="upload-png"),
+    pytest.param("POST", "/v2/bot/richmenu/richmenu-1/content", b"\x89PNG", {},
+                 ["POST /v2/bot/richmenu/richmenu-1/content: content type None is not one of */*"],
+                 id="upload-without-content-type"),
+    pytest.param("POST", "/v2/bot/richmenu/bulk/link", {"richMenuId": "richmenu-1", "userIds": [USER_ID]},
+                 {"Content-Type": "application/json; charset=utf-8"}, [], id="json-with-charset"),
+    pytest.param("POST", "/v2/bot/richmenu/bulk/link", {"richMenuId": "richmenu-1", "userIds": []},
+                 {"Content-Type": "text/plain"},
+                 ["POST /v2/bot/richmenu/bulk/link: content type 'text/plain' is not one of application/json",
+                  "$.userIds: 0 items, minItems is 1"], id="json-as-text-and-no-users"),
+    pytest.param("POST", "/v2/bot/richmenu/alias", {"richMenuAliasId": "Saiyai Menu", "richMenuId": "richmenu-1"},
+                 {"Content-Type": "application/json"},
+                 ["$.richMenuAliasId: 'Saiyai Menu' does not match pattern '^[a-z0-9_-]{1,32}$'"], id="alias-pattern"),
+])
+def test_rich_menu_requests_and_content_types(spec: OpenApiSpec, method: str, path: str, body: Any,
+                                              headers: dict[str, str], errors: list[str]) -> None:
+    """The content type of a body is checked when the request's headers are known (the fake records them)."""
+    assert spec.validate_request(method, path, body, headers) == errors

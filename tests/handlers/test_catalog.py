@@ -52,3 +52,10 @@ def test_fields_with_a_format_and_english_texts_are_left_alone() -> None:
     # A number formatted as "{count:,}" must stay a number for its format: no space is added to it.
     assert _glued_fields("{count:,}คน {name}แล้ว {title} ครับ") == {"name"}
     assert text_for("en", "link.done_network", name="Zone 1").startswith("This group is now linked to Zone 1;")
+
+
+def test_a_value_glued_to_thai_once_gets_its_space_only_there() -> None:
+    # "{community}มี…" needs the space after a name ending in a digit; "“สมาชิก {community} {pages}”" must not
+    # get a second one (the value itself used to carry the space everywhere in the text).
+    assert text_for("th", "members.no_page_in", community="ชุมชนหมู่05", pages=2) == (
+        "รายชื่อของชุมชนหมู่05 มีทั้งหมด 2 หน้าครับ พิมพ์ “สมาชิก ชุมชนหมู่05 2” เพื่อดูหน้าสุดท้าย")

@@ -180,7 +180,7 @@ def test_codes_are_only_for_leaders_of_the_member_and_only_for_members_without_l
         (MEMBER, f"ผูกไลน์ {NAME}", t("command.refused", keyword="ผูกไลน์", role=T["role.3"])),
         (CANAL_LEADER, f"ผูกไลน์ {NAME}", t("offline.not_found", name=NAME)),
         (LEADER, "ผูกไลน์ คุณmember", t("link.already_linked", name="คุณmember")),
-        (LEADER, "ผูกไลน์", T["link.usage"]),
+        (LEADER, "ผูกไลน์", T["line_link.usage"]),
         (LEADER, "บอท ผูกไลน์ บุญมา", t("command.wrong_chat_group", keyword="ผูกไลน์"), "C" + "9" * 32),
     ])
     # A chair of the zone may give one too.

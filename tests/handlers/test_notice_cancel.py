@@ -38,8 +38,11 @@ def dialog(fake_line, webhook, second_worker):
     assert [(r.path, r.status) for r in fake_line.state.requests if r.status != 200] == []
 
 
+SCHEDULED_AT = bangkok(2026, 11, 21, 10)
+
+
 def schedule(session_factory, district, author: str, text: str, send_at: datetime, *,
-             community: str = "wat", now: datetime = bangkok(2026, 11, 21, 10)) -> int:
+             community: str = "wat", now: datetime = SCHEDULED_AT) -> int:
     """A notice from `author` to everyone in a community, waiting for `send_at`; returns its number."""
     with session_factory() as session, session.begin():
         audience = svc.Audience(district.org.id, NoticeScope.COMMUNITY, community_id=getattr(district, community).id,

@@ -325,7 +325,7 @@ def test_two_taps_at_once_count_one_hosting(world, session_factory, clock, db, c
         start.wait()
         assert worker.post(ev.postback(f"a=host_confirm&id={activity}", user=user)).status_code == 200
 
-    threads = [threading.Thread(target=tap, args=(w, u)) for w, u in zip(workers, [USERS["leader"], USERS["chair"]])]
+    threads = [threading.Thread(target=tap, args=(w, u)) for w, u in zip(workers, [USERS["leader"], USERS["chair"]], strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -795,3 +795,50 @@ def test_two_turns_of_one_host_confirmed_at_once_are_both_counted(world, session
         assert racer.is_alive()  # waiting for the ledger row the first confirmation holds
     racer.join(10)
     assert ledger(db, world)[WAT][1] == 2
+
+
+# --- the groups hear who hosts, once (issue 17, item 15) ----------------------------------------
+
+GROUP = "C" + "a" * 32
+WHEN_RANGE = "วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00–17:00 น."
+
+
+def link_zone_group(session_factory, clock, world: World) -> None:
+    with session_factory() as s, s.begin():
+        reg.link_chat(s, GROUP, s.get(Community, world.ids[WAT]), None, clock())
+
+
+@pytest.mark.parametrize("how", ["decline", "skip"])
+def test_a_host_confirmed_after_a_decline_or_skip_is_told_to_the_groups_once(dialog, world, session_factory, clock,
+                                                                             db, jobs, fake_line, how) -> None:
+    """The groups' card named วัด "awaiting confirmation"; วัด declines (or the chair skips it) and ตลาด
+    confirms: the linked group is told once who hosts now; the confirmer is told the group heard."""
+    link_zone_group(session_factory, clock, world)
+    activity = new_activity(session_factory, clock, world)
+    if how == "decline":
+        dialog.postback(USERS["leader"], f"a=host_decline&id={activity}")
+        dialog.say(USERS["leader"], "ตรงกับงานบวชในชุมชน")
+    else:
+        dialog.say(USERS["chair"], "ข้ามเจ้าภาพ HST1 ศาลาซ่อมอยู่")
+    assert dialog.postback(MARKET_LEADER, f"a=host_confirm&id={activity}&c={world.ids[MARKET]}") == [
+        t("host.confirmed", community=MARKET, title=TITLE, when=WHEN) + "\n" + t("event.groups_notified", count=1)]
+    fake_line.state.reset()
+    dispatch_outbox(jobs)
+    told = t("host.groups_confirmed", title=TITLE, code="HST1", community=MARKET, when=WHEN_RANGE) + "\n" + \
+        t("host.groups_instead", community=WAT)
+    assert pushes(fake_line)[(GROUP,)] == [{"type": "text", "text": told}]
+    # A second tap (another leader, another worker) tells nobody again.
+    assert dialog.postback(MARKET_LEADER, f"a=host_confirm&id={activity}&c={world.ids[MARKET]}") == [
+        t("host.already_confirmed", community=MARKET, title=TITLE)]
+    fake_line.state.reset()
+    assert dispatch_outbox(jobs) == {}
+
+
+def test_the_host_the_card_named_confirming_tells_the_groups_nothing(dialog, world, session_factory, clock, db, jobs,
+                                                                     fake_line) -> None:
+    link_zone_group(session_factory, clock, world)
+    activity = new_activity(session_factory, clock, world)
+    assert dialog.postback(USERS["leader"], f"a=host_confirm&id={activity}") == [
+        t("host.confirmed", community=WAT, title=TITLE, when=WHEN)]
+    fake_line.state.reset()
+    assert dispatch_outbox(jobs) == {}

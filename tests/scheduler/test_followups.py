@@ -205,7 +205,7 @@ def test_an_activity_cancelled_while_reminders_are_queued_gets_none(session_fact
     assert followups.send_reminders(jobs) == 1
     with session_factory() as session:
         keys = session.scalars(select(OutboxMessage.dedupe_key)).all()
-    assert [k.split("/")[0] for k in keys] == [f"reminder:{first_id}:120:th"]
+    assert [k.split("/")[0] for k in keys] == [f"reminder:{first_id}:t1:120:th"]
 
 
 GROUP = "C" + "7" * 32

@@ -70,6 +70,7 @@ class Operation:
     body_schema: Schema | None = None
     body_required: bool = False
     body_media_type: str | None = None
+    body_media_types: tuple[str, ...] = ()  # every media type the operation accepts (e.g. "*/*" for an upload)
     path_params: dict[str, str] = field(default_factory=dict)
 
 
@@ -118,7 +119,7 @@ class OpenApiSpec:
             method=method.upper(), path=template, operation_id=op.get("operationId"),
             parameters=tuple(params.values()), body_schema=media.get("schema"),
             body_required=bool(body.get("required")),
-            body_media_type=media_type, path_params=values,
+            body_media_type=media_type, body_media_types=tuple(body.get("content", {})), path_params=values,
         )
 
     def validate_request(
@@ -153,8 +154,14 @@ class OpenApiSpec:
                 errors.append(f"{where}: request body is required")
         elif op.body_media_type is None:
             errors.append(f"{where}: no request body expected")
-        elif op.body_schema is not None and op.body_media_type == "application/json":
-            errors += self._validate(body, op.body_schema, "$")
+        else:
+            # Checked when the caller recorded the headers (the fake does), and always for a raw upload.
+            if ("content-type" in lowered or isinstance(body, bytes)) and \
+                    not _media_type_allowed(lowered.get("content-type"), op.body_media_types):
+                errors.append(f"{where}: content type {lowered.get('content-type')!r} is not one of "
+                              f"{', '.join(op.body_media_types)}")
+            if op.body_schema is not None and op.body_media_type == "application/json":
+                errors += self._validate(body, op.body_schema, "$")
         return errors
 
     def _resolve(self, schema: Schema) -> Schema:
@@ -273,6 +280,18 @@ class OpenApiSpec:
             except ValueError:
                 errors.append(f"{loc}: {value!r} is not a valid uuid (format: uuid)")
         return errors
+
+
+def _media_type_allowed(header: str | None, allowed: tuple[str, ...]) -> bool:
+    """Whether a Content-Type header (parameters ignored) matches one of the media types ("*/*", "image/*" too)."""
+    if not header:
+        return False
+    kind, _, sub = header.split(";", 1)[0].strip().lower().partition("/")
+    for media in allowed:
+        want_kind, _, want_sub = media.lower().partition("/")
+        if want_kind in ("*", kind) and want_sub in ("*", sub):
+            return True
+    return False
 
 
 @functools.cache

@@ -1,0 +1,101 @@
+"""Who is registered in the communities someone looks after: counts, one page of names, a name search.
+
+Everything is counted, ordered and cut to one page by the database, so a district officer's `สมาชิก`
+costs the same for 40 people as for 40,000: nothing loads the whole roster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from handlers.services.registry import ROLE_RANK, ROLES_BY_RANK, RosterEntry
+from models import Community, Membership, Person, RoleName
+
+# Leaders before members within a community, as the roster has always been shown.
+_RANK = case({role.value: int(rank) for role, rank in ROLE_RANK.items()}, value=Membership.role, else_=0)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """People per community (each counted once) and per role."""
+
+    people: int
+    by_role: dict[RoleName, int]
+
+
+def counts(session: Session, community_ids: Sequence[int]) -> dict[int, Counts]:
+    """Per community: how many people hold any role there, and how many hold each role."""
+    if not community_ids:
+        return {}
+    ids = list(community_ids)
+    people = dict(session.execute(
+        select(Membership.community_id, func.count(func.distinct(Membership.person_id)))
+        .where(Membership.community_id.in_(ids)).group_by(Membership.community_id)).all())
+    by_role: dict[int, dict[RoleName, int]] = {}
+    for community_id, role, count in session.execute(
+            select(Membership.community_id, Membership.role, func.count(func.distinct(Membership.person_id)))
+            .where(Membership.community_id.in_(ids)).group_by(Membership.community_id, Membership.role)):
+        by_role.setdefault(community_id, {})[RoleName(role)] = count
+    return {cid: Counts(people[cid], by_role.get(cid, {})) for cid in people}
+
+
+def people(session: Session, community_ids: Sequence[int]) -> int:
+    """How many people hold a role in any of these communities (each counted once)."""
+    if not community_ids:
+        return 0
+    return session.scalar(select(func.count(func.distinct(Membership.person_id)))
+                          .where(Membership.community_id.in_(list(community_ids)))) or 0
+
+
+def size(session: Session, community_ids: Sequence[int]) -> int:
+    """How many (community, person) lines the roster of these communities has."""
+    if not community_ids:
+        return 0
+    pairs = (select(Membership.community_id, Membership.person_id)
+             .where(Membership.community_id.in_(list(community_ids)))
+             .group_by(Membership.community_id, Membership.person_id).subquery())
+    return session.scalar(select(func.count()).select_from(pairs)) or 0
+
+
+def page(session: Session, communities: Sequence[Community], offset: int, limit: int) -> list[RosterEntry]:
+    """One page of the roster: communities in the given order, leaders first, then by name."""
+    return _entries(session, communities, offset=offset, limit=limit)
+
+
+def search(session: Session, communities: Sequence[Community], text: str, limit: int) -> list[RosterEntry]:
+    """People in these communities whose name (or LINE name) holds the text, roster order, at most `limit`."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    found = or_(Person.full_name.like(pattern, escape="\\"), Person.display_name.like(pattern, escape="\\"))
+    return _entries(session, communities, offset=0, limit=limit, where=found)
+
+
+def _entries(session: Session, communities: Sequence[Community], *, offset: int, limit: int,
+             where=None) -> list[RosterEntry]:
+    if not communities:
+        return []
+    by_id = {c.id: c for c in communities}
+    position = case({c.id: n for n, c in enumerate(communities)}, value=Membership.community_id)
+    pairs = (select(Membership.community_id.label("community_id"), Membership.person_id.label("person_id"),
+                    func.max(_RANK).label("rank"), func.min(position).label("position"))
+             .where(Membership.community_id.in_(list(by_id)))
+             .group_by(Membership.community_id, Membership.person_id).subquery())
+    query = (select(pairs.c.community_id, Person).join(Person, Person.id == pairs.c.person_id)
+             .order_by(pairs.c.position, pairs.c.rank.desc(), func.coalesce(Person.full_name, ""), Person.id)
+             .offset(offset).limit(limit))
+    if where is not None:
+        query = query.where(where)
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    roles: dict[tuple[int, int], set[RoleName]] = {}
+    for community_id, person_id, role in session.execute(
+            select(Membership.community_id, Membership.person_id, Membership.role).where(
+                or_(*(and_(Membership.community_id == cid, Membership.person_id == person.id)
+                      for cid, person in rows)))):
+        roles.setdefault((community_id, person_id), set()).add(RoleName(role))
+    return [RosterEntry(by_id[cid], person, [r for r in ROLES_BY_RANK if r in roles.get((cid, person.id), ())])
+            for cid, person in rows]
