@@ -16,6 +16,7 @@ from flask import (
     jsonify,
     render_template,
     request,
+    url_for,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -217,6 +218,57 @@ def feed() -> Response:
         return jsonify({"error": "the fake LINE API is not answering: is scripts/run running?"}), 502
     items = transcript.items(sent, since, said, said_since)
     return jsonify({"since": since + len(sent), "said": said_since + len(said), "items": items})
+
+
+# --- the rich menu under a 1:1 chat (what LINE shows the person, kept by the fake LINE API) -----------
+
+def _user_arg(value: object) -> str:
+    user = str(value or "")
+    if not (user.startswith("U") and user[1:].isalnum() and len(user) <= 64):
+        abort(400)
+    return user
+
+
+@blueprint.get("/api/richmenu")
+def rich_menu() -> Response:
+    """The rich menu this person sees (their own, else the default), or null before `richmenu sync`."""
+    user = _user_arg(request.args.get("user"))
+    try:
+        answer = requests.get(f"{_config().line_api_base_url}/__fake__/richmenu/{user}", timeout=5)
+    except requests.RequestException:
+        return jsonify({"error": "the fake LINE API is not answering: is scripts/run running?"}), 502
+    if answer.status_code != 200:
+        return jsonify({"menu": None})
+    menu = answer.json()
+    menu["imageUrl"] = url_for(".rich_menu_image", user=user, menu=menu.get("richMenuId"))
+    return jsonify({"menu": menu})
+
+
+@blueprint.get("/api/richmenu/image")
+def rich_menu_image() -> Response:
+    user = _user_arg(request.args.get("user"))
+    try:
+        answer = requests.get(f"{_config().line_api_base_url}/__fake__/richmenu/{user}/image", timeout=5)
+    except requests.RequestException:
+        abort(502)
+    if answer.status_code != 200:
+        abort(404)
+    return Response(answer.content, mimetype=answer.headers.get("Content-Type", "image/png"))
+
+
+@blueprint.post("/api/richmenu/switch")
+def rich_menu_switch() -> Response:
+    """A tab (a `richmenuswitch` area) was tapped: LINE switches the person's menu to the alias's; the page
+    then posts the area's postback to the bot, as LINE does."""
+    data = request.get_json(silent=True) or {}
+    user, alias = _user_arg(data.get("user")), str(data.get("alias") or "")
+    if not alias or "/" in alias:
+        abort(400)
+    try:
+        answer = requests.post(f"{_config().line_api_base_url}/__fake__/richmenu/{user}/switch/{alias}", timeout=5)
+    except requests.RequestException:
+        abort(502)
+    return jsonify({"switched": answer.status_code == 200}), (200 if answer.status_code == 200 else 404)
 
 
 # --- time -------------------------------------------------------------------------------------------

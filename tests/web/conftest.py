@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from support.web import WAIT_MS, Sim, WebStack, wait_until
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from bot import create_app, demo
+from bot import create_app, demo, richmenus
 from bot.config import (
     LOCAL_ACCESS_TOKEN,
     LOCAL_CHANNEL_SECRET,
@@ -34,6 +34,7 @@ from bot.config import (
     Config,
 )
 from bot.fakeline import FakeLineServer
+from handlers.services import menus as menu_links
 from models import OutboxMessage, OutboxState
 
 CHROMIUM = os.environ.get("SAIYAI_CHROMIUM", "/usr/bin/chromium")
@@ -89,6 +90,12 @@ def web_stack(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
         saiyai.clock.move_to(next_morning(saiyai.clock()))
         with saiyai.session_factory() as session, session.begin():
             demo.load(session, saiyai.clock(), seed=DEMO_SEED)
+        # The rich menus on the fake LINE API and everyone linked to theirs, as scripts/run does
+        # (`richmenu sync` and `relink`); the scheduler sends the links.
+        with saiyai.session_factory() as session, session.begin():
+            richmenus.sync(session, saiyai.line, saiyai.clock())
+        with saiyai.session_factory() as session, session.begin():
+            menu_links.relink_all(session, saiyai.clock())
         server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
         thread = threading.Thread(target=server.serve_forever, name="saiyai-web", daemon=True)
         thread.start()

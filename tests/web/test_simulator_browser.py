@@ -183,6 +183,34 @@ def test_staff_sends_a_notice_to_one_zone_and_the_acknowledgements_rise(sim, web
     assert (int(acked_before), int(acked_after)) == (0, 1) and expected_before == expected_after
 
 
+def test_the_rich_menu_is_under_the_1_1_chat_and_its_areas_and_tabs_work(sim, web_stack) -> None:
+    with web_stack.session_factory() as session:
+        leader, _ = people_of(session, RoleName.COMMUNITY_LEADER, "เครือข่ายโซน 5")[0]
+        member, community = people_of(session, RoleName.MEMBER, "เครือข่ายโซน 5")[0]
+    sim.persona(member.line_user_id).chat("Saiyai (แชท 1:1)")
+    menu = sim.page.locator("#richmenu")
+    menu.locator(".richmenu-area").first.wait_for()
+    assert sim.page.inner_text("#richmenu-bar").startswith(T["menu.chat_bar"])
+    # The member's menu: one page, the everyday commands; "ช่วยเหลือ" sends the keyword as a message.
+    labels = menu.locator(".richmenu-area").evaluate_all("areas => areas.map(a => a.getAttribute('aria-label'))")
+    assert labels == [T[f"menu.label.{name}"] for name in ("events", "news", "host_next", "report", "me", "help")]
+    [help_text] = sim.tap(menu.get_by_label(T["menu.label.help"], exact=True))
+    assert help_text.split("\n")[0] == T["help.header"]
+    assert sim.page.locator("#messages .msg.user .bubble-text").all_inner_texts()[-1] == "ช่วยเหลือ"
+    # No rich menu in a group (LINE shows it only in the 1:1 chat with the account).
+    sim.chat(f"กลุ่ม {community.name}")
+    assert menu.is_hidden()
+    # A leader's menu has two tabs; tapping the second switches the picture and answers nothing.
+    sim.persona(leader.line_user_id).chat("Saiyai (แชท 1:1)")
+    menu.locator(".richmenu-area").first.wait_for()
+    first = menu.get_attribute("data-menu")
+    assert sim.tap(menu.get_by_label(T["menu.tab.everyday"], exact=True)) == []
+    sim.page.wait_for_function("old => document.getElementById('richmenu').dataset.menu !== old", arg=first)
+    assert menu.locator(".richmenu-area").evaluate_all(
+        "areas => areas.map(a => a.getAttribute('aria-label'))")[2:] == [
+        T[f"menu.label.{name}"] for name in ("events", "news", "host_next", "report", "me", "help")]
+
+
 def test_a_leader_announces_a_member_answers_in_a_group_and_the_reminder_comes_once(sim, web_stack) -> None:
     with web_stack.session_factory() as session:
         leader, home = people_of(session, RoleName.COMMUNITY_LEADER, "เครือข่ายโซน 1")[0]

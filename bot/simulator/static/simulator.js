@@ -11,7 +11,7 @@ const state = {
   personas: [], persona: null, chats: [], chat: null, groups: [],
   items: new Map(),        // chat id -> [item]
   seen: new Map(),         // persona|chat -> items seen
-  since: 0, said: 0, seq: 0, polling: false, picker: null,
+  since: 0, said: 0, seq: 0, polling: false, picker: null, menu: null, menuOpen: true,
 };
 
 async function api(path, body) {
@@ -128,6 +128,7 @@ function renderChats() {
 
 function openChat(chat) {
   state.chat = chat;
+  loadMenu();
   $("chat-title").textContent = chat.kind === "user" ? `${chat.name} — ${state.persona.name}` :
     `${chat.name} — ${state.persona.name}`;
   closePicker();
@@ -146,6 +147,7 @@ async function send(event, chat) {
     headers: {"Content-Type": "application/json", "X-Line-Signature": signed.signature}});
   if (!response.ok) console.warn("callback answered", response.status);
   await poll(true);
+  await loadMenu();
   // Finished: the bot's reply (sent before /callback answered) is on the page. Browser tests wait on this.
   document.body.dataset.sent = String(Number(document.body.dataset.sent || 0) + 1);
 }
@@ -182,6 +184,66 @@ function openPicker(action) {
 }
 
 function closePicker() { state.picker = null; $("picker").hidden = true; }
+
+// --- the rich menu (LINE shows it under 1:1 chats with the official account only) -----------------------
+
+async function loadMenu() {
+  const box = $("richmenu");
+  if (!state.chat || state.chat.kind !== "user" || !state.persona) {
+    state.menu = null;
+    box.hidden = true;
+    return;
+  }
+  const user = state.persona.user;
+  let menu = null;
+  try {
+    menu = (await api(`/richmenu?user=${encodeURIComponent(user)}`)).menu;
+  } catch (error) {
+    console.warn(error);
+  }
+  if (!state.persona || state.persona.user !== user || state.chat.kind !== "user") return;  // moved on meanwhile
+  if (!menu) {
+    state.menu = null;
+    box.hidden = true;
+    return;
+  }
+  if (state.menu && state.menu.richMenuId === menu.richMenuId && !box.hidden) return;
+  if (!state.menu) state.menuOpen = menu.selected !== false;
+  state.menu = menu;
+  renderMenu();
+}
+
+function renderMenu() {
+  const menu = state.menu;
+  const box = $("richmenu"), body = $("richmenu-body");
+  box.hidden = false;
+  box.dataset.menu = menu.richMenuId;
+  $("richmenu-bar").textContent = `${menu.chatBarText || "เมนู"} ${state.menuOpen ? "▾" : "▴"}`;
+  $("richmenu-bar").setAttribute("aria-expanded", String(state.menuOpen));
+  body.hidden = !state.menuOpen;
+  for (const old of body.querySelectorAll(".richmenu-area")) old.remove();
+  $("richmenu-img").src = menu.imageUrl;
+  const {width, height} = menu.size;
+  for (const area of menu.areas || []) {
+    const b = area.bounds;
+    const button = el("button", "richmenu-area");
+    button.type = "button";
+    button.title = area.action.label || area.action.text || area.action.type;
+    button.setAttribute("aria-label", button.title);
+    Object.assign(button.style, {left: `${100 * b.x / width}%`, top: `${100 * b.y / height}%`,
+                                 width: `${100 * b.width / width}%`, height: `${100 * b.height / height}%`});
+    button.addEventListener("click", () => menuAction(area.action));
+    body.append(button);
+  }
+}
+
+async function menuAction(action) {
+  if (action.type !== "richmenuswitch") return doAction(action);
+  // LINE switches the menu to the alias's, then sends the area's postback to the bot.
+  await api("/richmenu/switch", {user: state.persona.user, alias: action.richMenuAliasId});
+  state.menu = null;
+  await send({kind: "postback", data: action.data});
+}
 
 // --- the feed ------------------------------------------------------------------------------------------
 
@@ -504,6 +566,7 @@ function wire() {
     send({kind: "postback", data: action.data, params: {[key]: value}});
   });
   $("picker-cancel").addEventListener("click", closePicker);
+  $("richmenu-bar").addEventListener("click", () => { state.menuOpen = !state.menuOpen; renderMenu(); });
   $("loc-open").addEventListener("click", () => { $("location-form").hidden = false; });
   $("image-send").addEventListener("click", () => send({kind: "image"}));
   $("loc-cancel").addEventListener("click", () => { $("location-form").hidden = true; });
