@@ -17,8 +17,13 @@ What the caller must know:
 - A date without a year: the first such date on or after today (29 Feb waits for a leap year).
   A date with a time already passed today stays today: results can be in the past and it is
   the caller's job to refuse them.
-- Weekdays: "ศุกร์" / "ศุกร์นี้" / "this friday" is the coming Friday, today if today is Friday
-  and the time (if any) is still ahead; "ศุกร์หน้า" / "next friday" is always 7 days after that.
+- Weekdays, for every weekday word X (จันทร์ … อาทิตย์, Monday … Sunday):
+  - bare X, "X นี้", "X ที่จะถึง", "this X", "coming X": the coming X, 0–7 days ahead. Today when
+    today is X and no time is given or the time is still ahead; when today is X and the time has
+    passed, the X 7 days later. (On Saturday 10:00, เสาร์นี้ 15:00 is today, เสาร์นี้ 9:00 the 28th.)
+  - "X หน้า", "X สัปดาห์หน้า", "next X": 7 days after this week's X counted from today, 7–13 days
+    ahead, whatever the time: on a Saturday, เสาร์หน้า is the Saturday 7 days later (never 14), and
+    on Saturday 21 Nov, จันทร์หน้า is Monday 30 Nov (จันทร์ / จันทร์นี้ is Monday 23).
   A bare อาทิตย์ is Sunday (อาทิตย์หน้า = next Sunday) except in "อีก 2 อาทิตย์" (two weeks).
 - Contradictions give None: a weekday that does not match the date given, or an explicit date
   that disagrees with a relative one (พรุ่งนี้ 20 ธ.ค.). Impossible values give None too
@@ -430,11 +435,14 @@ def _scan(text: str, ctx: _Context) -> dict[str, object]:
 
 
 def _weekday_date(weekday: int, following: bool, now: datetime, at: time | None) -> date:
+    """The rule in the module docstring: this X (0–7 days ahead, by the time on X itself) or next X (7–13)."""
     today = now.date()
-    day = today + timedelta(days=(weekday - today.weekday()) % 7)
-    if day == today and at is not None and datetime.combine(day, at, TZ) <= now:
-        day += timedelta(days=7)
-    return day + timedelta(days=7) if following else day
+    ahead = (weekday - today.weekday()) % 7
+    if following:
+        return today + timedelta(days=ahead + 7)  # the time does not move it: เสาร์หน้า on a Saturday is +7
+    if ahead == 0 and at is not None and datetime.combine(today, at, TZ) <= now:
+        ahead = 7
+    return today + timedelta(days=ahead)
 
 
 # ---------------------------------------------------------------- public API

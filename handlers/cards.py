@@ -147,8 +147,9 @@ def carousel(ctx_or_lang: object, session: Session, activities: Sequence[Activit
                        contents=FlexCarousel(contents=bubbles))
 
 
-def host_request_message(ctx_or_lang: object, session: Session, activity: Activity) -> FlexMessage:
-    """Asks a leader of the proposed host community to confirm or decline hosting."""
+def host_request_message(ctx_or_lang: object, session: Session, activity: Activity,
+                         reason: str | None = None) -> FlexMessage:
+    """Asks a leader of the proposed host community to confirm or decline hosting (and why it was proposed)."""
     lang = lang_of(ctx_or_lang)
     t = _translator(lang)
     community = session.get(Community, activity.host_community_id) if activity.host_community_id else None
@@ -156,6 +157,7 @@ def host_request_message(ctx_or_lang: object, session: Session, activity: Activi
     body = FlexBox(layout="vertical", spacing="sm", contents=[
         FlexText(text=t("card.host_request.title"), weight="bold", size="lg", wrap=True),
         FlexText(text=t("card.host_request.body", community=name), size="sm", wrap=True),
+        *([FlexText(text=t("card.host_request.reason", reason=reason), size="sm", wrap=True)] if reason else []),
         FlexSeparator(margin="md"),
         FlexBox(layout="vertical", margin="md", spacing="sm", contents=[
             _row(t("card.activity"), activity.title),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from linebot.v3.messaging import (
 from sqlalchemy.orm import Session
 
 from handlers.catalog import CATALOGUES, text_for
-from handlers.registry import ChatKind, Role, word_in
+from handlers.registry import ChatKind, Role, normalize, word_in
 
 if TYPE_CHECKING:
     from handlers.registry import Registry
@@ -85,6 +86,28 @@ class Context:
 SKIP_WORDS = frozenset({"ข้าม", "ไม่มี", "skip", "none", "-"})
 # At a phone step people say what they lack: "ไม่มีเบอร์ค่ะ".
 PHONE_SKIP_WORDS = SKIP_WORDS | {"ไม่มีเบอร์", "ไม่มีเบอร์โทร", "ไม่มีโทรศัพท์", "no phone", "no number"}
+# Greetings people open a chat with, polite ending or not ("สวัสดีค่ะ", "หวัดดีจ้า"): never a name.
+GREETING_WORDS = frozenset({"สวัสดี", "หวัดดี", "ดี", "ดีจ้า", "สวัสดีจ้า", "สวัสดีครับทุกคน", "อรุณสวัสดิ์",
+                            "สวัสดีตอนเช้า", "hello", "hi", "hey", "hallo", "good morning", "good afternoon",
+                            "good evening"})
+
+
+def not_a_name(ctx: Context) -> str | None:
+    """Why the answer at a name step is no name, before any check of the name itself: `sticker` (a sticker,
+    image or anything but text), `greeting`, or `command` (a command of the bot, or the register button's
+    label typed); None when it may be one."""
+    if ctx.message is not None:
+        return "sticker"
+    text = "".join(ch for ch in ctx.args if not unicodedata.category(ch).startswith(("S", "P"))).strip()
+    if word_in(text, GREETING_WORDS) is not None:
+        return "greeting"
+    labels = {normalize(catalogue[key]) for catalogue in CATALOGUES.values()
+              for key in ("welcome.register_label", "welcome.register_text")}
+    if ctx.registry.match(ctx.args) is not None or word_in(ctx.args, labels) is not None:
+        return "command"
+    return None
+
+
 RECORD_ID_DIGITS = 9  # ids fit the databases' INTEGER (up to 2,147,483,647) with room to spare
 
 

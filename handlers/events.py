@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import partial
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -303,7 +304,15 @@ def new_event(ctx: Context) -> Turn:
         data["origin_chat"] = ctx.chat_id
         # A long guided conversation would flood the group: it continues in the 1:1 chat.
         return Turn([ctx.text("event.continue_in_private")], flow=NEW, step=NewStep.TITLE, data=data, private=True)
-    return Turn([ctx.text("event.ask_title", cancel=True)], flow=NEW, step=NewStep.TITLE, data=data, private=True)
+    return Turn([ask_title(ctx)], flow=NEW, step=NewStep.TITLE, data=data, private=True)
+
+
+def ask_title(ctx: Context) -> TextMessage:
+    """The title question, its example named for the sender's own network (the first they see)."""
+    networks = reg.member_networks(ctx.session, ctx.memberships)
+    if not networks:
+        return ctx.text("event.ask_title_plain", cancel=True)
+    return ctx.text("event.ask_title", network=networks[0].name, cancel=True)
 
 
 @step(NEW, NewStep.TITLE)
@@ -467,10 +476,14 @@ def _took_scope(ctx: Context, scope: Scope) -> Turn:
 
 
 def _host_reason(ctx: Context, choice: svc.HostChoice) -> str:
+    return host_reason(ctx.lang, choice=choice)
+
+
+def host_reason(lang: str, choice: svc.HostChoice) -> str:
     """The rotation's reason in the rotation's own words (host.reason.* in the catalogue)."""
     last = choice.slot.last_hosted_at
-    return ctx.t(choice.reason, **{"last": _date_text(ctx.lang, last) if last else ctx.t("host.never"),
-                                   **choice.values})
+    return text_for(lang, choice.reason, **{"last": _date_text(lang, last) if last else text_for(lang, "host.never"),
+                                            **choice.values})
 
 
 def _host_buttons(ctx: Context, network: Network, proposed_id: int) -> list[tuple[str, str]]:
@@ -566,11 +579,12 @@ def new_event_confirm(ctx: Context) -> Turn:
                     step=NewStep.WHEN)
     if ctx.data["scope"] not in {s.key for s in creatable_scopes(ctx)}:  # the role was taken away meanwhile
         return Turn([ctx.text("event.no_scope")])
-    activity = _create(ctx, *_scope(ctx.data))
-    return Turn(_announce(ctx, activity))
+    activity, reason = _create(ctx, *_scope(ctx.data))
+    return Turn(_announce(ctx, activity, reason))
 
 
-def _create(ctx: Context, kind: str, ident: int) -> Activity:
+def _create(ctx: Context, kind: str, ident: int) -> tuple[Activity, Callable[[str], str] | None]:
+    """The activity, and why its host was proposed, in a language (None without a proposed host)."""
     session = ctx.session
     owner = session.get(Network if kind == "network" else Community, ident)
     activity = svc.create_activity(
@@ -581,20 +595,25 @@ def _create(ctx: Context, kind: str, ident: int) -> Activity:
         place_lng=ctx.data.get("place_lng"), capacity=ctx.data.get("capacity"),
         seats_per_community=ctx.data.get("seats"), created_by=ctx.person, now=ctx.now)
     host_id = ctx.data.get("host_id")
+    reason: Callable[[str], str] | None = None
     if kind == "community":
         # The community's own activity (its leader, a chair or staff created it): it hosts; no rotation turn.
         activity.host_community_id, activity.host_state = ident, HostState.CONFIRMED
     elif host_id and ctx.data.get("host_default"):
-        svc.propose_host(session, activity, ctx.now, ctx.person)
+        choice = svc.propose_host(session, activity, ctx.now, ctx.person)
+        if choice is not None:
+            reason = partial(host_reason, choice=choice)
     elif host_id:
         svc.propose_chosen_host(session, activity, session.get(Community, host_id), ctx.now, ctx.person,
                                 reason=text_for("th", "event.host_chosen_reason"))
+        reason = partial(text_for, key="event.host_chosen_reason")
     session.flush()
-    return activity
+    return activity, reason
 
 
-def _announce(ctx: Context, activity: Activity) -> list[Message]:
-    """Push the card to every linked group and the host request to the host's leaders; reply to the creator."""
+def _announce(ctx: Context, activity: Activity, reason: Callable[[str], str] | None = None) -> list[Message]:
+    """Push the card to every linked group and the host request (saying why that host was proposed) to the
+    host's leaders; reply to the creator."""
     session = ctx.session
     groups = announce_in_groups(session, activity, ctx.now, except_chat=ctx.chat_id)
     lines = [ctx.t("event.created", title=activity.title, code=activity.code),
@@ -606,14 +625,15 @@ def _announce(ctx: Context, activity: Activity) -> list[Message]:
         others = [p for p in leaders if ctx.person is None or p.id != ctx.person.id]
         for lang, people in _by_language(others).items():
             outbox.enqueue(session, [p.line_user_id for p in people],
-                           [cards.host_request_message(lang, session, activity)], now=ctx.now,
+                           [cards.host_request_message(lang, session, activity, reason(lang) if reason else None)],
+                           now=ctx.now,
                            dedupe_key=f"activity:{activity.id}:host:{host.id}:{lang}")
         if leaders:
             lines.append(ctx.t("event.host_asked", community=host.name, count=len(leaders)))
         else:
             lines.append(ctx.t("event.host_no_leader", community=host.name))
         if len(others) < len(leaders):  # the creator leads the host community: ask them right here
-            messages.append(cards.host_request_message(ctx, session, activity))
+            messages.append(cards.host_request_message(ctx, session, activity, reason(ctx.lang) if reason else None))
     if activity.network_id and svc.may_plan_series(ctx.memberships, activity):
         # The network's monthly meeting is created once, then repeated (handlers/series.py).
         lines.append(ctx.t("event.repeat_hint", keyword=ctx.keyword_of(series.repeat), code=activity.code))
@@ -1002,7 +1022,8 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
     if activity.host_state == HostState.PROPOSED and activity.host_community_id and any(
             (key or "").startswith("host_request:") for key in withdrawn):
         ask_host_later(ctx.session, activity, ctx.now)  # the request held for the morning showed the old details
-    promoted = svc.promote_waitlist(ctx.session, activity) if field == "capacity" else []
+    if field == "capacity":  # a larger room: the waitlist moves up, each told (the one mechanism, seats.py)
+        svc.seats_freed(ctx.session, activity, ctx.now, cause=f"r{activity.revision}")
     field_names = {lang: text_for(lang, f"event.field.{field}") for lang in CATALOGUES}
     moved = field in GROUP_FIELDS and _value(GROUP_LANG, field, activity) != was
 
@@ -1013,11 +1034,6 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
     told = _notify(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True, values=values)
     host = _tell_host(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True,
                       values=values) if moved else None
-    for lang, people in _by_language(_people(ctx.session, [r.person_id for r in promoted])).items():
-        outbox.enqueue(ctx.session, [p.line_user_id for p in people],
-                       [text_message(text_for(lang, "event.promoted_notice", title=activity.title,
-                                              when=cards.when_range(lang, activity.starts_at)))],
-                       now=ctx.now, dedupe_key=f"activity:{activity.id}:r{activity.revision}:promoted:{lang}")
     groups: list[str] = []
     if moved:
         notice = text_for(GROUP_LANG, "event.group_change_notice", title=activity.title, code=activity.code,

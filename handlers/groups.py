@@ -23,7 +23,7 @@ def link(ctx: Context) -> list[Message]:
     if len(text) > reg.NAME_LIMIT:
         error = "link.too_long"
     elif not reg.name_key(text):  # nothing, or only "ชุมชน"
-        error = "link.usage"
+        error = "link.group_usage"
     elif not any(ch.isalpha() for ch in text):  # emoji, digits, punctuation
         error = "link.invalid"
     if error is not None:

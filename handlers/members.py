@@ -18,7 +18,7 @@ from bot import outbox
 from bot.thaitime import format_when_in
 from handlers import pickers
 from handlers.catalog import text_for
-from handlers.context import PHONE_SKIP_WORDS, Context, Turn, text_message
+from handlers.context import PHONE_SKIP_WORDS, Context, Turn, not_a_name, text_message
 from handlers.registry import ChatKind, Role, command, step, strip_polite
 from handlers.rsvp import managed_person, proxy
 from handlers.services import activities as act
@@ -65,8 +65,9 @@ def add_member(ctx: Context) -> Turn:
 
 @step(ADD, AddStep.NAME)
 def add_member_name(ctx: Context) -> Turn:
-    name = ctx.args.strip()
-    refusal = reg.name_refusal(name, "offline.name_invalid")
+    kind = not_a_name(ctx)
+    name = reg.person_name(ctx.args)  # "บุญมา ศรีสุข ครับ" is บุญมา ศรีสุข
+    refusal = f"offline.name_{kind}" if kind else reg.name_refusal(name, "offline.name_invalid")
     if refusal is not None:
         return Turn([ctx.text(refusal, cancel=True)], step=AddStep.NAME)
     ctx.data["full_name"] = name

@@ -9,19 +9,21 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import select
 
 from bot.messages import MAX_MESSAGES_PER_REQUEST
 from handlers import pickers
-from handlers.context import PHONE_SKIP_WORDS, Context, Turn
+from handlers.context import PHONE_SKIP_WORDS, Context, Turn, button_label, not_a_name, record_id
 from handlers.members import namesake_registered, start_link
-from handlers.registry import ChatKind, command, step, strip_polite
+from handlers.registry import ChatKind, command, postback, step, strip_polite
 from handlers.rotation import waiting_for_new_leader
 from handlers.services import menus as menu_links
 from handlers.services import registry as reg
 from models import ChatLink, Community, Network, WebhookEvent
 
 FLOW = "registration"
+MOVE_ACTION = "move"  # a=move&c=<community>&from=<her community>&ok=1|0
 YES_WORDS = {"ยินยอม", "ตกลง", "ใช่", "yes", "agree", "i agree"}
 NO_WORDS = {"ไม่ยินยอม", "ไม่", "no", "disagree"}
 
@@ -45,11 +47,47 @@ def register(ctx: Context) -> Turn:
     if community is None:
         return Turn([ctx.text("register.group_not_linked")])
     if reg.is_registered(ctx.person):
+        own = reg.member_community_in(ctx.session, ctx.person, community.organization_id)
+        if own is not None and own.id == community.id:
+            return Turn([ctx.text("register.group_already", community=community.name)])
+        if own is not None:
+            # Moving takes her off her own leader's list: only when she says so (MOVE_ACTION).
+            return Turn([_ask_move(ctx, own, community)])
         reg.join_community(ctx.session, ctx.person, community, ctx.now)
         return Turn([ctx.text("register.group_joined", community=community.name)])
     # Personal answers belong in the 1:1 chat: the conversation continues there.
     return Turn([ctx.text("register.continue_in_private", community=community.name)],
-                flow=FLOW, step=Step.NAME, data={"community_id": community.id}, private=True)
+                flow=FLOW, step=Step.NAME, data={"community_id": community.id, "handover": True}, private=True)
+
+
+def _ask_move(ctx: Context, own: Community, community: Community) -> TextMessage:
+    """Someone registered in another community of the district taps register in this community's group:
+    what moving would change, and two buttons (a postback each, so the answer needs no conversation here)."""
+    data = f"a={MOVE_ACTION}&c={community.id}&from={own.id}"
+    buttons = [(ctx.t("register.move_label", community=community.name), f"{data}&ok=1"),
+               (ctx.t("register.stay_label", community=own.name), f"{data}&ok=0")]
+    return TextMessage(text=ctx.t("register.move_ask", name=ctx.person.full_name or "-", own=own.name,
+                                  community=community.name),
+                       quickReply=QuickReply(items=[QuickReplyItem(action=PostbackAction(
+                           label=button_label(label), data=value, displayText=label)) for label, value in buttons]))
+
+
+@postback(MOVE_ACTION)
+def register_move(ctx: Context) -> list[Message]:
+    """The buttons of `_ask_move`: move to the group's community, or stay."""
+    community = ctx.session.get(Community, record_id(ctx.params.get("c")) or 0)
+    own = ctx.session.get(Community, record_id(ctx.params.get("from")) or 0)
+    if ctx.user_id is None:
+        return [ctx.text("register.no_user_id")]
+    if community is None or own is None or not reg.is_registered(ctx.person):
+        return [ctx.text("postback.unknown")]
+    current = reg.member_community_in(ctx.session, ctx.person, community.organization_id)
+    if current is None or current.id != own.id:  # moved (or removed) meanwhile: the question no longer holds
+        return [ctx.text("register.move_stale", community=current.name if current else "-")]
+    if ctx.params.get("ok") != "1":
+        return [ctx.text("register.stayed", name=ctx.person.full_name or "-", own=own.name)]
+    reg.join_community(ctx.session, ctx.person, community, ctx.now)
+    return [ctx.text("register.moved", name=ctx.person.full_name or "-", own=own.name, community=community.name)]
 
 
 @command("รหัส", "join")
@@ -92,9 +130,16 @@ def _ask_name(ctx: Context, data: dict[str, Any], prefix: str | None = None) -> 
 
 @step(FLOW, Step.NAME)
 def register_name(ctx: Context) -> Turn:
-    name = ctx.args.strip()
-    refusal = reg.name_refusal(name, "register.name_invalid")
+    # The first message in the 1:1 chat after `บอท สมัคร` in a group may be anything ("สวัสดีค่ะ"): unless it
+    # is her name, it is told what is asked and why here.
+    handover = ctx.data.pop("handover", False)
+    kind = not_a_name(ctx)
+    name = reg.person_name(ctx.args)  # "สมปอง แก้วมณี ครับ" is สมปอง แก้วมณี
+    refusal = f"register.name_{kind}" if kind else reg.name_refusal(name, "register.name_invalid")
     if refusal is not None:
+        community = ctx.session.get(Community, ctx.data.get("community_id")) if handover else None
+        if community is not None:
+            return Turn([ctx.text("register.handover_ask", community=community.name, cancel=True)], step=Step.NAME)
         return Turn([ctx.text(refusal, cancel=True)], step=Step.NAME)
     ctx.data["full_name"] = name
     if "community_id" in ctx.data:

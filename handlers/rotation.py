@@ -90,7 +90,7 @@ def _network(ctx: Context) -> Network | TextMessage:
     text = ctx.args.strip()
     if not text:
         network = _default_network(ctx)
-        return network if network is not None else ctx.text("host.network_needed", keyword=ctx.keyword)
+        return network if network is not None else _network_needed(ctx)
     match = reg.match_network(ctx.session, text, reg.organizations_of(ctx.memberships))
     if match.found is None:
         if match.suggestions:
@@ -102,6 +102,14 @@ def _network(ctx: Context) -> Network | TextMessage:
     if ctx.role < Role.NETWORK_CHAIR and network.id not in act.networks_of_person(ctx.session, ctx.person):
         return ctx.text("host.network_not_yours", network=network.name)
     return network
+
+
+def _network_needed(ctx: Context) -> TextMessage:
+    """Name a network, with one of the sender's district as the example (none for a stranger)."""
+    networks = reg.networks_of(ctx.session, reg.organizations_of(ctx.memberships))
+    if not networks:
+        return ctx.text("host.network_needed_plain", keyword=ctx.keyword)
+    return ctx.text("host.network_needed", keyword=ctx.keyword, example=networks[0].name)
 
 
 def _default_network(ctx: Context) -> Network | None:
@@ -324,7 +332,12 @@ def _parse_swap(ctx: Context) -> tuple[Community, Community, str | None] | TextM
         unknown = words[0]
     if unknown is not None:
         return ctx.text("host.community_unknown", text=_short(unknown))
-    return ctx.text("host.swap_usage")
+    # The example names two communities of the sender's own network.
+    network = _default_network(ctx)
+    communities = act.network_communities(ctx.session, network) if network is not None else []
+    if len(communities) < 2:
+        return ctx.text("host.swap_usage_plain")
+    return ctx.text("host.swap_usage", first=communities[0].name, second=communities[1].name)
 
 
 @command("ข้ามเจ้าภาพ", "skip host", min_role=Role.NETWORK_CHAIR)

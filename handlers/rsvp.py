@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from linebot.v3.messaging import Message
+from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from sqlalchemy import select
 
 from bot import outbox
@@ -18,7 +18,7 @@ from bot.config import TIMEZONE
 from bot.thaitime import format_when_in
 from handlers import notices
 from handlers.catalog import text_for
-from handlers.context import Context, record_id, text_message
+from handlers.context import Context, button_label, record_id, text_message
 from handlers.registry import ChatKind, Role, command, postback, strip_polite
 from handlers.services import activities as act
 from handlers.services import registry as reg
@@ -53,7 +53,20 @@ def rsvp(ctx: Context) -> list[Message]:
     refusal = _sender_refusal(ctx, activity.code) or _outside(ctx, activity)
     if refusal is not None:
         return [refusal]
-    return _record(ctx, activity, ctx.person, choice, guests)
+    guests_wait = ctx.params.get("w") == "1"
+    if "p" not in ctx.params:
+        return _record(ctx, activity, ctx.person, choice, guests, guests_wait=guests_wait)
+    # A proxy answer's choice (`_party_short`): checked again, the role may have gone since it was asked.
+    member = ctx.session.get(Person, record_id(ctx.params["p"]) or 0)
+    if ctx.role < Role.COMMUNITY_LEADER or member is None or \
+            reg.member_community(ctx.session, member) is None or \
+            reg.member_community(ctx.session, member).id not in act.managed_community_ids(ctx.session, ctx.memberships):
+        return [ctx.text("postback.unknown")]
+    by = ctx.person if member.id != ctx.person.id else None
+    replies = _record(ctx, activity, member, choice, guests, proxy_by=by, guests_wait=guests_wait)
+    if by is not None and member.reachable:
+        _tell_member_of_proxy(ctx, activity, member, by)
+    return replies
 
 
 @command("ไป", "going", "go")
@@ -156,12 +169,13 @@ def _guests(found: re.Match[str]) -> int | None:
 
 
 def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, guests: int,
-            proxy_by: Person | None = None) -> list[Message]:
-    """Record the answer, queue word to anyone it moved off the waitlist, and say what happened."""
+            proxy_by: Person | None = None, guests_wait: bool = False) -> list[Message]:
+    """Record the answer (word to anyone it moved off the waitlist is queued by the service) and say what
+    happened."""
     community = reg.member_community(ctx.session, person)
     result = act.answer(ctx.session, activity, person, choice, ctx.now, guests=guests,
-                        community_id=community.id if community else None, proxy_by=proxy_by)
-    _tell_promoted(ctx, activity, result.promoted)
+                        community_id=community.id if community else None, proxy_by=proxy_by,
+                        guests_wait=guests_wait, cause=getattr(ctx.event, "webhook_event_id", None))
     values = {"name": _name(person), "title": activity.title, "when": format_when_in(ctx.lang, activity.starts_at),
               "code": activity.code}
     if result.outcome == "closed":
@@ -175,9 +189,14 @@ def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, gu
         left = act.community_seats_left(ctx.session, activity, community.id, exclude_person=person.id)
         key = "rsvp.community_full" if left == 0 else "rsvp.community_short"
         return [ctx.text(key, **values, limit=activity.seats_per_community, community=community.name, left=left)]
+    if result.outcome == "party_short":
+        return [_party_short(ctx, activity, person, result, guests, values, proxy_by)]
     lines = []
-    if result.outcome == "going":
-        lines.append(ctx.t("rsvp.going_guests" if guests else "rsvp.going", **values, guests=guests))
+    if result.outcome in ("going", "guests_waitlisted"):
+        seated = result.rsvp.guests
+        lines.append(ctx.t("rsvp.going_guests" if seated else "rsvp.going", **values, guests=seated))
+        if result.outcome == "guests_waitlisted":
+            lines.append(ctx.t("rsvp.guests_waitlisted", waiting=result.rsvp.waiting_guests, position=result.position))
         left = act.seats_left(ctx.session, activity)
         if left is not None:
             lines.append(ctx.t("rsvp.seats_left", left=left) if left else ctx.t("rsvp.seats_none"))
@@ -193,23 +212,19 @@ def _record(ctx: Context, activity: Activity, person: Person, choice: Answer, gu
     return [text_message("\n".join(lines))]
 
 
-def _tell_promoted(ctx: Context, activity: Activity, promoted: list[Rsvp]) -> None:
-    """Push the news to each person given a seat from the waitlist (to the leader who answered for them,
-    if it was a proxy answer: that member has no smartphone), once per time they waited."""
-    for rsvp in promoted:
-        person = ctx.session.get(Person, rsvp.person_id)
-        leader = ctx.session.get(Person, rsvp.proxy_by_id) if rsvp.proxy_by_id else None
-        target, key = (leader, "rsvp.promoted_proxy") if leader is not None else (person, "rsvp.promoted")
-        if person is None or target is None or not target.reachable:
-            continue
-        lang = target.language or "th"
-        community = ctx.session.get(Community, rsvp.community_id) if rsvp.community_id else None
-        text = text_for(lang, key, name=_name(person), title=activity.title, code=activity.code,
-                        when=format_when_in(lang, activity.starts_at), community=community.name if community else "-")
-        # One message per event that gave the seat: a later wait and promotion is told again.
-        cause = getattr(ctx.event, "webhook_event_id", None) or f"{rsvp.answered_at.timestamp():.6f}"
-        outbox.enqueue(ctx.session, [target.line_user_id], [text_message(text)], now=ctx.now,
-                       dedupe_key=f"rsvp-promoted:{rsvp.id}:{cause}")
+def _party_short(ctx: Context, activity: Activity, person: Person, result: act.AnswerResult, guests: int,
+                 values: dict[str, str], proxy_by: Person | None) -> Message:
+    """The guests asked for do not all fit (nothing changed): how many do, and two buttons, the guests who
+    do not fit wait for seats (the person takes or keeps theirs), or the person comes alone."""
+    seated = result.rsvp is not None and result.rsvp.answer == Answer.GOING and result.rsvp.waitlisted_at is None
+    text = ctx.t("rsvp.party_short_seated" if seated else "rsvp.party_short", **values, left=result.left,
+                 fit=result.fit, guests=guests)
+    base = f"a=rsvp&id={activity.id}&v=going" + (f"&p={person.id}" if proxy_by is not None else "")
+    buttons = [(ctx.t("rsvp.guests_wait_label", fit=result.fit), f"{base}&g={guests}&w=1"),
+               (ctx.t("rsvp.alone_label"), f"{base}&g=0")]
+    return TextMessage(text=text, quickReply=QuickReply(items=[
+        QuickReplyItem(action=PostbackAction(label=button_label(label), data=data, displayText=label))
+        for label, data in buttons]))
 
 
 # --- who is coming ------------------------------------------------------------------------------
@@ -254,9 +269,9 @@ def attendees(ctx: Context) -> list[Message]:
         for slot, people in listed.get(community_id, {}).items():
             lines.append(ctx.t("attendees.names", label=ctx.t(f"attendees.label.{slot}"), names=", ".join(people)))
     if leader:
-        came, going_count = act.attendance_counts(ctx.session, activity)
-        if came:
-            lines.append(_rate_line(ctx, activity, came, going_count))
+        seen = act.attendance(ctx.session, activity)
+        if seen.came:
+            lines.append(_rate_line(ctx, seen))
     if not names:
         lines.append(ctx.t("attendees.names_private" if leader else "attendees.names_hidden"))
     return [text_message("\n".join(lines))]
@@ -273,6 +288,8 @@ def _names_by_community(ctx: Context, activity: Activity) -> dict[int | None, di
         name = _name(person) + (f" (+{rsvp.guests})" if rsvp.guests else "") + (" ✓" if rsvp.checked_in_at else "")
         slots = listed.setdefault(rsvp.community_id, {key: [] for key in ("going", "maybe", "not_going", "waitlisted")})
         slots[slot].append(name)
+        if rsvp.waiting_guests:  # her guests who did not fit wait; she is seated
+            slots["waitlisted"].append(ctx.t("attendees.guests_of", name=_name(person), guests=rsvp.waiting_guests))
     return {c: {slot: people for slot, people in slots.items() if people} for c, slots in listed.items()}
 
 
@@ -330,16 +347,18 @@ def _check_in(ctx: Context, activity: Activity, person: Person, by: Person | Non
         act.check_in(ctx.session, activity, person, ctx.now, by=by, community_id=community.id if community else None)
         lines = [ctx.t("checkin.done_for" if by else "checkin.done", **values)]
     if act.sees_names(ctx.session, ctx.memberships, activity):
-        came, going_count = act.attendance_counts(ctx.session, activity)
-        lines.append(_rate_line(ctx, activity, came, going_count))
+        lines.append(_rate_line(ctx, act.attendance(ctx.session, activity)))
     return [text_message("\n".join(lines))]
 
 
-def _rate_line(ctx: Context, activity: Activity, came: int, going_count: int) -> str:
-    rate = act.attendance_rate(ctx.session, activity)
-    if rate is None:
-        return ctx.t("checkin.rate_none", came=came)
-    return ctx.t("checkin.rate", came=came, going=going_count, percent=round(rate * 100))
+def _rate_line(ctx: Context, seen: act.Attendance) -> str:
+    """Who came against who answered going; those who came without having answered going are said apart."""
+    if seen.rate is None:
+        return ctx.t("checkin.rate_none", came=seen.came)
+    if seen.came == seen.came_answered:
+        return ctx.t("checkin.rate", came=seen.came, going=seen.answered, percent=round(seen.rate * 100))
+    return ctx.t("checkin.rate_walk_ins", came=seen.came, came_answered=seen.came_answered, going=seen.answered,
+                 percent=round(seen.rate * 100), others=seen.came - seen.came_answered)
 
 
 # --- shared -------------------------------------------------------------------------------------

@@ -114,6 +114,9 @@ class Rsvp(Base):
     answer: Mapped[Answer] = mapped_column(String(16))
     guests: Mapped[int] = mapped_column(default=0)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Guests of a seated person still waiting for seats of their own (handlers/services/seats.py), and since when.
+    waiting_guests: Mapped[int] = mapped_column(default=0, server_default="0")
+    guests_waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A leader answering for a member without a smartphone.
     proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

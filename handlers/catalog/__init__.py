@@ -20,9 +20,12 @@ _HONORIFIC = re.compile(r"คุณ\{(\w+)\}")
 
 # Thai runs words together, but a number or Latin word is set off by a space: "เครือข่ายโซน 1 แล้ว",
 # not "เครือข่ายโซน 1แล้ว". Templates write "{network}แล้ว" for the usual Thai names, so a value that
-# ends in a digit, a Latin letter or a bracket gets the space when Thai follows it.
+# ends in a digit, a Latin letter or a bracket gets the space when Thai follows it. So does a person's
+# name of several words ("คุณอนันต์ พูลผล อยู่ในรายชื่อสำรอง"): glued, the verb reads as part of the surname.
 _THAI_START = re.compile(r"[\u0e01-\u0e4f]")
 _LATIN_END = re.compile(r"[0-9A-Za-z)\]]$")
+_PERSON_FIELDS = frozenset({"name", "actor", "offline"})
+_SEVERAL_WORDS = re.compile(r"\S\s+\S+$")
 
 
 @cache
@@ -39,7 +42,9 @@ def text_for(lang: str, key: str, **values: object) -> str:
     if "คุณ{" in template:
         template = _HONORIFIC.sub(lambda m: m[0] if not _TITLED.match(str(values.get(m[1], ""))) else m[0][3:],
                                   template)
-    spaced = [field for field in _glued_fields(template) if field in values and _LATIN_END.search(str(values[field]))]
+    spaced = [field for field in _glued_fields(template) if field in values
+              and (_LATIN_END.search(str(values[field]))
+                   or field in _PERSON_FIELDS and _SEVERAL_WORDS.search(str(values[field])))]
     if spaced:
         # Only where the field is glued to Thai: the same value elsewhere in the text keeps no extra space.
         template = re.sub(r"\{(" + "|".join(map(re.escape, spaced)) + r")\}(?=[\u0e01-\u0e4f])", r"{\1} ", template)

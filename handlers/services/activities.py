@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, object_session
 from bot.config import TIMEZONE
 from handlers.registry import Role, strip_polite
 from handlers.services.registry import INVITE_ALPHABET, ROLE_RANK, THAI_DIGITS, person_key
+from handlers.services.seats import Waiting, seats_freed, seats_taken, waitlist_position
 from models import (
     Activity,
     ActivityStatus,
@@ -237,32 +238,29 @@ def host_history(session: Session, network: Network, limit: int = 20) -> list[Ho
 
 @dataclass
 class AnswerResult:
-    """What happened to an answer: recorded as asked, waitlisted (with position) or refused."""
+    """What happened to an answer: recorded as asked, waitlisted (with position), refused, or a question."""
 
     rsvp: Rsvp | None
-    outcome: str                       # going, waitlisted, not_going, maybe, community_full, closed, too_many_guests
-    position: int | None = None        # place on the waitlist
-    promoted: list[Rsvp] = field(default_factory=list)  # moved from the waitlist to going: tell them
+    # going, waitlisted, not_going, maybe, community_full, closed, too_many_guests; party_short: the guests do
+    # not all fit and nothing changed (the sender chooses: guests wait, or come alone)
+    outcome: str
+    position: int | None = None        # place on the waitlist (of the whole party, or of the waiting guests)
+    promoted: list[Waiting] = field(default_factory=list)  # given seats from the waitlist, told by push
+    left: int = 0                      # party_short: seats free now (besides the sender's own)
+    fit: int = 0                       # party_short: guests who would fit now
 
 
 MAX_GUESTS = 10
 
 
-def seats_taken(session: Session, activity: Activity, community_id: int | None = None,
-                exclude_person: int | None = None) -> int:
-    """People (and their guests) answering going and not waitlisted."""
-    query = select(func.coalesce(func.sum(1 + Rsvp.guests), 0)).where(
-        Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_(None))
-    if community_id is not None:
-        query = query.where(Rsvp.community_id == community_id)
-    if exclude_person is not None:
-        query = query.where(Rsvp.person_id != exclude_person)
-    return int(session.scalar(query))
-
-
 def answer(session: Session, activity: Activity, person: Person, choice: Answer, now: datetime, *,
-           guests: int = 0, community_id: int | None = None, proxy_by: Person | None = None) -> AnswerResult:
-    """Record an answer; going beyond capacity joins the waitlist; a freed seat promotes the waitlist."""
+           guests: int = 0, community_id: int | None = None, proxy_by: Person | None = None,
+           guests_wait: bool = False, cause: str | None = None) -> AnswerResult:
+    """Record an answer; a party beyond capacity waits, or (asked for with `guests_wait`) its guests who do
+    not fit wait while the person takes a seat; a freed seat promotes the waitlist (`seats_freed`).
+
+    A person who holds a seat never loses it by asking for more guests than fit, and someone for whom a seat
+    is free is not put in line because of guests: both get `party_short` (nothing changed) and choose."""
     # One answer at a time per activity, so two last seats are not both given away (PostgreSQL).
     session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
     if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.DONE) or activity.ends_at <= now:
@@ -278,72 +276,49 @@ def answer(session: Session, activity: Activity, person: Person, choice: Answer,
         taken = community_going(session, activity, community_id, exclude_person=person.id)
         if taken + 1 + guests > activity.seats_per_community:
             return AnswerResult(rsvp, "community_full", position=activity.seats_per_community)
+    seated = rsvp is not None and rsvp.answer == Answer.GOING and rsvp.waitlisted_at is None
+    waiting_since = rsvp.waitlisted_at or rsvp.guests_waitlisted_at if rsvp is not None else None
+    seat_guests, wait_guests, waits = guests, 0, False
+    if choice == Answer.GOING and activity.capacity is not None:
+        free = activity.capacity - seats_taken(session, activity, exclude_person=person.id)
+        if 1 + guests > free:
+            if not seated and free < 1:
+                waits = True  # no seat even for the person: the whole party waits (in its old place, if any)
+            elif not guests_wait:
+                return AnswerResult(rsvp, "party_short", left=max(0, free - (1 + rsvp.guests if seated else 0)),
+                                    fit=max(0, min(guests, free - 1)))
+            else:
+                seat_guests = max(0, min(guests, free - 1))
+                wait_guests = guests - seat_guests
     if rsvp is None:
         rsvp = Rsvp(activity_id=activity.id, person_id=person.id, answer=choice, guests=0, answered_at=now)
         session.add(rsvp)
-    was_holding_seat = rsvp.answer == Answer.GOING and rsvp.waitlisted_at is None and rsvp.id is not None
-    rsvp.answer, rsvp.guests, rsvp.answered_at = choice, guests if choice == Answer.GOING else 0, now
+    rsvp.answer, rsvp.answered_at = choice, now
+    rsvp.guests = seat_guests if choice == Answer.GOING else 0
+    rsvp.waitlisted_at = (rsvp.waitlisted_at or now) if waits else None
+    rsvp.waiting_guests = wait_guests
+    rsvp.guests_waitlisted_at = (waiting_since or now) if wait_guests else None
     rsvp.community_id = community_id
     rsvp.proxy_by_id = proxy_by.id if proxy_by else None
     session.flush()
-
-    result = AnswerResult(rsvp, str(choice))
-    if choice == Answer.GOING:
-        if activity.capacity is not None and not was_holding_seat and rsvp.waitlisted_at is None:
-            if seats_taken(session, activity, exclude_person=person.id) + 1 + guests > activity.capacity:
-                rsvp.waitlisted_at = now
-        elif activity.capacity is not None and was_holding_seat:
-            # More guests than seats left: keep the seat only if everyone fits.
-            if seats_taken(session, activity) > activity.capacity:
-                rsvp.waitlisted_at = now
-        if rsvp.waitlisted_at is not None:
-            session.flush()
-            result.outcome, result.position = "waitlisted", waitlist_position(session, rsvp)
-    else:
-        rsvp.waitlisted_at = None
-    session.flush()
-    result.promoted = promote_waitlist(session, activity)
+    # A waitlisted person answering again may fit now (fewer guests): the same promotion, in order, gives the
+    # seat, and the reply says so (no push for them).
+    result = AnswerResult(rsvp, str(choice), promoted=seats_freed(session, activity, now, told=rsvp, cause=cause))
+    if rsvp.answer == Answer.GOING and (rsvp.waitlisted_at is not None or rsvp.waiting_guests):
+        result.outcome = "waitlisted" if rsvp.waitlisted_at is not None else "guests_waitlisted"
+        result.position = waitlist_position(session, rsvp)
     return result
 
 
-def waitlist_position(session: Session, rsvp: Rsvp) -> int:
-    """1 for the first in line."""
-    return int(session.scalar(select(func.count()).where(
-        Rsvp.activity_id == rsvp.activity_id, Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_not(None),
-        or_(Rsvp.waitlisted_at < rsvp.waitlisted_at,
-            (Rsvp.waitlisted_at == rsvp.waitlisted_at) & (Rsvp.id <= rsvp.id)))))
-
-
-def promote_waitlist(session: Session, activity: Activity) -> list[Rsvp]:
-    """Give freed seats to the waitlist in order (skipping those whose party no longer fits)."""
-    if activity.capacity is None:
-        return []
-    promoted = []
-    waiting = session.scalars(select(Rsvp).where(
-        Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_not(None))
-        .order_by(Rsvp.waitlisted_at, Rsvp.id)).all()
-    free = activity.capacity - seats_taken(session, activity)
-    limit = activity.seats_per_community
-    for rsvp in waiting:
-        # Never over a community's quota (it may have been lowered since this answer was waitlisted).
-        if limit and rsvp.community_id is not None and \
-                seats_taken(session, activity, rsvp.community_id) + 1 + rsvp.guests > limit:
-            continue
-        if 1 + rsvp.guests <= free:
-            rsvp.waitlisted_at = None
-            free -= 1 + rsvp.guests
-            promoted.append(rsvp)
-    session.flush()
-    return promoted
-
-
 def counts_by_community(session: Session, activity: Activity) -> list[tuple[int | None, Answer, bool, int]]:
-    """(community id, answer, waitlisted, people incl. guests) for an activity."""
-    rows = session.execute(select(Rsvp.community_id, Rsvp.answer, Rsvp.waitlisted_at.is_not(None),
-                                  func.sum(1 + Rsvp.guests))
-                           .where(Rsvp.activity_id == activity.id)
-                           .group_by(Rsvp.community_id, Rsvp.answer, Rsvp.waitlisted_at.is_not(None)))
-    return [(c, Answer(a), bool(w), int(n)) for c, a, w, n in rows]
+    """(community id, answer, waitlisted, people incl. guests) for an activity; a seated person's waiting
+    guests count as waitlisted."""
+    totals: dict[tuple[int | None, Answer, bool], int] = defaultdict(int)
+    for rsvp in session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id)):
+        totals[(rsvp.community_id, Answer(rsvp.answer), rsvp.waitlisted_at is not None)] += 1 + rsvp.guests
+        if rsvp.waiting_guests:
+            totals[(rsvp.community_id, Answer(rsvp.answer), True)] += rsvp.waiting_guests
+    return [(c, a, w, n) for (c, a, w), n in totals.items()]
 
 
 # --- check-in ---------------------------------------------------------------------------------
@@ -365,21 +340,43 @@ def check_in(session: Session, activity: Activity, person: Person, now: datetime
     if rsvp.checked_in_at is None:
         # The first check-in is the record; checking in again changes neither when nor by whom.
         rsvp.checked_in_at, rsvp.checked_in_by_id = now, (by.id if by else None)
-    if rsvp.answer != Answer.GOING or rsvp.waitlisted_at is not None:
-        # Someone who said maybe or no, or was waiting for a seat, and came: they are going after all,
-        # so the attendance rate (checked in / going) counts them on both sides.
-        rsvp.answer, rsvp.waitlisted_at = Answer.GOING, None
+    if rsvp.answer != Answer.GOING:
+        # Someone who said maybe or no and came: going after all, recorded now, so `attendance` tells them
+        # from those who answered going beforehand.
+        rsvp.answer, rsvp.answered_at = Answer.GOING, now
+    if rsvp.waitlisted_at is not None:  # waiting for a seat, and came: seated (the answer was a promise)
+        rsvp.waitlisted_at = None
     session.flush()
     return rsvp
 
 
-def attendance_rate(session: Session, activity: Activity) -> float | None:
-    """Checked in ÷ answered going (None when nobody answered going)."""
-    going = session.scalar(select(func.count()).where(Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING,
-                                                      Rsvp.waitlisted_at.is_(None)))
-    came = session.scalar(select(func.count()).where(Rsvp.activity_id == activity.id,
-                                                     Rsvp.checked_in_at.is_not(None)))
-    return came / going if going else None
+@dataclass(frozen=True)
+class Attendance:
+    """Who came, against who said they would: `answered` answered going (with a seat) before coming or not,
+    `came_answered` of them checked in; `came` counts everyone checked in, walk-ins too (someone who answered
+    maybe or no, or nothing, and came: their going is recorded at the check-in, see `check_in`)."""
+
+    came: int
+    answered: int
+    came_answered: int
+
+    @property
+    def rate(self) -> float | None:
+        """Checked in ÷ answered going, among those who answered going (None when nobody did)."""
+        return self.came_answered / self.answered if self.answered else None
+
+
+def attendance(session: Session, activity: Activity) -> Attendance:
+    """The attendance of an activity: see `Attendance`."""
+    came = answered = came_answered = 0
+    for rsvp in session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id)):
+        came += rsvp.checked_in_at is not None
+        # An answer recorded at or after the check-in is the check-in's (a walk-in), not a promise kept.
+        promised = rsvp.answer == Answer.GOING and rsvp.waitlisted_at is None and \
+            (rsvp.checked_in_at is None or rsvp.answered_at < rsvp.checked_in_at)
+        answered += promised
+        came_answered += promised and rsvp.checked_in_at is not None
+    return Attendance(came, answered, came_answered)
 
 
 # --- who sees what ----------------------------------------------------------------------------
@@ -605,7 +602,7 @@ def generate_next(session: Session, series: Series, now: datetime, horizon: time
 def community_going(session: Session, activity: Activity, community_id: int,
                     exclude_person: int | None = None) -> int:
     """People (and guests) of one community answering going, seated or waiting: what its quota counts."""
-    query = select(func.coalesce(func.sum(1 + Rsvp.guests), 0)).where(
+    query = select(func.coalesce(func.sum(1 + Rsvp.guests + Rsvp.waiting_guests), 0)).where(
         Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING, Rsvp.community_id == community_id)
     if exclude_person is not None:
         query = query.where(Rsvp.person_id != exclude_person)
@@ -636,15 +633,6 @@ def closed_reason(activity: Activity, now: datetime) -> str | None:
     if activity.rsvp_deadline is not None and now > activity.rsvp_deadline:
         return "deadline"
     return None
-
-
-def attendance_counts(session: Session, activity: Activity) -> tuple[int, int]:
-    """(checked in, answered going with a seat): the two sides of `attendance_rate`."""
-    going = session.scalar(select(func.count()).where(Rsvp.activity_id == activity.id, Rsvp.answer == Answer.GOING,
-                                                      Rsvp.waitlisted_at.is_(None)))
-    came = session.scalar(select(func.count()).where(Rsvp.activity_id == activity.id,
-                                                     Rsvp.checked_in_at.is_not(None)))
-    return int(came), int(going)
 
 
 def sees_names(session: Session, held: Sequence[Membership], activity: Activity) -> bool:

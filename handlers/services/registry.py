@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from handlers.dispatcher import CONVERSATION_COLUMNS, OpenConversation, Profile, Source
 from handlers.registry import Role, clean, strip_polite
+from handlers.services import seats
 from models import (
     Activity,
     Alias,
+    Answer,
     ChatLink,
     Community,
     Conversation,
@@ -223,6 +225,28 @@ def _closest(text: str, candidates: list[tuple[str, Community | Network]], keyed
                      sorted(containing.values(), key=lambda c: (c.name, c.id)))
 
 
+# Polite particles people end a name with ("สมปอง แก้วมณี ครับ", "มาลี ศรีสุขค่ะ", "สมศรี ใจดี นะคะ"). นะ comes
+# off only as a word of its own: a name may end in it ("สมชาย ชนะครับ" is สมชาย ชนะ).
+_NAME_PARTICLES = ("ครับผม", "ครับ", "ค่ะ", "คะ", "ค่า", "จ้า", "จ้ะ", "จ๊ะ")
+
+
+def person_name(text: str) -> str:
+    """A name as typed, without the polite particles and the emoji or punctuation after it."""
+    name = clean(text)
+    while True:
+        before = name
+        while name and unicodedata.category(name[-1])[0] in "SPZ" and name[-1] not in ")]":
+            name = name[:-1]  # "ครับ 🙏", "ค่ะ!"
+        for particle in _NAME_PARTICLES:
+            if name.endswith(particle) and len(name) > len(particle):
+                name = name[:-len(particle)].rstrip()
+                break
+        if name.endswith(" นะ"):
+            name = name[:-2].rstrip()
+        if name == before:
+            return name
+
+
 def valid_name(text: str) -> bool:
     """A person's name: some letters, not too long, not only emoji or digits."""
     stripped = text.strip()
@@ -324,6 +348,13 @@ def join_community(session: Session, person: Person, community: Community, now: 
     session.add(membership)
     session.flush()
     return membership
+
+
+def member_community_in(session: Session, person: Person, organization_id: int) -> Community | None:
+    """The community the person is a member of in this organization (`join_community` keeps one), or None."""
+    return session.scalars(select(Community).join(Membership, Membership.community_id == Community.id).where(
+        Membership.person_id == person.id, Membership.role == RoleName.MEMBER,
+        Membership.organization_id == organization_id)).first()
 
 
 def member_community(session: Session, person: Person | None) -> Community | None:
@@ -465,6 +496,7 @@ def merge_offline(session: Session, offline: Person, person: Person, now: dateti
     (where the person answered the same activity or notice themselves, their own answer stands), then the
     row without LINE is deleted with its membership. Returns how many answers moved."""
     moved = 0
+    holding = _seats_held(session, offline)
     for model, other in ((Rsvp, Rsvp.activity_id), (NoticeAck, NoticeAck.notice_id)):
         own = select(other).where(model.person_id == person.id).scalar_subquery()
         moved += session.execute(update(model).where(model.person_id == offline.id, other.not_in(own))
@@ -476,6 +508,7 @@ def merge_offline(session: Session, offline: Person, person: Person, now: dateti
     person.updated_at = now
     session.delete(offline)  # its remaining answers (those the person gave too) and membership go with it
     session.flush()
+    _seats_freed(session, holding, now)  # where both held a seat, one is free now
     return moved
 
 
@@ -529,10 +562,27 @@ def forget_person(session: Session, person: Person, now: datetime) -> None:
     ended = select(Activity.id).where(Activity.ends_at <= now)
     session.execute(update(Rsvp).where(Rsvp.person_id == person.id, Rsvp.activity_id.in_(ended))
                     .values(person_id=None, proxy_by_id=None).execution_options(synchronize_session=False))
+    holding = _seats_held(session, person)
     if user_id is not None:  # a member without LINE has no chats, log or messages (`== None` would match all)
         _forget_user_id(session, user_id)
     session.delete(person)
     session.flush()
+    _seats_freed(session, holding, now)
+
+
+def _seats_held(session: Session, person: Person) -> list[Activity]:
+    """Activities still to come where the person's answer holds or waits for seats: those the person's
+    leaving may free (read before the answers go)."""
+    return list(session.scalars(select(Activity).where(Activity.id.in_(
+        select(Rsvp.activity_id).where(Rsvp.person_id == person.id, Rsvp.answer == Answer.GOING)),
+        Activity.capacity.is_not(None)).order_by(Activity.id)))
+
+
+def _seats_freed(session: Session, activities: Sequence[Activity], now: datetime) -> None:
+    """The seats of answers that went are given to the waitlist, in this transaction (seats.py)."""
+    for activity in activities:
+        if activity.ends_at > now:
+            seats.seats_freed(session, activity, now)
 
 
 def _forget_user_id(session: Session, user_id: str) -> None:

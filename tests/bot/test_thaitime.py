@@ -260,7 +260,7 @@ WEEKDAYS = [
     ("เสาร์นี้ 9:00", bkk(2026, 11, 28, 9, 0)),  # passed today: the coming one
     ("เสาร์หน้า", bkk(2026, 11, 28)),
     ("เสาร์หน้า 15:00", bkk(2026, 11, 28, 15, 0)),
-    ("เสาร์หน้า 9:00", bkk(2026, 12, 5, 9, 0)),  # 7 days after เสาร์นี้ 9:00
+    ("เสาร์หน้า 9:00", bkk(2026, 11, 28, 9, 0)),  # 7 days later, though 9:00 has passed today
     ("อาทิตย์นี้", bkk(2026, 11, 22)),
     ("วันอาทิตย์", bkk(2026, 11, 22)),
     ("อาทิตย์หน้า", bkk(2026, 11, 29)),
@@ -363,6 +363,50 @@ def test_relative_minutes_are_cut_to_the_minute() -> None:
 
 def test_one_month_later_clamps_to_the_end_of_the_month() -> None:
     assert parse_when("อีก 1 เดือน", bkk(2027, 1, 31, 8, 0)) == bkk(2027, 2, 28)
+
+
+# Saturday 21 November 2026, 15:44: the calendar of the next two weeks, every weekday word in every form,
+# at 14:00 (already past on this Saturday). Mon 23 … Sun 29 is "this" week's run, Mon 30 … Sun 6 Dec "next".
+SATURDAY_AFTERNOON = bkk(2026, 11, 21, 15, 44)
+CALENDAR = [
+    # (word, bare and นี้, หน้า)
+    ("จันทร์", bkk(2026, 11, 23, 14), bkk(2026, 11, 30, 14)),
+    ("อังคาร", bkk(2026, 11, 24, 14), bkk(2026, 12, 1, 14)),
+    ("พุธ", bkk(2026, 11, 25, 14), bkk(2026, 12, 2, 14)),
+    ("พฤหัส", bkk(2026, 11, 26, 14), bkk(2026, 12, 3, 14)),
+    ("ศุกร์", bkk(2026, 11, 27, 14), bkk(2026, 12, 4, 14)),
+    ("เสาร์", bkk(2026, 11, 28, 14), bkk(2026, 11, 28, 14)),   # today's 14:00 has passed: both are the 28th
+    ("อาทิตย์", bkk(2026, 11, 22, 14), bkk(2026, 11, 29, 14)),
+]
+
+
+@pytest.mark.parametrize(("word", "this", "following"), CALENDAR, ids=[row[0] for row in CALENDAR])
+def test_every_weekday_word_on_a_saturday_afternoon(word: str, this: datetime, following: datetime) -> None:
+    assert parse_when(f"{word} 14:00", SATURDAY_AFTERNOON) == this
+    assert parse_when(f"วัน{word}นี้ 14:00", SATURDAY_AFTERNOON) == this
+    assert parse_when(f"{word}หน้า 14:00", SATURDAY_AFTERNOON) == following
+    assert parse_when(f"วัน{word}สัปดาห์หน้า 14:00", SATURDAY_AFTERNOON) == following
+
+
+def test_next_saturday_on_a_saturday_after_the_time_is_seven_days_later() -> None:
+    """Regression: on Saturday 15:44, "เสาร์หน้า บ่ายสองโมง" was read as 19 Dec, two Saturdays ahead."""
+    assert parse_when("เสาร์หน้า บ่ายสองโมง", bkk(2026, 12, 5, 15, 44)) == bkk(2026, 12, 12, 14, 0)
+
+
+# Each day of the week 16–22 November 2026 (Monday … Sunday) as today, at 15:44: its own weekday word.
+@pytest.mark.parametrize("day", range(16, 23))
+def test_todays_weekday_word_on_every_day_of_the_week(day: int) -> None:
+    now = bkk(2026, 11, day, 15, 44)
+    word = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")[now.weekday()]
+    english = now.strftime("%A").lower()
+    assert now.weekday() == day - 16  # 16 November 2026 is a Monday
+    assert parse_when(f"{word}นี้ 16:00", now) == bkk(2026, 11, day, 16)          # still ahead: today
+    assert parse_when(f"{word} 14:00", now) == bkk(2026, 11, day, 14) + timedelta(days=7)  # passed
+    assert parse_when(f"{word}หน้า 14:00", now) == bkk(2026, 11, day, 14) + timedelta(days=7)
+    assert parse_when(f"{word}หน้า 16:00", now) == bkk(2026, 11, day, 16) + timedelta(days=7)
+    assert parse_when(f"{word}หน้า", now) == bkk(2026, 11, day) + timedelta(days=7)
+    assert parse_when(f"next {english} 14:00", now) == bkk(2026, 11, day, 14) + timedelta(days=7)
+    assert parse_when(f"this {english} 16:00", now) == bkk(2026, 11, day, 16)
 
 
 def test_friday_on_a_friday() -> None:

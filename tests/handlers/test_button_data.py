@@ -30,6 +30,7 @@ STAFF = USERS["staff"]
     ("a=rsvp&id={}&v=going", "postback.unknown"),
     ("a=rsvp&id=1&v=going&g={}", "postback.unknown"),
     ("a=checkin&id={}", "postback.unknown"),
+    ("a=move&c={}&from=1&ok=1", "postback.unknown"),
     ("a=notice_cancel&n={}", "postback.unknown"),
 ], ids=lambda value: value.split("&")[0] if isinstance(value, str) and value.startswith("a=") else None)
 def test_a_button_naming_no_possible_row_is_unknown(dialog, district, db, data, key, ident) -> None:

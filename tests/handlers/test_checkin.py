@@ -95,7 +95,7 @@ def test_check_in_opens_an_hour_before_the_start_and_closes_at_the_end(dialog, a
     at(clock, 13, 0)
     dialog.run([(U["somsri"], f"เช็คอิน {CODE}", "เช็คอินแล้วครับ ✅ ยินดีต้อนรับคุณสมศรี ใจดี สู่ “อบรมอาสาสมัครดูแลผู้สูงอายุ” ครับ")])
     at(clock, 13, 40)
-    dialog.run([(U["somsri"], f"บอท เช็กอิน {CODE}", "คุณสมศรี ใจดีเช็คอิน “อบรมอาสาสมัครดูแลผู้สูงอายุ” ไว้แล้วเมื่อ 13:00 น. ครับ",
+    dialog.run([(U["somsri"], f"บอท เช็กอิน {CODE}", "คุณสมศรี ใจดี เช็คอิน “อบรมอาสาสมัครดูแลผู้สูงอายุ” ไว้แล้วเมื่อ 13:00 น. ครับ",
                  "C" + "a" * 32)])
     at(clock, 17, 0)
     dialog.run([(U["somchai"], f"check in {CODE}", E["checkin.done"].format(name="สมชาย แก้วมณี", title=TITLE))])
@@ -125,7 +125,7 @@ def test_leaders_check_in_others_and_see_the_attendance_rate(dialog, activity, d
     at(clock, 13, 30)
     dialog.run([
         (U["leader"], f"เช็คอิน {CODE} สมศรี ใจดี",
-         "เช็คอินให้คุณสมศรี ใจดีแล้วครับ ✅ (“อบรมอาสาสมัครดูแลผู้สูงอายุ”)\nมาแล้ว 1 จาก 4 คนที่ตอบว่าไป (25%)"),
+         "เช็คอินให้คุณสมศรี ใจดี แล้วครับ ✅ (“อบรมอาสาสมัครดูแลผู้สูงอายุ”)\nมาแล้ว 1 จาก 4 คนที่ตอบว่าไป (25%)"),
         (U["chair"], f"checkin {CODE} สมชาย แก้วมณี",
          E["checkin.done_for"].format(name="สมชาย แก้วมณี", title=TITLE) + "\n"
          + "2 of the 4 who answered going are here (50%)"),
@@ -135,15 +135,16 @@ def test_leaders_check_in_others_and_see_the_attendance_rate(dialog, activity, d
         (U["somsak"], f"เช็คอิน {CODE}", done("สมศักดิ์ ใจดี")),
         # Checking in someone already here changes neither when nor by whom.
         (U["leader"], f"เช็คอิน {CODE} สมศักดิ์",
-         T["checkin.already"].format(name="สมศักดิ์ ใจดี", title=TITLE, time="13:30") + "\n" + rate(3, 4, 75)),
+         t("checkin.already", name="สมศักดิ์ ใจดี", title=TITLE, time="13:30") + "\n" + rate(3, 4, 75)),
         # Outside the leader's community.
         (U["leader"], f"เช็คอิน {CODE} สมหญิง ทองดี", T["proxy.not_found"].format(name="สมหญิง ทองดี")),
     ])
     at(clock, 14, 10)
     dialog.run([
-        # A "maybe" who came counts as going: the rate stays checked in / going.
+        # A "maybe" who came, and a walk-in, came without having answered going: said apart, outside the rate.
         (U["malee"], f"เช็คอิน {CODE}", done("มาลี ศรีสุข")),
-        (U["leader"], f"เช็คอิน {CODE}", done("คุณleader") + "\n" + rate(5, 6, 83)),
+        (U["leader"], f"เช็คอิน {CODE}", done("คุณleader") + "\n"
+         + "มาแล้ว 5 คน: 3 จาก 4 คนที่ตอบว่าไป (75%) และคนที่ไม่ได้ตอบว่าไปไว้ 2 คน"),
     ])
     assert rows(db, activity_id) == [
         ("leader", Answer.GOING, "14:10", None),
@@ -153,6 +154,18 @@ def test_leaders_check_in_others_and_see_the_attendance_rate(dialog, activity, d
         ("malee", Answer.GOING, "14:10", None),
         ("somying", Answer.GOING, None, None),
     ]
+
+
+def test_walk_ins_alone_are_not_said_to_have_answered_going(dialog, activity, clock) -> None:
+    """Regression: two walk-ins, nobody had answered, read "มาแล้ว 2 จาก 2 คนที่ตอบว่าไป (100%)"."""
+    activity()
+    at(clock, 13, 30)
+    dialog.run([
+        (U["leader"], f"เช็คอิน {CODE} สมศรี ใจดี",
+         t("checkin.done_for", name="สมศรี ใจดี", title=TITLE) + "\nมาแล้ว 1 คน (ยังไม่มีใครตอบว่าไป)"),
+        (U["leader"], f"เช็คอิน {CODE} สมศักดิ์ ใจดี",
+         t("checkin.done_for", name="สมศักดิ์ ใจดี", title=TITLE) + "\nมาแล้ว 2 คน (ยังไม่มีใครตอบว่าไป)"),
+    ])
 
 
 def test_attendees_show_who_checked_in_to_leaders(dialog, activity, clock) -> None:

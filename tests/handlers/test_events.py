@@ -114,7 +114,7 @@ def created_lines(title: str, code: str, groups: int, community: str, leaders: i
 def test_create_in_thai_announces_in_every_linked_group_and_asks_the_host(dialog, district, db, jobs,
                                                                          fake_line) -> None:
     dialog.run([
-        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "สร้างกิจกรรม", t("event.ask_title", network="เครือข่ายโซน 1")),
         (LEADER, "ประชุมเครือข่ายโซน 1", T["event.ask_when"]),
         (LEADER, "20 ธ.ค. 69 14.00-16.00 น.", ask_place(WHEN_20_DEC)),
         (LEADER, "ศาลาวัดบางนา", T["event.ask_network"]),
@@ -161,6 +161,10 @@ def test_create_in_thai_announces_in_every_linked_group_and_asks_the_host(dialog
         assert postback_data(card) == rsvp
     [request] = [m for to, m in delivered if to == MARKET_LEADER]
     assert postback_data(request) == [f"a=host_confirm&id={activity.id}", f"a=host_decline&id={activity.id}"]
+    # The first request says why this community was proposed, as the request after a decline does.
+    assert flex_texts(request)[:3] == [
+        T["card.host_request.title"], t("card.host_request.body", community="ชุมชนตลาดบางนา"),
+        "เหตุผลที่เสนอ: " + t("host.reason.order", times=0, position=1, last=T["host.never"])]
     assert dispatch_outbox(jobs) == {}  # each went out once
 
     # The buttons work with the RSVP and rotation handlers: a member taps ไป in the other group,
@@ -176,9 +180,19 @@ def test_create_in_thai_announces_in_every_linked_group_and_asks_the_host(dialog
     assert flex_texts({"contents": bubble})[-1] == t("card.my_answer", answer=T["card.answer.going"])
 
 
+def test_next_saturday_typed_on_a_saturday_afternoon_is_seven_days_later(dialog, district, clock) -> None:
+    """Regression: on Saturday 15:44, "เสาร์หน้า บ่ายสองโมง" was read as two Saturdays ahead."""
+    clock.advance(hours=5, minutes=44)  # Saturday 21 November 2026, 15:44
+    dialog.run([
+        (LEADER, "สร้างกิจกรรม", t("event.ask_title", network="เครือข่ายโซน 1")),
+        (LEADER, "ประชุมเครือข่ายโซน 1", T["event.ask_when"]),
+        (LEADER, "เสาร์หน้า บ่ายสองโมง", ask_place("วันเสาร์ที่ 28 พฤศจิกายน 2569 เวลา 14:00–17:00 น.")),
+    ])
+
+
 def test_create_in_english_with_the_only_host_of_a_zone(dialog, district, db, jobs, fake_line) -> None:
     dialog.run([
-        (STAFF, "new event", E["event.ask_title"]),
+        (STAFF, "new event", e("event.ask_title", network="เครือข่ายโซน 1")),
         (STAFF, "Canal clean-up day", E["event.ask_when"]),
         (STAFF, "20 December 2026 8:00", ask_place("Sunday 20 December 2026, 08:00–11:00", "en")),
         (STAFF, "skip", E["event.ask_network"]),
@@ -205,7 +219,7 @@ def test_create_in_english_with_the_only_host_of_a_zone(dialog, district, db, jo
 
 def test_create_with_the_datetime_picker(dialog, district, db) -> None:
     dialog.run([
-        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "สร้างกิจกรรม", t("event.ask_title", network="เครือข่ายโซน 1")),
         (LEADER, "อบรมอาสาสมัคร", T["event.ask_when"]),
     ])
     [picker] = [item["action"] for item in last_message(dialog.fake_line)["quickReply"]["items"]
@@ -224,7 +238,7 @@ def test_create_with_the_datetime_picker(dialog, district, db) -> None:
 
 def test_a_start_too_far_ahead_is_asked_again(dialog, district, db) -> None:
     dialog.run([
-        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "สร้างกิจกรรม", t("event.ask_title", network="เครือข่ายโซน 1")),
         (LEADER, "อบรมอาสาสมัคร", T["event.ask_when"]),
         (LEADER, "31/12/2571 10:00", t("event.when_too_far", when="วันอาทิตย์ที่ 31 ธันวาคม 2571 เวลา 10:00 น.")
          + "\n" + T["event.ask_when"]),
@@ -237,7 +251,7 @@ def test_a_start_too_far_ahead_is_asked_again(dialog, district, db) -> None:
 
 def test_a_date_without_a_time_asks_for_the_time(dialog, district) -> None:
     dialog.run([
-        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "สร้างกิจกรรม", t("event.ask_title", network="เครือข่ายโซน 1")),
         (LEADER, "ประชุม", T["event.ask_when"]),
         (LEADER, "20/12/2569", t("event.ask_time", date="วันอาทิตย์ที่ 20 ธันวาคม 2569")),
         (LEADER, "ไม่รู้", t("event.time_unknown", text="ไม่รู้")),
@@ -382,7 +396,7 @@ def test_seats_per_community_over_capacity_is_refused(dialog, district, db) -> N
 
 def test_polite_endings_are_read_in_every_create_step(dialog, district, db) -> None:
     dialog.run([
-        (LEADER, "สร้างกิจกรรม", T["event.ask_title"]),
+        (LEADER, "สร้างกิจกรรม", t("event.ask_title", network="เครือข่ายโซน 1")),
         (LEADER, "ประชุมเครือข่ายโซน 1", T["event.ask_when"]),
         (LEADER, "20 ธ.ค. 69 14.00-16.00 น.", ask_place(WHEN_20_DEC)),
         (LEADER, "เปลี่ยนวันเวลาครับ", T["event.ask_when"]),

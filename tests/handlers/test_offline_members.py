@@ -111,6 +111,18 @@ def test_a_leader_registers_a_member_without_line_once_they_consent(dialog, dist
     assert "คุณmember — ชุมชนวัดบางนา (สมาชิก)\n" in roster + "\n"
 
 
+def test_the_members_name_loses_its_particle_and_a_greeting_is_no_name(dialog, district, db) -> None:
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
+        (LEADER, "สวัสดีครับ", T["offline.name_greeting"]),
+        (LEADER, "ตอบแทน K7M2 สมศรี ไป", T["offline.name_command"]),
+        (LEADER, "สมปอง แก้วมณี ครับ", T["offline.ask_phone"]),
+        (LEADER, "ข้าม", consent_text("สมปอง แก้วมณี", "ชุมชนวัดบางนา")),
+    ])
+    dialog.say(LEADER, "ยินยอมแล้ว")
+    assert offline_people(db) == [("สมปอง แก้วมณี", None, "ชุมชนวัดบางนา", LEADER, True)]
+
+
 def test_without_consent_nothing_is_stored(dialog, district, db) -> None:
     dialog.run([
         (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from handlers.catalog import th
 from handlers.services import registry as reg
-from models import Conversation, InviteCode, Membership, Person, RoleName
+from models import Community, Conversation, InviteCode, Membership, Person, RoleName
+from support import events as ev
 from support.dialog import Dialog
 from support.registry import USERS
 from support.texts import t
@@ -73,16 +74,75 @@ def test_cancel_at_every_step_stores_nothing(dialog, district, db, cancel_after,
     assert db.scalar(select(func.count()).select_from(Conversation)) == 0
 
 
-def test_polite_answers_register_and_names_stay_as_typed(dialog, district, db) -> None:
+def test_polite_answers_register_and_the_name_loses_its_particle(dialog, district, db) -> None:
     dialog.run([
         (NEW, "สมัครค่ะ", T["register.ask_name"]),
         (NEW, "สมศรี ใจดีค่ะ", T["register.ask_community_typed"]),
         (NEW, "วัดบางนาค่ะ", T["register.ask_phone"]),   # a community's name, polite ending or not
-        (NEW, "๐๘๑-๒๓๔-๕๖๗๘ ครับ", summary("สมศรี ใจดีค่ะ", "ชุมชนวัดบางนา", "0812345678")),
-        (NEW, "ยินยอมครับ", "ลงทะเบียนเรียบร้อยครับ คุณสมศรี ใจดีค่ะ เป็นสมาชิกชุมชนวัดบางนาแล้ว 🎉"),
+        (NEW, "๐๘๑-๒๓๔-๕๖๗๘ ครับ", summary("สมศรี ใจดี", "ชุมชนวัดบางนา", "0812345678")),
+        (NEW, "ยินยอมครับ", "ลงทะเบียนเรียบร้อยครับ คุณสมศรี ใจดี เป็นสมาชิกชุมชนวัดบางนาแล้ว 🎉"),
     ])
     saved = person(db, NEW)
-    assert (saved.full_name, saved.phone) == ("สมศรี ใจดีค่ะ", "0812345678")
+    assert (saved.full_name, saved.phone) == ("สมศรี ใจดี", "0812345678")
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("สมปอง แก้วมณี ครับ", "สมปอง แก้วมณี"),
+    ("สมปอง แก้วมณี ครับผม 🙏", "สมปอง แก้วมณี"),
+    ("มาลี ศรีสุข นะคะ", "มาลี ศรีสุข"),
+    ("มาลี ศรีสุขจ้า", "มาลี ศรีสุข"),
+    ("สมชาย ชนะครับ", "สมชาย ชนะ"),          # นะ that ends a name stays
+    ("สมศรี (บ้าน 12) ค่ะ", "สมศรี (บ้าน 12)"),
+])
+def test_a_polite_particle_is_no_part_of_the_name(dialog, district, db, typed, stored) -> None:
+    for answer in ["สมัคร", typed, "วัดบางนา"]:
+        dialog.say(NEW, answer)
+    dialog.run([(NEW, "ข้าม", summary(stored, "ชุมชนวัดบางนา", "ไม่ระบุ")),
+                (NEW, "ยินยอม", t("register.done", name=stored, community="ชุมชนวัดบางนา"))])
+    assert person(db, NEW).full_name == stored
+
+
+@pytest.mark.parametrize(("typed", "reply"), [
+    ("สวัสดีค่ะ", "register.name_greeting"),
+    ("หวัดดี", "register.name_greeting"),
+    ("สวัสดีครับ 🙏", "register.name_greeting"),
+    ("hello", "register.name_greeting"),
+    ("ไป K7M2 +2", "register.name_command"),     # a command with more than a code is still no name
+    ("สมัครสมาชิก", "register.name_command"),    # the welcome button's label, typed
+])
+def test_a_greeting_or_a_command_at_the_name_step_is_no_name(dialog, district, db, typed, reply) -> None:
+    dialog.say(NEW, "สมัคร")
+    dialog.run([
+        (NEW, typed, T[reply]),
+        (NEW, "สมศรี ใจดี", T["register.ask_community_typed"]),   # her name is taken next, not refused
+        (NEW, "วัดบางนา", T["register.ask_phone"]),
+    ])
+
+
+def test_a_sticker_at_the_name_step_is_answered_and_the_name_asked_again(dialog, district, webhook,
+                                                                        fake_line) -> None:
+    dialog.say(NEW, "สมัคร")
+    before = len(fake_line.state.requests)
+    assert webhook.post(ev.sticker(user=NEW)).status_code == 200
+    assert [m["text"] for r in fake_line.state.requests[before:] for m in r.body["messages"]] == [
+        T["register.name_sticker"]]
+    dialog.run([(NEW, "สมศรี ใจดี", T["register.ask_community_typed"])])
+
+
+def test_after_a_hand_over_from_a_group_the_first_message_is_reminded_what_is_asked(dialog, district, db,
+                                                                                   session_factory, clock) -> None:
+    """Regression: "สวัสดีค่ะ" in the 1:1 chat became her name, and her real name was refused as a phone number."""
+    group = "C" + "1" * 32
+    with session_factory() as session, session.begin():
+        reg.link_chat(session, group, session.get(type(district.wat), district.wat.id), None, clock())
+    dialog.run([
+        (NEW, "บอท สมัคร", t("register.continue_in_private", community="ชุมชนวัดบางนา"), group),
+        (NEW, "สวัสดีค่ะ", "สวัสดีครับ 🙏 ต่อจากที่คุณกดสมัครสมาชิกชุมชนวัดบางนาในกลุ่ม ขอทราบชื่อ-นามสกุลของคุณครับ "
+                           "พิมพ์ในแชตนี้ได้เลย"),
+        (NEW, "หวัดดีค่ะ", T["register.name_greeting"]),   # only the first message is reminded of the group
+        (NEW, "สมศรี ใจดี ค่ะ", T["register.ask_phone"]),
+        (NEW, "ข้าม", summary("สมศรี ใจดี", "ชุมชนวัดบางนา", "ไม่ระบุ")),
+    ])
 
 
 @pytest.mark.parametrize(("skip", "consent"), [("ข้ามค่ะ", "ตกลงค่ะ"), ("ไม่มีครับ", "ยินยอม นะคะ")])
@@ -226,9 +286,42 @@ def test_register_in_a_linked_group_continues_in_private(dialog, district, db, s
         (NEW, "ข้าม", summary("สมหญิง", "ชุมชนวัดบางนา", "ไม่ระบุ")),
         (NEW, "ยินยอม", "ลงทะเบียนเรียบร้อยครับ คุณสมหญิง เป็นสมาชิกชุมชนวัดบางนาแล้ว 🎉"),
     ])
-    # Already registered: สมัคร in a linked group just adds the community.
-    dialog.run([(USERS["other_leader"], "บอท สมัคร", T["register.group_joined"].format(community="ชุมชนวัดบางนา"),
-                 group)])
+    # Registered here already: nothing to do.
+    dialog.run([(NEW, "บอท สมัคร", t("register.group_already", community="ชุมชนวัดบางนา"), group)])
+
+
+def test_a_member_of_another_community_is_asked_before_being_moved(dialog, district, db, session_factory, clock,
+                                                                   fake_line) -> None:
+    """Regression: tapping สมัครสมาชิก in another community's group said "added" and silently moved her off
+    her own leader's list."""
+    group = "C" + "1" * 32
+    with session_factory() as session, session.begin():
+        reg.link_chat(session, group, session.get(type(district.wat), district.wat.id), None, clock())
+        reg.register_person(session, NEW, full_name="สมหญิง ทองดี", community=session.get(type(district.canal),
+                            district.canal.id), phone=None, display_name=None, now=clock())
+
+    def member_of() -> list[str]:
+        db.expire_all()
+        return [c.name for c in db.scalars(select(Community).join(Membership, Membership.community_id == Community.id)
+                                           .where(Membership.person_id == person(db, NEW).id,
+                                                  Membership.role == RoleName.MEMBER))]
+
+    ask = ("คุณสมหญิง ทองดี เป็นสมาชิกชุมชนคลองบางนาอยู่แล้วครับ ถ้าย้ายไปเป็นสมาชิกชุมชนวัดบางนา คุณจะออกจาก"
+           "รายชื่อสมาชิกของชุมชนคลองบางนา (ผู้นำของชุมชนคลองบางนาจะไม่เห็นคุณในรายชื่ออีก) และการตอบรับกิจกรรม"
+           "ต่อจากนี้จะนับให้ชุมชนวัดบางนา\nย้ายไหมครับ")
+    dialog.run([(NEW, "บอท สมัคร", ask, group)])
+    move, stay = [item["action"] for item in fake_line.state.requests[-1].body["messages"][-1]["quickReply"]["items"]]
+    assert (move["label"], stay["label"]) == ("ย้ายไปชุมชนวัดบางนา", "ไม่ย้าย")
+    assert member_of() == ["ชุมชนคลองบางนา"]  # nothing moves on the question
+    assert dialog.postback(NEW, stay["data"], group=group) == [
+        t("register.stayed", name="สมหญิง ทองดี", own="ชุมชนคลองบางนา")]
+    assert member_of() == ["ชุมชนคลองบางนา"]
+    assert dialog.postback(NEW, move["data"], group=group) == [
+        t("register.moved", name="สมหญิง ทองดี", own="ชุมชนคลองบางนา", community="ชุมชนวัดบางนา")]
+    assert member_of() == ["ชุมชนวัดบางนา"]
+    # The same button again: the question no longer holds.
+    assert dialog.postback(NEW, move["data"], group=group) == [
+        t("register.move_stale", community="ชุมชนวัดบางนา")]
 
 
 def test_register_in_an_unlinked_group(dialog, district) -> None:

@@ -246,11 +246,11 @@ def test_waitlist_positions_and_promotion_are_pushed_once(dialog, activity, db, 
         (U["somsri"], f"ไป {CODE}", going("สมศรี ใจดี") + "\nเหลือที่นั่งอีก 1 ที่"),
         (U["somchai"], f"ไป {CODE}", going("สมชาย แก้วมณี") + "\n" + T["rsvp.seats_none"]),
         (U["malee"], f"ไป {CODE}",
-         "“ประชุมเครือข่ายโซน 1” ที่นั่งเต็มแล้วครับ คุณมาลี ศรีสุขอยู่ในรายชื่อสำรองลำดับที่ 1 "
+         "“ประชุมเครือข่ายโซน 1” ที่นั่งเต็มแล้วครับ คุณมาลี ศรีสุข อยู่ในรายชื่อสำรองลำดับที่ 1 "
          "ถ้ามีที่ว่าง สายใยจะแจ้งทันทีครับ"),
         (U["somying"], f"going {CODE}", E["rsvp.waitlisted"].format(title=TITLE, name="สมหญิง ทองดี", position=2)),
         # Answering going again while waiting keeps the place in line.
-        (U["malee"], f"ไป {CODE}", T["rsvp.waitlisted"].format(title=TITLE, name="มาลี ศรีสุข", position=1)),
+        (U["malee"], f"ไป {CODE}", t("rsvp.waitlisted", title=TITLE, name="มาลี ศรีสุข", position=1)),
     ])
     assert dispatch_outbox(jobs) == {}  # nobody promoted yet, nothing to push
 
@@ -264,7 +264,7 @@ def test_waitlist_positions_and_promotion_are_pushed_once(dialog, activity, db, 
     ]
     assert dispatch_outbox(jobs) == {"sent": 1}
     assert dispatch_outbox(jobs) == {}
-    promoted = ("ข่าวดีครับ 🎉 มีที่ว่างแล้ว คุณมาลี ศรีสุขได้ที่นั่งใน “ประชุมเครือข่ายโซน 1” "
+    promoted = ("ข่าวดีครับ 🎉 มีที่ว่างแล้ว คุณมาลี ศรีสุข ได้ที่นั่งใน “ประชุมเครือข่ายโซน 1” "
                 f"{WHEN} จากรายชื่อสำรอง\nถ้าไปไม่ได้ พิมพ์ “ไม่ไป K7M2” เพื่อสละที่ให้คนถัดไปครับ")
     assert [(r.body["to"], [m["text"] for m in r.body["messages"]]) for r in fake_line.state.deliveries("push")] == [
         (U["malee"], [promoted])]
@@ -309,14 +309,14 @@ def test_a_proxy_answer_promoted_from_the_waitlist_is_told_to_the_leader(dialog,
     dialog.run([
         (U["somchai"], f"ไป {CODE}", going("สมชาย แก้วมณี") + "\n" + T["rsvp.seats_none"]),
         (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป",
-         T["rsvp.waitlisted"].format(title=TITLE, name="สมศรี ใจดี", position=1) + "\n(บันทึกแทนโดยคุณleader)"),
+         t("rsvp.waitlisted", title=TITLE, name="สมศรี ใจดี", position=1) + "\n(บันทึกแทนโดยคุณleader)"),
         (U["somchai"], f"ไม่ไป {CODE}", T["rsvp.not_going"].format(name="สมชาย แก้วมณี", title=TITLE)),
     ])
     assert dispatch_outbox(jobs) == {"sent": 2}  # she hears the leader answered for her; the seat, the leader
     # The dispatcher sends rows in parallel: compare without their order.
     assert sorted((r.body["to"], r.body["messages"][0]["text"]) for r in fake_line.state.deliveries("push")) == sorted([
         (U["somsri"], t("rsvp.proxy_told_member", leader="คุณleader", title=TITLE, when=WHEN, code=CODE, answer="ไป")),
-        (U["leader"], T["rsvp.promoted_proxy"].format(name="สมศรี ใจดี", community="ชุมชนวัดบางนา", title=TITLE,
+        (U["leader"], t("rsvp.promoted_proxy", name="สมศรี ใจดี", community="ชุมชนวัดบางนา", title=TITLE,
                                                       when=WHEN, code=CODE))])
 
 
@@ -353,7 +353,7 @@ def test_the_community_quota_counts_its_waitlist_and_promotion_never_exceeds_it(
         (U["somchai"], f"ไป {CODE}", going("สมชาย แก้วมณี") + "\nเหลือที่นั่งอีก 2 ที่"),
         (U["malee"], f"ไป {CODE}", going("มาลี ศรีสุข") + "\nเหลือที่นั่งอีก 1 ที่"),
         (U["somsri"], f"ไป {CODE}", going("สมศรี ใจดี") + "\n" + T["rsvp.seats_none"]),
-        (U["somsak"], f"ไป {CODE}", T["rsvp.waitlisted"].format(title=TITLE, name="สมศักดิ์ ใจดี", position=1)),
+        (U["somsak"], f"ไป {CODE}", t("rsvp.waitlisted", title=TITLE, name="สมศักดิ์ ใจดี", position=1)),
         # Two of วัดบางนา are already going (one seated, one waiting): a third cannot even wait.
         (U["member"], f"ไป {CODE}", T["rsvp.community_full"].format(title=TITLE, limit=2, community="ชุมชนวัดบางนา")),
         (U["somchai"], f"ไม่ไป {CODE}", T["rsvp.not_going"].format(name="สมชาย แก้วมณี", title=TITLE)),

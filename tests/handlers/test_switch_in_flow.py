@@ -151,7 +151,7 @@ def test_the_command_may_start_another_conversation(dialog, district, db) -> Non
     assert conversation(db)[:2] == ("notice", "awaiting_roles")
     dialog.run([(LEADER, "สร้างกิจกรรม", asked("notice", "สร้างกิจกรรม"))])
     go = buttons(dialog)["หยุดแล้วไป สร้างกิจ…"]
-    assert dialog.postback(LEADER, go) == [t("event.ask_title")]
+    assert dialog.postback(LEADER, go) == [t("event.ask_title", network="เครือข่ายโซน 1")]
     assert conversation(db) == ("new_event", "awaiting_title", {})
     assert dialog.postback(LEADER, go) == [t("flow.switch_stale", command="สร้างกิจกรรม")]  # not started twice
     assert conversation(db) == ("new_event", "awaiting_title", {})
@@ -207,7 +207,7 @@ def test_no_word_a_step_takes_typed_is_a_command(words) -> None:
 
 
 def test_keep_going_gives_back_the_step_s_picker_and_location_buttons(dialog, district, db) -> None:
-    dialog.run([(LEADER, "สร้างกิจกรรม", t("event.ask_title")),
+    dialog.run([(LEADER, "สร้างกิจกรรม", t("event.ask_title", network="เครือข่ายโซน 1")),
                 (LEADER, "ประชุมเครือข่าย", t("event.ask_when"))])
     offered = buttons(dialog)
     dialog.run([(LEADER, "ข่าว", asked("new_event", "ข่าว"))])
