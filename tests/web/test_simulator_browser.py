@@ -92,7 +92,7 @@ def test_the_datetime_picker_sends_its_postback_with_params(sim, web_stack) -> N
     with web_stack.session_factory() as session:
         leader, _ = people_of(session, RoleName.COMMUNITY_LEADER, "เครือข่ายโซน 2")[0]
     sim.persona(leader.line_user_id).chat("Saiyai (แชท 1:1)")
-    assert sim.say("สร้างกิจกรรม") == [T["event.ask_title"]]
+    assert sim.say("สร้างกิจกรรม") == [text_for("th", "event.ask_title", network="เครือข่ายโซน 2")]
     assert sim.say("ตลาดนัดชุมชน") == [T["event.ask_when"]]
     assert sim.chips() == ["เลือกวันเวลา", "ยกเลิก"]
     sim.page.locator("#quick-replies .chip", has_text="เลือกวันเวลา").click()
