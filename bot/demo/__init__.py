@@ -256,15 +256,18 @@ class _Builder:
 
     def meeting(self, zone: Network, starts: datetime, created: datetime, *, title: str | None = None,
                 capacity: int | None = None) -> Activity:
-        host_hint = self.by_zone[zone.id][0]
         activity = acts.create_activity(
             self.session, title=title or self.rng.choice(names.MEETING_TITLES).format(zone=zone.name.removeprefix(
                 "เครือข่าย")), organization_id=self.org.id, starts_at=starts, now=created, network_id=zone.id,
-            place_text=self.rng.choice(names.PLACES).format(community=host_hint.name.removeprefix("ชุมชน")),
             capacity=capacity, created_by=self.chairs[zone.id])
         activity.code = self.code()
         self.counts["activities"] += 1
         return activity
+
+    def hosted(self, activity: Activity) -> None:
+        """The place, once the rotation has named the host: somewhere in the host community."""
+        host = self.session.get(Community, activity.host_community_id)
+        activity.place_text = self.rng.choice(names.PLACES).format(community=host.name.removeprefix("ชุมชน"))
 
     def rotation_history(self, zone: Network) -> None:
         """Monthly meetings before now: hosts proposed by the rotation, some declined or skipped,
@@ -285,6 +288,7 @@ class _Builder:
             acts.confirm_host(self.session, activity, created + timedelta(days=2),
                               actor=self.leaders[activity.host_community_id][0])
             activity.status = ActivityStatus.CONFIRMED
+            self.hosted(activity)
             self.answers(activity, zone, created + timedelta(days=3), share=0.35)
             came = 0
             for rsvp in list(activity.rsvps):
@@ -326,6 +330,7 @@ class _Builder:
                 acts.confirm_host(self.session, activity, created + timedelta(days=1),
                                   actor=self.leaders[activity.host_community_id][0])
                 activity.status = ActivityStatus.CONFIRMED
+            self.hosted(activity)
             self.answers(activity, zone, created + timedelta(days=1), share=0.2)
             if index == 1:  # the chair made it monthly (`จัดซ้ำ … ทุกเดือน`)
                 acts.repeat(self.session, activity, 1, self.chairs[zone.id], created + timedelta(days=1))
@@ -336,6 +341,7 @@ class _Builder:
         acts.propose_host(self.session, full, created)
         acts.confirm_host(self.session, full, created, actor=self.leaders[full.host_community_id][0])
         full.status = ActivityStatus.CONFIRMED
+        self.hosted(full)
         self.answers(full, zone, created + timedelta(hours=2), share=0, going=23)
 
     def announce(self) -> None:
