@@ -83,6 +83,8 @@ def test_a_new_member_registers_in_1_1_by_typing_and_tapping(sim, web_stack) -> 
         [membership] = session.scalars(select(Membership).where(Membership.person_id == person.id)).all()
         assert (membership.role, session.get(Community, membership.community_id).name) == (
             RoleName.MEMBER, "ชุมชนคลองสองพี่น้อง")
+    # The page now lists them as a member of their community (no reload).
+    assert sim.page.inner_text("#persona-info").startswith("บุญชู ทดลองใช้ · สมาชิก (member) · ชุมชนคลองสองพี่น้อง")
     # The page's user messages are what the person typed and tapped, in order, on the right.
     assert sim.page.locator("#messages .msg.user .bubble-text").all_inner_texts() == [
         "สมัคร", "บุญชู ทดลองใช้", "คลองสองพี่น้อง", "ข้าม", "ยินยอม"]
@@ -147,6 +149,7 @@ def test_staff_sends_a_notice_to_one_zone_and_the_acknowledgements_rise(sim, web
     with web_stack.session_factory() as session:
         notice = session.scalars(select(Notice).where(Notice.text == text)).one()
         expected = notice.recipients
+    assert notice.via_groups is False  # not every community of zone 4 has a group: each person gets it
 
     def acknowledged() -> int:
         with web_stack.session_factory() as session:

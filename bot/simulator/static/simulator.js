@@ -147,6 +147,8 @@ async function send(event, chat) {
     headers: {"Content-Type": "application/json", "X-Line-Signature": signed.signature}});
   if (!response.ok) console.warn("callback answered", response.status);
   await poll(true);
+  // Someone new who just registered becomes a member: their role, community and groups appear.
+  if (state.persona.role === "new") await loadPersonas(state.persona.user);
   await loadMenu();
   // Finished: the bot's reply (sent before /callback answered) is on the page. Browser tests wait on this.
   document.body.dataset.sent = String(Number(document.body.dataset.sent || 0) + 1);
