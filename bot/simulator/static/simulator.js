@@ -39,8 +39,8 @@ async function loadPersonas(keep) {
   renderPersonas();
   const chosen = keep && state.personas.find((p) => p.user === keep);
   // First visit: a member whose community has a LINE group, where an activity card waits.
-  selectPersona(chosen || state.personas.find((p) => p.role === "member" && p.communityGroup && p.lang === "th") ||
-                state.personas.find((p) => p.role === "member") || state.personas[0]);
+  await selectPersona(chosen || state.personas.find((p) => p.role === "member" && p.communityGroup && p.lang === "th") ||
+                      state.personas.find((p) => p.role === "member") || state.personas[0]);
 }
 
 function personaText(p) {
@@ -129,8 +129,7 @@ function renderChats() {
 function openChat(chat) {
   state.chat = chat;
   loadMenu();
-  $("chat-title").textContent = chat.kind === "user" ? `${chat.name} — ${state.persona.name}` :
-    `${chat.name} — ${state.persona.name}`;
+  $("chat-title").textContent = `${chat.name} — ${state.persona.name}`;
   closePicker();
   renderMessages();
 }
@@ -142,16 +141,29 @@ async function send(event, chat) {
   const payload = {...event, user: state.persona.user, name: state.persona.name,
                    chat: chat && chat.kind === "group" ? chat.id : null};
   $("quick-replies").textContent = "";
-  const signed = await api("/sign", payload);
-  const response = await fetch("/callback", {method: "POST", body: signed.body,
-    headers: {"Content-Type": "application/json", "X-Line-Signature": signed.signature}});
-  if (!response.ok) console.warn("callback answered", response.status);
-  await poll(true);
-  // Someone new who just registered becomes a member: their role, community and groups appear.
-  if (state.persona.role === "new") await loadPersonas(state.persona.user);
-  await loadMenu();
-  // Finished: the bot's reply (sent before /callback answered) is on the page. Browser tests wait on this.
-  document.body.dataset.sent = String(Number(document.body.dataset.sent || 0) + 1);
+  try {
+    const signed = await api("/sign", payload);
+    const response = await fetch("/callback", {method: "POST", body: signed.body,
+      headers: {"Content-Type": "application/json", "X-Line-Signature": signed.signature}});
+    if (!response.ok) showStatus(`POST /callback answered ${response.status}`);
+    await poll(true);
+    // Someone new who just registered becomes a member: their role, community and groups appear.
+    if (state.persona.role === "new") await loadPersonas(state.persona.user);
+    await loadMenu();
+  } catch (error) {
+    showStatus(`ส่งไม่สำเร็จ (${error.message}) — is scripts/run running?`);
+  } finally {
+    // Finished: the bot's reply (sent before /callback answered) is on the page. Browser tests wait on this.
+    document.body.dataset.sent = String(Number(document.body.dataset.sent || 0) + 1);
+  }
+}
+
+function showStatus(text) {
+  const status = $("status");
+  status.textContent = text;
+  status.hidden = false;
+  clearTimeout(showStatus.timer);
+  showStatus.timer = setTimeout(() => { status.hidden = true; }, 8000);
 }
 
 function doAction(action) {
