@@ -64,7 +64,7 @@ def main() -> int:
 - Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC
 - Machine: {common.describe_machine(common.machine())}
 - Code: {common.code_version()}; load average before the run: {common.format_load(load_before)}
-- Command: `python bench/demo_bench.py --repeat {args.repeat}`{' --pg-url …' if args.pg_url else ''}
+- Command: `python bench/demo_bench.py --repeat {args.repeat}{' --pg-url …' if args.pg_url else ''}`
 
 | database | best s | worst s | under {TARGET_SECONDS:.0f} s |
 |---|---:|---:|---|
