@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from linebot.v3 import SignatureValidator
 
-from bot import cli, desk, webhook
+from bot import cli, csrf, desk, webhook
 from bot.config import Config, bangkok_now, load_config
 from bot.line import LineClient
 from bot.pipeline import Saiyai
@@ -34,13 +34,14 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     engine = make_engine(config.database_url)
     app.extensions["saiyai.engine"] = engine
+    clock = test_config.get("CLOCK") or (_simulated_clock(engine) if config.local_mode else bangkok_now)
     app.extensions["saiyai.signature"] = SignatureValidator(config.channel_secret)
     saiyai = Saiyai(
         session_factory=make_session_factory(engine),
         line=LineClient(config),
         dispatcher=test_config.get("DISPATCHER") or Dispatcher(REGISTRY, load_profile,
                                                                {"public_url": config.public_url}),
-        clock=test_config.get("CLOCK") or bangkok_now,
+        clock=clock,
     )
     app.extensions["saiyai"] = saiyai
     app.extensions["saiyai.replies"] = ReplySender(
@@ -48,8 +49,19 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         request_timeout=config.request_timeout)
     app.register_blueprint(webhook.blueprint)
     desk.init_app(app, config)
+    csrf.init_app(app)
     cli.register(app)
-    if config.local_mode:
+    if config.local_mode:  # the simulator, its clock control and its CSRF protection exist only here
+        from bot import simulator
+
+        simulator.register(app)
         app.logger.info("local mode: no LINE credentials, talking to the fake LINE API at %s",
                         config.line_api_base_url)
     return app
+
+
+def _simulated_clock(engine):
+    """Local mode's clock: real time plus the offset the simulator's clock control sets."""
+    from bot.simulator.clock import SimulatedClock
+
+    return SimulatedClock(engine)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot import outbox, richmenus, simulate
+from bot.demo import cli as demo_cli
 from bot.thaitime import format_when
 from handlers.registry import clean
 from handlers.services import menus as menu_links
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(say)
     app.cli.add_command(org_group)
     app.cli.add_command(richmenus.richmenu_group)
+    app.cli.add_command(demo_cli.demo_group)
 
 
 @click.command("say", help="Local mode: send TEXT to the running bot as a LINE user and print its answers, "

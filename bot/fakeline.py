@@ -107,6 +107,9 @@ class FakeLineState:
     rate_limits: dict[str, float] = field(default_factory=dict)  # endpoint → requests per second
     latency: dict[str, float] = field(default_factory=dict)      # endpoint → seconds before each answer
     missing_content: set[str] = field(default_factory=set)      # message ids whose content LINE no longer has
+    # What people "typed on their phones" in the simulator (bot/simulator): LINE sees both sides of a
+    # chat; each entry notes how many requests had arrived before it, to keep the two sides in order.
+    said: list[dict[str, Any]] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
     _buckets: dict[str, list[float]] = field(default_factory=dict)
@@ -160,6 +163,7 @@ class FakeLineState:
     def reset(self) -> None:
         with self.lock:
             self.requests.clear()
+            self.said.clear()
             self.accepted_retry_keys.clear()
             self.used_reply_tokens.clear()
             self.faults.clear()
@@ -239,11 +243,32 @@ def create_fake_app(state: FakeLineState) -> Flask:
 
     @app.get("/__fake__/requests")
     def dump() -> Response:
+        since = request.args.get("since", 0, type=int)  # the simulator polls for what is new
         with state.lock:
             rows = [{"method": r.method, "path": r.path, "status": r.status, "delivered": r.delivered,
                      "retry_key": r.retry_key,
-                     "body": {"bytes": len(r.body)} if isinstance(r.body, bytes) else r.body} for r in state.requests]
+                     "body": {"bytes": len(r.body)} if isinstance(r.body, bytes) else r.body}
+                    for r in state.requests[since:]]
         return Response(json.dumps(rows, ensure_ascii=False), mimetype="application/json")
+
+    @app.post("/__fake__/said")
+    def say() -> Response:
+        entry = request.get_json(force=True, silent=True)
+        if not isinstance(entry, dict):
+            return _error(400, "a JSON object is expected")
+        with state.lock:
+            entry["after"] = len(state.requests)
+            state.said.append(entry)
+            count = len(state.said)
+        return Response(json.dumps({"said": count}), mimetype="application/json")
+
+    @app.get("/__fake__/said")
+    def said() -> Response:
+        since = request.args.get("since", 0, type=int)
+        with state.lock:
+            rows = state.said[since:]
+            body = json.dumps(rows, ensure_ascii=False)
+        return Response(body, mimetype="application/json")
 
     # What a simulator in another process needs (local mode): the menu a user sees, its picture, a tab tapped.
     @app.get("/__fake__/richmenu/<user_id>")

@@ -87,8 +87,13 @@ def main() -> int:
         print(f"saiyai scheduler: {exc}", file=sys.stderr)
         return 3
     engine = make_engine(config.database_url)
+    clock = bangkok_now
+    if config.local_mode:  # the simulator may have moved the clock (bot/simulator/clock.py)
+        from bot.simulator.clock import SimulatedClock
+
+        clock = SimulatedClock(engine)
     ctx = JobContext(session_factory=make_session_factory(engine), line=LineClient(config),
-                     clock=bangkok_now, outbox_batch=config.outbox_batch,
+                     clock=clock, outbox_batch=config.outbox_batch,
                      outbox_concurrency=config.outbox_concurrency,
                      outbox_lease=timedelta(seconds=config.outbox_lease),
                      outbox_max_backoff=timedelta(seconds=config.outbox_max_backoff))

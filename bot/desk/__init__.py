@@ -12,14 +12,12 @@ import hmac
 from datetime import timedelta
 
 from flask import Blueprint, Flask
-from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.config import Config
 
 blueprint = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates",
                       static_folder="static", static_url_path="/static")
-csrf = CSRFProtect()
 
 
 def session_secret(config: Config) -> str:
@@ -43,14 +41,10 @@ def init_app(app: Flask, config: Config) -> None:
         SESSION_COOKIE_SECURE=not config.local_mode,
         SESSION_COOKIE_NAME="saiyai_desk",
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.desk_idle_minutes),
-        # The webhook and other blueprints have no forms: only the desk asks for the token (before_request).
-        WTF_CSRF_CHECK_DEFAULT=False,
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires when idle
     )
     app.config["DESK_IDLE"] = timedelta(minutes=config.desk_idle_minutes)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops,
                                 x_host=config.proxy_hops)
-    csrf.init_app(app)
     app.register_blueprint(blueprint)
     app.cli.add_command(desk_group)

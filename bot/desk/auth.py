@@ -11,7 +11,8 @@ from typing import Any
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy.orm import Session
 
-from bot.desk import blueprint, csrf
+from bot.csrf import csrf
+from bot.desk import blueprint
 from bot.desk.i18n import LANGUAGES
 from bot.desk.scope import Viewer, load_viewer
 from handlers.services import desk as links

@@ -58,3 +58,22 @@ def test_the_messages_of_a_500_user_multicast_are_still_validated(fake: FakeLine
     assert status == 400
     assert "text" in error["details"][0]["message"]
     assert fake.state.deliveries() == []
+
+
+def test_the_record_is_read_from_a_cursor_and_keeps_what_people_said_in_order(fake: FakeLineServer) -> None:
+    """The simulator polls `?since=` and notes what people typed (`/__fake__/said`) between the requests."""
+    multicast(fake, {"to": users(2), "messages": [TEXT]})
+    said = urllib3.request("POST", fake.url + "/__fake__/said", body=json.dumps({"chat": "U1", "text": "สวัสดี"}),
+                           headers={"Content-Type": "application/json"})
+    assert (said.status, json.loads(said.data)) == (200, {"said": 1})
+    multicast(fake, {"to": users(3), "messages": [TEXT]})
+    rows = json.loads(urllib3.request("GET", fake.url + "/__fake__/requests?since=1").data)
+    assert [len(row["body"]["to"]) for row in rows] == [3]
+    assert json.loads(urllib3.request("GET", fake.url + "/__fake__/requests").data)[0]["body"]["to"] == users(2)
+    assert json.loads(urllib3.request("GET", fake.url + "/__fake__/said?since=0").data) == [
+        {"chat": "U1", "text": "สวัสดี", "after": 1}]
+    assert json.loads(urllib3.request("GET", fake.url + "/__fake__/said?since=1").data) == []
+    refused = urllib3.request("POST", fake.url + "/__fake__/said", body=b"[1]", headers={"Content-Type": "application/json"})
+    assert refused.status == 400
+    fake.state.reset()
+    assert fake.state.said == []
