@@ -42,12 +42,12 @@ def test_without_a_public_url_the_command_says_so_and_makes_no_link(config, cloc
 
     from bot import create_app
     from models import DeskLink
-    from support.desk import SignedWebhook
+    from support.testapp import WebhookClient
     from support.dialog import Dialog
 
     app = create_app({"SAIYAI_CONFIG": dataclasses.replace(config, public_url=""), "CLOCK": clock})
     try:
-        dialog = Dialog(fake_line, SignedWebhook(app.test_client(), config.channel_secret))
+        dialog = Dialog(fake_line, WebhookClient(app.test_client(), config.channel_secret))
         dialog.run([(USERS["staff"], "เข้าเว็บ",
                      "ขออภัยครับ หน้าเว็บของสายใยยังไม่ได้ตั้งค่า (SAIYAI_PUBLIC_URL) กรุณาแจ้งผู้ดูแลระบบครับ")])
         with app.extensions["saiyai"].session_factory() as session:

@@ -25,23 +25,9 @@ from models import (
     ReportPhoto,
     Rsvp,
 )
-from support import events as ev
 from support.activities import bkk
 from support.dialog import Dialog
 from support.registry import MORE_MEMBERS, District, seed_members
-
-class SignedWebhook:
-    """Posts webhook bodies signed with `secret` to an app's /callback, as LINE does (for an app a test builds
-    itself; importing tests/conftest.py's WebhookClient would pick up whichever conftest is on sys.path)."""
-
-    def __init__(self, client, secret: str) -> None:
-        self.client, self.secret = client, secret
-
-    def post(self, *events: dict):
-        payload = ev.body(*events)
-        return self.client.post("/callback", data=payload, headers={
-            "Content-Type": "application/json", "X-Line-Signature": ev.sign(self.secret, payload)})
-
 
 LINK = re.compile(r"^http://127\.0\.0\.1:5000(/desk/signin/[A-Za-z0-9_-]+)$")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -24,7 +24,8 @@ from bot import create_app
 from bot.config import Config
 from bot.fakeline import FakeLineServer
 from support.clock import Clock
-from support.desk import SignedWebhook, World, seed_world
+from support.desk import World, seed_world
+from support.testapp import WebhookClient
 from support.dialog import Dialog
 from support.registry import seed_district
 
@@ -74,7 +75,7 @@ def desk_stack(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) 
         thread = threading.Thread(target=server.serve_forever, name="desk-web", daemon=True)
         thread.start()
         try:
-            yield DeskStack(url, app, factory, Dialog(fake, SignedWebhook(app.test_client(), SECRET)), world, clock)
+            yield DeskStack(url, app, factory, Dialog(fake, WebhookClient(app.test_client(), SECRET)), world, clock)
         finally:
             server.shutdown()
             server.server_close()
