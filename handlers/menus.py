@@ -61,13 +61,14 @@ MENUS: dict[MenuRole, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("leader", ("new_event", "announce", "members", "proxy", "add_member", "notice_status")),
         ("everyday", EVERYDAY),
     ),
+    # Staff and chairs report upward from the web desk: its sign-in link is one tap away.
     MenuRole.CHAIR: (
-        ("chair", ("new_event", "announce", "communities", "invite", "repeat", "notice_status")),
-        ("everyday", EVERYDAY),
+        ("chair", ("new_event", "announce", "invite", "repeat", "notice_status", "dashboard")),
+        ("everyday", ("events", "news", "host_next", "communities", "me", "help")),
     ),
     MenuRole.STAFF: (
-        ("staff", ("announce", "alert", "notice_status", "alert_status", "invite", "communities")),
-        ("everyday", ("events", "news", "new_event", "members", "me", "help")),
+        ("staff", ("announce", "alert", "notice_status", "alert_status", "invite", "dashboard")),
+        ("everyday", ("events", "news", "new_event", "members", "communities", "help")),
     ),
 }
 

@@ -813,6 +813,7 @@ TEXT: dict[str, str] = {
     "menu.label.repeat": "Repeat an event",
     "menu.label.alert": "Urgent alert",
     "menu.label.alert_status": "Alert status",
+    "menu.label.dashboard": "Web desk",
     "desk.link": "Your link to Saiyai's web desk is in the next message. It works once, within {minutes} minutes, and only for your account: please do not forward it.",
     "desk.not_configured": "Sorry, Saiyai's web desk is not set up yet (SAIYAI_PUBLIC_URL). Please tell the administrator.",
     "desk.register_first": "Please register first with “register”, then send “dashboard” again.",
