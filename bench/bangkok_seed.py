@@ -185,7 +185,7 @@ def registry(cur, plan: Plan, now: dt.datetime) -> dict:
 def people(cur, plan: Plan, now: dt.datetime) -> None:
     """person and membership, all server-side."""
     C, K, M = plan.communities, plan.leaders, plan.first_member_rank
-    params = {"given": GIVEN, "sf": SURNAME_FIRST, "ss": SURNAME_SECOND, "titles": TITLES, "now": now,
+    params = {"given": GIVEN, "g": len(GIVEN), "sf": SURNAME_FIRST, "ss": SURNAME_SECOND, "titles": TITLES, "now": now,
               "n": plan.people, "c": C, "m": M}
     # rank = (p-1) / C, community index = (p-1) % C: people of a community are spread over the table,
     # as registrations over time interleave them.
@@ -195,18 +195,23 @@ def people(cur, plan: Plan, now: dt.datetime) -> None:
         SELECT p,
                CASE WHEN nol THEN NULL ELSE 'U' || lpad(to_hex(p), 32, '0') END,
                CASE WHEN NOT nol AND p %% 3 = 0 THEN given END,
-               CASE WHEN p %% 10 = 3 THEN (%(titles)s::text[])[1 + (p / 10) %% 6] ELSE '' END
-                 || given || ' ' || (%(sf)s::text[])[1 + (p * 7 + p / 3) %% 40]
-                 || (%(ss)s::text[])[1 + (p * 11 + p / 5) %% 40],
+               CASE
+                 WHEN (h / (%(g)s::bigint * 1600)) %% 10 = 3
+                 THEN (%(titles)s::text[])[1 + ((h / (%(g)s::bigint * 16000)) %% 6)::int] ELSE '' END
+                 || given || ' ' || (%(sf)s::text[])[1 + ((h / %(g)s::bigint) %% 40)::int]
+                 || (%(ss)s::text[])[1 + ((h / (%(g)s::bigint * 40)) %% 40)::int],
                CASE WHEN p %% 4 = 0 THEN '08' || lpad(((p::bigint * 7919) %% 100000000)::text, 8, '0') END,
                CASE WHEN p %% 5 = 0 THEN 'th' WHEN p %% 97 = 0 THEN 'en' END,
                '2026-11', created, CASE WHEN nol THEN (p - 1) %% %(c)s::int + 1 END,
                CASE WHEN p %% 100 = 11 AND NOT nol THEN %(now)s - interval '20 days' END,
                created, created
         FROM (SELECT p, (p - 1) / %(c)s::int >= %(m)s::int AND p %% 50 = 7 AS nol,
-                     (%(given)s::text[])[1 + (p * 13 + p / 97) %% array_length(%(given)s::text[], 1)] AS given,
+                     (%(given)s::text[])[1 + (h %% %(g)s::bigint)::int] AS given, h,
                      %(now)s - make_interval(days => 30 + ((p::bigint * 7919) %% 700)::int) AS created
-              FROM generate_series(1, %(n)s::int) p) s
+              FROM generate_series(1, %(n)s::int) p
+              -- h: a hash of p (a multiplier modulo a prime: distinct for every p); its digits pick the
+              -- given name (130), the two surname parts (40 × 40) and a title, independently of each other.
+              CROSS JOIN LATERAL (SELECT (p::bigint * 2654435761) %% 4294967291 AS h) hash) s
     """, params)
     cur.execute("""
         INSERT INTO membership (person_id, role, organization_id, network_id, community_id, title, created_at)

@@ -63,6 +63,7 @@ class Cell:
     role: str
     times_ms: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
+    sql_ms: list[float] = field(default_factory=list)     # time in SQL statements, per request
     slowest_sql: tuple[float, str, Any] | None = None   # of the slowest request: (ms, statement, parameters)
     slowest_request_ms: float = 0.0
     sample_reply: str = ""
@@ -159,6 +160,7 @@ class Bench:
                 cell.rss_growth_mb.append(max(0.0, _peak_rss_mb() - rss_before))
             cell.times_ms.append(elapsed)
             cell.statements.append(len(captured))
+            cell.sql_ms.append(sum(c[0] for c in captured))
             if elapsed >= cell.slowest_request_ms and captured:
                 cell.slowest_request_ms = elapsed
                 cell.slowest_sql = max(captured, key=lambda c: c[0])
@@ -470,14 +472,16 @@ def report(cells: list[Cell], erasure: list[Cell], seed: dict | None, info: dict
     lines += ["", "Server time of one signed POST /callback (Flask test client, reply to the fake LINE API "
               "included), one request at a time; n = requests measured (50, or fewer when the cell's time "
               f"budget of {info['budget']:.0f} s ran out). SQL: statements per request (median) and the slowest "
-              "statement of the slowest request. Sorted by p99.", "",
-              "| command | who | n | p50 ms | p99 ms | max ms | SQL / request | slowest SQL ms | first reply (start) |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+              "statement of the slowest request; in SQL: the median share of the request's time spent in SQL "
+              "statements (the rest is Python: loading rows into objects, building the reply). Sorted by p99.", "",
+              "| command | who | n | p50 ms | p99 ms | max ms | SQL / request | in SQL | slowest SQL ms | first reply (start) |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for cell in sorted(cells, key=lambda c: -c.p(0.99)):
         slow = f"{cell.slowest_sql[0]:.1f}" if cell.slowest_sql else "-"
         reply = cell.sample_reply[:48].replace("|", "/")
         lines.append(f"| {cell.label} | {cell.role} | {len(cell.times_ms)} | {cell.p(0.5):,.0f} | {cell.p(0.99):,.0f} | "
-                     f"{max(cell.times_ms):,.0f} | {statistics.median(cell.statements):.0f} | {slow} | {reply} |")
+                     f"{max(cell.times_ms):,.0f} | {statistics.median(cell.statements):.0f} | {_share(cell)} | {slow} | "
+                     f"{reply} |")
     over = [c for c in cells if c.p(0.99) >= 50]
     lines += ["", f"{len(over)} of {len(cells)} command × role cells are at or over 50 ms p99.", "",
               "Erasure (each request erases a different person; peak memory: growth of this process's peak RSS "
@@ -493,6 +497,10 @@ def report(cells: list[Cell], erasure: list[Cell], seed: dict | None, info: dict
                   "`bench/results/bangkok_explain.md` (not committed), summarised in docs/scale.md."]
     lines.append(MARKERS.end)
     return "\n".join(lines) + "\n"
+
+
+def _share(cell: Cell) -> str:
+    return f"{statistics.median(s / t for s, t in zip(cell.sql_ms, cell.times_ms, strict=True)):.0%}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -551,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     (common.RESULTS_DIR / "bangkok_commands.json").write_text(json.dumps({
         "info": {**info, "machine": info["machine"]},
         "cells": [{"label": c.label, "role": c.role, "times_ms": c.times_ms, "statements": c.statements,
+                   "sql_ms": c.sql_ms,
                    "slowest_sql_ms": c.slowest_sql[0] if c.slowest_sql else None,
                    "slowest_sql": c.slowest_sql[1] if c.slowest_sql else None, "reply": c.sample_reply,
                    "rss_growth_mb": c.rss_growth_mb, "tracemalloc_mb": c.tracemalloc_mb} for c in cells + erasure]},
