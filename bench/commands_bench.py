@@ -330,15 +330,20 @@ def find_district(bench: Bench) -> District:
 
 # --- the plan: every command and button ----------------------------------------------------------
 
-def measure(bench: Bench, d: District) -> tuple[list[Cell], list[Cell]]:
+def measure(bench: Bench, d: District, only: list[str]) -> tuple[list[Cell], list[Cell]]:
     from bot.simulate import postback, text
     from handlers.catalog import text_for
 
     cells: list[Cell] = []
+
+    def wanted(label: str) -> bool:
+        return not only or any(part in label for part in only)
     group = "C" + "be" * 16  # a group nobody linked: `ผูกกลุ่ม` offers the sender's communities
 
     def say(label: str, words: str | Callable[[int], str], roles: list[str], *, in_group: bool = False,
             before: Callable[[str, int], None] | None = None, after: Callable[[str, int], None] | None = None) -> None:
+        if not wanted(label):
+            return
         words_of = words if callable(words) else (lambda _i, w=words: w)
         for role in roles:
             user = d.users[role]
@@ -349,6 +354,8 @@ def measure(bench: Bench, d: District) -> tuple[list[Cell], list[Cell]]:
                                    after=(lambda i, u=user: after(u, i)) if after else None))
 
     def button(label: str, data: str, roles: list[str], *, after: Callable[[str, int], None] | None = None) -> None:
+        if not wanted(label):
+            return
         for role in roles:
             user = d.users[role]
             cells.append(bench.run(label, role, lambda i, u=user: postback(data, user=u), user=user,
@@ -418,6 +425,8 @@ def measure(bench: Bench, d: District) -> tuple[list[Cell], list[Cell]]:
 
     print("erasure:", flush=True)
     erasure: list[Cell] = []
+    if not wanted("confirmed"):
+        return cells, erasure
     forget = iter(d.forget_users)
     current: dict[str, str] = {}
 
@@ -511,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=45.0, help="seconds per command × role at most")
     parser.add_argument("--explain", type=int, default=5, help="EXPLAIN the slowest statement of this many commands")
     parser.add_argument("--no-write", action="store_true", help="print the section instead of writing BENCHMARKS.md")
+    parser.add_argument("--only", default="", help="comma-separated parts of labels: measure only those "
+                        "(e.g. --only 'สถานะ,confirmed' --no-write --explain-file …)")
+    parser.add_argument("--explain-file", type=Path, default=EXPLAIN_MD)
     args = parser.parse_args(argv)
     common.exit_on_sigterm()
     import logging
@@ -532,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         (communities,), = bench.sql("SELECT count(*) FROM community WHERE organization_id = :o", o=district.org)
         info["district"] = f"{name}: {communities} communities, {people:,} people"
         print(f"district: {info['district']}; users {district.person_ids}", flush=True)
-        cells, erasure = measure(bench, district)
+        cells, erasure = measure(bench, district, [part for part in args.only.split(",") if part])
         info["load_after"] = os.getloadavg()
         explained: list[tuple[Cell, str]] = []
         seen: set[str] = set()
@@ -555,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(f"## {cell.label} [{cell.role}]: p50 {cell.p(0.5):.0f} ms, p99 {cell.p(0.99):.0f} ms; "
                      f"slowest statement {ms:.1f} ms\n\n```sql\n{statement}\n```\n\nparameters: `{params!r}`\n\n"
                      f"```\n{plan}\n```\n")
-    EXPLAIN_MD.write_text("\n".join(parts))
+    args.explain_file.write_text("\n".join(parts))
     (common.RESULTS_DIR / "bangkok_commands.json").write_text(json.dumps({
         "info": {**info, "machine": info["machine"]},
         "cells": [{"label": c.label, "role": c.role, "times_ms": c.times_ms, "statements": c.statements,
@@ -569,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         print(section)
     else:
         common.write_section(section, MARKERS)
-        print(f"wrote {common.BENCHMARKS_MD} and {EXPLAIN_MD}")
+        print(f"wrote {common.BENCHMARKS_MD} and {args.explain_file}")
     return 0
 
 
