@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -533,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (common.RESULTS_DIR / f"bangkok_seed_{args.database}.json").write_text(json.dumps({
         "scale": args.scale, "database": args.database, "seconds": total, "steps": timings, "size": size,
-        "rows": counts, "load_before": list(__import__("os").getloadavg()),
+        "rows": counts, "load_before": list(os.getloadavg()),
         "command": "python bench/bangkok_seed.py" + (f" --scale {args.scale}" if args.scale != 1 else ""),
         "at": now.isoformat()}, ensure_ascii=False, indent=1))
     return 0
