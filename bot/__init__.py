@@ -1,7 +1,8 @@
-"""Saiyai's web side and its shared building blocks (config, LINE client, outbox, Thai dates).
+"""Saiyai's web side and what it shares with the scheduler (config, LINE client, outbox), plus local mode's
+fake LINE API and simulator. Thai dates live with the domain code, in handlers/thaitime/.
 
-This package's top level stays import-light on purpose: handlers import `bot.thaitime`,
-`bot.outbox` and `bot.messages`, so importing `bot` must not pull in the handlers in turn.
+This package's top level stays import-light on purpose: handlers import `bot.config`, `bot.outbox` and
+`bot.messages`, so importing `bot` must not pull in the handlers in turn.
 The app factory lives in bot/app.py.
 """
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox, richmenus, simulate
 from bot.demo import cli as demo_cli
-from bot.thaitime import format_when
+from handlers.thaitime import format_when
 from handlers.registry import clean
 from handlers.services import menus as menu_links
 from handlers.services import registry as reg

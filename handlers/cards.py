@@ -26,7 +26,7 @@ from linebot.v3.messaging import (
 from sqlalchemy.orm import Session
 
 from bot.config import TIMEZONE
-from bot.thaitime import format_date, format_when, format_when_en
+from handlers.thaitime import format_date, format_when, format_when_en
 from handlers.catalog import CATALOGUES, text_for
 from handlers.services import activities as svc
 from models import Activity, ActivityStatus, Answer, Community, HostState, Network, Rsvp, Series

@@ -12,7 +12,7 @@ import re
 from sqlalchemy import select
 from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.catalog import LANGUAGES
 from handlers.context import Context
 from handlers.registry import ChatKind, Role, clean, command, postback

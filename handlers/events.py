@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.config import TIMEZONE
-from bot.thaitime import (
+from handlers.thaitime import (
     ENGLISH_MONTHS,
     ENGLISH_WEEKDAYS,
     format_date,

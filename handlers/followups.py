@@ -17,7 +17,7 @@ from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, Tex
 from linebot.v3.webhooks import ImageMessageContent
 from sqlalchemy import func, select
 
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.catalog import CATALOGUES
 from handlers.context import SKIP_WORDS, Context, Turn, button_label, command_refusal, record_id
 from handlers.registry import Role, command, normalize, postback, step, strip_polite

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from linebot.v3.messaging import Message
 
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.context import Context
 from handlers.registry import ChatKind, Role, clean, command
 from handlers.services import registry as reg

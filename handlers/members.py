@@ -15,7 +15,7 @@ from enum import StrEnum
 from linebot.v3.messaging import Message
 
 from bot import outbox
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers import pickers
 from handlers.catalog import text_for
 from handlers.context import PHONE_SKIP_WORDS, Context, Turn, not_a_name, text_message

@@ -50,7 +50,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.thaitime import (
+from handlers.thaitime import (
     format_when_in,
     from_picker_value,
     parse_when,

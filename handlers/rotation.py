@@ -16,7 +16,7 @@ from linebot.v3.messaging import ConfirmTemplate, Message, PostbackAction, Templ
 from sqlalchemy import select
 
 from bot import outbox
-from bot.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when_in
+from handlers.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when_in
 from handlers import cards, events
 from handlers.catalog import text_for
 from handlers.context import Context, Turn, record_id

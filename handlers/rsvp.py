@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot import outbox
 from bot.config import TIMEZONE
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers import notices
 from handlers.catalog import text_for
 from handlers.context import Context, Turn, as_turn, button_label, command_refusal, record_id, text_message

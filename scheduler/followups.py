@@ -28,7 +28,7 @@ from bot import outbox
 from bot.config import TIMEZONE
 from bot.line import Outcome
 from bot.storage import Storage, photo_key
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.catalog import text_for
 from handlers import events
 from handlers.services import activities as acts

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.line import SendResult
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.catalog import CATALOGUES, text_for
 from handlers.notices import notice_messages, nudge_messages, tell_offline_leaders
 from handlers.services import notices as svc

@@ -24,7 +24,7 @@ from bot.desk.scope import (
     related_network_ids,
     visible_community_ids,
 )
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.services import desk as desk_service
 from handlers.services import notices as notice_service
 from handlers.services import registry as reg

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import TIMEZONE
 from bot.desk.scope import Viewer, activities_clause, networks_clause, notices_clause, related_network_ids
-from bot.thaitime import BUDDHIST_ERA_OFFSET, THAI_MONTH_ABBREVIATIONS
+from handlers.thaitime import BUDDHIST_ERA_OFFSET, THAI_MONTH_ABBREVIATIONS
 from handlers.services.activities import add_months
 from models import (
     Activity,

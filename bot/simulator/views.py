@@ -27,7 +27,7 @@ from bot.pipeline import Saiyai
 from bot.simulator import transcript
 from bot.simulator.clock import SimulatedClock
 from bot.simulator.jobs import next_reminder, run_due
-from bot.thaitime import format_when
+from handlers.thaitime import format_when
 from models import (
     ChatLink,
     Community,

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.catalog import text_for
 from models import Activity, Answer, Community, Person, Rsvp
 

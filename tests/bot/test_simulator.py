@@ -16,7 +16,7 @@ from bot import create_app, demo
 from bot.config import LOCAL_ACCESS_TOKEN, LOCAL_CHANNEL_SECRET, TIMEZONE, Config
 from bot.simulator import transcript
 from bot.simulator.clock import OFFSET_KEY, SimulatedClock
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.catalog import text_for
 from handlers.services.activities import linked_chats
 from models import Activity, ChannelState

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import TIMEZONE
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.catalog import th
 from handlers.services import registry as reg
 from models import AckKind, InviteCode, NoticeAck, Organization, Person, RoleName, Rsvp

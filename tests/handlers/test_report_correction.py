@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.thaitime import format_when, format_when_en
+from handlers.thaitime import format_when, format_when_en
 from handlers.catalog import en, th
 from handlers.services import registry as reg
 from models import ActivityReport, Person, ReportPhoto, RoleName

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot import create_app
 from bot.config import TIMEZONE
-from bot.thaitime import format_when_en
+from handlers.thaitime import format_when_en
 from handlers.catalog import en, text_for, th
 from handlers.services import activities as act
 from handlers.services import registry as reg

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 
 from bot.config import TIMEZONE, bangkok_now
 from bot.outbox import after_quiet_hours, in_quiet_hours
-from bot.thaitime import format_when
+from handlers.thaitime import format_when
 from handlers.catalog import text_for
 from handlers.services import activities as acts
 from handlers.services import registry as reg

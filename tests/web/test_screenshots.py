@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.catalog import text_for
 from models import (
     Activity,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from support.web import wait_until
 
 from bot.config import TIMEZONE
-from bot.thaitime import format_when_in
+from handlers.thaitime import format_when_in
 from handlers.cards import when_range
 from handlers.catalog import text_for
 from handlers.catalog.th import TEXT as T

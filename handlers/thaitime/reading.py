@@ -1,39 +1,4 @@
-"""Reading and writing dates and times the way Thais type them, always in Asia/Bangkok.
-
-parse_when(text, now) understands Thai and English dates and times mixed with any other words:
-Buddhist-era (พ.ศ.) and Christian-era (ค.ศ.) years, Thai digits, Thai and English month names,
-numeric dates (day first), the Thai six-hour clock (ตีสอง, บ่ายสองโมง, สามทุ่มครึ่ง ...),
-relative days (พรุ่งนี้, อีก 3 วัน, in 2 weeks) and weekdays (ศุกร์นี้, เสาร์หน้า, next monday).
-Between midnight and 04:00, พรุ่งนี้ / tomorrow is the coming morning (the calendar's today).
-
-What the caller must know:
-
-- Years: a 4-digit year >= 2400 is พ.ศ. (minus 543), a smaller one is ค.ศ.; a 2-digit year is
-  always พ.ศ. (69 = 2569 = 2026) unless written after ค.ศ., in English text too (20 Dec 26 is 1983).
-- Date only: parse_when returns midnight of that date. To tell "no time given" apart from a real
-  00:00, call parse_when_parts, whose WhenParts has time=None when the text gave no time (and
-  date=None when it gave only a time), then ask the user for what is missing.
-- Time only: the next occurrence, today if still ahead of `now`, otherwise tomorrow.
-- A date without a year: the first such date on or after today (29 Feb waits for a leap year).
-  A date with a time already passed today stays today: results can be in the past and it is
-  the caller's job to refuse them.
-- Weekdays, for every weekday word X (จันทร์ … อาทิตย์, Monday … Sunday):
-  - bare X, "X นี้", "X ที่จะถึง", "this X", "coming X": the coming X, 0–7 days ahead. Today when
-    today is X and no time is given or the time is still ahead; when today is X and the time has
-    passed, the X 7 days later. (On Saturday 10:00, เสาร์นี้ 15:00 is today, เสาร์นี้ 9:00 the 28th.)
-  - "X หน้า", "X สัปดาห์หน้า", "next X": 7 days after this week's X counted from today, 7–13 days
-    ahead, whatever the time: on a Saturday, เสาร์หน้า is the Saturday 7 days later (never 14), and
-    on Saturday 21 Nov, จันทร์หน้า is Monday 30 Nov (จันทร์ / จันทร์นี้ is Monday 23).
-  A bare อาทิตย์ is Sunday (อาทิตย์หน้า = next Sunday) except in "อีก 2 อาทิตย์" (two weeks).
-- Contradictions give None: a weekday that does not match the date given, or an explicit date
-  that disagrees with a relative one (พรุ่งนี้ 20 ธ.ค.). Impossible values give None too
-  (31 เม.ย., 25:00), even when the rest of the text is fine.
-- Several dates or several times (ranges such as 13.00-16.00 น.): the first one written wins.
-- "อีก 2 ชั่วโมง" / "in 30 minutes" is `now` plus that, cut to the minute, and cannot be combined
-  with another date or time. "อีก 1 เดือน" keeps the day of month, clamped to the month's end.
-- All datetimes going in must be timezone-aware (naive ones raise ValueError); all coming out
-  are in Asia/Bangkok. LINE datetime-picker values carry no zone and are read as Bangkok time.
-"""
+"""Reading dates and times as Thais type them (the rules are in the package's docstring)."""
 
 from __future__ import annotations
 
@@ -44,73 +9,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import cast
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Asia/Bangkok")
-
-BUDDHIST_ERA_OFFSET = 543
-
-THAI_MONTHS = (
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+from handlers.thaitime.words import (
+    _DURATION_UNITS,
+    _ENGLISH_NUMBERS,
+    _ENGLISH_WEEKDAY_WORDS,
+    _NORMALISE,
+    _PICKER_FORMATS,
+    _RELATIVE_DAYS,
+    _THAI_TENS,
+    _THAI_UNITS,
+    _THAI_WEEKDAY_WORDS,
+    _WEEKDAY_WORDS,
+    BUDDHIST_ERA_OFFSET,
+    ENGLISH_MONTHS,
+    LATE_NIGHT_END,
+    MAX_AHEAD,
+    THAI_MONTH_ABBREVIATIONS,
+    THAI_MONTHS,
+    THAI_MONTHS_SPOKEN,
+    TZ,
 )
-THAI_MONTH_ABBREVIATIONS = (
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
-)
-# What people say aloud and often type: the name without its -คม / -ยน / -พันธ์ ending.
-THAI_MONTHS_SPOKEN = (
-    "มกรา", "กุมภา", "มีนา", "เมษา", "พฤษภา", "มิถุนา",
-    "กรกฎา", "สิงหา", "กันยา", "ตุลา", "พฤศจิกา", "ธันวา",
-)
-ENGLISH_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-THAI_WEEKDAYS = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")  # date.weekday() order
-ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-_THAI_WEEKDAY_WORDS = {name: i for i, name in enumerate(THAI_WEEKDAYS)} | {"พฤหัส": 3}
-_ENGLISH_WEEKDAY_WORDS = (
-    {name.lower(): i for i, name in enumerate(ENGLISH_WEEKDAYS)}
-    | {name.lower()[:3]: i for i, name in enumerate(ENGLISH_WEEKDAYS)}
-    | {"tues": 1, "thur": 3, "thurs": 3}
-)
-_WEEKDAY_WORDS = _THAI_WEEKDAY_WORDS | _ENGLISH_WEEKDAY_WORDS
-
-_THAI_UNITS = {
-    "หนึ่ง": 1, "นึง": 1, "สอง": 2, "สาม": 3, "สี่": 4,
-    "ห้า": 5, "หก": 6, "เจ็ด": 7, "แปด": 8, "เก้า": 9,
-}
-_THAI_TENS = {"": 1, "ยี่": 2, "สาม": 3, "สี่": 4, "ห้า": 5}  # the word before สิบ; nothing means ten
-_ENGLISH_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-}
-# Before 04:00 people still count the day that has just ended as "today": พรุ่งนี้ / tomorrow (and มะรืน)
-# then mean one day less than by the calendar. The caller shows the full date before anything is saved.
-LATE_NIGHT_END = 4
-_RELATIVE_DAYS = {
-    "วันนี้": 0, "คืนนี้": 0, "today": 0, "tonight": 0,
-    "พรุ่งนี้": 1, "tomorrow": 1, "tmrw": 1, "tmr": 1,
-    "มะรืนนี้": 2, "มะรืน": 2, "day after tomorrow": 2,
-    "เมื่อวานนี้": -1, "เมื่อวาน": -1, "yesterday": -1,
-}
-_DURATION_UNITS = {
-    "วัน": "days", "day": "days", "days": "days",
-    "สัปดาห์": "weeks", "อาทิตย์": "weeks", "week": "weeks", "weeks": "weeks", "wk": "weeks", "wks": "weeks",
-    "เดือน": "months", "month": "months", "months": "months",
-    "ปี": "years", "year": "years", "years": "years", "yr": "years", "yrs": "years",
-    "ชั่วโมง": "hours", "ชม.": "hours", "ชม": "hours", "hour": "hours", "hours": "hours",
-    "hr": "hours", "hrs": "hours",
-    "นาที": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
-}
-
-_PICKER_FORMATS = {r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}": "%Y-%m-%dT%H:%M", r"\d{4}-\d{2}-\d{2}": "%Y-%m-%d"}
-
-# Thai digits, and zero-width spaces that Thai keyboards and copy-paste leave between words.
-_NORMALISE = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789", "\u200b\u200c\u200d\u2060\ufeff")
-
 
 @dataclass(frozen=True)
 class WhenParts:
@@ -485,41 +404,6 @@ def parse_when(text: str, now: datetime) -> datetime | None:
         today = datetime.combine(now.date(), parts.time, TZ)
         return today if today > now else datetime.combine(now.date() + timedelta(days=1), parts.time, TZ)
     return datetime.combine(parts.date, parts.time or time(0), TZ)
-
-
-def format_date(d: date) -> str:
-    """Thai long date, e.g. วันอาทิตย์ที่ 20 ธันวาคม 2569 (a datetime is first moved to Bangkok)."""
-    if isinstance(d, datetime):
-        d = _as_bangkok(d).date()
-    weekday, month = THAI_WEEKDAYS[d.weekday()], THAI_MONTHS[d.month - 1]
-    return f"วัน{weekday}ที่ {d.day} {month} {d.year + BUDDHIST_ERA_OFFSET}"
-
-
-def format_when(dt: datetime) -> str:
-    """Thai long date and time, e.g. วันอาทิตย์ที่ 20 ธันวาคม 2569 เวลา 14:00 น."""
-    dt = _as_bangkok(dt)
-    return f"{format_date(dt.date())} เวลา {dt:%H:%M} น."
-
-
-def format_when_en(dt: datetime) -> str:
-    """English date and time, e.g. Sunday 20 December 2026, 14:00."""
-    dt = _as_bangkok(dt)
-    return f"{ENGLISH_WEEKDAYS[dt.weekday()]} {dt.day} {ENGLISH_MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M}"
-
-
-def format_when_in(lang: str, dt: datetime) -> str:
-    """Date and time the reader's way: Thai (พ.ศ.) for "th", English otherwise."""
-    return format_when(dt) if lang == "th" else format_when_en(dt)
-
-
-def to_picker_value(dt: datetime) -> str:
-    """The LINE datetime-picker form of dt in Bangkok time, e.g. 2026-12-20T14:00."""
-    return f"{_as_bangkok(dt):%Y-%m-%dT%H:%M}"
-
-
-# How far ahead a date may be planned: activities and notices are months ahead, not decades. A typed
-# "31/12/9999" or a hand-made picker value would otherwise reach datetime's limits in later arithmetic.
-MAX_AHEAD = timedelta(days=2 * 366)
 
 
 def too_far_ahead(moment: datetime, now: datetime) -> bool:

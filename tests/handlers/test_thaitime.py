@@ -1,4 +1,4 @@
-"""bot.thaitime: reading Thai and English dates and times, and writing them back."""
+"""handlers.thaitime: reading Thai and English dates and times, and writing them back."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from bot.thaitime import (
+from handlers.thaitime import (
     TZ,
     WhenParts,
     format_date,
