@@ -24,7 +24,7 @@ from handlers.notices.flow import NOW_WORDS, SKIP_WORDS
 from handlers.notices.card import notice_messages, nudge_messages
 from handlers.notices.answers import PROXY_ALERT, answer_alert_for, proxy_alert_kind, proxy_label, tell_offline_leaders
 
-# Every module that declares commands, postbacks or steps, in the order the registry lists them.
+# The modules the registry reads for commands, postbacks and steps, in the order it lists them.
 MODULES = (flow, targets, compose, card, answers, status, cancel, news)
 
 __all__ = [
