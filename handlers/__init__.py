@@ -7,8 +7,8 @@ from handlers import help as help_module
 from handlers import menus
 from handlers.registry import Registry
 
-HANDLER_MODULES = (help_module, registration, invites, groups, directory, members, *events.MODULES, series, rsvp, rotation,
-                   followups, *notices.MODULES, menus)
+HANDLER_MODULES = (help_module, registration, invites, groups, directory, members, *events.MODULES, series,
+                   *rsvp.MODULES, rotation, followups, *notices.MODULES, menus)
 
 # Built at import so a duplicate keyword fails as soon as anything imports handlers.
 REGISTRY = Registry.build(HANDLER_MODULES)
