@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from handlers.services.notices.audience import (
     Audience, DEFAULT_NUDGE_HOURS, NUDGE_CURSOR, PAGE, QUEUE_CURSOR, TEXT_LIMIT, count_recipients, iter_recipients,
-    may_answer, nudge_topic_of, recipient_page, topic_of, without_line,
+    may_answer, nudge_topic_of, recipient_page, recipients_query, topic_of, without_line,
 )
 from handlers.services.notices.cost import (
     Plan, Quota, cached_quota, group_sizes, plan, stale_group_links, store_group_size, store_quota,
@@ -32,6 +32,6 @@ __all__ = [
     "cancel_notice", "cancellable", "count_recipients", "create_notice", "delivery", "group_sizes", "helpers_for",
     "iter_recipients", "latest_alert_for", "may_answer", "may_cancel", "need_help", "news_for", "news_for_link",
     "notices_to_queue", "nudge_topic_of", "offline_by_leader", "plan", "queue_page", "recipient_page",
-    "record_answer", "record_location", "stale_group_links", "store_group_size", "store_quota", "tally", "topic_of",
-    "unanswered", "unsettled", "visible_notices", "without_line",
+    "recipients_query", "record_answer", "record_location", "stale_group_links", "store_group_size", "store_quota",
+    "tally", "topic_of", "unanswered", "unsettled", "visible_notices", "without_line",
 ]
