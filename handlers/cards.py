@@ -1,7 +1,7 @@
 """Flex cards for activities: the announcement with one-tap answers, the carousel, the host request.
 
 Built with the SDK's models only, so a card that LINE would refuse fails here, not at LINE. The
-answer buttons carry exactly `a=rsvp&id=<id>&v=going|not_going|maybe` (handlers/rsvp.py reads them),
+answer buttons carry exactly `a=rsvp&id=<id>&v=going|not_going|maybe` (handlers/rsvp/ reads them),
 the check-in button `a=checkin&id=<id>`, the host buttons `a=host_confirm&id=<id>` /
 `a=host_decline&id=<id>` (handlers/rotation.py).
 """

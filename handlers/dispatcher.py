@@ -6,7 +6,7 @@ sender started count. Anything else is never stored. `run` then calls the handle
 event's transaction and keeps the conversation row in step.
 
 Another command typed in the middle of a conversation is not taken as the answer: the sender is asked
-whether to stop and go there (`_ask_to_switch`), unless the step offered that very word as a quick
+whether to stop and go there (handlers/switching.py), unless the step offered that very word as a quick
 reply ("ชุมชน" is a notice's scope). Only a message that is a keyword alone (polite ending or not), or a
 keyword and one existing activity or invite code, counts: free text that merely starts with a keyword
 ("ประชุมประจำเดือน", "ข่าว น้ำท่วมซอย 5") is still the answer.
@@ -21,41 +21,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
-from linebot.v3.messaging import (
-    Action,
-    Message,
-    MessageAction,
-    PostbackAction,
-    QuickReply,
-    QuickReplyItem,
-    TextMessage,
-)
-from linebot.v3.webhooks import (
-    Event,
-    MessageEvent,
-    PostbackEvent,
-    TextMessageContent,
-)
+from linebot.v3.messaging import Message
+from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from handlers.catalog import CATALOGUES
-from handlers.context import Context, Turn, as_turn, button_label, command_refusal, record_id
+from handlers.context import Context, Turn, as_turn, command_refusal, record_id
 from handlers.help import help_messages
-from handlers.registry import (
-    THAI_CHARS,
-    ChatKind,
-    Match,
-    Registry,
-    Role,
-    clean,
-    normalize,
-    strip_polite,
-    word_in,
-)
-from models import Activity, Conversation, InviteCode
+from handlers.registry import THAI_CHARS, ChatKind, Match, Registry, Role, clean, normalize, strip_polite, word_in
+from handlers.switching import POSTBACK_DATA_LIMIT as POSTBACK_DATA_LIMIT  # re-exported: LINE's limit, read by tests
+from handlers.switching import STAY_ACTION, SWITCH_ACTION, ask_to_switch, asked_of, doing, question_again, switches
+from models import Conversation
 
 # Ways people call the bot in a busy group; matched case-insensitively at the start.
 BOT_PREFIXES = ("@บอท", "บอท", "@bot", "bot", "@สายใย", "สายใย", "@saiyai", "saiyai")
@@ -63,11 +42,7 @@ CANCEL_WORDS = frozenset({"ยกเลิก", "cancel", "เลิก", "stop"
 FLOW_ACTION = "flow"  # postback action that answers the current conversation step
 CONVERSATION_TTL = timedelta(minutes=30)
 ECHO_LIMIT = 40
-# Another command typed mid-conversation: the question's two buttons (dispatcher postbacks, no handler's).
-SWITCH_ACTION = "flow_go"    # stop the conversation and run the command: a=flow_go&c=<id>&v=<turn>&t=<command>
-STAY_ACTION = "flow_stay"    # keep going: the step's question again, a=flow_stay&c=<id>
 SWITCH_TEXT_LIMIT = 48       # longer text is an answer, never a command (the longest keyword and a code fit)
-POSTBACK_DATA_LIMIT = 300    # LINE's limit for a postback action's data
 # One activity code (K7M2) or invite code (6J24-U8EC) after a keyword: "กิจกรรม K7M2" mid-flow is the command.
 CODE_ARGUMENT = re.compile(r"[A-Za-z0-9]{4}(?:-?[A-Za-z0-9]{4})?")
 # Conversation.data key the dispatcher keeps its own under, hidden from handlers: a random token of the turn
@@ -377,7 +352,7 @@ class Dispatcher:
             return [ctx.text("help.not_text")]
         if route.kind == "help_in_flow":
             # Which conversation is open, and its question again with its buttons: the way on from here.
-            return [_question_again(ctx, asked, ctx.t("flow.help_in_flow", doing=_doing(ctx, conversation.flow)))]
+            return [question_again(ctx, asked, ctx.t("flow.help_in_flow", doing=doing(ctx, conversation.flow)))]
         if route.kind == "expired":
             if conversation is not None:
                 session.delete(conversation)  # said once; see _route_message
@@ -389,7 +364,7 @@ class Dispatcher:
         if route.kind == "stay":
             # A new turn token: having chosen to go on, the question's "stop" button must not drop the answers so far.
             conversation.data = {**ctx.data, ASKED_KEY: {**asked, "v": secrets.token_urlsafe(6)}}
-            return [_question_again(ctx, asked, ctx.t("flow.switch_stayed"))]
+            return [question_again(ctx, asked, ctx.t("flow.switch_stayed"))]
         if route.kind == "switch_gone":
             return [ctx.text("flow.switch_gone")]
         if route.kind == "switch_stale" or (route.kind == "switch" and asked.get("v", "") != route.fields["turn"]):
@@ -410,51 +385,14 @@ class Dispatcher:
             return [ctx.text("flow.expired")]
         command = route.fields.get("switch")
         if route.kind == "step" and command is not None and conversation is not None and \
-                self._switches(session, ctx.args, command, asked):
-            question = self._ask_to_switch(ctx, conversation, command, asked)
+                switches(session, ctx.args, command, asked):
+            question = ask_to_switch(ctx, conversation, command, asked)
             if question is not None:
                 return question
 
         turn = as_turn(route.handler(ctx))
         self._keep_conversation(session, ctx, conversation, turn, now)
         return turn.messages
-
-    def _switches(self, session: Session, answer: str, command: Match, asked: dict[str, Any]) -> bool:
-        """Whether an answer that reads as a command is one: not when the step offered it as a button ("ชุมชน"
-        as a notice's scope, polite ending or not), and a code after the keyword must name an activity or an
-        invite ("ข่าว 2568" stays a notice's text)."""
-        if word_in(answer, _offered(asked)) is not None:
-            return False
-        if not command.args:
-            return True
-        code = command.args.upper().replace("-", "")
-        if len(code) == 4:
-            found = session.scalar(select(Activity.id).where(Activity.code == code).limit(1))
-        else:
-            found = session.scalar(select(InviteCode.id).where(InviteCode.code == f"{code[:4]}-{code[4:]}").limit(1))
-        return found is not None
-
-    def _ask_to_switch(self, ctx: Context, conversation: Conversation, command: Match,
-                       asked: dict[str, Any]) -> list[Message] | None:
-        """Ask whether to stop the conversation and run the command; the row stays as it is until a button is
-        pressed. A command this sender may not use here is refused at once, and the step's question repeated.
-        None (the step takes the text) for a command too long for a button's data."""
-        refusal = command_refusal(ctx, command.spec)
-        if refusal is not None:
-            return [refusal, _question_again(ctx, asked)]
-        text = f"{command.keyword} {command.args}".strip()
-        go = urlencode({"a": SWITCH_ACTION, "c": conversation.id, "v": asked.get("v", ""), "l": ctx.lang, "t": text})
-        if len(go) > POSTBACK_DATA_LIMIT:  # no keyword is that long (a test checks)
-            return None
-        doing = _doing(ctx, conversation.flow)
-        go_label, stay_label = ctx.t("flow.switch_go", command=text), ctx.t("flow.switch_stay")
-        buttons = QuickReply(items=[
-            QuickReplyItem(action=PostbackAction(label=button_label(go_label), data=go, displayText=go_label)),
-            QuickReplyItem(action=PostbackAction(
-                label=button_label(stay_label), displayText=stay_label,
-                data=urlencode({"a": STAY_ACTION, "c": conversation.id, "l": ctx.lang}))),
-        ])
-        return [TextMessage(text=ctx.t("flow.switch_ask", doing=doing, command=text), quickReply=buttons)]
 
     def _keep_conversation(self, session: Session, ctx: Context, conversation: Conversation | None,
                            turn: Turn, now: datetime) -> None:
@@ -467,7 +405,7 @@ class Dispatcher:
         data = turn.data if turn.data is not None else ctx.data
         # A flow started in a group may continue in the sender's 1:1 chat (personal answers).
         chat_id = ctx.user_id if turn.private else ctx.chat_id
-        data = {**data, ASKED_KEY: _asked(turn.messages, chat_id == ctx.chat_id)}
+        data = {**data, ASKED_KEY: asked_of(turn.messages, chat_id == ctx.chat_id)}
         if conversation is None or conversation.chat_id != chat_id:
             if conversation is not None:
                 session.delete(conversation)
@@ -486,40 +424,3 @@ class Dispatcher:
 
 def _echo(text: str) -> str:
     return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "…"
-
-
-def _asked(messages: list[Message], here: bool) -> dict[str, Any]:
-    """What the dispatcher keeps of a turn: a fresh random token, and the step's question when it was asked
-    `here`, in the conversation's chat: the last message's text and quick replies (LINE shows quick replies on
-    the last message only). Read attribute by attribute: this runs at every step, and a pydantic `to_dict` of
-    twelve buttons costs about a millisecond; only a picker or location button takes one."""
-    asked: dict[str, Any] = {"v": secrets.token_urlsafe(6)}
-    last = messages[-1] if messages else None
-    if here and isinstance(last, TextMessage):
-        items = last.quick_reply.items if last.quick_reply is not None else []
-        asked["text"] = last.text
-        asked["quick"] = [{"type": "message", "label": item.action.label, "text": item.action.text}
-                          if isinstance(item.action, MessageAction) else item.action.to_dict() for item in items]
-    return asked
-
-
-def _doing(ctx: Context, flow: str) -> str:
-    """What the open conversation is doing, in words ("สมัครสมาชิก"); a flow without its own words gets general ones."""
-    key = f"flow.doing.{flow}"
-    return ctx.t(key if key in CATALOGUES.get(ctx.lang, CATALOGUES["th"]) else "flow.doing")
-
-
-def _offered(asked: dict[str, Any]) -> frozenset[str]:
-    """What the step's quick-reply buttons send, normalized: answers at that step even when a keyword."""
-    return frozenset(normalize(action.get("text") or "") for action in asked.get("quick", ())
-                     if action.get("type") == "message")
-
-
-def _question_again(ctx: Context, asked: dict[str, Any], prefix: str | None = None) -> TextMessage:
-    """The step's question once more, with its buttons (when it is not kept, asked in a group for a
-    conversation in the 1:1 chat or from before it was kept: how to go on, and the cancel button)."""
-    if "text" not in asked:
-        return ctx.text("flow.still_waiting", cancel=True)
-    items = [QuickReplyItem(action=Action.from_dict(action)) for action in asked.get("quick", ())]
-    text = f"{prefix}\n{asked['text']}" if prefix else asked["text"]
-    return TextMessage(text=text, quickReply=QuickReply(items=items) if items else None)

@@ -1,7 +1,7 @@
 """Host rotation: who hosts next and why (`เจ้าภาพ` / `host`), the proposed host's confirm and decline
 buttons, a chair's swap and skip (`สลับเจ้าภาพ`, `ข้ามเจ้าภาพ`) and the audit log (`เจ้าภาพ ประวัติ`).
 
-The decisions live in handlers/services/activities.py; this module parses, checks who may act,
+The decisions live in handlers/services/activities/ (hosts.py); this module parses, checks who may act,
 answers, and queues the requests to the next host's leaders and the notices to the chair.
 """
 

@@ -10,7 +10,8 @@ A follow-up about an activity is keyed by the activity's time revision (`followu
 under the activity's topic (`followup_topic`): moving the activity makes a new revision, whose
 follow-ups go out once, at their new moments; moving or cancelling it withdraws what is queued and
 not yet sent (`withdraw_followups`), so a reminder held by quiet hours never goes out with the old
-time, or for a cancelled activity (all three in handlers/services/activities.py). When each follow-up happens: docs/followups.md.
+time, or for a cancelled activity (all three in handlers/services/activities/followups.py). When each
+follow-up happens: docs/followups.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""User-facing text, one module per language, so wording is reviewed in one place."""
+"""User-facing text, one package per language (one module per capability in each), so wording is reviewed in
+one place."""
 
 from __future__ import annotations
 

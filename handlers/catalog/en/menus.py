@@ -1,0 +1,32 @@
+"""Rich menus (handlers/menus.py)."""
+
+TEXT: dict[str, str] = {
+    # Rich menus (handlers/menus.py): the titles drawn on each area, the tabs, the chat bar (at most 14 characters).
+    "menu.chat_bar": "Saiyai menu",
+    "menu.hint": "or type “{keyword}”",
+    "menu.tab.leader": "Community leader",
+    "menu.tab.chair": "Network chair",
+    "menu.tab.staff": "Staff",
+    "menu.tab.everyday": "Everyday",
+    "menu.tab.start": "Start",
+    "menu.label.register": "Register",
+    "menu.label.join": "Invite code",
+    "menu.label.events": "Events",
+    "menu.label.help": "Help",
+    "menu.label.news": "News",
+    "menu.label.host_next": "Next host",
+    "menu.label.report": "Send a report",
+    "menu.label.me": "My data",
+    "menu.label.new_event": "New event",
+    "menu.label.announce": "Announce",
+    "menu.label.members": "Members",
+    "menu.label.proxy": "Answer for a member",
+    "menu.label.add_member": "Add a member",
+    "menu.label.notice_status": "Notice status",
+    "menu.label.communities": "Communities",
+    "menu.label.invite": "Invite code",
+    "menu.label.repeat": "Repeat an event",
+    "menu.label.alert": "Urgent alert",
+    "menu.label.alert_status": "Alert status",
+    "menu.label.dashboard": "Web desk",
+}

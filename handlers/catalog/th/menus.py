@@ -1,0 +1,32 @@
+"""ริชเมนู (handlers/menus.py)"""
+
+TEXT: dict[str, str] = {
+    # Rich menus (handlers/menus.py): the titles drawn on each area, the tabs, the chat bar (at most 14 characters).
+    "menu.chat_bar": "เมนูสายใย",
+    "menu.hint": "หรือพิมพ์ “{keyword}”",
+    "menu.tab.leader": "ผู้นำชุมชน",
+    "menu.tab.chair": "ประธานเครือข่าย",
+    "menu.tab.staff": "เจ้าหน้าที่",
+    "menu.tab.everyday": "ทั่วไป",
+    "menu.tab.start": "เริ่มต้น",
+    "menu.label.register": "สมัครสมาชิก",
+    "menu.label.join": "ใส่รหัสเชิญ",
+    "menu.label.events": "กิจกรรม",
+    "menu.label.help": "ช่วยเหลือ",
+    "menu.label.news": "ข่าวสาร",
+    "menu.label.host_next": "เจ้าภาพครั้งหน้า",
+    "menu.label.report": "ส่งรายงาน",
+    "menu.label.me": "ข้อมูลของฉัน",
+    "menu.label.new_event": "สร้างกิจกรรม",
+    "menu.label.announce": "ส่งประกาศ",
+    "menu.label.members": "รายชื่อสมาชิก",
+    "menu.label.proxy": "ตอบแทนสมาชิก",
+    "menu.label.add_member": "เพิ่มสมาชิก",
+    "menu.label.notice_status": "สถานะประกาศ",
+    "menu.label.communities": "ชุมชนในเครือข่าย",
+    "menu.label.invite": "สร้างรหัสเชิญ",
+    "menu.label.repeat": "จัดกิจกรรมซ้ำ",
+    "menu.label.alert": "แจ้งเตือนด่วน",
+    "menu.label.alert_status": "สถานะแจ้งเตือน",
+    "menu.label.dashboard": "โต๊ะงานบนเว็บ",
+}

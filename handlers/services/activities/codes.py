@@ -1,0 +1,41 @@
+"""Activity codes people type, finding an activity by its code, and a network's communities."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers.services.registry import INVITE_ALPHABET
+from models import Activity, Community, Network, NetworkKind, community_issue_network
+
+
+CHECK_IN_OPENS = timedelta(hours=1)
+UPCOMING_LIMIT = 12  # a Flex carousel holds at most 12 bubbles
+
+
+def new_code(session: Session) -> str:
+    """A short code people can type (`ไป K7M2`), unique among activities."""
+    while True:
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(4))
+        if session.scalar(select(func.count()).where(Activity.code == code)) == 0:
+            return code
+
+
+def find_activity(session: Session, code: str) -> Activity | None:
+    """The activity with this code (case and spaces forgiven)."""
+    cleaned = code.strip().upper().replace(" ", "")
+    return session.scalars(select(Activity).where(Activity.code == cleaned)).first() if cleaned else None
+
+
+def network_communities(session: Session, network: Network) -> list[Community]:
+    """The communities of a network: a zone's own communities, or an issue network's members."""
+    if network.kind == NetworkKind.ZONE:
+        query = select(Community).where(Community.zone_id == network.id)
+    else:
+        query = select(Community).join(community_issue_network,
+                                       community_issue_network.c.community_id == Community.id).where(
+            community_issue_network.c.network_id == network.id)
+    return list(session.scalars(query.order_by(Community.name)))

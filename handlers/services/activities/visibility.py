@@ -1,0 +1,105 @@
+"""Who sees what: a person's networks and communities, the activities ahead of them, the chats an activity
+was announced in, who answered."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, or_, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Activity,
+    ActivityStatus,
+    Answer,
+    ChatLink,
+    Community,
+    Membership,
+    Network,
+    Person,
+    Rsvp,
+    community_issue_network,
+)
+from handlers.services.activities.codes import UPCOMING_LIMIT, network_communities
+
+
+def networks_of_person(session: Session, person: Person | None) -> set[int]:
+    """Networks the person belongs to through their communities, or chairs (staff: all of their organization)."""
+    if person is None:
+        return set()
+    held = list(session.scalars(select(Membership).where(Membership.person_id == person.id)))
+    ids: set[int] = set()
+    for m in held:
+        if m.role == "staff":
+            ids.update(session.scalars(select(Network.id).where(Network.organization_id == m.organization_id)))
+        if m.network_id:
+            ids.add(m.network_id)
+        if m.community_id:
+            community = session.get(Community, m.community_id)
+            ids.add(community.zone_id)
+            ids.update(session.scalars(select(community_issue_network.c.network_id).where(
+                community_issue_network.c.community_id == community.id)))
+    return ids
+
+
+def communities_of_person(session: Session, person: Person | None) -> set[int]:
+    if person is None:
+        return set()
+    return set(session.scalars(select(Membership.community_id).where(
+        Membership.person_id == person.id, Membership.community_id.is_not(None))))
+
+
+def upcoming_for(session: Session, person: Person | None, now: datetime,
+                 limit: int = UPCOMING_LIMIT) -> list[Activity]:
+    """Planned or confirmed activities ahead, of the person's networks and communities, soonest first."""
+    networks, communities = networks_of_person(session, person), communities_of_person(session, person)
+    if not networks and not communities:
+        return []
+    return list(session.scalars(select(Activity).where(
+        Activity.status.in_([ActivityStatus.PLANNED, ActivityStatus.CONFIRMED]), Activity.ends_at > now,
+        or_(Activity.network_id.in_(networks), Activity.community_id.in_(communities)))
+        .order_by(Activity.starts_at).limit(limit)))
+
+
+def linked_chats(session: Session, activity: Activity) -> list[ChatLink]:
+    """Groups to announce an activity in: those linked to its network, or to its communities."""
+    if activity.network_id:
+        network = session.get(Network, activity.network_id)
+        community_ids = [c.id for c in network_communities(session, network)]
+        condition = or_(ChatLink.network_id == network.id, ChatLink.community_id.in_(community_ids))
+    else:
+        condition = ChatLink.community_id == activity.community_id
+    return list(session.scalars(select(ChatLink).where(condition, ChatLink.left_at.is_(None))
+                                .order_by(ChatLink.id)))
+
+
+INTERESTED = (Answer.GOING, Answer.MAYBE)
+
+
+def _interested(activity_ids: Sequence[int], answers: Sequence[Answer]) -> tuple[Any, ...]:
+    """Who is told: answered one of `answers`, and a push reaches them (LINE, not blocked). A member
+    without LINE is told by the leader who answered for them."""
+    return (Rsvp.activity_id.in_(list(activity_ids)), Rsvp.answer.in_(list(answers)), Person.reachable)
+
+
+def interested_people(session: Session, activity: Activity, answers: Sequence[Answer] = INTERESTED
+                      ) -> list[Person]:
+    """People who answered going or maybe (reachable): told about edits and cancellation, reminded."""
+    return list(session.scalars(select(Person).join(Rsvp, Rsvp.person_id == Person.id)
+                                .where(*_interested([activity.id], answers)).order_by(Person.id)))
+
+
+def interested_contacts(session: Session, activity_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """`interested_people` of many activities in one query, as (activity_id, line_user_id, language,
+    blocked_at) rows: what a reminder needs to 50,000 people, without loading 50,000 Person objects."""
+    people: dict[int, list[Row[Any]]] = defaultdict(list)
+    if activity_ids:
+        for row in session.execute(
+                select(Rsvp.activity_id, Person.line_user_id, Person.language, Person.blocked_at)
+                .join(Rsvp, Rsvp.person_id == Person.id).where(*_interested(activity_ids, INTERESTED))
+                .order_by(Rsvp.activity_id, Person.id)):
+            people[row.activity_id].append(row)
+    return people

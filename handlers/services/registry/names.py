@@ -1,0 +1,223 @@
+"""Names and phone numbers as people type them: keys that forgive spelling, matching a community or network."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from handlers.registry import clean, strip_polite
+from models import Community, Network
+from handlers.services.registry.people import NAME_LIMIT
+
+
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+# Words people add or drop when they write a community's name.
+NAME_NOISE = re.compile(r"^(ชุมชน|ชม\.|ช\.|community)\s*|\s+|[.\-_'\"(),]")
+# ... and from a network's (after name_key): "โซน 1" for "เครือข่ายโซน 1".
+NETWORK_PREFIX = re.compile(r"^(เครือข่าย|network)")
+
+
+def name_key(text: str) -> str:
+    """A community name reduced to what tells it apart: no spaces, punctuation or 'ชุมชน' prefix."""
+    text = unicodedata.normalize("NFKC", text).translate(THAI_DIGITS).casefold().strip()
+    return NAME_NOISE.sub("", NAME_NOISE.sub("", text))
+
+
+# Titles and kinship words said before a person's name: "ยายสมศรี" and "สมศรี" are one person to a leader.
+# Formal (นาย, นาง, นางสาว, น.ส., เด็กชาย/ด.ช., เด็กหญิง/ด.ญ., คุณ), for elders (ยาย, ตา, ย่า, ปู่, ป้า, ลุง,
+# น้า, แม่, พ่อ, พี่), for a role people keep as a title (ผู้ใหญ่, กำนัน, ครู) and English ones. Not อา or
+# น้อง: many given names start with those letters (อารีย์, อานนท์).
+_PERSON_TITLE = re.compile(r"(?:นางสาว|น\.\s*ส\.|เด็กชาย|เด็กหญิง|ด\.\s*ช\.|ด\.\s*ญ\.|ผู้ใหญ่|กำนัน|คุณ|นาง|นาย|ครู"
+                           r"|ยาย|ย่า|ตา|ปู่|ป้า|ลุง|น้า|แม่|พ่อ|พี่|(?:mrs|mr|ms|miss)(?:\.|\s))\s*")
+# What may follow a title: a Thai consonant or leading vowel, or a Latin letter. So "คุณากร" and "ตาล"
+# (a vowel, or a single letter, after what looks like a title) are names, not a title and a name.
+_NAME_START = re.compile(r"[ก-ฮเ-ไa-z]\S")
+_PERSON_NOISE = re.compile(r"[\s.\-_'\"(),]")
+
+
+def person_key(name: str) -> str:
+    """A person's name reduced to what tells two people apart: no title or kinship word before it
+    (several: "คุณยาย"), spacing, case, punctuation or Thai digits. The one key for the same-name check of
+    `เพิ่มสมาชิก` and for finding a member by name (`ตอบแทน`, `ลบสมาชิก`); names are stored as typed."""
+    key = clean(name).casefold().translate(THAI_DIGITS)
+    while (title := _PERSON_TITLE.match(key)) and _NAME_START.match(key, title.end()):
+        key = key[title.end():]
+    return _PERSON_NOISE.sub("", key)
+
+
+def given_name_key(name: str) -> str:
+    """`person_key` of a name's first word that is not a title on its own: "นาง สมศรี ใจดี" and "ยายสมศรี ใจดี"
+    give "สมศรี". Typed alone, the whole given name names someone as people say it; a piece of a word does not."""
+    for word in clean(name).casefold().split():
+        if not _PERSON_TITLE.fullmatch(word):
+            return person_key(word)
+    return ""
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    found: Community | Network | None
+    suggestions: list[Community | Network]
+    # With nothing found: every candidate whose name or alias holds the typed text ("บางนา" is part of 16
+    # names), by name. The fuzzy `suggestions` stop at three; a picker offers all of these.
+    containing: list[Community | Network] = field(default_factory=list)
+
+
+def match_community(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
+    """Find a community by name or alias, forgiving spacing, prefixes and small typos."""
+    # Aliases in one more statement, not one per community (a district has dozens, Bangkok thousands).
+    query = select(Community).options(selectinload(Community.aliases))
+    if organization_ids is not None:
+        query = query.where(Community.organization_id.in_(list(organization_ids)))
+    candidates: list[tuple[str, Community]] = []
+    for community in session.scalars(query):
+        candidates.append((name_key(community.name), community))
+        candidates.extend((name_key(a.name), community) for a in community.aliases)
+    return _best(text, candidates)
+
+
+def match_network(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
+    """Find a network by name, as forgivingly as a community: `โซน 1` and `zone 1` find `เครือข่ายโซน 1`."""
+    query = select(Network)
+    if organization_ids is not None:
+        query = query.where(Network.organization_id.in_(list(organization_ids)))
+    return _best(_network_key(text), [(_network_key(n.name), n) for n in session.scalars(query)], keyed=True)
+
+
+def _network_key(name: str) -> str:
+    """A network's name without the word "เครือข่าย" / "network", which people add or drop, and with
+    English "zone" read as โซน (zone networks are named "เครือข่ายโซน N")."""
+    key = name_key(name)
+    return (NETWORK_PREFIX.sub("", key) or key).replace("zone", "โซน")
+
+
+def _best(text: str, candidates: list[tuple[str, Community | Network]], keyed: bool = False) -> NameMatch:
+    found = _closest(text, candidates, keyed)
+    if found.found is None and not keyed:
+        # "ตลาดบางนาค่ะ": a name is read without the polite ending when it is not found with it.
+        plain = strip_polite(text)
+        if plain and plain != text.strip():
+            without = _closest(plain, candidates, keyed)
+            if (without.found is not None or (without.containing and not found.containing)
+                    or (without.suggestions and not found.suggestions)):
+                return without
+    return found
+
+
+def _closest(text: str, candidates: list[tuple[str, Community | Network]], keyed: bool) -> NameMatch:
+    key = text if keyed else name_key(text)
+    if not key:
+        return NameMatch(None, [])
+    exact = {id(c): c for k, c in candidates if k == key}
+    if len(exact) == 1:
+        return NameMatch(next(iter(exact.values())), [])
+    scored: dict[int, tuple[float, Community | Network]] = {}
+    for k, candidate in candidates:
+        score = difflib.SequenceMatcher(None, key, k).ratio()
+        if key in k or k in key:
+            score = max(score, 0.75)
+        if score > scored.get(id(candidate), (0.0, None))[0]:
+            scored[id(candidate)] = (score, candidate)
+    ranked = sorted(scored.values(), key=lambda pair: (-pair[0], pair[1].name))
+    if ranked and ranked[0][0] >= 0.9 and (len(ranked) == 1 or ranked[1][0] < 0.8):
+        return NameMatch(ranked[0][1], [])
+    containing = {id(c): c for k, c in candidates if key in k}
+    return NameMatch(None, [c for score, c in ranked[:3] if score >= 0.5],
+                     sorted(containing.values(), key=lambda c: (c.name, c.id)))
+
+
+# Polite particles people end a name with ("สมปอง แก้วมณี ครับ", "มาลี ศรีสุขค่ะ", "สมศรี ใจดี นะคะ"). นะ comes
+# off only as a word of its own: a name may end in it ("สมชาย ชนะครับ" is สมชาย ชนะ).
+_NAME_PARTICLES = ("ครับผม", "ครับ", "ค่ะ", "คะ", "ค่า", "จ้า", "จ้ะ", "จ๊ะ")
+
+
+def person_name(text: str) -> str:
+    """A name as typed, without the polite particles and the emoji or punctuation after it."""
+    name = clean(text)
+    while True:
+        before = name
+        while name and unicodedata.category(name[-1])[0] in "SPZ" and name[-1] not in ")]":
+            name = name[:-1]  # "ครับ 🙏", "ค่ะ!"
+        for particle in _NAME_PARTICLES:
+            if name.endswith(particle) and len(name) > len(particle):
+                name = name[:-len(particle)].rstrip()
+                break
+        if name.endswith(" นะ"):
+            name = name[:-2].rstrip()
+        if name == before:
+            return name
+
+
+def valid_name(text: str) -> bool:
+    """A person's name: some letters, not too long, not only emoji or digits."""
+    stripped = text.strip()
+    return 0 < len(stripped) <= NAME_LIMIT and any(ch.isalpha() for ch in stripped)
+
+
+def name_refusal(text: str, invalid_key: str) -> str | None:
+    """The catalogue key saying why this is no person's name (too long, or `invalid_key`), or None."""
+    if valid_name(text):
+        return None
+    return "register.name_too_long" if len(text.strip()) > NAME_LIMIT else invalid_key
+
+
+def normalize_phone(text: str) -> str | None:
+    """A Thai phone number as 0XXXXXXXXX (Thai digits, dashes, spaces and +66 accepted), or None."""
+    digits = re.sub(r"[\s\-().]", "", unicodedata.normalize("NFKC", text).translate(THAI_DIGITS))
+    if digits.startswith("+66"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("66") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not re.fullmatch(r"0\d{8,9}", digits):
+        return None
+    # Mobiles are 10 digits (06, 08, 09); landlines 9 (02 Bangkok, 03x–07x provinces).
+    if digits[1] in "689" and len(digits) != 10:
+        return None
+    if digits[1] not in "689" and len(digits) != 9:
+        return None
+    return digits
+
+
+# Digits written together or in groups ("081 234 5678", "02-123-4567", "+66 81 234 5678"); a word or a
+# slash between two groups ends a number.
+_DIGIT_RUN = re.compile(r"\+?\d+(?:[\s\-().]*\d+)*")
+_DIGIT_GROUP = re.compile(r"\+?\d+")
+
+
+def phones_in(text: str) -> list[str]:
+    """Every different Thai phone number in an answer, normalised as `normalize_phone` does, in order:
+    "081-234-5678 ค่ะ", "เบอร์ 081 234 5678 ของลูกสาว" and "๐๘๑๒๓๔๕๖๗๘" each hold one. Two numbers side by
+    side ("0812345678 0898765432") are two: within a run of digit groups, each number is the fewest groups
+    that make a valid one."""
+    found: dict[str, None] = {}
+    plain = unicodedata.normalize("NFKC", text).translate(THAI_DIGITS)
+    for run in _DIGIT_RUN.finditer(plain):
+        groups = _DIGIT_GROUP.findall(run[0])
+        start = 0
+        while start < len(groups):
+            for end in range(start + 1, len(groups) + 1):
+                joined = "".join(groups[start:end])
+                phone = normalize_phone(joined)
+                if phone is not None or len(joined.lstrip("+")) >= 11:
+                    break
+            if phone is not None:
+                found.setdefault(phone)
+                start = end
+            else:
+                start += 1
+    return list(found)
+
+
+def phone_answer(text: str) -> tuple[str | None, str | None]:
+    """The one phone number in an answer and None, or None and the catalogue key saying why not (there is
+    no number, or two different ones). Only the number is kept, never the words around it."""
+    phones = phones_in(text)
+    if len(phones) == 1:
+        return phones[0], None
+    return None, "register.phone_several" if phones else "register.phone_invalid"
