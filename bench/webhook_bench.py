@@ -1,6 +1,6 @@
 """Webhook CPU per event: Saiyai answering `help` against a minimal echo app sending the same reply (the floor).
 
-Run from the repository root (with the defaults: 3 rounds of 3 targets, about 3–5 minutes on a 2-CPU machine;
+Run from the repository root (with the defaults: 3 rounds of 3 targets, about 3 minutes on a busy 2-CPU machine;
 every run is capped by --time-limit and no further round starts past --budget):
 
     python bench/webhook_bench.py --pg-url postgresql://postgres@127.0.0.1:PORT/postgres   # writes BENCHMARKS.md
