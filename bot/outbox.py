@@ -137,9 +137,13 @@ def enqueue_reply(session: Session, reply_token: str, target: str, messages: Seq
     rows = [_values(OutboxKind.PUSH, target, None, batch, now, now + REPLY_GRACE if index == 0 else now, None,
                     reply_token if index == 0 else None)
             for index, batch in enumerate(batches)]
-    first_id = session.execute(_INSERT_RETURNING_ID, rows[:1]).scalar_one()
+    # On the transaction's connection, not through Session.execute (about 40 µs less per event): the row
+    # stands alone (no foreign key), so objects the handler left pending need not be flushed before it;
+    # they are flushed at commit, in the same transaction, as before.
+    connection = session.connection()
+    first_id = connection.execute(_INSERT_RETURNING_ID, rows[:1]).scalar_one()
     if rows[1:]:
-        session.execute(_INSERT, rows[1:])
+        connection.execute(_INSERT, rows[1:])
     return PendingReply(first_id, reply_token, rows[0]["messages"])
 
 
