@@ -131,7 +131,10 @@ def fake_line() -> Iterator[FakeLineServer]:
 def config(db_url: str, fake_line: FakeLineServer) -> Config:
     return Config(channel_secret=SECRET, access_token=TOKEN, line_api_base_url=fake_line.url,
                   line_data_base_url=fake_line.url, database_url=db_url, local_mode=False,
-                  request_timeout=2.0)
+                  # Long enough for a loaded 2-CPU machine running two test processes (a reply
+                  # that times out is pushed instead, and a dialog then misses it), short enough
+                  # for the tests of a timed-out call (tests/bot/test_outbox.py waits past it).
+                  request_timeout=4.0)
 
 
 @pytest.fixture

@@ -55,10 +55,10 @@ def test_a_5xx_is_retried_later_with_the_same_retry_key(session_factory, clock, 
     assert keys == [row.retry_key, row.retry_key]
 
 
-def test_a_timeout_after_delivery_is_not_sent_twice(session_factory, clock, jobs, fake_line) -> None:
+def test_a_timeout_after_delivery_is_not_sent_twice(session_factory, clock, jobs, fake_line, config) -> None:
     queue(session_factory, clock, users(1), text="ครั้งเดียว")
-    # LINE delivered it, but answered after our 2-second timeout.
-    fake_line.state.faults.append(Fault(deliver=True, delay=2.5))
+    # LINE delivered it, but answered after our timeout (the test config's request_timeout).
+    fake_line.state.faults.append(Fault(deliver=True, delay=config.request_timeout + 0.5))
     assert dispatch_outbox(jobs) == {"retry": 1}
     clock.advance(seconds=2)
     assert dispatch_outbox(jobs) == {"already_sent": 1}
