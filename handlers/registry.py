@@ -7,12 +7,13 @@ programming error and fails when the registry is built (at import of `handlers`)
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from types import ModuleType
 from typing import Any
+
+from models.names import clean  # noqa: F401  (handlers import it from here: the one normalisation of typed text)
 
 TAG = "_saiyai_tags"
 THAI_CHARS = re.compile(r"[\u0E00-\u0E7F]")
@@ -65,29 +66,6 @@ class Match:
     @property
     def lang(self) -> str:
         return "th" if THAI_CHARS.search(self.keyword) else "en"
-
-
-# Full-width ASCII (Ａ, １, ！) and the ideographic space, as some phone keyboards type them.
-_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-# Invisible characters some keyboards and copy-paste insert, meaning nothing in stored text: zero-width space and
-# non-joiner, word joiner, BOM, soft hyphen, left-to-right and right-to-left marks.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff\u00ad\u200e\u200f"))
-# The zero-width joiner holds emoji sequences together (a family emoji is a man, a woman and a girl joined by two),
-# so a joiner between two such symbols stays in names and titles. Next to a letter, a digit, a Thai character,
-# a space or an end it joins nothing (Thai and Latin script have no use for it): a stray one, as some keyboards
-# and copy-paste leave inside "ช่วยเหลือ" or "K7M2", is dropped, so commands, codes and answers match.
-_STRAY_JOINER = re.compile(r"(?:(?<=[\w\s\u0e00-\u0e7f])|^)\u200d|\u200d(?=[\w\s\u0e00-\u0e7f]|$)")
-
-
-def clean(text: str) -> str:
-    """Normalise width, invisible characters and spacing, keeping case (names and codes keep theirs).
-
-    Not NFKC: it splits Thai SARA AM (ำ) into NIKHAHIT + SARA AA, so "กำนัน" would be stored broken;
-    the reverse (ํ + า typed separately, as some keyboards do) is joined back into ำ here.
-    """
-    text = unicodedata.normalize("NFC", text).translate(_WIDTH).translate(_INVISIBLE)
-    text = " ".join(text.replace("\u0e4d\u0e32", "\u0e33").split())
-    return _STRAY_JOINER.sub("", text) if "\u200d" in text else text
 
 
 # Polite particles Thai speakers end a short answer with ("ทุกเดือนครับ", "เสร็จแล้วค่ะ", "หยุดนะครับ").

@@ -7,9 +7,10 @@ from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, UniqueConstraint, and_
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import Base, UTCDateTime
+from models.names import given_name_key, person_key
 
 
 class RoleName(StrEnum):
@@ -33,6 +34,10 @@ class Person(Base):
     line_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     full_name: Mapped[str | None] = mapped_column(String(200))
+    # The full name and the given name reduced by person_key / given_name_key (models/names.py), kept with
+    # the name so that `ตอบแทน ยายมาลี`, `ลบสมาชิก`, `ผูกไลน์` find a person by index among a district's 40,000.
+    name_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    given_key: Mapped[str | None] = mapped_column(String(200), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(2))  # None until the person chooses
     consent_version: Mapped[str | None] = mapped_column(String(16))
@@ -47,6 +52,12 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+    @validates("full_name")
+    def _keep_name_keys(self, _key: str, full_name: str | None) -> str | None:
+        self.name_key = person_key(full_name) if full_name else None
+        self.given_key = given_name_key(full_name) if full_name else None
+        return full_name
 
     @hybrid_property
     def reachable(self) -> bool:

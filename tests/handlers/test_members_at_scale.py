@@ -126,3 +126,28 @@ def test_the_rotation_of_a_big_network_costs_a_few_statements(dialog, big, state
     statements.clear()
     dialog.say(STAFF, "เจ้าภาพ เครือข่ายโซนตะวันออก")
     assert len(statements) <= 14, [s[:60] for s in statements]
+
+
+@pytest.fixture
+def people_loaded():
+    """How many Person rows the app turns into objects: a name look-up must not read the whole district."""
+    from sqlalchemy import event
+
+    from models import Person
+
+    loaded: list[int] = []
+
+    def count(target, context) -> None:
+        loaded.append(target.id)
+
+    event.listen(Person, "load", count)
+    yield loaded
+    event.remove(Person, "load", count)
+
+
+@pytest.mark.parametrize("text", ["ลบสมาชิก บัวผัน มีสุข", "ผูกไลน์ จันทร์เพ็ญ ศรีสุข", "ตอบแทน สมศรี ปลอดภัย"])
+def test_a_name_is_looked_up_without_reading_the_district(dialog, big, people_loaded, text) -> None:
+    # 227 people in the staff's 20 communities; before, every one of them was loaded and keyed in Python.
+    # Now only those the name names are read (17 people here are called สมศรี).
+    dialog.say(STAFF, text)
+    assert len(people_loaded) <= 20, len(people_loaded)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers.services.registry import given_name_key, person_key
+from handlers.services.registry import person_key
 from handlers.services.seats import Waiting, seats_freed, seats_taken, waitlist_position
 from models import (
     Activity,
@@ -182,6 +182,10 @@ def managed_community_ids(session: Session, held: Sequence[Membership]) -> set[i
     return ids
 
 
+# At most this many people are offered for a piece of a name; the buttons say to type more.
+PARTIAL_LIMIT = 30
+
+
 @dataclass(frozen=True)
 class PeopleNamed:
     """Who a typed name may mean: `exact` is clearly named (the same `person_key`, else the same given name);
@@ -195,22 +199,31 @@ def people_named(session: Session, held: Sequence[Membership], name: str,
                  only: Callable[[Person], bool] | None = None) -> PeopleNamed:
     """Registered people of the communities these roles manage (those `only` keeps), by full name compared
     with `person_key` (a title such as คุณ, ยาย or นาง is forgiven either way): the exact matches, else
-    those whose name contains the text (a first name alone, or any part of a name)."""
+    those whose name contains the text (a first name alone, or any part of a name).
+
+    Looked up by the stored keys (Person.name_key, given_key: indexed), never by reading the whole scope:
+    a district officer's scope is 40,000 people."""
     ids = managed_community_ids(session, held)
     key = person_key(name)
     if not ids or not key:
         return PeopleNamed([], [])
-    people = sorted((p for p in session.scalars(select(Person).where(Person.consent_version.is_not(None), Person.id.in_(
-        select(Membership.person_id).where(Membership.community_id.in_(ids))))) if only is None or only(p)),
-        key=lambda p: (p.full_name or "", p.id))  # sorted here: database collations order Thai differently
-    keyed = [(person_key(p.full_name or ""), p) for p in people]
-    same = [p for k, p in keyed if k == key]
+    in_scope = select(Membership.person_id).where(Membership.community_id.in_(ids))
+
+    def found(condition, limit: int | None = None) -> list[Person]:
+        query = select(Person).where(condition, Person.consent_version.is_not(None), Person.id.in_(in_scope))
+        people = [p for p in session.scalars(query.limit(limit) if limit else query) if only is None or only(p)]
+        return sorted(people, key=lambda p: (p.full_name or "", p.id))  # sorted here: collations order Thai differently
+
+    same = found(Person.name_key == key)
     # Two people entered before titles were forgiven ("สมศรี" and "ยายสมศรี") are told apart as written.
     as_written = [p for p in same if _spelled(p.full_name or "") == _spelled(name)]
     # Or the whole given name, as people call each other ("บุญมา" for "บุญมา ศรีสุข"); a piece of a word
     # ("มี" in "บุญมี" or "มีสุข") is no name at all.
-    exact = as_written or same or [p for p in people if given_name_key(p.full_name or "") == key]
-    return PeopleNamed(exact, [] if exact else [p for k, p in keyed if key in k])
+    exact = as_written or same or found(Person.given_key == key)
+    if exact:
+        return PeopleNamed(exact, [])
+    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return PeopleNamed([], found(Person.name_key.like(pattern, escape="\\"), limit=PARTIAL_LIMIT))
 
 
 def managed_people_named(session: Session, held: Sequence[Membership], name: str,

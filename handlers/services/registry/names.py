@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from handlers.registry import clean, strip_polite
+from handlers.registry import strip_polite
+from models.names import THAI_DIGITS, clean, given_name_key, person_key  # noqa: F401  (re-exported: the registry's name keys)
 from models import Community, Network
 from handlers.services.registry.people import NAME_LIMIT
 
 
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # Words people add or drop when they write a community's name.
 NAME_NOISE = re.compile(r"^(ชุมชน|ชม\.|ช\.|community)\s*|\s+|[.\-_'\"(),]")
 # ... and from a network's (after name_key): "โซน 1" for "เครือข่ายโซน 1".
@@ -27,37 +27,6 @@ def name_key(text: str) -> str:
     """A community name reduced to what tells it apart: no spaces, punctuation or 'ชุมชน' prefix."""
     text = unicodedata.normalize("NFKC", text).translate(THAI_DIGITS).casefold().strip()
     return NAME_NOISE.sub("", NAME_NOISE.sub("", text))
-
-
-# Titles and kinship words said before a person's name: "ยายสมศรี" and "สมศรี" are one person to a leader.
-# Formal (นาย, นาง, นางสาว, น.ส., เด็กชาย/ด.ช., เด็กหญิง/ด.ญ., คุณ), for elders (ยาย, ตา, ย่า, ปู่, ป้า, ลุง,
-# น้า, แม่, พ่อ, พี่), for a role people keep as a title (ผู้ใหญ่, กำนัน, ครู) and English ones. Not อา or
-# น้อง: many given names start with those letters (อารีย์, อานนท์).
-_PERSON_TITLE = re.compile(r"(?:นางสาว|น\.\s*ส\.|เด็กชาย|เด็กหญิง|ด\.\s*ช\.|ด\.\s*ญ\.|ผู้ใหญ่|กำนัน|คุณ|นาง|นาย|ครู"
-                           r"|ยาย|ย่า|ตา|ปู่|ป้า|ลุง|น้า|แม่|พ่อ|พี่|(?:mrs|mr|ms|miss)(?:\.|\s))\s*")
-# What may follow a title: a Thai consonant or leading vowel, or a Latin letter. So "คุณากร" and "ตาล"
-# (a vowel, or a single letter, after what looks like a title) are names, not a title and a name.
-_NAME_START = re.compile(r"[ก-ฮเ-ไa-z]\S")
-_PERSON_NOISE = re.compile(r"[\s.\-_'\"(),]")
-
-
-def person_key(name: str) -> str:
-    """A person's name reduced to what tells two people apart: no title or kinship word before it
-    (several: "คุณยาย"), spacing, case, punctuation or Thai digits. The one key for the same-name check of
-    `เพิ่มสมาชิก` and for finding a member by name (`ตอบแทน`, `ลบสมาชิก`); names are stored as typed."""
-    key = clean(name).casefold().translate(THAI_DIGITS)
-    while (title := _PERSON_TITLE.match(key)) and _NAME_START.match(key, title.end()):
-        key = key[title.end():]
-    return _PERSON_NOISE.sub("", key)
-
-
-def given_name_key(name: str) -> str:
-    """`person_key` of a name's first word that is not a title on its own: "นาง สมศรี ใจดี" and "ยายสมศรี ใจดี"
-    give "สมศรี". Typed alone, the whole given name names someone as people say it; a piece of a word does not."""
-    for word in clean(name).casefold().split():
-        if not _PERSON_TITLE.fullmatch(word):
-            return person_key(word)
-    return ""
 
 
 @dataclass(frozen=True)
