@@ -83,24 +83,21 @@ def purge_old_answers(ctx: JobContext) -> int:
             NoticeAck.notice_id.in_(located), NoticeAck.at < now - ALERT_LOCATION_RETENTION,
             or_(NoticeAck.latitude.is_not(None), NoticeAck.address.is_not(None))).values(
             latitude=None, longitude=None, address=None)).rowcount or 0
-    while True:
-        with ctx.session_factory() as session, session.begin():
-            batch = select(NoticeAck.id).where(NoticeAck.at < keep_from).limit(PURGE_BATCH)
-            deleted = session.execute(delete(NoticeAck).where(
-                NoticeAck.id.in_(batch.scalar_subquery()))).rowcount or 0
-        total += deleted
-        if deleted < PURGE_BATCH:
-            return total
+    return total + _delete_in_batches(ctx, NoticeAck, NoticeAck.at < keep_from)
 
 
 def purge_old_events(ctx: JobContext, retention: timedelta = EVENT_RETENTION) -> int:
     """Delete webhook events older than the retention, a batch per transaction."""
-    cutoff, total = ctx.clock() - retention, 0
+    return _delete_in_batches(ctx, WebhookEvent, WebhookEvent.received_at < ctx.clock() - retention)
+
+
+def _delete_in_batches(ctx: JobContext, model: type, condition) -> int:
+    """Delete the rows that meet `condition`, PURGE_BATCH per transaction (no long lock on a busy table)."""
+    total = 0
     while True:
         with ctx.session_factory() as session, session.begin():
-            batch = select(WebhookEvent.id).where(WebhookEvent.received_at < cutoff).limit(PURGE_BATCH)
-            deleted = session.execute(delete(WebhookEvent).where(
-                WebhookEvent.id.in_(batch.scalar_subquery()))).rowcount or 0
+            batch = select(model.id).where(condition).limit(PURGE_BATCH)
+            deleted = session.execute(delete(model).where(model.id.in_(batch.scalar_subquery()))).rowcount or 0
         total += deleted
         if deleted < PURGE_BATCH:
             return total
