@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +11,31 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.fakeline import FakeLineServer
+
+# Debian's Chromium (scripts/test installs it); Playwright is pointed at it and never downloads a browser.
+# Without the background-networking flags Chromium keeps calling out to a closed network.
+CHROMIUM = os.environ.get("SAIYAI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def launch_chromium():
+    """A context manager giving Chromium driven by Playwright: `with launch_chromium() as browser:`."""
+    from contextlib import contextmanager
+
+    from playwright.sync_api import sync_playwright
+
+    @contextmanager
+    def launched():
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+    return launched()
+
 
 WAIT_MS = 15_000  # pushes go through the scheduler process (its outbox job runs every second)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from support.web import WAIT_MS, Sim, WebStack, wait_until
+from support.web import CHROMIUM, WAIT_MS, Sim, WebStack, launch_chromium, wait_until
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot import create_app, demo, richmenus
@@ -39,9 +39,6 @@ from desk_rig import desk_browser, desk_page, desk_stack  # noqa: F401  (the des
 from handlers.services import menus as menu_links
 from models import OutboxMessage, OutboxState
 
-CHROMIUM = os.environ.get("SAIYAI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DEMO_SEED = 2569
 
 
@@ -122,12 +119,8 @@ def web_stack(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="session")
 def browser(web_stack: WebStack):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ browser: it is pointed at /usr/bin/chromium.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -26,12 +25,10 @@ from bot.fakeline import FakeLineServer
 from support.clock import Clock
 from support.desk import World, seed_world
 from support.testapp import WebhookClient
+from support.web import CHROMIUM, launch_chromium
 from support.dialog import Dialog
 from support.registry import seed_district
 
-CHROMIUM = os.environ.get("SAIYAI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT_MS = 10_000
 SECRET, TOKEN = "desk-web-channel-secret", "desk-web-access-token"
 
@@ -85,12 +82,8 @@ def desk_stack(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="module")
 def desk_browser(desk_stack: DeskStack):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
