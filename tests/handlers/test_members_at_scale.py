@@ -151,3 +151,34 @@ def test_a_name_is_looked_up_without_reading_the_district(dialog, big, people_lo
     # Now only those the name names are read (17 people here are called สมศรี).
     dialog.say(STAFF, text)
     assert len(people_loaded) <= 20, len(people_loaded)
+
+
+def test_attendees_of_a_big_training_fit_a_screen_and_are_listed_by_community(dialog, big, session_factory) -> None:
+    from sqlalchemy import select
+
+    from models import Answer, Membership
+    from support.activities import bkk, make_activity, rsvp
+
+    with session_factory() as session, session.begin():
+        training = make_activity(session, big, "TRN1", "อบรมอาสาสมัคร", bkk(2026, 12, 10, 9))
+        training.network_id = None  # a district-wide training: every community's people may answer
+        training.community_id = big.wat.id
+        members = session.execute(select(Membership.person_id, Membership.community_id).where(
+            Membership.role == "member", Membership.community_id.is_not(None))).all()
+        people = {pid: cid for pid, cid in members}
+        from models import Community, Person
+        for pid, cid in people.items():
+            rsvp(session, training, session.get(Person, pid), Answer.GOING, session.get(Community, cid))
+    [reply] = dialog.say(STAFF, "ผู้เข้าร่วม TRN1")
+    lines = reply.split("\n")
+    # 227 answers in 20 communities: the counts of each community, no names, and how to see them.
+    assert len(lines) <= 2 + 1 + 20 + 1
+    assert lines[-1] == t("attendees.names_by_community", count=227, code="TRN1", example="ชุมชนคลองบางนา")
+    assert not any(line.startswith("   ไป:") for line in lines)
+    [one] = dialog.say(STAFF, "ผู้เข้าร่วม TRN1 หมู่05")
+    names_line = [line for line in one.split("\n") if line.startswith("   ไป:")]
+    assert len(names_line) == 1 and len(names_line[0].split(", ")) == 13
+    assert [line for line in one.split("\n") if line.startswith("• ")] == [
+        "• ชุมชนหมู่05: ไป 13 · ไม่แน่ใจ 0 · ไม่ไป 0 · สำรอง 0"]
+    dialog.run([(STAFF, "ผู้เข้าร่วม TRN1 ไม่มีชุมชนนี้", t("attendees.community_unknown", text="ไม่มีชุมชนนี้",
+                                                          code="TRN1"))])

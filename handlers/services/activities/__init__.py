@@ -10,7 +10,7 @@ from handlers.services.activities.hosts import (
     swap_hosts,
 )
 from handlers.services.activities.answers import (
-    AnswerResult, MAX_GUESTS, answer, closed_reason, community_seats_left, counts_by_community,
+    AnswerResult, MAX_GUESTS, answer, answer_count, closed_reason, community_seats_left, counts_by_community,
     managed_community_ids, managed_people_named, people_named, seats_left, sees_names,
 )
 from handlers.services.activities.checkin import Attendance, attendance, check_in, check_in_open
@@ -34,7 +34,7 @@ __all__ = [
     "AnswerResult", "Attendance", "CHECK_IN_OPENS", "DEFAULT_DURATION", "HostChoice", "MAX_GUESTS",
     "SERIES_HORIZON", "SERIES_RULES", "add_months", "answer", "answers_of", "attendance", "awaiting_host_answer",
     "can_change_activity", "cancel_activity", "check_in", "check_in_open", "closed_reason", "community_leaders",
-    "community_seats_left", "confirm_host", "counts_by_community", "create_activity", "decline_host",
+    "answer_count", "community_seats_left", "confirm_host", "counts_by_community", "create_activity", "decline_host",
     "default_rsvp_deadline", "find_activity", "first_proposed_host", "followup_key", "followup_topic",
     "generate_next", "host_history", "interested_contacts", "interested_people", "latest_occurrence",
     "linked_chats", "locked_activity", "locked_series", "managed_community_ids", "managed_people_named",

@@ -112,6 +112,11 @@ def counts_by_community(session: Session, activity: Activity) -> list[tuple[int 
     return [(c, a, w, n) for (c, a, w), n in totals.items()]
 
 
+def answer_count(session: Session, activity: Activity) -> int:
+    """How many people answered an activity (any answer)."""
+    return session.scalar(select(func.count()).select_from(Rsvp).where(Rsvp.activity_id == activity.id)) or 0
+
+
 def community_going(session: Session, activity: Activity, community_id: int,
                     exclude_person: int | None = None) -> int:
     """People (and guests) of one community answering going, seated or waiting: what its quota counts."""
