@@ -464,6 +464,21 @@ def drop_secondary_indexes(cur) -> list[str]:
     return [definition for _, definition in found]
 
 
+def name_keys(cur) -> None:
+    """person.name_key and given_key, as the model sets them when a name is saved (models/names.py): computed
+    in Python, written back through COPY into a temporary table and one UPDATE."""
+    from models.names import given_name_key, person_key
+
+    cur.execute("CREATE TEMP TABLE seed_keys (id bigint PRIMARY KEY, name_key text, given_key text)")
+    cur.execute("SELECT id, full_name FROM person WHERE full_name IS NOT NULL")
+    rows = [(pid, person_key(name), given_name_key(name)) for pid, name in cur.fetchall()]
+    with cur.copy("COPY seed_keys (id, name_key, given_key) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute("UPDATE person SET name_key = k.name_key, given_key = k.given_key FROM seed_keys k WHERE k.id = person.id")
+    cur.execute("DROP TABLE seed_keys")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:54340/postgres",
@@ -500,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
         definitions = drop_secondary_indexes(cur)
         step("registry", registry, cur, plan, now)
         step("people + memberships", people, cur, plan, now)
+        conn.commit()
+        step("name keys", name_keys, cur)
         conn.commit()
         step("activities + answers", activities, cur, plan, now)
         conn.commit()
