@@ -93,6 +93,12 @@ def test_polite_answers_register_and_the_name_loses_its_particle(dialog, distric
     ("มาลี ศรีสุขจ้า", "มาลี ศรีสุข"),
     ("สมชาย ชนะครับ", "สมชาย ชนะ"),          # นะ that ends a name stays
     ("สมศรี (บ้าน 12) ค่ะ", "สมศรี (บ้าน 12)"),
+    # People introduce themselves: "ชื่อ …" / "ผมชื่อ …" / "ดิฉันชื่อ …" is no part of the name either
+    ("ชื่อ ประไพ ทองดี ค่ะ", "ประไพ ทองดี"),
+    ("ผมชื่อสมปอง แก้วมณีครับ", "สมปอง แก้วมณี"),
+    ("ดิฉันชื่อ มาลี ศรีสุข", "มาลี ศรีสุข"),
+    ("ชื่อว่า มาลี ศรีสุข นะคะ", "มาลี ศรีสุข"),
+    ("My name is Tom Okafor", "Tom Okafor"),
 ])
 def test_a_polite_particle_is_no_part_of_the_name(dialog, district, db, typed, stored) -> None:
     for answer in ["สมัคร", typed, "วัดบางนา"]:

@@ -106,9 +106,19 @@ def _closest(text: str, candidates: list[tuple[str, Community | Network]], keyed
 _NAME_PARTICLES = ("ครับผม", "ครับ", "ค่ะ", "คะ", "ค่า", "จ้า", "จ้ะ", "จ๊ะ")
 
 
+# How people introduce themselves before their name ("ชื่อ ประไพ ทองดี ค่ะ", "ผมชื่อสมปอง", "ดิฉันชื่อ …",
+# "my name is Tom"): none of it is part of the name.
+_NAME_INTRO = re.compile(
+    r"^(?:(?:(?:กระ)?ผม|ดิฉัน|ดิชั้น|ฉัน|หนู|เรา|ข้าพเจ้า)\s*)?ชื่อ(?:\s*ว่า|\s*คือ)?\s*(?=\S)"
+    r"|^(?:my\s+name\s+is|my\s+name's|i\s+am|i'm)\s+(?=\S)",
+    re.IGNORECASE)
+
+
 def person_name(text: str) -> str:
-    """A name as typed, without the polite particles and the emoji or punctuation after it."""
+    """A name as typed, without an introduction ("ผมชื่อ"), the polite particles and the emoji or punctuation
+    after it."""
     name = clean(text)
+    name = _NAME_INTRO.sub("", name, count=1) or name
     while True:
         before = name
         while name and unicodedata.category(name[-1])[0] in "SPZ" and name[-1] not in ")]":
