@@ -28,12 +28,31 @@ ZONES_WORDS = frozenset({normalize(text_for(lang, "picker.other_zones")) for lan
                         | {"เครือข่ายอื่น", "โซนอื่น", "other zones"})
 
 
+def button(community: Community, among: list[Community]) -> tuple[str, str]:
+    """A community's button (label, text): its name, or, when another of `among` has the same name (one Saiyai
+    serving two districts, each with a ชุมชนวัดทองนพคุณ), the district first in the label and after the
+    name in the text, so the answer names one of them."""
+    if sum(1 for c in among if c.name == community.name) < 2:
+        return community.name, community.name
+    district = community.organization.name
+    # LINE cuts a label at 20 characters: "เขตคลองสาน วัดทองนพคุณ" keeps what tells them apart.
+    label = f"{district.removeprefix('สำนักงาน')} {community.name.removeprefix('ชุมชน')}"
+    return label, f"{community.name} ({district})"
+
+
+def picked(ctx: Context, communities: list[Community]) -> Community | None:
+    """The community whose district-labelled `button` the answer is, among those the question offers."""
+    offered = _narrowed(ctx, communities)
+    text = ctx.args.strip()
+    return next((c for c in offered if c.name != text and button(c, offered)[1] == text), None)
+
+
 def community_buttons(ctx: Context, communities: list[Community]) -> tuple[list[tuple[str, str]], str | None]:
     """The buttons for a community question, and a line saying where the sender is (None: all fit)."""
     communities, text = _narrowed(ctx, communities), ctx.data.get(ONLY_TEXT)
     if len(communities) <= QUICK_LIMIT:
         where = ctx.t("picker.matching", count=len(communities), text=text) if text else None
-        return [(c.name, c.name) for c in communities], where
+        return [button(c, communities) for c in communities], where
     page = ctx.data.get(PAGE, 0)
     zone = _chosen_zone(ctx, communities)
     if zone is None:
@@ -46,7 +65,7 @@ def community_buttons(ctx: Context, communities: list[Community]) -> tuple[list[
     back = (ctx.t("picker.other_zones"),) * 2
     where = (ctx.t("picker.matching_in_zone", zone=zone.name, count=len(members), text=text) if text
              else ctx.t("picker.in_zone", zone=zone.name, count=len(members)))
-    return [*_page(ctx, [(c.name, c.name) for c in members], page, QUICK_LIMIT - 1), back], where
+    return [*_page(ctx, [button(c, members) for c in members], page, QUICK_LIMIT - 1), back], where
 
 
 def narrow(ctx: Context, matches: list[Community], text: str) -> bool:

@@ -190,6 +190,10 @@ def register_community(ctx: Context) -> Turn:
     text = ctx.args.strip()
     if not text or pickers.browse(ctx, _choices(ctx)):
         return _ask_community(ctx)
+    chosen = pickers.picked(ctx, _choices(ctx))  # "ชุมชนวัดบางนา (สำนักงานเขตคลองสาน)": a district's button
+    if chosen is not None:
+        ctx.data["community_id"] = chosen.id
+        return _ask_phone(ctx)
     match = reg.match_community(ctx.session, text)
     # Part of several names ("บางนา") offers all of them; the narrowing ends with any other answer.
     if pickers.narrow(ctx, match.containing, _short(text)):

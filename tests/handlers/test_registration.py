@@ -378,3 +378,37 @@ def test_expired_and_unknown_invites_are_refused(dialog, district, db, session_f
     ])
     db.expire_all()
     assert db.scalars(select(InviteCode)).one().used_at is None
+
+
+def test_a_community_name_two_districts_share_is_told_apart_by_district(dialog, district, db, clock) -> None:
+    """One Saiyai serving two district offices, each with a ชุมชนวัดบางนา: a stranger's answer is offered both,
+    labelled with their district, and the button names one of them (not the same question again forever)."""
+    from models import Network, NetworkKind, Organization
+
+    with db.begin():
+        other = Organization(name="สำนักงานเขตคลองสาน", created_at=clock())
+        db.add(other)
+        db.flush()
+        zone = Network(organization_id=other.id, name="เครือข่ายโซนริมน้ำ", kind=NetworkKind.ZONE)
+        db.add(zone)
+        db.flush()
+        twin = Community(organization_id=other.id, name="ชุมชนวัดบางนา", zone_id=zone.id)
+        db.add(twin)
+        db.flush()
+        twin_id = twin.id
+    for answer in ["สมัคร", "สมศรี ใจดี"]:
+        dialog.say(NEW, answer)
+    dialog.run([(NEW, "ชุมชนวัดบางนา", T["picker.matching"].format(count=2, text="ชุมชนวัดบางนา") + "\n"
+                 + T["register.ask_community"])])
+    last = dialog.fake_line.state.requests[-1].body["messages"][-1]
+    assert [(i["action"]["label"], i["action"]["text"]) for i in last["quickReply"]["items"]] == [
+        ("เขตบางนา วัดบางนา", "ชุมชนวัดบางนา (สำนักงานเขตบางนา)"),
+        ("เขตคลองสาน วัดบางนา", "ชุมชนวัดบางนา (สำนักงานเขตคลองสาน)"),
+        (T["flow.cancel_label"], T["flow.cancel_label"]),
+    ]
+    dialog.run([
+        (NEW, "ชุมชนวัดบางนา (สำนักงานเขตคลองสาน)", T["register.ask_phone"]),
+        (NEW, "ข้าม", summary("สมศรี ใจดี", "ชุมชนวัดบางนา", "ไม่ระบุ")),
+        (NEW, "ยินยอม", t("register.done", name="สมศรี ใจดี", community="ชุมชนวัดบางนา")),
+    ])
+    assert [m.community_id for m in person(db, NEW).memberships] == [twin_id]
