@@ -230,3 +230,18 @@ def test_a_leader_makes_a_feed_for_their_community(app, dialog, world) -> None:
     market = world.district.market.id
     refused = post_form(client, f"/desk/communities/{wat}", "/desk/feeds", {"community": str(market)})
     assert refused.status_code == 403
+
+
+def test_the_host_history_says_what_happened_in_the_page_language(staff, world, session_factory) -> None:
+    """The network page's host history said "confirmed" / "skipped" (the stored kind) on a Thai page."""
+    from models import HostLog, HostLogKind
+
+    zone1, wat = world.district.zone1.id, world.district.wat.id
+    with session_factory() as session, session.begin():
+        session.add_all([HostLog(network_id=zone1, community_id=wat, kind=HostLogKind.SKIPPED, reason="น้ำท่วม",
+                                 at=bkk(2026, 9, 5, 13)),
+                         HostLog(network_id=zone1, community_id=wat, kind=HostLogKind.CONFIRMED, at=bkk(2026, 9, 7, 13))])
+    html = staff.get(f"/desk/networks/{zone1}").get_data(as_text=True)
+    history = re.findall(r"<li>([^<]*?· [^<]*?)</li>", re.search(r'<ul id="host-history">(.*?)</ul>', html, re.DOTALL)[1])
+    assert history == ["วันจันทร์ที่ 7 กันยายน 2569 เวลา 13:00 น. · ยืนยันเป็นเจ้าภาพ · ชุมชนวัดบางนา",
+                       "วันเสาร์ที่ 5 กันยายน 2569 เวลา 13:00 น. · ข้ามรอบเจ้าภาพ · ชุมชนวัดบางนา — น้ำท่วม"]
