@@ -93,14 +93,19 @@ GREETING_WORDS = frozenset({"สวัสดี", "หวัดดี", "ดี"
                             "good evening"})
 
 
+def is_greeting(text: str) -> bool:
+    """Whether the text is only a greeting, polite ending, emoji and punctuation or not ("สวัสดีครับ 🙏")."""
+    text = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("S", "P"))).strip()
+    return word_in(text, GREETING_WORDS) is not None
+
+
 def not_a_name(ctx: Context) -> str | None:
     """Why the answer at a name step is no name, before any check of the name itself: `sticker` (a sticker,
     image or anything but text), `greeting`, or `command` (a command of the bot, or the register button's
     label typed); None when it may be one."""
     if ctx.message is not None:
         return "sticker"
-    text = "".join(ch for ch in ctx.args if not unicodedata.category(ch).startswith(("S", "P"))).strip()
-    if word_in(text, GREETING_WORDS) is not None:
+    if is_greeting(ctx.args):
         return "greeting"
     labels = {normalize(catalogue[key]) for catalogue in CATALOGUES.values()
               for key in ("welcome.register_label", "welcome.register_text")}

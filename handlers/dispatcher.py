@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from handlers.catalog import CATALOGUES
-from handlers.context import Context, Turn, as_turn, command_refusal, record_id
+from handlers.context import Context, Turn, as_turn, command_refusal, is_greeting, record_id
 from handlers.help import help_messages
 from handlers.registry import THAI_CHARS, ChatKind, Match, Registry, Role, clean, normalize, strip_polite, word_in
 from handlers.switching import POSTBACK_DATA_LIMIT as POSTBACK_DATA_LIMIT  # re-exported: LINE's limit, read by tests
@@ -360,7 +360,9 @@ class Dispatcher:
         if route.kind == "unknown_postback":
             return [ctx.text("postback.unknown")]
         if route.kind == "fallback":
-            return help_messages(ctx, ctx.t("help.unknown", text=_echo(ctx.args)))
+            # Most people open a chat with a greeting: greet back, then what Saiyai can do.
+            prefix = ctx.t("help.greeting") if is_greeting(ctx.args) else ctx.t("help.unknown", text=_echo(ctx.args))
+            return help_messages(ctx, prefix)
         if route.kind == "stay":
             # A new turn token: having chosen to go on, the question's "stop" button must not drop the answers so far.
             conversation.data = {**ctx.data, ASKED_KEY: {**asked, "v": secrets.token_urlsafe(6)}}

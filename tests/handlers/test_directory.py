@@ -482,3 +482,15 @@ def test_forget_me_keeps_past_answers_as_counts_and_frees_a_seat_to_come(dialog,
     db.expire_all()
     assert sorted((r.activity_id == held.id, r.person_id is None, r.checked_in_at is not None)
                   for r in db.scalars(select(Rsvp))) == [(False, False, False), (True, False, True), (True, True, True)]
+
+
+@pytest.mark.parametrize(("user", "typed", "greeting"), [
+    (USERS["stranger"], "สวัสดีครับ", "สวัสดีครับ 🙏"),
+    (USERS["stranger"], "หวัดดีค่ะ 🙏", "สวัสดีครับ 🙏"),
+    (MEMBER, "สวัสดีครับ", "สวัสดีครับ 🙏"),
+    (MEMBER, "อรุณสวัสดิ์ค่ะ", "สวัสดีครับ 🙏"),
+])
+def test_a_greeting_is_greeted_not_called_not_understood(dialog, district, user, typed, greeting) -> None:
+    """The first thing most people type is a greeting: it was answered "ขออภัยครับ สายใยยังไม่เข้าใจ “สวัสดีครับ”"."""
+    help_text = dialog.say(user, "ช่วยเหลือ")[0]
+    dialog.run([(user, typed, greeting + "\n" + help_text)])

@@ -4,6 +4,7 @@ TEXT: dict[str, str] = {
     "help.header": "Here is what Saiyai can do. Type any of these:",
     "help.line": "• {keyword} — {help}",
     "help.group_hint": "In a group, start your message with “bot”, e.g. “bot help”.",
+    "help.greeting": "Hello 🙏",
     "help.unknown": "Sorry, Saiyai did not understand “{text}”.",
     "help.not_text": "Sorry, Saiyai reads text messages only for now. Type “help” to see the commands.",
     "greeting.follow": "Hello and welcome to Saiyai 🤝, the assistant of your community network.\nType “help” to see what Saiyai can do.",
