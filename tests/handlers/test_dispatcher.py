@@ -390,8 +390,9 @@ DIALOGS = {
         [],
     ),
     "unknown text gets help with the not-understood prefix": (
-        [(alice, "สวัสดีครับ", [not_understood_th("สวัสดีครับ")]),
-         (alice, "hello ครับ", [not_understood_th("hello ครับ")]),
+        [(alice, "สวัสดีครับ", [f"สวัสดีครับ 🙏\n{HELP_TH_USER}"]),   # a greeting is greeted
+         (alice, "hello ครับ", [f"สวัสดีครับ 🙏\n{HELP_TH_USER}"]),
+         (alice, "สวัสดีครับ มีเรื่องสอบถาม", [not_understood_th("สวัสดีครับ มีเรื่องสอบถาม")]),
          # Only an English command word answers in English to someone who never chose a language: ASCII
          # alone is what Thai users type too (a code, a phone number, a link).
          (alice, "K7M2", [not_understood_th("K7M2")]),
