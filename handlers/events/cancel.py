@@ -13,7 +13,7 @@ from models import Activity
 from handlers.events.edit import _activity_to_change, _refusal
 from handlers.events.flow import GROUP_LANG
 from handlers.events.reading import _answer
-from handlers.events.telling import _answered, _notify, _tell_host, _told, tell_groups
+from handlers.events.telling import _answered, _notify, _tell_host, _tell_proxies, _told, tell_groups
 
 
 @command("ยกเลิกกิจกรรม", "cancel event", min_role=Role.COMMUNITY_LEADER)
@@ -65,7 +65,8 @@ def event_cancel(ctx: Context) -> list[Message]:
     notice = text_for(GROUP_LANG, "event.cancel_notice", title=activity.title, code=activity.code,
                       when=cards.when_range(GROUP_LANG, activity.starts_at, activity.ends_at))
     groups = tell_groups(ctx.session, activity, text_message(notice), ctx.now, "cancelled", except_chat=ctx.chat_id)
-    lines = [ctx.t("event.cancelled", title=activity.title), *_told(ctx, told, groups, host)]
+    lines = [ctx.t("event.cancelled", title=activity.title), *_told(ctx, told, groups, host),
+             *_tell_proxies(ctx, activity, "cancelled")]
     return [text_message("\n".join(lines))]
 
 

@@ -26,7 +26,7 @@ from handlers.events.reading import (
     DateOnly, Invalid, When, _answer, _invalid, _short, read_count, read_place, read_title, read_when,
 )
 from handlers.events.telling import (
-    _answered, _groups_of, _host_leaders, _notify, _tell_host, _told, ask_host_later, tell_groups,
+    _answered, _groups_of, _host_leaders, _notify, _tell_host, _tell_proxies, _told, ask_host_later, tell_groups,
 )
 
 
@@ -360,4 +360,6 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
     lines = [ctx.t("event.edited", title=activity.title, field=field_names[ctx.lang],
                    value=_value(ctx.lang, field, activity)),
              *_told(ctx, told, groups, host)]
+    if moved:
+        lines.extend(_tell_proxies(ctx, activity, f"r{activity.revision}"))
     return Turn([text_message("\n".join(lines)), cards.activity_message(ctx, ctx.session, activity, now=ctx.now)])

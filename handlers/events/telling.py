@@ -147,3 +147,27 @@ def _notify(ctx: Context, activity: Activity, people: Sequence[Person], key: str
         outbox.enqueue(ctx.session, [p.line_user_id for p in group], messages, now=ctx.now,
                        dedupe_key=f"activity:{activity.id}:{occasion}:{lang}")
     return len(people)
+
+
+def _tell_proxies(ctx: Context, activity: Activity, occasion: str) -> list[str]:
+    """Ask each leader who answered going or maybe for members without LINE to phone them of this move or
+    cancellation (they had the change notice, as host leaders or as going, or not at all). The sender's own
+    such members: the line for the reply, returned."""
+    mine: list[str] = []
+    for proxy_id, people in svc.answered_for_offline(ctx.session, activity).items():
+        if ctx.person is not None and proxy_id == ctx.person.id:
+            mine.append(_offline_to_tell(ctx.lang, activity, people))
+            continue
+        leader = ctx.session.get(Person, proxy_id)
+        if leader is None or not leader.reachable:
+            continue
+        lang = leader.language if leader.language in CATALOGUES else "th"
+        outbox.enqueue(ctx.session, [leader.line_user_id], [text_message(_offline_to_tell(lang, activity, people))],
+                       now=ctx.now, dedupe_key=f"activity:{activity.id}:{occasion}:offline:{proxy_id}")
+    return mine
+
+
+def _offline_to_tell(lang: str, activity: Activity, people: Sequence[Person]) -> str:
+    names = ", ".join(text_for(lang, "event.offline_name", name=p.full_name)
+                      + (text_for(lang, "event.offline_phone", phone=p.phone) if p.phone else "") for p in people)
+    return text_for(lang, "event.offline_to_tell", title=activity.title, code=activity.code, names=names)

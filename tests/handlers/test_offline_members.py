@@ -596,3 +596,41 @@ def test_a_leader_whose_community_has_nobody_else_on_line_is_told_at_once(dialog
     db.expire_all()
     assert db.scalar(select(Conversation.id).where(Conversation.user_id == MARKET_LEADER)) is None
     assert db.scalars(select(Notice)).all() == []
+
+
+# --- a move or a cancellation reaches them through the leader who answered for them -------------------------
+
+def test_a_move_tells_the_leader_whom_to_phone_and_the_editor_sees_it_too(dialog, district, activity_id, db,
+                                                                           fake_line, jobs) -> None:
+    """Saiyai cannot message a member without LINE: when the activity they were answered going to moves,
+    the leader who answered for them is told to phone them (names and phones); they used to hear nothing."""
+    add(dialog, LEADER, "ยายมาลี ศรีสุข", phone="089 111 2222")
+    add(dialog, LEADER, "ตาบุญมา ใจดี")
+    dialog.say(LEADER, f"ตอบแทน {CODE} มาลี ไป")
+    dialog.say(LEADER, f"ตอบแทน {CODE} บุญมา ไม่แน่ใจ")
+    dialog.say(STAFF, f"แก้ไขกิจกรรม {CODE}")
+    dialog.say(STAFF, "สถานที่")
+    dialog.say(STAFF, "ศาลาการเปรียญ")
+    since = len(fake_line.state.requests)
+    replies = dialog.say(STAFF, "ยืนยัน")
+    assert replies[0].split("\n")[0] == t("event.edited", title=TITLE, field="สถานที่", value="ศาลาการเปรียญ")
+    dispatch_outbox(jobs)
+    to_leader = [m.get("text") for to, m in pushed(fake_line, since) if to == LEADER]
+    assert t("event.offline_to_tell", title=TITLE, code=CODE,
+             names="คุณยายมาลี ศรีสุข (0891112222), คุณตาบุญมา ใจดี") in to_leader
+    # The leader who answered for them cancels it: the reply itself says whom to phone.
+    dialog.say(LEADER, f"ยกเลิกกิจกรรม {CODE}")
+    replies = dialog.postback(LEADER, f"a=event_cancel&id={activity_id}&l=th")
+    assert replies[0].split("\n")[0] == t("event.cancelled", title=TITLE)
+    assert replies[0].split("\n")[-1] == t("event.offline_to_tell", title=TITLE, code=CODE,
+                                           names="คุณยายมาลี ศรีสุข (0891112222), คุณตาบุญมา ใจดี")
+
+
+def test_a_title_change_asks_nobody_to_phone(dialog, district, activity_id, db, fake_line, jobs) -> None:
+    add(dialog, LEADER, "ยายมาลี ศรีสุข")
+    dialog.say(LEADER, f"ตอบแทน {CODE} มาลี ไป")
+    dialog.say(LEADER, f"แก้ไขกิจกรรม {CODE}")
+    dialog.say(LEADER, "ชื่อ")
+    dialog.say(LEADER, "ประชุมใหญ่โซน 1")
+    replies = dialog.say(LEADER, "ยืนยัน")
+    assert not any("ไม่มี LINE" in r for r in replies)

@@ -163,6 +163,9 @@ TEXT: dict[str, str] = {
     "series.rule.6": "twice a year",
     "series.rule.12": "once a year",
     "series.rule.n": "every {n} months",
+    "event.offline_to_tell": "📞 The members without LINE you answered for in “{title}” ({code}) do not know yet: Saiyai cannot message them. Please phone them: {names}",
+    "event.offline_name": "{name}",
+    "event.offline_phone": " ({phone})",
     "event.cancelled": "Cancelled “{title}”.",
     "event.cancel_notice": "❌ “{title}” (code {code}) on {when} has been cancelled. Sorry for the inconvenience.",
 }

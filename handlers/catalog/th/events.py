@@ -163,6 +163,9 @@ TEXT: dict[str, str] = {
     "series.rule.6": "ปีละ 2 ครั้ง",
     "series.rule.12": "ปีละครั้ง",
     "series.rule.n": "ทุก {n} เดือน",
+    "event.offline_to_tell": "📞 สมาชิกที่ไม่มี LINE ที่คุณตอบแทนไว้ใน “{title}” ({code}) ยังไม่ทราบเรื่องนี้ สายใยส่งข้อความถึงเขาไม่ได้ กรุณาโทรแจ้งด้วยครับ: {names}",
+    "event.offline_name": "คุณ{name}",
+    "event.offline_phone": " ({phone})",
     "event.cancelled": "ยกเลิกกิจกรรม “{title}” เรียบร้อยครับ",
     "event.cancel_notice": "❌ กิจกรรม “{title}” (รหัส {code}) {when} ถูกยกเลิกแล้วครับ ขออภัยในความไม่สะดวกครับ",
 }

@@ -92,6 +92,19 @@ def interested_people(session: Session, activity: Activity, answers: Sequence[An
                                 .where(*_interested([activity.id], answers)).order_by(Person.id)))
 
 
+def answered_for_offline(session: Session, activity: Activity) -> dict[int, list[Person]]:
+    """Members without LINE answered going or maybe by a leader, by that leader's person id: Saiyai cannot
+    tell them of a move or a cancellation, the leader who answered for them can."""
+    found: dict[int, list[Person]] = defaultdict(list)
+    for proxy_id, person in session.execute(
+            select(Rsvp.proxy_by_id, Person).join(Rsvp, Rsvp.person_id == Person.id)
+            .where(Rsvp.activity_id == activity.id, Rsvp.answer.in_(list(INTERESTED)),
+                   Person.line_user_id.is_(None), Rsvp.proxy_by_id.is_not(None))
+            .order_by(Person.id)):
+        found[proxy_id].append(person)
+    return dict(found)
+
+
 def interested_contacts(session: Session, activity_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
     """`interested_people` of many activities in one query, as (activity_id, line_user_id, language,
     blocked_at) rows: what a reminder needs to 50,000 people, without loading 50,000 Person objects."""
