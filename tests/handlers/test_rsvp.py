@@ -607,3 +607,15 @@ def test_another_districts_member_can_neither_answer_nor_check_in(dialog, distri
     # The district's own member may.
     assert dialog.postback(U["member"], f"a=rsvp&id={ident}&v=going") != refused
     assert [who for who, *_ in rsvps(db, ident)] == ["member"]
+
+
+def test_an_answer_without_a_code_offers_the_upcoming_activities_as_buttons(dialog, activity, db) -> None:
+    """"ไป" alone (what people type after reading a card) used to get only the usage text: now also one button
+    per activity they may answer, soonest first, that answers it."""
+    activity()
+    activity("Q2XW", title="อบรมปฐมพยาบาล", starts_at=START + timedelta(days=2), ends_at=START + timedelta(days=2, hours=2))
+    dialog.run([(U["somsri"], "ไม่ไปครับ", T["rsvp.usage"].format(keyword="ไม่ไป"))])
+    last = dialog.fake_line.state.requests[-1].body["messages"][-1]
+    assert [(i["action"]["label"], i["action"]["text"]) for i in last["quickReply"]["items"]] == [
+        ("K7M2 ประชุมเครือข่า…", "ไม่ไป K7M2"), ("Q2XW อบรมปฐมพยาบาล", "ไม่ไป Q2XW")]
+    dialog.run([(U["somsri"], "ไม่ไป Q2XW", T["rsvp.not_going"].format(name="สมศรี ใจดี", title="อบรมปฐมพยาบาล"))])
