@@ -40,7 +40,9 @@ def _build(ctx: Context, prefix: str | None) -> Message:
                            help=spec.help_th if ctx.lang == "th" else spec.help_en))
     if ctx.chat_kind != ChatKind.USER:
         lines.append(ctx.t("help.group_hint"))
-    quick = [(spec.keyword_for(ctx.lang), spec.keyword_for(ctx.lang)) for spec in visible if spec.name != "help"]
+    # In a group a button must call the bot like any message there ("บอท กิจกรรม"), or it is not read.
+    quick = [(spec.keyword_for(ctx.lang), ctx.command_text(spec.keyword_for(ctx.lang)))
+             for spec in visible if spec.name != "help"]
     return text_message("\n".join(lines), quick=quick)
 
 

@@ -87,7 +87,7 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     if not code:
         # "ไป" alone: how to write it, and a button per activity they may answer, which answers it.
         upcoming = act.upcoming_for(ctx.session, ctx.person, ctx.now) if ctx.person is not None else []
-        quick = [(f"{a.code} {a.title}", f"{ctx.keyword} {a.code}") for a in upcoming[:12]]
+        quick = [(f"{a.code} {a.title}", ctx.command_text(f"{ctx.keyword} {a.code}")) for a in upcoming[:12]]
         return [text_message(ctx.t("rsvp.usage", keyword=ctx.keyword), quick=quick)]
     # "+-1", "+abc", "+ สอง": a guest count that is not one, not part of a code; "0 คน": nobody at all.
     if "+" in code or guests is None:

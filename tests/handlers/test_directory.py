@@ -494,3 +494,18 @@ def test_a_greeting_is_greeted_not_called_not_understood(dialog, district, user,
     """The first thing most people type is a greeting: it was answered "ขออภัยครับ สายใยยังไม่เข้าใจ “สวัสดีครับ”"."""
     help_text = dialog.say(user, "ช่วยเหลือ")[0]
     dialog.run([(user, typed, greeting + "\n" + help_text)])
+
+
+def test_help_buttons_in_a_group_call_the_bot_and_are_answered(dialog, district) -> None:
+    """In a group the bot only reads what starts with “บอท”: the help's buttons sent the bare keyword
+    (“กิจกรรม”), and tapping one was met with silence."""
+    dialog.say(MEMBER, "บอท ช่วยเหลือ", group=GROUP)
+    last = dialog.fake_line.state.requests[-1].body["messages"][-1]
+    sent = {item["action"]["label"]: item["action"]["text"] for item in last["quickReply"]["items"]}
+    assert sent["กิจกรรม"] == "บอท กิจกรรม"
+    assert sent["ชุมชน"] == "บอท ชุมชน"
+    assert dialog.say(MEMBER, sent["กิจกรรม"], group=GROUP) == [T["event.list_none"]]
+    # In the 1:1 chat the button sends the keyword alone, as before.
+    dialog.say(MEMBER, "ช่วยเหลือ")
+    last = dialog.fake_line.state.requests[-1].body["messages"][-1]
+    assert {item["action"]["text"] for item in last["quickReply"]["items"]} >= {"กิจกรรม", "ชุมชน"}

@@ -619,3 +619,7 @@ def test_an_answer_without_a_code_offers_the_upcoming_activities_as_buttons(dial
     assert [(i["action"]["label"], i["action"]["text"]) for i in last["quickReply"]["items"]] == [
         ("K7M2 ประชุมเครือข่า…", "ไม่ไป K7M2"), ("Q2XW อบรมปฐมพยาบาล", "ไม่ไป Q2XW")]
     dialog.run([(U["somsri"], "ไม่ไป Q2XW", T["rsvp.not_going"].format(name="สมศรี ใจดี", title="อบรมปฐมพยาบาล"))])
+    # In a group the button calls the bot, or it would not be read.
+    dialog.say(U["somsri"], "บอท ไป", group="C" + "e" * 32)
+    last = dialog.fake_line.state.requests[-1].body["messages"][-1]
+    assert [i["action"]["text"] for i in last["quickReply"]["items"]] == ["บอท ไป K7M2", "บอท ไป Q2XW"]
