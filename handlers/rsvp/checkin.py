@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.config import TIMEZONE
 from handlers.thaitime import format_when_in
 from handlers.context import Context, Turn, text_message
-from handlers.registry import Role, command, postback
+from handlers.registry import Role, command, postback, strip_polite
 from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Person, Rsvp
@@ -19,6 +19,7 @@ from handlers.rsvp.naming import _activity_by_id, _answerable, _name, _outside, 
 def checkin(ctx: Context) -> list[Message] | Turn:
     """เช็คอินเมื่อถึงงาน เช่น “เช็คอิน K7M2” (ผู้นำเช็คอินให้สมาชิกได้) / Check in at an activity, e.g. “checkin K7M2”"""
     code, _, name = ctx.args.translate(reg.THAI_DIGITS).partition(" ")
+    name = strip_polite(name)  # "เช็คอิน K7M2 สมศรี ใจดี ครับ"; "เช็คอิน K7M2 ค่ะ" is oneself
     if not code:
         return [ctx.text("checkin.usage")]
     refusal = _sender_refusal(ctx, code)

@@ -209,3 +209,16 @@ def test_a_cancelled_activity_has_no_check_in(dialog, activity, db, clock) -> No
         (U["leader"], f"checkin {CODE} สมศรี ใจดี", E["checkin.cancelled"].format(title=TITLE)),
     ])
     assert rows(db, activity_id) == []
+
+
+def test_a_polite_ending_is_no_part_of_the_checked_in_name(dialog, activity, db, clock) -> None:
+    """"เช็คอิน K7M2 สมศรี ใจดี ครับ" looked for someone called "สมศรี ใจดี ครับ"; "เช็คอิน K7M2 ค่ะ" for "ค่ะ"."""
+    activity_id = activity()
+    dialog.say(U["somsri"], f"ไป {CODE}")
+    at(clock, 13, 30)
+    dialog.run([
+        (U["leader"], f"เช็คอิน {CODE} สมศรี ใจดี ครับ",
+         "เช็คอินให้คุณสมศรี ใจดี แล้วครับ ✅ (“อบรมอาสาสมัครดูแลผู้สูงอายุ”)\nมาแล้ว 1 จาก 1 คนที่ตอบว่าไป (100%)"),
+        (U["malee"], f"เช็คอิน {CODE} ค่ะ", done("มาลี ศรีสุข")),
+    ])
+    assert [r[0] for r in rows(db, activity_id)] == ["somsri", "malee"]
