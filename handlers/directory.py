@@ -15,7 +15,7 @@ from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReply
 from handlers.thaitime import format_when_in
 from handlers.catalog import LANGUAGES
 from handlers.context import Context
-from handlers.registry import ChatKind, Role, clean, command, postback
+from handlers.registry import ChatKind, Role, clean, command, postback, strip_polite
 from handlers.services import menus as menu_links
 from handlers.services import registry as reg
 from handlers.services import roster
@@ -132,7 +132,7 @@ def members(ctx: Context) -> list[Message]:
 
 def _members_args(args: str) -> tuple[str, int | None]:
     """(text to look for, page): `สมาชิก`, `สมาชิก 2`, `สมาชิก ชื่อ…`, `สมาชิก ชุมชน… 2`. No page: bad input."""
-    text = clean(args).translate(reg.THAI_DIGITS) if args.strip() else ""
+    text = strip_polite(clean(args)).translate(reg.THAI_DIGITS) if args.strip() else ""  # "สมาชิก มาลี ค่ะ"
     if not text:
         return "", 1
     if match := PAGE_ARG.fullmatch(text):

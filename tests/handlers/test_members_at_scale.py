@@ -182,3 +182,10 @@ def test_attendees_of_a_big_training_fit_a_screen_and_are_listed_by_community(di
         "• ชุมชนหมู่05: ไป 13 · ไม่แน่ใจ 0 · ไม่ไป 0 · สำรอง 0"]
     dialog.run([(STAFF, "ผู้เข้าร่วม TRN1 ไม่มีชุมชนนี้", t("attendees.community_unknown", text="ไม่มีชุมชนนี้",
                                                           code="TRN1"))])
+
+
+def test_a_name_search_with_a_polite_ending_finds_the_same_people(dialog, big) -> None:
+    """"สมาชิก มาลี ค่ะ" looked for names holding "มาลี ค่ะ" and found nobody."""
+    [plain] = dialog.say(STAFF, "สมาชิก ศรีสุดา ทองคำ")
+    [polite] = dialog.say(STAFF, "สมาชิก ศรีสุดา ทองคำ ค่ะ")
+    assert polite == plain
