@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from handlers.thaitime import format_when_in
 from handlers.context import Context, text_message
-from handlers.registry import ChatKind, command
+from handlers.registry import ChatKind, command, strip_polite
 from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Community, Person, Rsvp
@@ -23,7 +23,7 @@ COMMUNITY_LINES = 20
 @command("ผู้เข้าร่วม", "attendees")
 def attendees(ctx: Context) -> list[Message]:
     """ดูจำนวนผู้ตอบรับแยกตามชุมชน เช่น “ผู้เข้าร่วม K7M2” / See answers by community, e.g. “attendees K7M2”"""
-    code, _, wanted = ctx.args.translate(reg.THAI_DIGITS).strip().partition(" ")
+    code, _, wanted = strip_polite(ctx.args.translate(reg.THAI_DIGITS)).strip().partition(" ")
     if not code:
         return [ctx.text("attendees.usage")]
     activity = act.find_activity(ctx.session, code)

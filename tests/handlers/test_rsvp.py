@@ -623,3 +623,11 @@ def test_an_answer_without_a_code_offers_the_upcoming_activities_as_buttons(dial
     dialog.say(U["somsri"], "บอท ไป", group="C" + "e" * 32)
     last = dialog.fake_line.state.requests[-1].body["messages"][-1]
     assert [i["action"]["text"] for i in last["quickReply"]["items"]] == ["บอท ไป K7M2", "บอท ไป Q2XW"]
+
+
+def test_a_code_with_a_polite_ending_is_the_code(dialog, answered) -> None:
+    """"ผู้เข้าร่วม K7M2 ครับ", "แก้ไขกิจกรรม K7M2 ค่ะ": the code was read as "K7M2 ครับ" and not found."""
+    hidden = "\n".join([*COUNTS, T["attendees.names_hidden"]])
+    dialog.run([(U["somsri"], f"ผู้เข้าร่วม {CODE} ครับ", hidden)])
+    assert dialog.say(U["leader"], f"ยกเลิกกิจกรรม {CODE} ค่ะ")[0].startswith(
+        t("event.ask_cancel", title=TITLE, when=WHEN.split(" เวลา")[0], count=0).split("”")[0])

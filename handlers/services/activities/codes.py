@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handlers.registry import strip_polite
 from handlers.services.registry import INVITE_ALPHABET
 from models import Activity, Community, Network, NetworkKind, community_issue_network
 
@@ -25,8 +26,8 @@ def new_code(session: Session) -> str:
 
 
 def find_activity(session: Session, code: str) -> Activity | None:
-    """The activity with this code (case and spaces forgiven)."""
-    cleaned = code.strip().upper().replace(" ", "")
+    """The activity with this code (case, spaces and a polite ending forgiven: "k7m2 ครับ")."""
+    cleaned = strip_polite(code).upper().replace(" ", "")
     return session.scalars(select(Activity).where(Activity.code == cleaned)).first() if cleaned else None
 
 
