@@ -79,6 +79,8 @@ class Membership(Base):
                          name="uq_membership_scope"),
         # An SOS finds a district's staff and chairs by role.
         Index("ix_membership_organization_id_role", "organization_id", "role"),
+        # สมาชิก and ชุมชน count a scope's people per community and role from the index alone.
+        Index("ix_membership_community_id_role_person_id", "community_id", "role", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from handlers.services.registry import person_key
@@ -105,10 +105,15 @@ def counts_by_community(session: Session, activity: Activity) -> list[tuple[int 
     """(community id, answer, waitlisted, people incl. guests) for an activity; a seated person's waiting
     guests count as waitlisted."""
     totals: dict[tuple[int | None, Answer, bool], int] = defaultdict(int)
-    for rsvp in session.scalars(select(Rsvp).where(Rsvp.activity_id == activity.id)):
-        totals[(rsvp.community_id, Answer(rsvp.answer), rsvp.waitlisted_at is not None)] += 1 + rsvp.guests
-        if rsvp.waiting_guests:
-            totals[(rsvp.community_id, Answer(rsvp.answer), True)] += rsvp.waiting_guests
+    # Counted by the database: a 3,000-person training is a few rows here, not 3,000 objects.
+    waitlisted = case((Rsvp.waitlisted_at.is_(None), False), else_=True).label("waitlisted")
+    for community_id, answer, waits, people, waiting_guests in session.execute(
+            select(Rsvp.community_id, Rsvp.answer, waitlisted, func.sum(1 + Rsvp.guests),
+                   func.sum(func.coalesce(Rsvp.waiting_guests, 0)))
+            .where(Rsvp.activity_id == activity.id).group_by(Rsvp.community_id, Rsvp.answer, waitlisted)):
+        totals[(community_id, Answer(answer), bool(waits))] += int(people)
+        if waiting_guests:
+            totals[(community_id, Answer(answer), True)] += int(waiting_guests)
     return [(c, a, w, n) for (c, a, w), n in totals.items()]
 
 
