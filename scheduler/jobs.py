@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.line import LineClient
+from handlers.thaitime import fiscal_year_start
 from models import Conversation, Notice, NoticeAck, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,6 @@ def purge_expired_conversations(ctx: JobContext) -> int:
 
 # Where someone was when they answered an alert matters while help is on its way, not after.
 ALERT_LOCATION_RETENTION = timedelta(days=30)
-
-
-def fiscal_year_start(moment: datetime) -> datetime:
-    """1 October of the Thai fiscal year (October–September) that `moment` falls in, in its time zone."""
-    year = moment.year if moment.month >= 10 else moment.year - 1
-    return moment.replace(year=year, month=10, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def purge_old_answers(ctx: JobContext) -> int:

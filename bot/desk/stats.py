@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import TIMEZONE
 from bot.desk.scope import Viewer, activities_clause, networks_clause, notices_clause, related_network_ids
-from handlers.thaitime import BUDDHIST_ERA_OFFSET, THAI_MONTH_ABBREVIATIONS
+from handlers.thaitime import BUDDHIST_ERA_OFFSET, THAI_MONTH_ABBREVIATIONS, fiscal_year_of
 from handlers.services.activities import add_months
 from models import (
     Activity,
@@ -59,12 +59,6 @@ class Period:
 
 def month_start(moment: datetime) -> datetime:
     return moment.astimezone(TIMEZONE).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def fiscal_year_of(moment: datetime) -> int:
-    """The Thai fiscal year (พ.ศ.) a moment falls in: ปีงบประมาณ 2570 runs 1 Oct 2026 – 30 Sep 2027."""
-    local = moment.astimezone(TIMEZONE)
-    return local.year + BUDDHIST_ERA_OFFSET + (1 if local.month >= 10 else 0)
 
 
 def period(key: str, now: datetime, fiscal_year: int | None = None) -> Period:

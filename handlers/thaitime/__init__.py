@@ -35,6 +35,7 @@ What the caller must know:
   are in Asia/Bangkok. LINE datetime-picker values carry no zone and are read as Bangkok time.
 """
 
+from handlers.thaitime.fiscal import fiscal_year_of, fiscal_year_start
 from handlers.thaitime.reading import (
     LATE_NIGHT_END,
     WhenParts,
@@ -58,6 +59,7 @@ from handlers.thaitime.writing import format_date, format_when, format_when_en, 
 __all__ = [
     "BUDDHIST_ERA_OFFSET", "ENGLISH_MONTHS", "ENGLISH_WEEKDAYS", "LATE_NIGHT_END", "THAI_MONTHS",
     "THAI_MONTHS_SPOKEN", "THAI_MONTH_ABBREVIATIONS", "THAI_WEEKDAYS", "TZ", "WhenParts", "format_date",
+    "fiscal_year_of", "fiscal_year_start",
     "format_when", "format_when_en", "format_when_in", "from_picker_value", "parse_when", "parse_when_parts",
     "to_picker_value", "too_far_ahead",
 ]

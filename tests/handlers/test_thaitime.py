@@ -542,3 +542,14 @@ def test_from_picker_value(value: str, expected: datetime | None) -> None:
 def test_tomorrow_after_midnight_is_the_coming_morning(now: datetime, text: str, expected: datetime) -> None:
     assert parse_when(text, now) == expected
     assert parse_when(text, now.astimezone(timezone.utc)) == expected  # Bangkok's hour, whatever zone `now` is in
+
+
+def test_the_fiscal_year_runs_october_to_september() -> None:
+    from handlers.thaitime import fiscal_year_of, fiscal_year_start
+
+    # 30 Sep 2026 23:59 Bangkok is still ปีงบประมาณ 2569; 1 Oct 00:00 begins 2570 (as UTC, 30 Sep 17:00).
+    last = datetime(2026, 9, 30, 23, 59, tzinfo=TZ)
+    first = datetime(2026, 9, 30, 17, 0, tzinfo=timezone.utc)
+    assert (fiscal_year_of(last), fiscal_year_of(first)) == (2569, 2570)
+    assert fiscal_year_start(last) == datetime(2025, 10, 1, tzinfo=TZ)
+    assert fiscal_year_start(first) == datetime(2026, 10, 1, tzinfo=TZ)

@@ -58,24 +58,6 @@ class RosterEntry:
     roles: list[RoleName]  # highest first
 
 
-def community_roster(session: Session, community_ids: Sequence[int]) -> list[RosterEntry]:
-    """Everyone holding a role in these communities, one entry per (community, person):
-    by community name, leaders before members, then by name."""
-    if not community_ids:
-        return []
-    rows = session.execute(select(Membership.role, Person, Community)
-                           .join(Person, Person.id == Membership.person_id)
-                           .join(Community, Community.id == Membership.community_id)
-                           .where(Membership.community_id.in_(list(community_ids))))
-    grouped: dict[tuple[int, int], tuple[Community, Person, set[RoleName]]] = {}
-    for role, person, community in rows:
-        grouped.setdefault((community.id, person.id), (community, person, set()))[2].add(RoleName(role))
-    entries = [RosterEntry(community, person, [r for r in ROLES_BY_RANK if r in roles])
-               for community, person, roles in grouped.values()]
-    return sorted(entries, key=lambda e: (e.community.name, e.community.id, -ROLE_RANK[e.roles[0]],
-                                          e.person.full_name or "", e.person.id))
-
-
 def member_networks(session: Session, held: Sequence[Membership]) -> list[Network]:
     """The networks whose communities someone sees: staff its organization's zones, a chair or partner
     its network, a leader or member the zone of its community. By name."""
