@@ -29,9 +29,11 @@ urgent alert is the seed's.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import json
 import os
+import pstats
 import secrets
 import statistics
 import sys
@@ -92,6 +94,7 @@ class Bench:
         self.admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
         self.engine = self.app.extensions["saiyai.engine"]
         self.capture: list[tuple[float, str, Any]] | None = None
+        self.profile = 0  # > 0: profile each cell's requests and print that many functions
 
         @event.listens_for(self.engine, "before_cursor_execute")
         def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
@@ -146,6 +149,7 @@ class Bench:
             after: Callable[[int], None] | None = None, user: str | None = None, count: int | None = None,
             memory: bool = False) -> Cell:
         cell = Cell(label, role)
+        profiler = cProfile.Profile() if self.profile else None
         started = time.perf_counter()
         for i in range(self.requests if count is None else count):
             if i and time.perf_counter() - started > self.budget:
@@ -155,7 +159,12 @@ class Bench:
             if memory:
                 _reset_peak_rss()
                 rss_before = _rss_mb()
-            elapsed, captured, reply = self.post(make(i))
+            event = make(i)
+            if profiler is not None:
+                profiler.enable()
+            elapsed, captured, reply = self.post(event)
+            if profiler is not None:
+                profiler.disable()
             if memory:
                 cell.rss_growth_mb.append(max(0.0, _peak_rss_mb() - rss_before))
             cell.times_ms.append(elapsed)
@@ -170,6 +179,8 @@ class Bench:
                 self.forget_conversations(user)
             if after:
                 after(i)
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(self.profile)
         print(f"  {label} [{role}]: n={len(cell.times_ms)} p50={cell.p(0.5):.0f} p99={cell.p(0.99):.0f} ms, "
               f"{statistics.median(cell.statements):.0f} statements; {cell.sample_reply[:70]!r}", flush=True)
         return cell
@@ -523,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated parts of labels: measure only those "
                         "(e.g. --only 'สถานะ,confirmed' --no-write --explain-file …)")
     parser.add_argument("--explain-file", type=Path, default=EXPLAIN_MD)
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="print the N functions with the most cumulative time over each measured cell (cProfile)")
     args = parser.parse_args(argv)
     common.exit_on_sigterm()
     import logging
@@ -535,6 +548,7 @@ def main(argv: list[str] | None = None) -> int:
                             "command": "python bench/commands_bench.py" + "".join(
                                 f" {a}" for a in (argv if argv is not None else sys.argv[1:]))}
     bench = Bench(url, args.budget, args.requests)
+    bench.profile = args.profile
     logging.getLogger().setLevel(logging.WARNING)  # the app logs every event at INFO
     try:
         info["pg_version"] = bench.sql("SHOW server_version")[0][0]

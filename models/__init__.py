@@ -15,7 +15,7 @@ from models.base import Base, UTCDateTime
 from models.conversation import Conversation
 from models.desk import AuditLog, CalendarFeed, DeskLink, StoredFile
 from models.followups import ActivityReport, ReportPhoto
-from models.notices import AckKind, Notice, NoticeAck, NoticeScope, NoticeStatus, RoleFilter
+from models.notices import AckKind, Notice, NoticeAck, NoticeAudience, NoticeScope, NoticeStatus, RoleFilter
 from models.outbox import ChannelState, OutboxKind, OutboxMessage, OutboxState
 from models.people import ChatLink, InviteCode, Membership, Person, RoleName
 from models.registry import (
@@ -38,7 +38,7 @@ __all__ = [
     "RoleName", "Alias", "Community", "Network", "NetworkKind", "Organization", "Partner", "PartnerSector",
     "community_issue_network", "partner_network", "Activity", "ActivityStatus", "Answer", "HostLog",
     "HostLogKind", "HostSlot", "HostState", "Rsvp", "Series", "ActivityReport", "ReportPhoto",
-    "AckKind", "Notice", "NoticeAck", "NoticeScope", "NoticeStatus", "RoleFilter",
+    "AckKind", "Notice", "NoticeAck", "NoticeAudience", "NoticeScope", "NoticeStatus", "RoleFilter",
     "RichMenu",
     "AuditLog", "CalendarFeed", "DeskLink", "StoredFile",
 ]

@@ -62,6 +62,23 @@ class Notice(Base):
     stop_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the people it reached were counted by community (notice_audience); None: not yet.
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NoticeAudience(Base):
+    """How many people a notice reached in one community, counted once when it went out.
+
+    `ประกาศ สถานะ` compares these with the answers (counted by `notice_ack.community_id`) instead of
+    deriving the audience again from every membership and person of a district at each look."""
+
+    __tablename__ = "notice_audience"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
+    reached: Mapped[int]  # consented people a push reaches, the author left out, counted under this community
+    offline: Mapped[int]  # consented members without LINE it could not reach (a leader phones them)
 
 
 class AckKind(StrEnum):

@@ -214,3 +214,19 @@ def checked_dialog(fake_line, webhook, second_worker) -> Iterator[Dialog]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Multi-process tests first: with several test processes (xdist) they then overlap the rest."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture
+def statements(app):
+    """Counts the SQL statements the app runs, to show a command's cost does not grow with the district."""
+    from sqlalchemy import event
+
+    engine = app.extensions["saiyai.engine"]
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)

@@ -275,11 +275,14 @@ def notice(notice_id: int) -> str:
         abort(403)
     item = session.get(Notice, notice_id)
     visible = set(session.scalars(visible_community_ids(g.viewer)))
-    tallies = [row for row in notice_service.tally(session, item)
+    counted = item.counted_at is not None
+    tallies = [row for row in notice_service.tally(session, item, now())
                if row.community_id in visible or (row.community_id is None and g.viewer.is_staff)]
+    if not counted and item.counted_at is not None:
+        session.commit()  # a notice sent before the counts were kept: counted once, kept for the next look
     silent = _not_answered(session, item, visible)
     offline = [note for note in notice_service.offline_by_leader(session, item)] if item.urgent else []
-    helpers = [(p, ack, name) for p, ack, name in notice_service.need_help(session, item)
+    helpers = [(p, ack, name) for p, ack, name, _leader in notice_service.need_help(session, item)
                if ack.community_id in visible or g.viewer.is_staff] if item.urgent else []
     return render_template("desk/notice.html", notice=item, tallies=tallies, silent=silent, offline=offline,
                            helpers=helpers)

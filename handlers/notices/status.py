@@ -9,7 +9,7 @@ from handlers.context import Context
 from handlers.registry import Role, command
 from handlers.services import notices as svc
 from handlers.services import registry as reg
-from models import AckKind, Notice, NoticeStatus, Person
+from models import AckKind, Notice, NoticeStatus
 from handlers.notices.answers import _name, proxy_label
 from handlers.notices.compose import OFFLINE_LINES
 from handlers.notices.flow import COMMUNITY_LINES, ONLY_1_1, PENDING_NAMES, STATUS_LIMIT, _short
@@ -46,7 +46,7 @@ def notice_status(ctx: Context) -> list[Message]:
                                    total=f"{sent.total:,}"))
                 if notice.status == NoticeStatus.STOPPED:
                     lines.append(ctx.t("notice.status_stopped", missing=f"{sent.missing:,}"))
-            rows = svc.tally(ctx.session, notice)
+            rows = svc.tally(ctx.session, notice, ctx.now)
             for row in rows[:COMMUNITY_LINES]:
                 lines.append(ctx.t("notice.status_community", community=_community_label(ctx, row),
                                    acked=row.acknowledged, expected=row.expected,
@@ -57,11 +57,14 @@ def notice_status(ctx: Context) -> list[Message]:
                 lines.append(ctx.t("notice.status_other_communities", count=len(rest), acked=acked,
                                    expected=expected, rate=_rate(acked, expected)))
             if ctx.person is not None and notice.author_id == ctx.person.id:
-                names, count = svc.unanswered(ctx.session, notice, PENDING_NAMES)
+                count = sum(row.silent for row in rows)
+                names = svc.unanswered_names(ctx.session, notice, PENDING_NAMES) if count else []
                 if count == 0:
                     # Nobody left to expect (every recipient erased their data) is not "everyone acknowledged".
                     if any(row.expected for row in rows):
                         lines.append(ctx.t("notice.status_all_acked"))
+                elif not names:  # everyone still silent has since left (blocked the bot, erased their data)
+                    lines.append(ctx.t("notice.status_pending_count", count=count))
                 else:
                     more = ctx.t("notice.status_more", count=count - len(names)) if count > len(names) else ""
                     lines.append(ctx.t("notice.status_pending", count=count, names=", ".join(names)) + more)
@@ -81,7 +84,7 @@ def alert_status(ctx: Context) -> list[Message]:
         return [ctx.text("alert.status_none")]
     notice = found[0]
     lines = [ctx.t("alert.status_header", text=_short(notice.text), when=format_when_in(ctx.lang, notice.send_at))]
-    rows = svc.tally(ctx.session, notice)
+    rows = svc.tally(ctx.session, notice, ctx.now)
     # Communities with people asking for help or not answering come first: that is where to go.
     rows.sort(key=lambda r: (-r.need_help, -(r.expected - r.safe - r.need_help)))
     for row in rows[:COMMUNITY_LINES]:
@@ -92,8 +95,9 @@ def alert_status(ctx: Context) -> list[Message]:
     safe, helped = sum(r.safe for r in rows), sum(r.need_help for r in rows)
     silent = sum(r.expected - r.safe - r.need_help for r in rows)
     lines.append(ctx.t("alert.status_total", safe=safe, help=helped, silent=silent))
-    for person, ack, community in svc.need_help(ctx.session, notice):
-        leader = ctx.session.get(Person, ack.proxy_by_id) if ack.proxy_by_id is not None else None
+    # Who needs help, latest first: one screen of them (each line a name, a phone and where), the rest on
+    # the web desk, which lists them all.
+    for person, ack, community, leader in svc.need_help(ctx.session, notice, limit=OFFLINE_LINES):
         proxy = proxy_label(ctx.lang, leader)
         located = ack.latitude is not None and ack.longitude is not None
         if located:
@@ -107,19 +111,25 @@ def alert_status(ctx: Context) -> list[Message]:
         if ack.proxy_by_id is not None and located:
             line += ctx.t("alert.status_by_proxy", leader=proxy)
         lines.append(line)
+    if helped > OFFLINE_LINES:
+        lines.append(ctx.t("alert.status_help_more", count=helped - OFFLINE_LINES))
     # Members without LINE a leader phoned and answered for: counted above, named here with who answered.
     for person, _ack, community, leader in svc.answered_for(ctx.session, notice, AckKind.SAFE, OFFLINE_LINES):
         lines.append(ctx.t("alert.status_proxy_safe_line", name=_name(person),
                            community=community or ctx.t("notice.no_community"))
                      + ctx.t("alert.status_by_proxy", leader=proxy_label(ctx.lang, leader)))
     # Members without LINE got nothing and cannot answer: staff (or their leaders) check on them in person
-    # and answer for them; those already answered for are not listed again.
-    count, offline = svc.without_line(ctx.session, svc.Audience.of(notice), OFFLINE_LINES,
-                                      unanswered_notice=notice.id)
-    if count:
+    # and answer for them; those already answered for are not listed again. How many: from the counts kept
+    # when the alert went out; who: the first of them, with their communities in one statement.
+    count = sum(r.offline_silent for r in rows)
+    offline = svc.without_line(ctx.session, svc.Audience.of(notice), OFFLINE_LINES, unanswered_notice=notice.id,
+                               counted=False)[1] if count else []
+    if offline:
+        count = max(count, len(offline))
+        communities = reg.member_communities(ctx.session, offline)
         lines.append(ctx.t("alert.status_offline", count=count))
         for person in offline:
-            community = reg.member_community(ctx.session, person)
+            community = communities.get(person.id)
             lines.append(ctx.t("alert.status_offline_line", name=_name(person),
                                community=community.name if community else ctx.t("notice.no_community"),
                                phone=person.phone or ctx.t("alert.no_phone")))

@@ -95,22 +95,6 @@ def test_a_chair_finds_nobody_outside_their_network(dialog, big) -> None:
     assert summary.split("\n")[0] == "สมาชิกในความดูแลของคุณ 5 คน จาก 2 ชุมชน"
 
 
-@pytest.fixture
-def statements(app):
-    """Counts the SQL statements the app runs, to show a command's cost does not grow with the district."""
-    from sqlalchemy import event
-
-    engine = app.extensions["saiyai.engine"]
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
-
-
 @pytest.mark.parametrize("text", ["ชุมชน", "สร้างรหัส ผู้นำ ชุมชนหมู่05", "สมาชิก หมู่05", "สมาชิก สม"])
 def test_commands_over_20_communities_cost_a_few_statements(dialog, big, statements, text) -> None:
     # Before: a look-up by community name loaded each community's aliases with its own statement (20

@@ -505,12 +505,53 @@ def test_notice_status_shows_rates_per_community_and_the_author_who_has_not_ackn
 
 def test_a_status_with_nobody_left_to_acknowledge_does_not_celebrate(dialog, district, sent_notice, clock,
                                                                      session_factory) -> None:
-    """Every recipient but the author erased their data: 0 of 0 is not "everyone acknowledged"."""
+    """Every recipient but the author erased their data after it went out: it still reached them (the
+    counts are kept from when it was sent), nobody answered, and no name is left to show."""
     with session_factory() as s, s.begin():
         for user in (MEMBER, CHAIR, PARTNER, STAFF):
             reg.forget_person(s, s.scalars(select(Person).where(Person.line_user_id == user)).one(), clock())
     dialog.run([(LEADER, "ประกาศ สถานะ", "\n".join([T["notice.status_header"], "", t(
-        "notice.status_item", text="ประชุมชุมชนวันเสาร์นี้", state=t("notice.state.sent", when=NOW_TH))]))])
+        "notice.status_item", text="ประชุมชุมชนวันเสาร์นี้", state=t("notice.state.sent", when=NOW_TH)),
+        t("notice.status_community", community="ชุมชนวัดบางนา", acked=0, expected=4, rate="0%"),
+        t("notice.status_pending_count", count=4)]))])
+
+
+def test_the_status_counts_whom_the_notice_reached_when_it_went_out(dialog, district, sent_notice, clock,
+                                                                   session_factory, db) -> None:
+    """The audience is counted once, by community, as the notice is queued (not derived again from every
+    person of the district at each look): someone who joins afterwards was not sent it and is not expected."""
+    from models import Membership, NoticeAudience
+
+    assert [(row.community_id, row.reached) for row in db.scalars(select(NoticeAudience))] == [(district.wat.id, 4)]
+    with session_factory() as s, s.begin():
+        late = Person(line_user_id=f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", consent_version=reg.CONSENT_VERSION,
+                      created_at=clock(), updated_at=clock())
+        s.add(late)
+        s.flush()
+        s.add(Membership(person_id=late.id, role=RoleName.MEMBER, organization_id=district.org.id,
+                         community_id=district.wat.id, created_at=clock()))
+    dialog.postback(MEMBER, f"a=ack&n={sent_notice.id}")
+    [reply] = dialog.say(STAFF, "ประกาศ สถานะ")
+    assert reply.split("\n")[3:] == [t("notice.status_community", community="ชุมชนวัดบางนา", acked=1, expected=4,
+                                        rate="25%")]
+
+
+def test_a_notice_sent_before_counts_were_kept_is_counted_at_its_first_look(dialog, district, session_factory,
+                                                                             clock, db) -> None:
+    """A notice that went out before the upgrade (no counts, `counted_at` empty) is counted the first time
+    its status is read, and the counts are kept."""
+    from models import NoticeAudience
+
+    with session_factory() as s, s.begin():
+        audience = svc.Audience(district.org.id, NoticeScope.COMMUNITY, community_id=district.wat.id,
+                                author_id=district.people["leader"].id)
+        notice = svc.create_notice(s, audience, text="ประชุมก่อนอัปเกรด", now=clock())
+        notice.status, notice.sent_at = NoticeStatus.SENT, clock()
+    [reply] = dialog.say(LEADER, "ประกาศ สถานะ")
+    assert t("notice.status_community", community="ชุมชนวัดบางนา", acked=0, expected=4, rate="0%") in reply
+    db.expire_all()
+    assert db.get(Notice, notice.id).counted_at is not None
+    assert [(row.community_id, row.reached) for row in db.scalars(select(NoticeAudience))] == [(district.wat.id, 4)]
 
 
 def test_a_district_wide_status_lists_twenty_communities_and_sums_the_rest(dialog, district, session_factory,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.services import registry as reg
 from models import AckKind, Community, Membership, Notice, NoticeAck, Person, RoleName
 from handlers.services.notices.audience import (
-    Audience, NEWS_SCAN, _person_conditions, is_recipient, membership_condition, person_community, recipients_query,
+    Audience, NEWS_SCAN, is_recipient, membership_condition, person_community,
 )
 from handlers.services.notices.news import SHOWN
 
@@ -59,63 +59,15 @@ def record_location(session: Session, ack: NoticeAck, latitude: float, longitude
     session.flush()
 
 
-@dataclass(frozen=True)
-class CommunityTally:
-    community_id: int | None
-    name: str | None
-    expected: int       # recipients counted under this community
-    acknowledged: int   # any answer (acknowledged, safe or need help)
-    safe: int
-    need_help: int
-
-    @property
-    def silent(self) -> int:
-        return self.expected - self.acknowledged
-
-
-def tally(session: Session, notice: Notice) -> list[CommunityTally]:
-    """Per community (by name, people outside any community last): recipients and their answers.
-
-    A member without LINE got nothing and is not expected; once a leader answered for them, they count."""
-    a = Audience.of(notice)
-    assigned = (select(Membership.person_id.label("person_id"),
-                       func.min(Membership.community_id).label("community_id"))
-                .where(membership_condition(a)).group_by(Membership.person_id).subquery())
-    rows = session.execute(
-        select(assigned.c.community_id, func.count(), func.count(NoticeAck.id),
-               func.coalesce(func.sum(case((NoticeAck.kind == AckKind.SAFE, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((NoticeAck.kind == AckKind.NEED_HELP, 1), else_=0)), 0))
-        .select_from(assigned).join(Person, Person.id == assigned.c.person_id)
-        .outerjoin(NoticeAck, and_(NoticeAck.notice_id == notice.id, NoticeAck.person_id == Person.id))
-        .where(*_person_conditions(a, answered=NoticeAck.id.is_not(None)))
-        .group_by(assigned.c.community_id)).all()
-    names = dict(session.execute(select(Community.id, Community.name).where(
-        Community.id.in_([r[0] for r in rows if r[0] is not None]))).all()) if rows else {}
-    found = [CommunityTally(cid, names.get(cid), int(n), int(acked), int(safe), int(help_))
-             for cid, n, acked, safe, help_ in rows]
-    return sorted(found, key=lambda t: (t.name is None, t.name or "", t.community_id or 0))
-
-
-def unanswered(session: Session, notice: Notice, limit: int = 30) -> tuple[list[str], int]:
-    """Names of recipients who have not answered and how many there are: the first `limit` to have
-    registered, sorted by name in Python (databases order Thai differently)."""
-    a = Audience.of(notice)
-    silent = recipients_query(a).where(~exists().where(NoticeAck.notice_id == notice.id,
-                                                        NoticeAck.person_id == Person.id)).subquery()
-    count = session.scalar(select(func.count()).select_from(silent)) or 0
-    names = session.scalars(select(Person.full_name).where(Person.id.in_(select(silent.c.id)))
-                            .order_by(Person.id).limit(limit)).all()
-    return sorted(name or "-" for name in names), count
-
-
-def need_help(session: Session, notice: Notice) -> list[tuple[Person, NoticeAck, str | None]]:
-    """Who asked for help on an alert, with their answer and community name, latest first."""
-    rows = session.execute(select(Person, NoticeAck).join(NoticeAck, NoticeAck.person_id == Person.id).where(
-        NoticeAck.notice_id == notice.id, NoticeAck.kind == AckKind.NEED_HELP)
-        .order_by(NoticeAck.at.desc(), NoticeAck.id.desc())).all()
-    names = {c.id: c.name for c in session.scalars(select(Community).where(
-        Community.id.in_([ack.community_id for _, ack in rows if ack.community_id])))}
-    return [(person, ack, names.get(ack.community_id)) for person, ack in rows]
+def need_help(session: Session, notice: Notice,
+              limit: int | None = None) -> list[tuple[Person, NoticeAck, str | None, Person | None]]:
+    """Who asked for help on an alert, with their answer, community name and the leader who answered for
+    them (None: they answered themselves), latest first; the first `limit` when given."""
+    query = (select(Person, NoticeAck).join(NoticeAck, NoticeAck.person_id == Person.id)
+             .where(NoticeAck.notice_id == notice.id, NoticeAck.kind == AckKind.NEED_HELP)
+             .order_by(NoticeAck.at.desc(), NoticeAck.id.desc()))
+    rows = session.execute(query if limit is None else query.limit(limit)).all()
+    return _with_names(session, rows)
 
 
 def answered_for(session: Session, notice: Notice, kind: AckKind,
@@ -125,10 +77,17 @@ def answered_for(session: Session, notice: Notice, kind: AckKind,
     rows = session.execute(select(Person, NoticeAck).join(NoticeAck, NoticeAck.person_id == Person.id).where(
         NoticeAck.notice_id == notice.id, NoticeAck.kind == kind, NoticeAck.proxy_by_id.is_not(None))
         .order_by(NoticeAck.at.desc(), NoticeAck.id.desc()).limit(limit)).all()
-    names = {c.id: c.name for c in session.scalars(select(Community).where(
-        Community.id.in_([ack.community_id for _, ack in rows if ack.community_id])))}
-    return [(person, ack, names.get(ack.community_id), session.get(Person, ack.proxy_by_id))
-            for person, ack in rows]
+    return _with_names(session, rows)
+
+
+def _with_names(session: Session, rows) -> list[tuple[Person, NoticeAck, str | None, Person | None]]:
+    """Each (person, answer) with their community's name and the leader who answered for them, in two
+    statements whatever the number of rows."""
+    names = dict(session.execute(select(Community.id, Community.name).where(
+        Community.id.in_({ack.community_id for _, ack in rows if ack.community_id}))).all()) if rows else {}
+    leader_ids = {ack.proxy_by_id for _, ack in rows if ack.proxy_by_id is not None}
+    leaders = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(leader_ids)))} if leader_ids else {}
+    return [(person, ack, names.get(ack.community_id), leaders.get(ack.proxy_by_id)) for person, ack in rows]
 
 
 def latest_alert_for(session: Session, person: Person) -> Notice | None:

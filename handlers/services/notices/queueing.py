@@ -18,6 +18,7 @@ from handlers.services.notices.audience import (
     Audience, DEFAULT_NUDGE_HOURS, PAGE, QUEUE_CURSOR, page_by_language, target_community_ids, topic_of,
 )
 from handlers.services.notices.cost import Plan, community_groups, group_people, plan
+from handlers.services.notices.tally import count_audience
 
 
 def create_notice(session: Session, a: Audience, *, text: str, now: datetime, send_at: datetime | None = None,
@@ -84,6 +85,7 @@ def queue_page(session: Session, notice_id: int, now: datetime, messages_for: Me
             # Linked groups may have changed since the preview: fall back to individuals if one is gone.
             notice.via_groups = plan(session, a, now).via_groups
         notice.status, notice.recipients, notice.cost = NoticeStatus.SENDING, 0, 0
+        count_audience(session, notice, now)  # who it reaches, by community, for `ประกาศ สถานะ`
         cursor = ChannelState(key=key, value="0", until=None, updated_at=now)
         session.add(cursor)
         session.flush()

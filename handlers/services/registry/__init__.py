@@ -14,7 +14,7 @@ from handlers.services.registry.names import (
     person_name, phone_answer,
 )
 from handlers.services.registry.membership import (
-    ensure_person, grant, join_community, member_community, member_community_in, register_person,
+    ensure_person, grant, join_community, member_communities, member_community, member_community_in, register_person,
 )
 from handlers.services.registry.invites import (
     InviteError, create_invite, find_invite, invite_by_code, redeem_invite, take_invite,
@@ -41,7 +41,7 @@ __all__ = [
     "ensure_person", "find_invite", "find_organization", "find_person", "forget_person", "forget_user",
     "given_name_key", "grant", "highest_role", "import_communities", "invite_by_code", "is_registered",
     "join_community", "link_chat", "link_line", "load_profile", "managed_communities", "match_chat_target",
-    "match_community", "match_network", "member_community", "member_community_in", "member_counts",
+    "match_community", "match_network", "member_communities", "member_community", "member_community_in", "member_counts",
     "member_networks", "memberships", "merge_offline", "name_key", "name_refusal", "namesakes_without_line",
     "network_communities", "networks_of", "organization_communities", "organizations_of", "person_key",
     "person_name", "phone_answer", "redeem_invite", "register_person", "set_language", "take_invite",

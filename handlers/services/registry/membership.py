@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -57,6 +58,19 @@ def member_community(session: Session, person: Person | None) -> Community | Non
     return session.scalars(select(Community).join(Membership, Membership.community_id == Community.id)
                            .where(Membership.person_id == person.id)
                            .order_by(Membership.role == RoleName.MEMBER, Membership.id)).first()
+
+
+def member_communities(session: Session, people: Sequence[Person]) -> dict[int, Community]:
+    """`member_community` of many people in one statement: {person id: community}."""
+    found: dict[int, Community] = {}
+    if not people:
+        return found
+    rows = session.execute(select(Membership.person_id, Community).join(Community, Membership.community_id == Community.id)
+                           .where(Membership.person_id.in_({p.id for p in people}))
+                           .order_by(Membership.person_id, Membership.role == RoleName.MEMBER, Membership.id))
+    for person_id, community in rows:
+        found.setdefault(person_id, community)
+    return found
 
 
 def grant(session: Session, person: Person, role: RoleName, organization: Organization, *,
