@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -91,7 +91,14 @@ class NoticeAck(Base):
     """One person's answer to a notice; the latest answer wins."""
 
     __tablename__ = "notice_ack"
-    __table_args__ = (UniqueConstraint("notice_id", "person_id", name="uq_notice_ack_notice_person"),)
+    __table_args__ = (
+        UniqueConstraint("notice_id", "person_id", name="uq_notice_ack_notice_person"),
+        # An alert's status: the latest people needing help (and the latest safe), one screen of them.
+        Index("ix_notice_ack_notice_id_kind_at", "notice_id", "kind", "at"),
+        # Answers a leader gave for members without LINE: few, found without reading the others.
+        Index("ix_notice_ack_answered_for", "notice_id", "at", postgresql_where=text("proxy_by_id IS NOT NULL"),
+              sqlite_where=text("proxy_by_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)

@@ -121,9 +121,13 @@ def alert_status(ctx: Context) -> list[Message]:
     # Members without LINE got nothing and cannot answer: staff (or their leaders) check on them in person
     # and answer for them; those already answered for are not listed again. How many: from the counts kept
     # when the alert went out; who: the first of them, with their communities in one statement.
-    count = sum(r.offline_silent for r in rows)
-    offline = svc.without_line(ctx.session, svc.Audience.of(notice), OFFLINE_LINES, unanswered_notice=notice.id,
-                               counted=False)[1] if count else []
+    count, chosen = 0, []
+    for row in sorted(rows, key=lambda r: (r.name is None, r.name or "")):  # by community name, as staff read
+        if row.offline_silent and row.community_id is not None:
+            if count < OFFLINE_LINES:
+                chosen.append(row.community_id)
+            count += row.offline_silent
+    offline = svc.offline_silent(ctx.session, notice, chosen, OFFLINE_LINES)
     if offline:
         count = max(count, len(offline))
         communities = reg.member_communities(ctx.session, offline)

@@ -42,9 +42,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notice_audience_notice_id'), ['notice_id'], unique=False)
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.add_column(sa.Column('counted_at', models.base.UTCDateTime(), nullable=True))
+    with op.batch_alter_table('notice_ack', schema=None) as batch_op:
+        batch_op.create_index('ix_notice_ack_notice_id_kind_at', ['notice_id', 'kind', 'at'], unique=False)
+        batch_op.create_index('ix_notice_ack_answered_for', ['notice_id', 'at'], unique=False,
+                              postgresql_where=sa.text('proxy_by_id IS NOT NULL'),
+                              sqlite_where=sa.text('proxy_by_id IS NOT NULL'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notice_ack', schema=None) as batch_op:
+        batch_op.drop_index('ix_notice_ack_answered_for')
+        batch_op.drop_index('ix_notice_ack_notice_id_kind_at')
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.drop_column('counted_at')
     with op.batch_alter_table('notice_audience', schema=None) as batch_op:

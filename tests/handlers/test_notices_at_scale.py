@@ -107,3 +107,39 @@ def test_elders_without_line_are_counted_from_the_alert_and_named_with_their_com
     assert t("alert.status_offline", count=2) in lines
     assert not any("ยายสมศรี" in line and "โทร" in line for line in lines)
     assert t("alert.status_community", community="ชุมชนริมคลองสาน", safe=2, help=0, silent=40) in lines
+
+
+def test_who_sees_which_notice_s_status(district, session_factory, clock) -> None:
+    """The status a sender sees: staff all of their district; the author their own; a chair their network's
+    and its communities' (a zone's, and those that joined an issue network they chair); a leader their
+    community's. Read with one statement now, so each case is pinned here."""
+    people = district.people
+    with session_factory() as session, session.begin():
+        elderly_chair = reg.register_person(session, f"U{0xE1DE:032x}", full_name="ประธานผู้สูงอายุ", community=None,
+                                            phone=None, display_name=None, now=clock())
+        reg.grant(session, elderly_chair, RoleName.NETWORK_CHAIR, district.org, network=district.elderly, now=clock())
+        notices = {}
+        for key, scope, target in (("wat", NoticeScope.COMMUNITY, {"community_id": district.wat.id}),
+                                   ("canal", NoticeScope.COMMUNITY, {"community_id": district.canal.id}),
+                                   ("zone1", NoticeScope.NETWORK, {"network_id": district.zone1.id}),
+                                   ("elderly", NoticeScope.NETWORK, {"network_id": district.elderly.id}),
+                                   ("district", NoticeScope.ORGANIZATION, {})):
+            author = people["other_leader"] if key == "canal" else people["staff"]
+            notice = svc.create_notice(session, svc.Audience(district.org.id, scope, author_id=author.id, **target),
+                                       text=key, now=clock())
+            notice.status = svc.SHOWN[1]
+            notices[notice.id] = key
+        elderly_chair_id = elderly_chair.id
+
+    def seen(person_id: int) -> set[str]:
+        with session_factory() as session:
+            person = session.get(Person, person_id)
+            held = list(session.scalars(select(Membership).where(Membership.person_id == person_id)))
+            return {notices[n.id] for n in svc.visible_notices(session, held, person, urgent=False, limit=10)}
+
+    assert seen(people["staff"].id) == {"wat", "canal", "zone1", "elderly", "district"}
+    assert seen(people["chair"].id) == {"wat", "zone1"}                 # zone 1 and its communities
+    assert seen(elderly_chair_id) == {"canal", "elderly"}               # คลองบางนา joined the issue network
+    assert seen(people["leader"].id) == {"wat"}
+    assert seen(people["other_leader"].id) == {"canal"}                 # their community, and they wrote it
+    assert seen(people["member"].id) == set()

@@ -163,21 +163,18 @@ def iter_recipients(session: Session, a: Audience, size: int = PAGE) -> Iterator
         after = page[-1].id
 
 
-def without_line(session: Session, a: Audience, limit: int, *, unanswered_notice: int | None = None,
-                 counted: bool = True) -> tuple[int, list[Person]]:
+def without_line(session: Session, a: Audience, limit: int, *,
+                 unanswered_notice: int | None = None) -> tuple[int, list[Person]]:
     """Members the audience covers who have no LINE (a leader registered them): nothing reaches them, so
     the sender is told who they are, to tell them in person. How many, and the first `limit` of them.
 
-    With `unanswered_notice`, only those nobody has answered that alert for yet. `counted=False`: the caller
-    knows how many (an alert's counts, kept when it went out); only the first `limit` are read (-1, list)."""
+    With `unanswered_notice`, only those nobody has answered that alert for yet."""
     members = select(Membership.person_id).where(membership_condition(a))
     query = select(Person).where(Person.line_user_id.is_(None), Person.consent_version.is_not(None),
                                  Person.id.in_(members))
     if unanswered_notice is not None:
         query = query.where(~exists().where(NoticeAck.notice_id == unanswered_notice,
                                             NoticeAck.person_id == Person.id))
-    if not counted:
-        return -1, list(session.scalars(query.order_by(Person.id).limit(limit)))
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return count, list(session.scalars(query.order_by(Person.id).limit(limit))) if count else []
 

@@ -117,3 +117,23 @@ def unanswered_names(session: Session, notice: Notice, limit: int = 30) -> list[
         ~exists().where(NoticeAck.notice_id == notice.id, NoticeAck.person_id == Person.id))
     names = session.scalars(silent.order_by(Person.id).limit(limit)).all()
     return sorted(name or "-" for name in names)
+
+
+def offline_silent(session: Session, notice: Notice, community_ids: list[int], limit: int) -> list[Person]:
+    """Up to `limit` members without LINE of these communities (in this order, then by registration) whom
+    the notice covers and nobody has answered for: read from the communities' memberships by index, so
+    the cost follows the communities asked about, not the district (or the person table) as a whole."""
+    if not community_ids:
+        return []
+    a = Audience.of(notice)
+    rows = session.execute(
+        select(Person, Membership.community_id).join(Membership, Membership.person_id == Person.id)
+        .where(membership_condition(a), Membership.community_id.in_(community_ids), Person.line_user_id.is_(None),
+               Person.consent_version.is_not(None),
+               ~exists().where(NoticeAck.notice_id == notice.id, NoticeAck.person_id == Person.id))
+        .order_by(Membership.community_id, Person.id).limit(limit * 2)).all()
+    rank = {cid: n for n, cid in enumerate(community_ids)}
+    found: dict[int, Person] = {}
+    for person, _community in sorted(rows, key=lambda r: (rank[r[1]], r[0].id)):
+        found.setdefault(person.id, person)
+    return list(found.values())[:limit]
