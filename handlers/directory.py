@@ -148,7 +148,9 @@ def _members_args(args: str) -> tuple[str, int | None]:
 
 def _members_pages(ctx: Context, communities: list[Community], page: int, query: str = "") -> list[Message]:
     """The summary (on the first page) and one page of names, counted and cut by the database."""
-    total = roster.size(ctx.session, [c.id for c in communities])
+    summary = page == 1 and len(communities) <= SUMMARY_COMMUNITIES  # by role, community by community
+    counted = roster.counts(ctx.session, [c.id for c in communities], by_role=summary)
+    total = sum(entry.people for entry in counted.values())
     if not total:
         return [ctx.text("members.none")]
     pages = math.ceil(total / PAGE_SIZE)
@@ -157,11 +159,12 @@ def _members_pages(ctx: Context, communities: list[Community], page: int, query:
         return [ctx.text(key, pages=pages, community=query)]
     messages: list[Message] = []
     if page == 1:
-        messages.append(ctx.text_message(_summary(ctx, communities)))
+        messages.append(ctx.text_message(_summary(ctx, communities, counted)))
         if len(communities) > SUMMARY_COMMUNITIES:
             # A district's worth of names is no chat reply: the counts above, then look one up.
             return messages + [ctx.text("members.search_hint", example=communities[0].name)]
-    entries = roster.page(ctx.session, communities, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    entries = roster.page(ctx.session, communities, (page - 1) * PAGE_SIZE, PAGE_SIZE,
+                          {cid: entry.people for cid, entry in counted.items()})
     lines = [ctx.t("members.page_header", page=page, pages=pages)]
     lines.extend(_name_line(ctx, n, entry) for n, entry in enumerate(entries, start=(page - 1) * PAGE_SIZE + 1))
     if page < pages:
@@ -191,8 +194,7 @@ def _name_line(ctx: Context, n: int, entry: reg.RosterEntry) -> str:
     return line + (ctx.t("members.no_line") if entry.person.line_user_id is None else "")
 
 
-def _summary(ctx: Context, communities: list[Community]) -> str:
-    counted = roster.counts(ctx.session, [c.id for c in communities])
+def _summary(ctx: Context, communities: list[Community], counted: dict[int, roster.Counts]) -> str:
     people = roster.people(ctx.session, [c.id for c in communities])
     lines = [ctx.t("members.summary", people=people, communities=len(communities))]
     if len(communities) > SUMMARY_COMMUNITIES:

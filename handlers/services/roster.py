@@ -27,20 +27,24 @@ class Counts:
     by_role: dict[RoleName, int]
 
 
-def counts(session: Session, community_ids: Sequence[int]) -> dict[int, Counts]:
-    """Per community: how many people hold any role there, and how many hold each role."""
+def counts(session: Session, community_ids: Sequence[int], *, by_role: bool = True) -> dict[int, Counts]:
+    """Per community: how many people hold any role there, and (with `by_role`) how many hold each role.
+
+    The sum of `people` is the number of lines of these communities' roster (a person is listed under
+    each community they belong to), so paging needs no count of its own."""
     if not community_ids:
         return {}
     ids = list(community_ids)
     people = dict(session.execute(
         select(Membership.community_id, func.count(func.distinct(Membership.person_id)))
         .where(Membership.community_id.in_(ids)).group_by(Membership.community_id)).all())
-    by_role: dict[int, dict[RoleName, int]] = {}
-    for community_id, role, count in session.execute(
-            select(Membership.community_id, Membership.role, func.count(func.distinct(Membership.person_id)))
-            .where(Membership.community_id.in_(ids)).group_by(Membership.community_id, Membership.role)):
-        by_role.setdefault(community_id, {})[RoleName(role)] = count
-    return {cid: Counts(people[cid], by_role.get(cid, {})) for cid in people}
+    roles: dict[int, dict[RoleName, int]] = {}
+    if by_role:
+        for community_id, role, count in session.execute(
+                select(Membership.community_id, Membership.role, func.count(func.distinct(Membership.person_id)))
+                .where(Membership.community_id.in_(ids)).group_by(Membership.community_id, Membership.role)):
+            roles.setdefault(community_id, {})[RoleName(role)] = count
+    return {cid: Counts(people[cid], roles.get(cid, {})) for cid in people}
 
 
 def people(session: Session, community_ids: Sequence[int]) -> int:
@@ -51,19 +55,24 @@ def people(session: Session, community_ids: Sequence[int]) -> int:
                           .where(Membership.community_id.in_(list(community_ids)))) or 0
 
 
-def size(session: Session, community_ids: Sequence[int]) -> int:
-    """How many (community, person) lines the roster of these communities has."""
-    if not community_ids:
-        return 0
-    pairs = (select(Membership.community_id, Membership.person_id)
-             .where(Membership.community_id.in_(list(community_ids)))
-             .group_by(Membership.community_id, Membership.person_id).subquery())
-    return session.scalar(select(func.count()).select_from(pairs)) or 0
+def page(session: Session, communities: Sequence[Community], offset: int, limit: int,
+         sizes: dict[int, int]) -> list[RosterEntry]:
+    """One page of the roster: communities in the given order, leaders first, then by name.
 
-
-def page(session: Session, communities: Sequence[Community], offset: int, limit: int) -> list[RosterEntry]:
-    """One page of the roster: communities in the given order, leaders first, then by name."""
-    return _entries(session, communities, offset=offset, limit=limit)
+    `sizes` (people per community, from `counts`) tells which communities the page falls in, so only
+    those are read and sorted: page 1 of a chair's 8,000 people reads one community's 1,000."""
+    spanned: list[Community] = []
+    start = 0
+    for community in communities:
+        size = sizes.get(community.id, 0)
+        if start + size > offset and start < offset + limit:
+            if not spanned:
+                first = start
+            spanned.append(community)
+        start += size
+    if not spanned:
+        return []
+    return _entries(session, spanned, offset=offset - first, limit=limit)
 
 
 def search(session: Session, communities: Sequence[Community], text: str, limit: int) -> list[RosterEntry]:
