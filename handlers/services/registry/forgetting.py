@@ -17,8 +17,10 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import String, case, cast, delete, or_, select, update
+from sqlalchemy import Integer, Text, case, cast, delete, or_, select, update
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from handlers.services import seats
 from models import Activity, Answer, Conversation, OutboxMessage, OutboxState, Person, Rsvp, WebhookEvent
@@ -103,12 +105,17 @@ def _scrub_queued(session: Session, user_id: str | None, secrets_: Sequence[str]
 
     The database chooses the rows (a substring test on the stored JSON, in both the escaped form the app
     writes and plain UTF-8), so only rows that mention the person are read into Python."""
-    found = [_stored(cast(OutboxMessage.messages, String), s) for s in secrets_]
-    if user_id is not None:
-        found.append(cast(OutboxMessage.recipients, String).contains(json.dumps(user_id), autoescape=True))
-    if not found:
+    if not secrets_ and user_id is None:
         return
-    rows = list(session.scalars(select(OutboxMessage).where(*_UNSENT, or_(*found)).order_by(OutboxMessage.id)))
+    # Each row's JSON is read (detoasted) once, in a fenced subquery (OFFSET 0), however many strings are
+    # looked for in it: the texts of a queued member list are long.
+    stored = select(OutboxMessage.id, cast(OutboxMessage.messages, Text).label("text"),
+                    cast(OutboxMessage.recipients, Text).label("recipients")).where(*_UNSENT).offset(0).subquery()
+    found = [_position(stored.c.text, form) > 0 for secret in secrets_ for form in _stored_forms(secret)]
+    if user_id is not None:
+        found.append(_position(stored.c.recipients, json.dumps(user_id)) > 0)
+    rows = list(session.scalars(select(OutboxMessage).where(
+        OutboxMessage.id.in_(select(stored.c.id).where(or_(*found)))).order_by(OutboxMessage.id)))
     if not rows:
         return
     others = _others_names(session, rows, secrets_)
@@ -125,13 +132,27 @@ def _scrub_queued(session: Session, user_id: str | None, secrets_: Sequence[str]
     session.flush()
 
 
-def _stored(column, secret: str):
-    """The JSON text holds the secret: escaped as json.dumps writes it (the app), or as it is."""
-    escaped = json.dumps(secret)[1:-1]
-    tests = [column.contains(escaped, autoescape=True)]
-    if escaped != secret:
-        tests.append(column.contains(secret, autoescape=True))
-    return or_(*tests)
+def _stored_forms(secret: str) -> list[str]:
+    """How the secret may stand in stored JSON: escaped as json.dumps writes it (the app), or as it is."""
+    return list(dict.fromkeys([json.dumps(secret)[1:-1], secret]))
+
+
+class _position(FunctionElement):
+    """Where a string first occurs in a text (1-based, 0 if nowhere): a plain substring search, several
+    times cheaper than LIKE '%…%' on PostgreSQL for the long escaped JSON of a queued member list."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_position)
+def _instr(element, compiler, **kw) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_position, "postgresql")
+def _strpos(element, compiler, **kw) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
 
 
 # A name in Thai text has no spaces around it ("คุณสมศรีครับ", "โดยสมศรี ใจดี"), so whether an occurrence is
