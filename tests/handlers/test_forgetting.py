@@ -39,12 +39,15 @@ def test_only_the_erased_persons_name_and_phone_are_scrubbed(district, session_f
     # สมศรี (no surname; LINE name ใจดี) is erased; สมศรี ใจดี and สมศักดิ์ ใจดี are other members.
     with session_factory() as session, session.begin():
         seed_members(session, district, clock())
+        for user, name in (("U" + "9a" * 16, "สมศรีสุข ทองดี"), ("U" + "9b" * 16, "ทองสมศรี")):
+            register(session, district, clock, full_name=name, user=user)
         register(session, district, clock, full_name="สมศรี", phone="0812345678", display_name="ใจดี")
         outbox.enqueue(session, [GROUP], [text_message(text) for text in [
             "ติดต่อคุณสมศรี โทร 0812345678",
             "สมศรี ใจดี โทร 0898765432, สมศักดิ์ ใจดี",
             "ยังไม่ตอบ: สมศรี, สมศรี ใจดี\nสมศรีครับ",
             "บัญชี 108123456789",
+            "ไป: สมศรีสุข ทองดี, ติดต่อทองสมศรี, สมศรี",
         ]], now=clock())
     with session_factory() as session, session.begin():
         assert reg.forget_user(session, ERASED, clock()) is True
@@ -53,6 +56,7 @@ def test_only_the_erased_persons_name_and_phone_are_scrubbed(district, session_f
         "สมศรี ใจดี โทร 0898765432, สมศักดิ์ ใจดี",  # another member's name, and the LINE name is not printed
         "ยังไม่ตอบ: —, สมศรี ใจดี\n—ครับ",
         "บัญชี 108123456789",  # a longer number is not their phone
+        "ไป: สมศรีสุข ทองดี, ติดต่อทองสมศรี, —",  # glued to other members' names on either side
     ]
 
 

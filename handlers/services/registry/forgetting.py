@@ -156,14 +156,15 @@ def _strpos(element, compiler, **kw) -> str:
 
 
 # A name in Thai text has no spaces around it ("คุณสมศรีครับ", "โดยสมศรี ใจดี"), so whether an occurrence is
-# the erased person's or part of a longer name is decided by the names registered: the letters glued to it on
-# either side (and the word after a space) are tried against every person's name key.
+# the erased person's or part of a longer name is decided by the names registered: the letters glued to it
+# on the left (from any of them), then nothing, the letters glued on the right, or those and the word after
+# a space, are tried against every person's name key.
 _LETTERS = re.compile(r"[\w\u0e00-\u0e7f]")
-_REACH = 12  # letters tried on either side of an occurrence: longer than any title or given name
+_REACH = 12  # letters looked at on either side of an occurrence: longer than any title or given name
 
 
-def _contexts(text: str, name: str) -> Iterable[tuple[int, list[str]]]:
-    """Each occurrence of the name in the text, with the longer strings around it that could be a name."""
+def _occurrences(text: str, name: str) -> Iterable[tuple[int, tuple[str, str, str, str]]]:
+    """Each occurrence of the name in the text with its surroundings: (name, glued left, glued right, next word)."""
     start = text.find(name)
     while start >= 0:
         end = start + len(name)
@@ -173,15 +174,20 @@ def _contexts(text: str, name: str) -> Iterable[tuple[int, list[str]]]:
         right = end
         while right < len(text) and right - end < _REACH and _LETTERS.match(text[right]):
             right += 1
-        after = [text[end:stop] for stop in range(end, right + 1)]
+        stop = right + 1
         if right < len(text) and text[right] == " ":
-            stop = right + 1
             while stop < len(text) and stop - right <= _REACH and _LETTERS.match(text[stop]):
                 stop += 1
-                after.append(text[end:stop])
-        befores = [text[i:start] for i in range(left, start + 1)]
-        yield start, [b + name + a for b in befores for a in after if b or a]
+        yield start, (name, text[left:start], text[end:right], text[right + 1:stop])
         start = text.find(name, end)
+
+
+def _candidates(around: tuple[str, str, str, str]) -> list[str]:
+    """The longer strings around an occurrence that could be someone else's whole name."""
+    name, left, right, word = around
+    afters = [""] + ([right] if right else []) + ([f"{right} {word}"] if word else [])
+    befores = [left[i:] for i in range(len(left))] + [""]
+    return [b + name + a for b in befores for a in afters if b or a]
 
 
 def _strings(value) -> Iterable[str]:
@@ -195,20 +201,25 @@ def _strings(value) -> Iterable[str]:
             yield from _strings(item)
 
 
-def _others_names(session: Session, rows: Sequence[OutboxMessage], secrets_: Sequence[str]) -> set[str]:
-    """The name keys of registered people that an occurrence of the erased name is part of (one indexed
-    look-up). The person's own key is left out: a namesake cannot be told apart in a text, and erasure wins."""
+def _others_names(session: Session, rows: Sequence[OutboxMessage], secrets_: Sequence[str]) -> set[tuple]:
+    """The surroundings in which an occurrence of the erased name is part of a registered person's longer
+    name (one look-up of person.name_key, indexed, per 5,000 keys). The person's own key does not count: a
+    namesake cannot be told apart in a text, and erasure wins."""
     own = {person_key(s) for s in secrets_}
-    keys = {person_key(candidate) for row in rows for text in _strings(row.messages) for secret in secrets_
-            for _, candidates in _contexts(text, secret) for candidate in candidates} - own - {""}
-    found: set[str] = set()
-    ordered = sorted(keys)
-    for i in range(0, len(ordered), 500):
-        found.update(session.scalars(select(Person.name_key).where(Person.name_key.in_(ordered[i:i + 500]))))
-    return found
+    keys: dict[tuple, set[str]] = {}
+    for text in (t for row in rows for t in _strings(row.messages)):
+        for secret in (s for s in secrets_ if not s.isdigit()):
+            for _, around in _occurrences(text, secret):
+                if around not in keys:
+                    keys[around] = {person_key(c) for c in _candidates(around)} - own - {""}
+    wanted = sorted(set().union(*keys.values())) if keys else []
+    registered: set[str] = set()
+    for i in range(0, len(wanted), 5000):
+        registered.update(session.scalars(select(Person.name_key).where(Person.name_key.in_(wanted[i:i + 5000]))))
+    return {around for around, found in keys.items() if found & registered}
 
 
-def _scrub(value, secrets_: Sequence[str], others: set[str]):
+def _scrub(value, secrets_: Sequence[str], others: set[tuple]):
     """The same JSON value with every secret string replaced where it is the person's (a new object, so the
     change is saved): a phone where no digit continues it, a name where it is not part of another's name."""
     if isinstance(value, str):
@@ -222,12 +233,12 @@ def _scrub(value, secrets_: Sequence[str], others: set[str]):
     return value
 
 
-def _scrub_text(text: str, secret: str, others: set[str]) -> str:
+def _scrub_text(text: str, secret: str, others: set[tuple]) -> str:
     if secret.isdigit():
         return re.sub(rf"(?<!\d){re.escape(secret)}(?!\d)", SCRUBBED, text)
     parts, last = [], 0
-    for start, candidates in _contexts(text, secret):
-        if start < last or any(person_key(c) in others for c in candidates):
+    for start, around in _occurrences(text, secret):
+        if around in others:
             continue
         parts += [text[last:start], SCRUBBED]
         last = start + len(secret)
