@@ -109,8 +109,12 @@ def _scrub_queued(session: Session, user_id: str | None, secrets_: Sequence[str]
         return
     # Each row's JSON is read (detoasted) once, in a fenced subquery (OFFSET 0), however many strings are
     # looked for in it: the texts of a queued member list are long.
-    stored = select(OutboxMessage.id, cast(OutboxMessage.messages, Text).label("text"),
-                    cast(OutboxMessage.recipients, Text).label("recipients")).where(*_UNSENT).offset(0).subquery()
+    columns = [OutboxMessage.id]
+    if secrets_:
+        columns.append(cast(OutboxMessage.messages, Text).label("text"))
+    if user_id is not None:  # a member without LINE is in no list of recipients
+        columns.append(cast(OutboxMessage.recipients, Text).label("recipients"))
+    stored = select(*columns).where(*_UNSENT).offset(0).subquery()
     found = [_position(stored.c.text, form) > 0 for secret in secrets_ for form in _stored_forms(secret)]
     if user_id is not None:
         found.append(_position(stored.c.recipients, json.dumps(user_id)) > 0)
