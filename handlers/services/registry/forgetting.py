@@ -36,6 +36,7 @@ _UNSENT = (OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING, Ou
 # Names and phones shorter than this are not scrubbed: they would cut unrelated words.
 MIN_SCRUB_LENGTH = 3
 SCRUBBED = "—"
+_BATCH = 200  # queued rows read into Python at a time (a member list may be 40 kB of JSON)
 
 
 def forget_person(session: Session, person: Person, now: datetime) -> None:
@@ -104,7 +105,7 @@ def _scrub_queued(session: Session, user_id: str | None, secrets_: Sequence[str]
     """Take the user out of the recipients of unsent rows and their name and phone out of unsent texts.
 
     The database chooses the rows (a substring test on the stored JSON, in both the escaped form the app
-    writes and plain UTF-8), so only rows that mention the person are read into Python."""
+    writes and plain UTF-8), so only rows that mention the person are read into Python, a batch at a time."""
     if not secrets_ and user_id is None:
         return
     # Each row's JSON is read (detoasted) once, in a fenced subquery (OFFSET 0), however many strings are
@@ -118,22 +119,23 @@ def _scrub_queued(session: Session, user_id: str | None, secrets_: Sequence[str]
     found = [_position(stored.c.text, form) > 0 for secret in secrets_ for form in _stored_forms(secret)]
     if user_id is not None:
         found.append(_position(stored.c.recipients, json.dumps(user_id)) > 0)
-    rows = list(session.scalars(select(OutboxMessage).where(
-        OutboxMessage.id.in_(select(stored.c.id).where(or_(*found)))).order_by(OutboxMessage.id)))
-    if not rows:
-        return
-    others = _others_names(session, rows, secrets_)
-    for row in rows:
-        if user_id is not None and row.recipients and user_id in row.recipients:
-            row.recipients = [r for r in row.recipients if r != user_id]
-            row.recipient_count = len(row.recipients)
-            if not row.recipients:  # it was for them alone: nothing left to send
-                session.delete(row)
-                continue
-        scrubbed = _scrub(row.messages, secrets_, others)
-        if scrubbed != row.messages:
-            row.messages = scrubbed
-    session.flush()
+    ids = list(session.scalars(select(stored.c.id).where(or_(*found)).order_by(stored.c.id)))
+    # A bare given name may be in a thousand long member lists: read them a batch at a time.
+    for i in range(0, len(ids), _BATCH):
+        rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids[i:i + _BATCH]))
+                                    .order_by(OutboxMessage.id)))
+        others = _others_names(session, rows, secrets_)
+        for row in rows:
+            if user_id is not None and row.recipients and user_id in row.recipients:
+                row.recipients = [r for r in row.recipients if r != user_id]
+                row.recipient_count = len(row.recipients)
+                if not row.recipients:  # it was for them alone: nothing left to send
+                    session.delete(row)
+                    continue
+            scrubbed = _scrub(row.messages, secrets_, others)
+            if scrubbed != row.messages:
+                row.messages = scrubbed
+        session.flush()
 
 
 def _stored_forms(secret: str) -> list[str]:
