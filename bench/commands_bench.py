@@ -181,6 +181,9 @@ class Bench:
                 after(i)
         if profiler is not None:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(self.profile)
+        if not cell.times_ms:  # e.g. no unique names left to remove: earlier runs erased them
+            print(f"  {label} [{role}]: n=0, nothing left to measure in this database", flush=True)
+            return cell
         print(f"  {label} [{role}]: n={len(cell.times_ms)} p50={cell.p(0.5):.0f} p99={cell.p(0.99):.0f} ms, "
               f"{statistics.median(cell.statements):.0f} statements; {cell.sample_reply[:70]!r}", flush=True)
         return cell
@@ -574,6 +577,7 @@ def main(argv: list[str] | None = None) -> int:
         info["district"] = f"{name}: {communities} communities, {people:,} people"
         print(f"district: {info['district']}; users {district.person_ids}", flush=True)
         cells, erasure = measure(bench, district, [part for part in args.only.split(",") if part])
+        erasure = [cell for cell in erasure if cell.times_ms]  # a cell with nothing left to erase is left out
         info["load_after"] = os.getloadavg()
         explained: list[tuple[Cell, str]] = []
         seen: set[str] = set()
