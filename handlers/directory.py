@@ -149,7 +149,7 @@ def _members_args(args: str) -> tuple[str, int | None]:
 def _members_pages(ctx: Context, communities: list[Community], page: int, query: str = "") -> list[Message]:
     """The summary (on the first page) and one page of names, counted and cut by the database."""
     summary = page == 1 and len(communities) <= SUMMARY_COMMUNITIES  # by role, community by community
-    counted = roster.counts(ctx.session, [c.id for c in communities], by_role=summary)
+    counted, people = roster.counts(ctx.session, [c.id for c in communities], by_role=summary)
     total = sum(entry.people for entry in counted.values())
     if not total:
         return [ctx.text("members.none")]
@@ -159,7 +159,7 @@ def _members_pages(ctx: Context, communities: list[Community], page: int, query:
         return [ctx.text(key, pages=pages, community=query)]
     messages: list[Message] = []
     if page == 1:
-        messages.append(ctx.text_message(_summary(ctx, communities, counted)))
+        messages.append(ctx.text_message(_summary(ctx, communities, counted, people)))
         if len(communities) > SUMMARY_COMMUNITIES:
             # A district's worth of names is no chat reply: the counts above, then look one up.
             return messages + [ctx.text("members.search_hint", example=communities[0].name)]
@@ -194,8 +194,7 @@ def _name_line(ctx: Context, n: int, entry: reg.RosterEntry) -> str:
     return line + (ctx.t("members.no_line") if entry.person.line_user_id is None else "")
 
 
-def _summary(ctx: Context, communities: list[Community], counted: dict[int, roster.Counts]) -> str:
-    people = roster.people(ctx.session, [c.id for c in communities])
+def _summary(ctx: Context, communities: list[Community], counted: dict[int, roster.Counts], people: int) -> str:
     lines = [ctx.t("members.summary", people=people, communities=len(communities))]
     if len(communities) > SUMMARY_COMMUNITIES:
         zones: dict[int, list[Community]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from handlers.services.registry import ROLE_RANK, ROLES_BY_RANK, RosterEntry
@@ -27,32 +27,35 @@ class Counts:
     by_role: dict[RoleName, int]
 
 
-def counts(session: Session, community_ids: Sequence[int], *, by_role: bool = True) -> dict[int, Counts]:
-    """Per community: how many people hold any role there, and (with `by_role`) how many hold each role.
+def counts(session: Session, community_ids: Sequence[int], *,
+           by_role: bool = True) -> tuple[dict[int, Counts], int]:
+    """Per community: how many people hold any role there, and (with `by_role`) how many hold each role;
+    and how many people in all (each counted once, whatever communities they belong to).
 
-    The sum of `people` is the number of lines of these communities' roster (a person is listed under
-    each community they belong to), so paging needs no count of its own."""
+    The sum of the communities' `people` is the number of lines of their roster (a person is listed under
+    each community they belong to), so paging needs no count of its own. On PostgreSQL the communities
+    and the whole are counted in one pass (GROUPING SETS): a district's 80,000 memberships are read once."""
     if not community_ids:
-        return {}
+        return {}, 0
     ids = list(community_ids)
-    people = dict(session.execute(
-        select(Membership.community_id, func.count(func.distinct(Membership.person_id)))
-        .where(Membership.community_id.in_(ids)).group_by(Membership.community_id)).all())
+    distinct = func.count(func.distinct(Membership.person_id))
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(select(Membership.community_id, distinct, func.grouping(Membership.community_id))
+                               .where(Membership.community_id.in_(ids))
+                               .group_by(func.grouping_sets(tuple_(Membership.community_id), tuple_()))).all()
+        people = {cid: n for cid, n, whole in rows if not whole}
+        total = next((n for _cid, n, whole in rows if whole), 0)
+    else:
+        people = dict(session.execute(select(Membership.community_id, distinct)
+                                      .where(Membership.community_id.in_(ids)).group_by(Membership.community_id)).all())
+        total = session.scalar(select(distinct).where(Membership.community_id.in_(ids))) or 0
     roles: dict[int, dict[RoleName, int]] = {}
     if by_role:
         for community_id, role, count in session.execute(
-                select(Membership.community_id, Membership.role, func.count(func.distinct(Membership.person_id)))
+                select(Membership.community_id, Membership.role, distinct)
                 .where(Membership.community_id.in_(ids)).group_by(Membership.community_id, Membership.role)):
             roles.setdefault(community_id, {})[RoleName(role)] = count
-    return {cid: Counts(people[cid], roles.get(cid, {})) for cid in people}
-
-
-def people(session: Session, community_ids: Sequence[int]) -> int:
-    """How many people hold a role in any of these communities (each counted once)."""
-    if not community_ids:
-        return 0
-    return session.scalar(select(func.count(func.distinct(Membership.person_id)))
-                          .where(Membership.community_id.in_(list(community_ids)))) or 0
+    return {cid: Counts(people[cid], roles.get(cid, {})) for cid in people}, total
 
 
 def page(session: Session, communities: Sequence[Community], offset: int, limit: int,
