@@ -17,6 +17,7 @@ from handlers.registry import Role, command, postback, strip_polite
 from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Answer, Person, Rsvp
+from handlers.events.listing import events
 from handlers.rsvp.naming import (
     _activity_by_id, _answer_value, _answerable, _name, _outside, _sender_refusal, managed_person,
 )
@@ -88,10 +89,10 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
         # "ไป" alone: how to write it, and a button per activity they may answer, which answers it.
         upcoming = act.upcoming_for(ctx.session, ctx.person, ctx.now) if ctx.person is not None else []
         quick = [(f"{a.code} {a.title}", ctx.command_text(f"{ctx.keyword} {a.code}")) for a in upcoming[:12]]
-        return [text_message(ctx.t("rsvp.usage", keyword=ctx.keyword), quick=quick)]
+        return [text_message(_usage(ctx, choice), quick=quick)]
     # "+-1", "+abc", "+ สอง": a guest count that is not one, not part of a code; "0 คน": nobody at all.
     if "+" in code or guests is None:
-        return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, keyword=ctx.keyword)]
+        return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, command=ctx.command_text(ctx.keyword))]
     guests = guests if choice == Answer.GOING else 0
     refusal = _sender_refusal(ctx, code)
     if refusal is not None:
@@ -100,12 +101,19 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     if rest and act.find_activity(ctx.session, code) is None and act.find_activity(ctx.session, head):
         # "ไป K7M2 -1", "ไป K7M2 🙏": the code is right, what follows it is not a count: say how to write one.
         if choice == Answer.GOING:
-            return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, keyword=ctx.keyword)]
-        return [ctx.text("rsvp.usage", keyword=ctx.keyword)]
+            return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, command=ctx.command_text(ctx.keyword))]
+        return [text_message(_usage(ctx, choice))]
     activity = _answerable(ctx, code)
     if not isinstance(activity, Activity):
         return [activity]
     return _record(ctx, activity, ctx.person, choice, guests)
+
+
+def _usage(ctx: Context, choice: Answer) -> str:
+    """How to write this answer: the command as this chat needs it ("บอท ไป" in a group), and guests only for
+    going, the one answer that brings any."""
+    key = "rsvp.usage_going" if choice == Answer.GOING else "rsvp.usage"
+    return ctx.t(key, command=ctx.command_text(ctx.keyword), events=ctx.command_text(ctx.keyword_of(events)))
 
 
 @command("ตอบแทน", "proxy", min_role=Role.COMMUNITY_LEADER)

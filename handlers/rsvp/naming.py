@@ -12,6 +12,7 @@ from linebot.v3.messaging import Message, MessageAction, PostbackAction, QuickRe
 
 from handlers.context import Context, Turn, as_turn, button_label, command_refusal, record_id
 from handlers.dispatcher import FLOW_ACTION
+from handlers.events.listing import events
 from handlers.registry import ChatKind, Match, step
 from handlers.services import activities as act
 from handlers.services import registry as reg
@@ -45,8 +46,13 @@ def _answerable(ctx: Context, code: str) -> Activity | Message:
     """The activity a typed answer or check-in names, or the reply saying why it cannot be answered."""
     activity = act.find_activity(ctx.session, code)
     if activity is None:
-        return ctx.text("rsvp.unknown_code", code=_echo(code))
+        return _unknown_code(ctx, code)
     return _outside(ctx, activity) or activity
+
+
+def _unknown_code(ctx: Context, code: str) -> Message:
+    """No such activity: where to see the codes, written as this chat needs it ("บอท กิจกรรม" in a group)."""
+    return ctx.text("rsvp.unknown_code", code=_echo(code), events=ctx.command_text(ctx.keyword_of(events)))
 
 
 def managed_person(ctx: Context, text: str, command_for,
