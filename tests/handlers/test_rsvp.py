@@ -476,8 +476,9 @@ def test_an_ambiguous_name_lists_the_matches_with_buttons(dialog, activity, db, 
     # A surname alone is only part of a name: who it may be is offered, to confirm (tests/handlers/test_proxy_names.py).
     dialog.run([(U["chair"], f"ตอบแทน {CODE} ใจดี ไป", T["proxy.suggest"].format(
         name="ใจดี", people="• สมศรี ใจดี (ชุมชนวัดบางนา)\n• สมศรี ใจดี (ชุมชนตลาดบางนา)\n• สมศักดิ์ ใจดี (ชุมชนวัดบางนา)"))])
-    # Labels are cut to LINE's 20, visibly.
-    assert dialog.quick_replies() == ["สมศรี ใจดี (ชุมชนวั…", "สมศรี ใจดี (ชุมชนตล…", "สมศักดิ์ ใจดี (ชุมช…", "ยกเลิก"]
+    # Labels are cut to LINE's 20 grapheme clusters, visibly.
+    assert dialog.quick_replies() == ["สมศรี ใจดี (ชุมชนวัดบาง…", "สมศรี ใจดี (ชุมชนตลาดบ…", "สมศักดิ์ ใจดี (ชุมชนวัดบา…",
+                                     "ยกเลิก"]
     dialog.say(U["chair"], "ยกเลิก")
     # Two people of one name: each button sends the whole command for one person, a guest count kept.
     dialog.say(U["chair"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 2 คน")
@@ -617,7 +618,7 @@ def test_an_answer_without_a_code_offers_the_upcoming_activities_as_buttons(dial
     dialog.run([(U["somsri"], "ไม่ไปครับ", T["rsvp.usage"].format(command="ไม่ไป", events="กิจกรรม"))])
     last = dialog.fake_line.state.requests[-1].body["messages"][-1]
     assert [(i["action"]["label"], i["action"]["text"]) for i in last["quickReply"]["items"]] == [
-        ("K7M2 ประชุมเครือข่า…", "ไม่ไป K7M2"), ("Q2XW อบรมปฐมพยาบาล", "ไม่ไป Q2XW")]
+        ("K7M2 ประชุมเครือข่ายโซ…", "ไม่ไป K7M2"), ("Q2XW อบรมปฐมพยาบาล", "ไม่ไป Q2XW")]
     dialog.run([(U["somsri"], "ไม่ไป Q2XW", T["rsvp.not_going"].format(name="สมศรี ใจดี", title="อบรมปฐมพยาบาล"))])
     # In a group the button calls the bot, or it would not be read.
     dialog.say(U["somsri"], "บอท ไป", group="C" + "e" * 32)
