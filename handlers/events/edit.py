@@ -35,7 +35,7 @@ def _activity_to_change(ctx: Context, code: str, usage_key: str) -> Activity | M
     """The activity the sender may change, or the reply saying why not."""
     if not code:
         return ctx.text(usage_key)
-    activity = svc.find_activity(ctx.session, code)
+    activity = svc.find_activity(ctx.session, ctx.memberships, code)
     if activity is None:
         return ctx.text("event.unknown_code", code=_short(code, 20))
     refusal = _refusal(ctx, activity)

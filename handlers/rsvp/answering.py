@@ -98,7 +98,8 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     if refusal is not None:
         return [refusal]
     head, _, rest = code.partition(" ")
-    if rest and act.find_activity(ctx.session, code) is None and act.find_activity(ctx.session, head):
+    if rest and act.find_activity(ctx.session, ctx.memberships, code) is None and \
+            act.find_activity(ctx.session, ctx.memberships, head):
         # "ไป K7M2 -1", "ไป K7M2 🙏": the code is right, what follows it is not a count: say how to write one.
         if choice == Answer.GOING:
             return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, command=ctx.command_text(ctx.keyword))]

@@ -26,7 +26,7 @@ def attendees(ctx: Context) -> list[Message]:
     code, _, wanted = strip_polite(ctx.args.translate(reg.THAI_DIGITS)).strip().partition(" ")
     if not code:
         return [ctx.text("attendees.usage")]
-    activity = act.find_activity(ctx.session, code)
+    activity = act.find_activity(ctx.session, ctx.memberships, code)
     if activity is None:
         return [_unknown_code(ctx, code)]
     leader = act.sees_names(ctx.session, ctx.memberships, activity)

@@ -36,18 +36,18 @@ def _sender_refusal(ctx: Context, code: str) -> Message | None:
 
 def _outside(ctx: Context, activity: Activity) -> Message | None:
     """Answers and check-ins count for the activity's own organisation (its communities' tallies and
-    seats); someone registered only elsewhere is told so rather than counted as "another community"."""
+    seats); someone registered only elsewhere who taps a card's button (they hold the card: a typed code of
+    another district is simply not found) is told so rather than counted as "another community"."""
     if activity.organization_id in reg.organizations_of(ctx.memberships):
         return None
     return ctx.text("rsvp.other_district", code=activity.code)
 
 
 def _answerable(ctx: Context, code: str) -> Activity | Message:
-    """The activity a typed answer or check-in names, or the reply saying why it cannot be answered."""
-    activity = act.find_activity(ctx.session, code)
-    if activity is None:
-        return _unknown_code(ctx, code)
-    return _outside(ctx, activity) or activity
+    """The activity a typed answer or check-in names (of the sender's organization), or the reply saying
+    there is none."""
+    activity = act.find_activity(ctx.session, ctx.memberships, code)
+    return _unknown_code(ctx, code) if activity is None else activity
 
 
 def _unknown_code(ctx: Context, code: str) -> Message:

@@ -142,7 +142,8 @@ def test_a_keyword_with_an_activity_code_is_the_command(dialog, district, db, se
                 (NEW, "กิจกรรม K7M2 ครับ", asked("registration", "กิจกรรม K7M2"))])
     question = buttons(dialog)
     assert list(question) == ["หยุดแล้วไป กิจกรรม K7M2", "ทำต่อ"]  # 23 code points, LINE's 20 clusters: whole
-    assert dialog.postback(NEW, question["หยุดแล้วไป กิจกรรม K7M2"]) == ["[flex]"]  # the activity's card
+    # The command runs: someone with no district yet is told how to see its activities (not shown the card).
+    assert dialog.postback(NEW, question["หยุดแล้วไป กิจกรรม K7M2"]) == [t("event.list_none_register")]
     assert conversation(db) is None
 
 

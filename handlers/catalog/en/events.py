@@ -149,7 +149,6 @@ TEXT: dict[str, str] = {
     "event.cancel_kept": "Not cancelled: “{title}” stays as it is.",
     "event.repeat_hint": "If it takes place regularly, Saiyai can create the next ones, e.g. “{keyword} {code} every month”.",
     "series.usage": "To make a network's activity repeat, type “repeat”, its code and how often, e.g. “repeat K7M2 every month”, “repeat K7M2 every 3 months” or “repeat K7M2 twice a year”. “repeat K7M2 stop” stops it.",
-    "series.other_district": "Activity {code} belongs to another district, so it cannot be set to repeat here.",
     "series.refused": "Sorry, a repeating schedule concerns the whole network: only that network's chair and district staff can set or stop it.",
     "series.network_only": "“{title}” belongs to a single community, so it cannot repeat with rotating hosts. Only a network's activities repeat.",
     "series.ask_rule": "How often should “{title}” ({code}) repeat? Tap a button below, or type e.g. “repeat {code} every 2 months”.",
