@@ -52,7 +52,17 @@ def _answerable(ctx: Context, code: str) -> Activity | Message:
 
 def _unknown_code(ctx: Context, code: str) -> Message:
     """No such activity: where to see the codes, written as this chat needs it ("บอท กิจกรรม" in a group)."""
-    return ctx.text("rsvp.unknown_code", code=_echo(code), events=ctx.command_text(ctx.keyword_of(events)))
+    return ctx.text("rsvp.unknown_code", code=_echo(code), events=_events_command(ctx))
+
+
+def _usage(ctx: Context, key: str) -> Message:
+    """How to write the command just typed, written as this chat needs it: "บอท ผู้เข้าร่วม K7M2" in a group,
+    where a message is read only after "บอท"."""
+    return ctx.text(key, command=ctx.command_text(ctx.keyword), events=_events_command(ctx))
+
+
+def _events_command(ctx: Context) -> str:
+    return ctx.command_text(ctx.keyword_of(events))
 
 
 def managed_person(ctx: Context, text: str, command_for,

@@ -439,7 +439,7 @@ def test_a_proxy_answer_reads_the_count_as_the_members_own_answer_does(dialog, a
         (U["staff"], f"proxy {CODE} สมหญิง ทองดี going 3 guests",
          E["rsvp.going_guests"].format(name="สมหญิง ทองดี", title=TITLE, when=WHEN_EN, guests=3)
          + "\n" + e("rsvp.by_proxy", leader="คุณstaff")),
-        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 0 คน", T["proxy.usage"]),
+        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 0 คน", T["proxy.usage"].format(command="ตอบแทน")),
     ])
     assert rsvps(db, activity_id) == [
         ("somsri", Answer.GOING, 1, "ชุมชนวัดบางนา", False, "leader"),
@@ -459,9 +459,9 @@ def test_proxy_is_refused_to_members_and_outside_the_leaders_communities(dialog,
         (U["chair"], f"ตอบแทน {CODE} สมหญิง ทองดี ไป", T["proxy.not_found"].format(name="สมหญิง ทองดี")),
         (U["leader"], f"ตอบแทน {CODE} ใครก็ไม่รู้ ไป", T["proxy.not_found"].format(name="ใครก็ไม่รู้")),
         (U["leader"], "ตอบแทน ZZZZ สมศรี ใจดี ไป", T["rsvp.unknown_code"].format(code="ZZZZ", events="กิจกรรม")),
-        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี", T["proxy.usage"]),
-        (U["leader"], "ตอบแทน", T["proxy.usage"]),
-        (U["other_leader"], "proxy", E["proxy.usage"]),
+        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี", T["proxy.usage"].format(command="ตอบแทน")),
+        (U["leader"], "ตอบแทน", T["proxy.usage"].format(command="ตอบแทน")),
+        (U["other_leader"], "proxy", E["proxy.usage"].format(command="proxy")),
     ])
     assert rsvps(db, activity_id) == []
 
@@ -562,8 +562,8 @@ def test_attendees_in_english_and_odd_input(dialog, activity) -> None:
     dialog.run([
         (U["somsri"], f"attendees {CODE}", "\n".join([
             "Answers for “ประชุมเครือข่ายโซน 1” (code K7M2)", WHEN_EN, "Nobody has answered yet."])),
-        (U["somsri"], "attendees", E["attendees.usage"]),
-        (U["somsri"], "ผู้เข้าร่วม", T["attendees.usage"]),
+        (U["somsri"], "attendees", E["attendees.usage"].format(command="attendees", events="events")),
+        (U["somsri"], "ผู้เข้าร่วม", T["attendees.usage"].format(command="ผู้เข้าร่วม", events="กิจกรรม")),
         (U["somsri"], "ผู้เข้าร่วม XXXX", T["rsvp.unknown_code"].format(code="XXXX", events="กิจกรรม")),
     ])
 
@@ -655,9 +655,20 @@ GROUP_OTHER = "C" + "e" * 32
         (f"บอท ไป {CODE} -1", T["rsvp.guests_invalid"].format(max=10, command="บอท ไป")),
         ("บอท ไป ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ", events="บอท กิจกรรม")),
         ("บอท ผู้เข้าร่วม ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ", events="บอท กิจกรรม")),
+        ("บอท ผู้เข้าร่วม", "พิมพ์ “บอท ผู้เข้าร่วม” ตามด้วยรหัสกิจกรรม เช่น “บอท ผู้เข้าร่วม K7M2” "
+                           "ดูรหัสได้ด้วยคำสั่ง “บอท กิจกรรม” ครับ"),
+        ("บอท เช็คอิน", T["checkin.usage"].format(command="บอท เช็คอิน")),
+        ("bot checkin", E["checkin.usage"].format(command="bot checkin")),
     ],
 )
 def test_usage_in_a_group_calls_the_bot_and_fits_the_answer(dialog, activity, db, text, reply) -> None:
     activity_id = activity()
     dialog.run([(U["somsri"], text, reply, GROUP_OTHER)])
+    assert rsvps(db, activity_id) == []
+
+
+def test_a_leaders_proxy_usage_in_a_group_calls_the_bot(dialog, activity, db) -> None:
+    activity_id = activity()
+    dialog.run([(U["leader"], "บอท ตอบแทน", T["proxy.usage"].format(command="บอท ตอบแทน"), GROUP_OTHER)])
+    assert T["proxy.usage"].format(command="บอท ตอบแทน").count("“บอท ตอบแทน") == 5
     assert rsvps(db, activity_id) == []
