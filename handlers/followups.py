@@ -69,8 +69,8 @@ def report(ctx: Context) -> Turn:
     code, correcting = _code_and_intent(strip_polite(ctx.args))  # "รายงาน RPT1 ครับ", "รายงาน RPT1 แก้ไข"
     if not code:
         return Turn([ctx.text("report.usage")])
-    activity = acts.find_activity(ctx.session, code)
-    if activity is None or not _in_organization(ctx, activity):
+    activity = acts.find_activity(ctx.session, ctx.memberships, code)
+    if activity is None:
         return Turn([ctx.text("report.unknown_code", code=code[:20])])
     existing = _report_of(ctx, activity)
     if existing is None:

@@ -15,12 +15,13 @@ the text) is kept in the conversation's data too, until the next typed answer re
 from __future__ import annotations
 
 from handlers.catalog import LANGUAGES, text_for
-from handlers.context import Context
+from handlers.context import BUTTON_LABEL_LIMIT, Context, button_label, graphemes
 from handlers.registry import normalize, strip_polite
 from handlers.services import registry as reg
 from models import Community, Network
 
 QUICK_LIMIT = 12  # LINE's 13 quick replies, less the cancel button
+DISTRICT_AT_LEAST = 8  # clusters of a district's name on a button, however long the community's
 ZONE, PAGE = "pick_zone", "pick_page"
 ONLY, ONLY_TEXT = "pick_only", "pick_only_text"  # the communities a typed part of a name narrowed to
 MORE_WORDS = frozenset({normalize(text_for(lang, "picker.more")) for lang in LANGUAGES} | {"ถัดไป", "more", "next"})
@@ -35,8 +36,12 @@ def button(community: Community, among: list[Community]) -> tuple[str, str]:
     if sum(1 for c in among if c.name == community.name) < 2:
         return community.name, community.name
     district = community.organization.name
-    # LINE cuts a label at 20 characters: "เขตคลองสาน วัดทองนพคุณ" keeps what tells them apart.
-    label = f"{district.removeprefix('สำนักงาน')} {community.name.removeprefix('ชุมชน')}"
+    # LINE takes 20 clusters: "เขตคลองสาน วัดทองนพคุณ" keeps what tells them apart. The community's name is
+    # kept whole where it can be, and a long district name cut to what is left ("เขตบางสาย… วัดทองนพคุณ"),
+    # or a long district would push out the name that was asked for.
+    name = community.name.removeprefix("ชุมชน")
+    room = max(BUTTON_LABEL_LIMIT - len(graphemes(name)) - 1, DISTRICT_AT_LEAST)
+    label = button_label(f"{button_label(district.removeprefix('สำนักงาน'), room)} {name}")
     return label, f"{community.name} ({district})"
 
 

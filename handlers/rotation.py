@@ -349,7 +349,7 @@ def host_skip(ctx: Context) -> list[Message]:
         return [ctx.text("host.skip_usage")]
     if len(reason) > REASON_LIMIT:
         return [ctx.text("host.reason_too_long", limit=REASON_LIMIT)]
-    activity = act.find_activity(ctx.session, code)
+    activity = act.find_activity(ctx.session, ctx.memberships, code)
     if activity is None or activity.network_id is None:
         return [ctx.text("host.code_unknown", code=_short(code))]
     activity = ctx.session.get(Activity, activity.id, with_for_update=True, populate_existing=True)

@@ -27,7 +27,6 @@ from handlers import cards
 from handlers.context import Context
 from handlers.registry import Role, command, strip_polite
 from handlers.services import activities as svc
-from handlers.services import registry as reg
 from models import Activity, ActivityStatus, Series
 
 OFFERED = (1, 3, 6, 12)  # the intervals offered as buttons; any 1–12 months may be typed
@@ -41,11 +40,9 @@ def repeat(ctx: Context) -> list[Message]:
     rule = strip_polite(rule)
     if not code:
         return [ctx.text("series.usage")]
-    activity = svc.find_activity(ctx.session, code)
+    activity = svc.find_activity(ctx.session, ctx.memberships, code)
     if activity is None:
         return [ctx.text("event.unknown_code", code=code[:20])]
-    if activity.organization_id not in reg.organizations_of(ctx.memberships):
-        return [ctx.text("series.other_district", code=activity.code)]
     if not svc.may_plan_series(ctx.memberships, activity):
         return [ctx.text("series.refused")]
     if activity.network_id is None:

@@ -35,6 +35,8 @@ def switches(session: Session, answer: str, command: Match, asked: dict[str, Any
         return True
     code = command.args.upper().replace("-", "")
     if len(code) == 4:
+        # Only whether the text reads as a command, for any sender: a stranger registering who types a card's
+        # code is asked to switch, and the command then answers as their scope allows (activities.find_activity).
         found = session.scalar(select(Activity.id).where(Activity.code == code).limit(1))
     else:
         found = session.scalar(select(InviteCode.id).where(InviteCode.code == f"{code[:4]}-{code[4:]}").limit(1))

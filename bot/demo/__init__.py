@@ -95,6 +95,7 @@ class _Builder:
     def __init__(self, session: Session, now: datetime, rng: random.Random) -> None:
         self.session, self.now, self.rng = session, now, rng
         self.used_ids: set[str] = set()
+        self.used_names: set[str] = set()
         self.used_codes: set[str] = set(session.scalars(select(Activity.code)))
         self.counts: dict[str, int] = defaultdict(int)
 
@@ -115,7 +116,13 @@ class _Builder:
                 return value
 
     def name(self) -> str:
-        return f"{self.rng.choice(names.FIRST_NAMES)} {self.rng.choice(names.LAST_NAMES)}"
+        """A full name nobody else in the demo has: first and last names drawn independently meet again (about
+        20 namesakes among 400 people), and the simulator's persona list then showed one person twice."""
+        while True:
+            value = f"{self.rng.choice(names.FIRST_NAMES)} {self.rng.choice(names.LAST_NAMES)}"
+            if value not in self.used_names:
+                self.used_names.add(value)
+                return value
 
     def phone(self) -> str:
         return "0" + self.rng.choice("689") + "".join(self.rng.choice("0123456789") for _ in range(8))
@@ -165,12 +172,14 @@ class _Builder:
     def person(self, community: Community | None, *, full_name: str | None = None, line: bool = True,
                lang: str = "th", recorded_by: Person | None = None, days: float = 150) -> Person:
         when = self.ago(days + self.rng.random() * 30)
+        full_name = full_name or self.name()
+        self.used_names.add(full_name)
         if line:
-            person = reg.register_person(self.session, self.line_id("U"), full_name=full_name or self.name(),
+            person = reg.register_person(self.session, self.line_id("U"), full_name=full_name,
                                          community=community, phone=self.phone(), display_name=None, now=when)
             person.language = lang
         else:  # registered by a leader, who recorded the consent given in person (handlers/members.py)
-            person = Person(line_user_id=None, full_name=full_name or self.name(), phone=self.phone(),
+            person = Person(line_user_id=None, full_name=full_name, phone=self.phone(),
                             consent_version=reg.CONSENT_VERSION, consented_at=when,
                             consent_recorded_by_id=recorded_by.id if recorded_by else None,
                             created_at=when, updated_at=when)

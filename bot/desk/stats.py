@@ -137,8 +137,12 @@ def overview(session: Session, viewer: Viewer, p: Period, now: datetime) -> Over
     rows = {nid: NetworkRow(nid, name, kind, [0] * len(months)) for nid, name, kind in networks}
     in_period = and_(Activity.starts_at >= p.start, Activity.starts_at < p.end,
                      Activity.status != ActivityStatus.CANCELLED, activities_clause(viewer))
-    for network_id, starts_at in session.execute(select(Activity.network_id, Activity.starts_at).where(
-            in_period, Activity.network_id.is_not(None))):
+    # A community's own activity (no network) counts for its community's zone: the network that community
+    # belongs to and reports through (docs/desk.md), or a zone whose communities meet on their own showed none.
+    network_of = func.coalesce(Activity.network_id, Community.zone_id)
+    for network_id, starts_at in session.execute(
+            select(network_of, Activity.starts_at).outerjoin(Community, Community.id == Activity.community_id)
+            .where(in_period, network_of.is_not(None))):
         if network_id in rows:
             rows[network_id].per_month[_month_index(months, starts_at)] += 1
     active = [sum(1 for r in rows.values() if r.per_month[i] >= 1) for i in range(len(months))]

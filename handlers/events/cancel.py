@@ -22,7 +22,7 @@ def cancel_event(ctx: Context) -> list[Message]:
     found = _activity_to_change(ctx, _answer(ctx), "event.cancel_usage")
     if not isinstance(found, Activity):
         return [found]
-    count = len(_answered(ctx, found))
+    answered = _answered(ctx, found)
     lang = f"&l={ctx.lang}"
     # Buttons, not a conversation: "ยกเลิก" typed in a conversation would only end the conversation.
     buttons = QuickReply(items=[
@@ -31,7 +31,10 @@ def cancel_event(ctx: Context) -> list[Message]:
         QuickReplyItem(action=PostbackAction(label=ctx.t("event.cancel_no"), data=f"a=event_keep&id={found.id}{lang}",
                                              display_text=ctx.t("event.cancel_no"))),
     ])
-    text = ctx.t("event.ask_cancel", title=found.title, when=cards.when_range(ctx.lang, found.starts_at), count=count)
+    text = ctx.t("event.ask_cancel", title=found.title, when=cards.when_range(ctx.lang, found.starts_at),
+                 count=len(answered.people) - answered.waitlisted)
+    if answered.waitlisted:
+        text += "\n" + ctx.t("event.ask_cancel_waitlisted", count=answered.waitlisted)
     return [TextMessage(text=text, quickReply=buttons)]
 
 
@@ -60,12 +63,12 @@ def event_cancel(ctx: Context) -> list[Message]:
         return {"when": cards.when_range(lang, activity.starts_at, activity.ends_at)}
 
     answered = _answered(ctx, activity)
-    told = _notify(ctx, activity, answered, "event.cancel_notice", "cancelled", with_card=False, values=values)
-    host = _tell_host(ctx, activity, answered, "event.cancel_notice", "cancelled", with_card=False, values=values)
+    _notify(ctx, activity, answered.people, "event.cancel_notice", "cancelled", with_card=False, values=values)
+    host = _tell_host(ctx, activity, answered.people, "event.cancel_notice", "cancelled", with_card=False, values=values)
     notice = text_for(GROUP_LANG, "event.cancel_notice", title=activity.title, code=activity.code,
                       when=cards.when_range(GROUP_LANG, activity.starts_at, activity.ends_at))
     groups = tell_groups(ctx.session, activity, text_message(notice), ctx.now, "cancelled", except_chat=ctx.chat_id)
-    lines = [ctx.t("event.cancelled", title=activity.title), *_told(ctx, told, groups, host),
+    lines = [ctx.t("event.cancelled", title=activity.title), *_told(ctx, answered, groups, host),
              *_tell_proxies(ctx, activity, "cancelled")]
     return [text_message("\n".join(lines))]
 

@@ -26,7 +26,8 @@ from handlers.events.reading import (
     DateOnly, Invalid, When, _answer, _invalid, _short, read_count, read_place, read_title, read_when,
 )
 from handlers.events.telling import (
-    _answered, _groups_of, _host_leaders, _notify, _tell_host, _tell_proxies, _told, ask_host_later, tell_groups,
+    Answered, _answered, _answered_parts, _groups_of, _host_leaders, _notify, _tell_host, _tell_proxies, _told,
+    ask_host_later, tell_groups,
 )
 
 
@@ -34,7 +35,7 @@ def _activity_to_change(ctx: Context, code: str, usage_key: str) -> Activity | M
     """The activity the sender may change, or the reply saying why not."""
     if not code:
         return ctx.text(usage_key)
-    activity = svc.find_activity(ctx.session, code)
+    activity = svc.find_activity(ctx.session, ctx.memberships, code)
     if activity is None:
         return ctx.text("event.unknown_code", code=_short(code, 20))
     refusal = _refusal(ctx, activity)
@@ -283,21 +284,20 @@ def _preview_edit(ctx: Context, edit: dict[str, Any], prefix: str | None = None)
     field = edit["field"]
     answered = _answered(ctx, activity)
     moved = _moves(activity, edit)
-    leaders = _host_leaders(ctx, activity, answered) if moved else None
+    leaders = _host_leaders(ctx, activity, answered.people) if moved else None
     host = (leaders[0], len(leaders[1])) if leaders is not None else None
     groups = _groups_of(ctx.session, activity, ctx.chat_id) if moved else []
     text = ctx.t("event.edit_preview", title=activity.title, field=ctx.t(f"event.field.{field}"),
                  old=_value(ctx.lang, field, activity), new=_value(ctx.lang, field, _proposed(activity, edit)),
-                 who=_will_tell(ctx, len(answered), groups, host))
+                 who=_will_tell(ctx, answered, groups, host))
     return Turn([_say(ctx, f"{prefix}\n{text}" if prefix else text, _edit_buttons(ctx))], step=EditStep.CONFIRM)
 
 
-def _will_tell(ctx: Context, people: int, groups: Sequence[str], host: tuple[Community, int] | None) -> str:
+def _will_tell(ctx: Context, answered: Answered, groups: Sequence[str], host: tuple[Community, int] | None) -> str:
     """Who will hear of the change, in one sentence: the preview's counterpart of `_told`."""
     later = outbox.in_quiet_hours(ctx.now)  # tell_groups holds it until the morning
     parts = [ctx.t("event.who.groups_later" if later else "event.who.groups", count=len(groups))] if groups else []
-    if people:
-        parts.append(ctx.t("event.who.answered", count=people))
+    parts += _answered_parts(ctx, answered, "event.who.answered", "event.who.waitlisted")
     if host is not None and host[1]:
         parts.append(ctx.t("event.who.host", community=host[0].name, count=host[1]))
     if not parts:
@@ -348,8 +348,8 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
         return {"field": field_names[lang], "value": _value(lang, field, activity)}
 
     answered = _answered(ctx, activity)
-    told = _notify(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True, values=values)
-    host = _tell_host(ctx, activity, answered, "event.edit_notice", f"r{activity.revision}", with_card=True,
+    _notify(ctx, activity, answered.people, "event.edit_notice", f"r{activity.revision}", with_card=True, values=values)
+    host = _tell_host(ctx, activity, answered.people, "event.edit_notice", f"r{activity.revision}", with_card=True,
                       values=values) if moved else None
     groups: list[str] = []
     if moved:
@@ -359,7 +359,7 @@ def _apply(ctx: Context, activity: Activity, edit: dict[str, Any]) -> Turn:
                              except_chat=ctx.chat_id)
     lines = [ctx.t("event.edited", title=activity.title, field=field_names[ctx.lang],
                    value=_value(ctx.lang, field, activity)),
-             *_told(ctx, told, groups, host)]
+             *_told(ctx, answered, groups, host)]
     if moved:
         lines.extend(_tell_proxies(ctx, activity, f"r{activity.revision}"))
     return Turn([text_message("\n".join(lines)), cards.activity_message(ctx, ctx.session, activity, now=ctx.now)])

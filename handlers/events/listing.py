@@ -20,7 +20,9 @@ def events(ctx: Context) -> list[Message]:
     code = _answer(ctx)
     single = None
     if CODE.fullmatch(code):
-        single = svc.find_activity(ctx.session, code)
+        if not ctx.memberships:  # no district yet, so no activity of theirs: how to have one, not "no such code"
+            return [ctx.text("event.list_none_register")]
+        single = svc.find_activity(ctx.session, ctx.memberships, code)
         if single is None:
             return [ctx.text("event.unknown_code", code=code)]
     activities = [single] if single is not None else svc.upcoming_for(ctx.session, ctx.person, ctx.now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from linebot.v3.messaging import Message
 from sqlalchemy import select
@@ -94,9 +95,10 @@ def _by_language(people: Sequence[Person]) -> dict[str, list[Person]]:
     return dict(grouped)
 
 
-def _told(ctx: Context, people: int, groups: Sequence[str], host: tuple[Community, int] | None = None) -> list[str]:
+def _told(ctx: Context, answered: Answered, groups: Sequence[str],
+          host: tuple[Community, int] | None = None) -> list[str]:
     """The reply's lines on who hears of a change: those who answered, the host's leaders, the groups, or nobody."""
-    lines = [ctx.t("event.notified", count=people)] if people else []
+    lines = _answered_parts(ctx, answered, "event.notified", "event.notified_waitlisted")
     if host is not None and host[1]:
         lines.append(ctx.t("event.host_notified", community=host[0].name, count=host[1]))
     if groups:
@@ -111,9 +113,25 @@ def _people(session: Session, person_ids: Sequence[int]) -> list[Person]:
     return list(session.scalars(select(Person).where(Person.id.in_(list(person_ids)), Person.reachable)))
 
 
-def _answered(ctx: Context, activity: Activity) -> list[Person]:
-    """Those who answered going or maybe, but the sender."""
-    return [p for p in svc.interested_people(ctx.session, activity) if ctx.person is None or p.id != ctx.person.id]
+class Answered(NamedTuple):
+    """Those told of a change because they answered going or maybe, and how many of them are on the waitlist
+    (going, without a seat yet: told too, but not counted as going)."""
+    people: list[Person]
+    waitlisted: int
+
+
+def _answered(ctx: Context, activity: Activity) -> Answered:
+    """Those who answered going or maybe (the waitlisted among them), but the sender."""
+    found = [(p, waiting) for p, waiting in svc.interested_people(ctx.session, activity)
+             if ctx.person is None or p.id != ctx.person.id]
+    return Answered([p for p, _ in found], sum(waiting for _, waiting in found))
+
+
+def _answered_parts(ctx: Context, answered: Answered, seated_key: str, waiting_key: str) -> list[str]:
+    """Those who answered, in words: going or maybe, and the waitlisted apart."""
+    seated = len(answered.people) - answered.waitlisted
+    return ([ctx.t(seated_key, count=seated)] if seated else []) + \
+        ([ctx.t(waiting_key, count=answered.waitlisted)] if answered.waitlisted else [])
 
 
 def _tell_host(ctx: Context, activity: Activity, told: Sequence[Person], key: str, occasion: str, *,

@@ -18,7 +18,7 @@ from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Answer, Person, Rsvp
 from handlers.rsvp.naming import (
-    _activity_by_id, _answer_value, _answerable, _name, _outside, _sender_refusal, managed_person,
+    _activity_by_id, _answer_value, _answerable, _name, _outside, _sender_refusal, _usage, managed_person,
 )
 
 
@@ -88,24 +88,32 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
         # "ไป" alone: how to write it, and a button per activity they may answer, which answers it.
         upcoming = act.upcoming_for(ctx.session, ctx.person, ctx.now) if ctx.person is not None else []
         quick = [(f"{a.code} {a.title}", ctx.command_text(f"{ctx.keyword} {a.code}")) for a in upcoming[:12]]
-        return [text_message(ctx.t("rsvp.usage", keyword=ctx.keyword), quick=quick)]
+        usage = _answer_usage(ctx, choice)
+        return [text_message(usage.text, quick=quick)]
     # "+-1", "+abc", "+ สอง": a guest count that is not one, not part of a code; "0 คน": nobody at all.
     if "+" in code or guests is None:
-        return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, keyword=ctx.keyword)]
+        return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, command=ctx.command_text(ctx.keyword))]
     guests = guests if choice == Answer.GOING else 0
     refusal = _sender_refusal(ctx, code)
     if refusal is not None:
         return [refusal]
     head, _, rest = code.partition(" ")
-    if rest and act.find_activity(ctx.session, code) is None and act.find_activity(ctx.session, head):
+    if rest and act.find_activity(ctx.session, ctx.memberships, code) is None and \
+            act.find_activity(ctx.session, ctx.memberships, head):
         # "ไป K7M2 -1", "ไป K7M2 🙏": the code is right, what follows it is not a count: say how to write one.
         if choice == Answer.GOING:
-            return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, keyword=ctx.keyword)]
-        return [ctx.text("rsvp.usage", keyword=ctx.keyword)]
+            return [ctx.text("rsvp.guests_invalid", max=act.MAX_GUESTS, command=ctx.command_text(ctx.keyword))]
+        return [_answer_usage(ctx, choice)]
     activity = _answerable(ctx, code)
     if not isinstance(activity, Activity):
         return [activity]
     return _record(ctx, activity, ctx.person, choice, guests)
+
+
+def _answer_usage(ctx: Context, choice: Answer) -> TextMessage:
+    """How to write this answer (as this chat needs it: "บอท ไป" in a group), and guests only for going, the
+    one answer that brings any."""
+    return _usage(ctx, "rsvp.usage_going" if choice == Answer.GOING else "rsvp.usage")
 
 
 @command("ตอบแทน", "proxy", min_role=Role.COMMUNITY_LEADER)
@@ -124,7 +132,7 @@ def proxy(ctx: Context) -> list[Message] | Turn:
     tail = PROXY_TAIL.fullmatch(rest[:count.start()].strip() if count else rest)
     guests = _guests(count) if count else 0
     if not code or tail is None or guests is None:
-        return [ctx.text("proxy.usage")]
+        return [_usage(ctx, "proxy.usage")]
     activity = _answerable(ctx, code)
     if not isinstance(activity, Activity):
         return [activity]

@@ -12,7 +12,7 @@ from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Community, Person, Rsvp
 from handlers.rsvp.checkin import _rate_line
-from handlers.rsvp.naming import _echo, _name
+from handlers.rsvp.naming import _echo, _name, _unknown_code, _usage
 
 # A chat reply stays within a screen or two: names only for up to this many answers (else by community),
 # community lines up to COMMUNITY_LINES, and at most NAMES_LIMIT names per answer of one community.
@@ -25,10 +25,10 @@ def attendees(ctx: Context) -> list[Message]:
     """ดูจำนวนผู้ตอบรับแยกตามชุมชน เช่น “ผู้เข้าร่วม K7M2” / See answers by community, e.g. “attendees K7M2”"""
     code, _, wanted = strip_polite(ctx.args.translate(reg.THAI_DIGITS)).strip().partition(" ")
     if not code:
-        return [ctx.text("attendees.usage")]
-    activity = act.find_activity(ctx.session, code)
+        return [_usage(ctx, "attendees.usage")]
+    activity = act.find_activity(ctx.session, ctx.memberships, code)
     if activity is None:
-        return [ctx.text("rsvp.unknown_code", code=_echo(code))]
+        return [_unknown_code(ctx, code)]
     leader = act.sees_names(ctx.session, ctx.memberships, activity)
     # Names are personal: shown to leaders, and only in a 1:1 chat where nobody else reads them.
     names = leader and ctx.chat_kind == ChatKind.USER

@@ -12,7 +12,9 @@ from handlers.registry import Role, command, postback, strip_polite
 from handlers.services import activities as act
 from handlers.services import registry as reg
 from models import Activity, Person, Rsvp
-from handlers.rsvp.naming import _activity_by_id, _answerable, _name, _outside, _sender_refusal, managed_person
+from handlers.rsvp.naming import (
+    _activity_by_id, _answerable, _name, _outside, _sender_refusal, _usage, managed_person,
+)
 
 
 @command("เช็คอิน", "เช็กอิน", "checkin", "check in")
@@ -21,7 +23,7 @@ def checkin(ctx: Context) -> list[Message] | Turn:
     code, _, name = ctx.args.translate(reg.THAI_DIGITS).partition(" ")
     name = strip_polite(name)  # "เช็คอิน K7M2 สมศรี ใจดี ครับ"; "เช็คอิน K7M2 ค่ะ" is oneself
     if not code:
-        return [ctx.text("checkin.usage")]
+        return [_usage(ctx, "checkin.usage")]
     refusal = _sender_refusal(ctx, code)
     if refusal is not None:
         return [refusal]

@@ -12,6 +12,7 @@ from linebot.v3.messaging import Message, MessageAction, PostbackAction, QuickRe
 
 from handlers.context import Context, Turn, as_turn, button_label, command_refusal, record_id
 from handlers.dispatcher import FLOW_ACTION
+from handlers.events.listing import events
 from handlers.registry import ChatKind, Match, step
 from handlers.services import activities as act
 from handlers.services import registry as reg
@@ -35,18 +36,33 @@ def _sender_refusal(ctx: Context, code: str) -> Message | None:
 
 def _outside(ctx: Context, activity: Activity) -> Message | None:
     """Answers and check-ins count for the activity's own organisation (its communities' tallies and
-    seats); someone registered only elsewhere is told so rather than counted as "another community"."""
+    seats); someone registered only elsewhere who taps a card's button (they hold the card: a typed code of
+    another district is simply not found) is told so rather than counted as "another community"."""
     if activity.organization_id in reg.organizations_of(ctx.memberships):
         return None
     return ctx.text("rsvp.other_district", code=activity.code)
 
 
 def _answerable(ctx: Context, code: str) -> Activity | Message:
-    """The activity a typed answer or check-in names, or the reply saying why it cannot be answered."""
-    activity = act.find_activity(ctx.session, code)
-    if activity is None:
-        return ctx.text("rsvp.unknown_code", code=_echo(code))
-    return _outside(ctx, activity) or activity
+    """The activity a typed answer or check-in names (of the sender's organization), or the reply saying
+    there is none."""
+    activity = act.find_activity(ctx.session, ctx.memberships, code)
+    return _unknown_code(ctx, code) if activity is None else activity
+
+
+def _unknown_code(ctx: Context, code: str) -> Message:
+    """No such activity: where to see the codes, written as this chat needs it ("บอท กิจกรรม" in a group)."""
+    return ctx.text("rsvp.unknown_code", code=_echo(code), events=_events_command(ctx))
+
+
+def _usage(ctx: Context, key: str) -> Message:
+    """How to write the command just typed, written as this chat needs it: "บอท ผู้เข้าร่วม K7M2" in a group,
+    where a message is read only after "บอท"."""
+    return ctx.text(key, command=ctx.command_text(ctx.keyword), events=_events_command(ctx))
+
+
+def _events_command(ctx: Context) -> str:
+    return ctx.command_text(ctx.keyword_of(events))
 
 
 def managed_person(ctx: Context, text: str, command_for,

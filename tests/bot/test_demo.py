@@ -4,6 +4,7 @@ organization unless forced."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import demo
 from bot.demo import names
+from bot.simulator.views import _personas
 from handlers.services.activities import linked_chats
 from models import (
     AckKind,
@@ -95,6 +97,20 @@ def test_the_district_has_what_the_issue_lists(session_factory, clock, db) -> No
     assert len(expected) > len(upcoming)
     assert sorted((row.target, row.dedupe_key.split("/")[0]) for row in db.scalars(select(OutboxMessage))) == expected
     assert {row.kind for row in db.scalars(select(OutboxMessage))} == {"push"}
+
+
+@pytest.mark.parametrize("seed", [demo.DEFAULT_SEED, 7])
+def test_every_persona_is_listed_once_under_a_name_of_their_own(session_factory, clock, db, seed) -> None:
+    """First and last names drawn independently met again: the simulator listed "ละเอียด ศรีบางสายใย —
+    ชุมชนเคหะสายใย" twice, two people nobody could tell apart (nor a leader's `ตอบแทน` by name)."""
+    with session_factory() as session, session.begin():
+        demo.load(session, clock(), seed=seed)
+    full_names = list(db.scalars(select(Person.full_name)))
+    assert len(full_names) == count(db, Person) > 300
+    assert sorted(name for name, times in Counter(full_names).items() if times > 1) == []
+    listed = [(p["name"], p["community"]) for p in _personas(db)]
+    assert len(listed) == count(db, Person, Person.line_user_id.is_not(None))
+    assert sorted(entry for entry, times in Counter(listed).items() if times > 1) == []
 
 
 def test_loading_again_changes_nothing(session_factory, clock, db) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.desk import i18n, stats
 from bot.storage import DatabaseStorage
-from models import ActivityStatus, Answer, AuditLog, ReportPhoto, RoleName
+from models import Activity, ActivityStatus, Answer, AuditLog, ReportPhoto, RoleName
 from support.activities import bkk
 from support.desk import World, csrf_of, post_form, seed_world, sign_in
 from support.registry import USERS
@@ -82,6 +82,33 @@ def test_a_chair_overview_counts_their_network_only(app, dialog, world) -> None:
     html = client.get("/desk/").get_data(as_text=True)
     assert cells(html, "network-months")[1:] == [["เครือข่ายโซน 1", "2", "2"], ["เครือข่ายที่มีกิจกรรม (≥ 3)", "1", ""]]
     assert one(html, "attendance-detail") == "2 จาก 3 คน — เป้าหมาย 90%"
+
+
+def test_a_communitys_own_activity_counts_for_its_zone(app, dialog, staff, world, session_factory) -> None:
+    """An activity a community holds on its own (no network) counts for the zone network the community
+    belongs to (docs/desk.md), not for its issue networks; a cancelled one counts for nobody."""
+    district = world.district
+    with session_factory() as session, session.begin():
+        for code, community, status in [("OWN1", district.canal, ActivityStatus.DONE),
+                                         ("OWN2", district.market, ActivityStatus.PLANNED),
+                                         ("OWN3", district.canal, ActivityStatus.CANCELLED)]:
+            session.add(Activity(code=code, title="ทำความสะอาดคลอง", organization_id=district.org.id,
+                                 community_id=community.id, starts_at=bkk(2026, 11, 15, 8),
+                                 ends_at=bkk(2026, 11, 15, 11), place_text="ริมคลอง", status=status,
+                                 reminder_offsets=[], remind_groups=False, created_at=bkk(2026, 11, 1, 8),
+                                 updated_at=bkk(2026, 11, 1, 8)))
+    html = staff.get("/desk/").get_data(as_text=True)
+    assert cells(html, "network-months") == [
+        ["เครือข่าย", "พ.ย. 69", "รวม"],
+        ["เครือข่ายโซน 1", "3", "3"],       # NOV1, NEXT and ตลาดบางนา's own
+        ["เครือข่ายโซน 2", "2", "2"],       # NOV2 and คลองบางนา's own
+        ["เครือข่ายผู้สูงอายุ", "0", "0"],  # คลองบางนา is a member, but reports through its zone
+        ["เครือข่ายที่มีกิจกรรม (≥ 3)", "2", ""],
+    ]
+    chair = app.test_client()
+    sign_in(chair, dialog, USERS["chair"])
+    assert cells(chair.get("/desk/").get_data(as_text=True), "network-months")[1:] == [
+        ["เครือข่ายโซน 1", "3", "3"], ["เครือข่ายที่มีกิจกรรม (≥ 3)", "1", ""]]
 
 
 def test_activity_detail(staff, world) -> None:

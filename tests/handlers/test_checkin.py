@@ -187,9 +187,9 @@ def test_attendees_show_who_checked_in_to_leaders(dialog, activity, clock) -> No
 @pytest.mark.parametrize(
     ("user", "text", "reply"),
     [
-        ("somsri", "เช็คอิน", T["checkin.usage"]),
-        ("somsri", "checkin", E["checkin.usage"]),
-        ("somsri", "เช็คอิน ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ")),
+        ("somsri", "เช็คอิน", T["checkin.usage"].format(command="เช็คอิน")),
+        ("somsri", "checkin", E["checkin.usage"].format(command="checkin")),
+        ("somsri", "เช็คอิน ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ", events="กิจกรรม")),
         ("stranger", f"เช็คอิน {CODE}", T["rsvp.not_registered"]),
         ("stranger", f"checkin {CODE}", E["rsvp.not_registered"]),
     ],

@@ -1040,6 +1040,38 @@ def test_cancel_tells_going_and_maybe_once(dialog, district, db, session_factory
     ])
 
 
+# One seat: the member has it, the partner waits for it, the other leader may come.
+WAITING = {"member": Answer.GOING, "partner": Answer.GOING, "other_leader": Answer.MAYBE}
+
+
+def test_a_move_and_a_cancellation_count_the_waitlisted_apart(dialog, district, db, session_factory, clock, jobs,
+                                                             fake_line) -> None:
+    """Someone on the waitlist answered going but has no seat: told of the move like the others, but counted
+    as waitlisted, not among those going or maybe (as attendees and the card say it)."""
+    ident, code = seed_activity(session_factory, clock, district, capacity=1, answers=WAITING)
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code}", t("event.ask_field", title="ประชุมใหญ่")),
+        (LEADER, "สถานที่", T["event.ask_new_place"]),
+        (LEADER, "หอประชุมเขตบางนา", edit_preview(
+            "สถานที่", "ศาลาวัด", "หอประชุมเขตบางนา",
+            "จะแจ้งกลุ่ม LINE 2 กลุ่ม ผู้ที่ตอบว่าไปหรือไม่แน่ใจ 2 คน ผู้ที่อยู่ในรายชื่อสำรอง 1 คน "
+            "และผู้นำชุมชนตลาดบางนา (ชุมชนเจ้าภาพ) 1 คน")),
+        (LEADER, "ยืนยัน", [t("event.edited", title="ประชุมใหญ่", field="สถานที่", value="หอประชุมเขตบางนา") + "\n"
+                            + "แจ้งผู้ที่ตอบว่าไปหรือไม่แน่ใจแล้ว 2 คน\nแจ้งผู้ที่อยู่ในรายชื่อสำรองแล้ว 1 คน\n"
+                            + HOST_TOLD + "\n" + t("event.groups_notified", count=2), FLEX]),
+    ])
+    before = len(fake_line.state.requests)
+    dispatch_outbox(jobs)
+    assert [to for to, _ in notices(fake_line, before)] == sorted([GROUP_ZONE, GROUP_MARKET, MEMBER, PARTNER,
+                                                                   CANAL_LEADER, MARKET_LEADER])
+    dialog.run([(STAFF, f"cancel event {code}", e("event.ask_cancel", title="ประชุมใหญ่",
+                                                  when="Sunday 20 December 2026, 14:00", count=2)
+                 + "\nThe 1 people on the waiting list will be told too.")])
+    assert dialog.postback(STAFF, f"a=event_cancel&id={ident}&l=en") == [
+        e("event.cancelled", title="ประชุมใหญ่") + "\nTold the 2 people who answered going or maybe.\n"
+        "Told the 1 people on the waiting list.\n" + HOST_TOLD_EN + "\n" + e("event.groups_notified", count=2)]
+
+
 def test_cancel_in_english_and_keep(dialog, district, db, session_factory, clock) -> None:
     ident, code = seed_activity(session_factory, clock, district)
     dialog.run([(STAFF, f"cancel event {code}", e("event.ask_cancel", title="ประชุมใหญ่",

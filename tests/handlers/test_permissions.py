@@ -7,6 +7,8 @@ enough for the command, used outside the community or network it looks after.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -15,8 +17,9 @@ from handlers.catalog import en, th
 from handlers.dispatcher import Source
 from handlers.registry import ChatKind, CommandSpec, Role
 from handlers.services import registry as reg
-from models import Base
-from support.registry import USERS
+from models import Base, Organization, RoleName
+from support.activities import ended_meeting, make_activity
+from support.registry import OUTSIDER, USERS, seed_outsider
 from support.texts import t
 
 T, E = th.TEXT, en.TEXT
@@ -122,3 +125,55 @@ def test_outside_their_scope_people_are_refused_and_nothing_changes(dialog, dist
     before = snapshot(session_factory)
     dialog.run([(USERS[who], text, reply, group)])
     assert snapshot(session_factory) == before
+
+
+# --- scope: another organization's activity, by its code ------------------------------------------
+
+CODE, REPORTED = "K7M2", "RPT1"
+# Every command that takes an activity code, typed by the staff of another district (a role high enough for
+# each): the activity is not found, as a code nobody has, and nothing of it (title, counts, network) is told.
+FOREIGN_CODES = [
+    ("กิจกรรม K7M2", t("event.unknown_code", code=CODE)),
+    ("events k7m2", E["event.unknown_code"].format(code="k7m2")),
+    ("ผู้เข้าร่วม K7M2", t("rsvp.unknown_code", code=CODE, events="กิจกรรม")),
+    ("attendees K7M2", E["rsvp.unknown_code"].format(code=CODE, events="events")),
+    ("รายงาน RPT1", t("report.unknown_code", code=REPORTED)),
+    ("แก้ไขกิจกรรม K7M2", t("event.unknown_code", code=CODE)),
+    ("ยกเลิกกิจกรรม K7M2", t("event.unknown_code", code=CODE)),
+    ("จัดซ้ำ K7M2 ทุกเดือน", t("event.unknown_code", code=CODE)),
+    ("ข้ามเจ้าภาพ K7M2 ติดงานบุญ", t("host.code_unknown", code=CODE)),
+    ("ไป K7M2", t("rsvp.unknown_code", code=CODE, events="กิจกรรม")),
+    ("ไป K7M2 -1", t("rsvp.unknown_code", code="K7M2 -1", events="กิจกรรม")),  # not "how to write guests"
+    ("ไม่แน่ใจ K7M2", t("rsvp.unknown_code", code=CODE, events="กิจกรรม")),
+    ("ตอบแทน K7M2 คุณนอกเขต ไป", t("rsvp.unknown_code", code=CODE, events="กิจกรรม")),
+    ("เช็คอิน K7M2", t("rsvp.unknown_code", code=CODE, events="กิจกรรม")),
+]
+
+
+@pytest.fixture
+def foreign_staff(district, session_factory, clock) -> str:
+    """Two activities of the test district, and the staff of another district (สำนักงานเขตพระโขนง)."""
+    with session_factory() as session, session.begin():
+        make_activity(session, district, CODE, "ประชุมเครือข่ายโซน 1", clock() + timedelta(minutes=30))
+        ended_meeting(session, district, clock())
+        outsider = seed_outsider(session, clock())
+        reg.grant(session, outsider, RoleName.STAFF, session.get(Organization, outsider.memberships[0].organization_id),
+                  now=clock())
+    return OUTSIDER
+
+
+@pytest.mark.parametrize(("text", "reply"), FOREIGN_CODES)
+def test_another_districts_staff_is_told_an_activity_is_not_found(dialog, foreign_staff, session_factory, text,
+                                                                  reply) -> None:
+    before = snapshot(session_factory)
+    dialog.run([(foreign_staff, text, reply)])
+    assert snapshot(session_factory) == before
+
+
+def test_the_districts_own_staff_reads_the_same_codes(dialog, foreign_staff) -> None:
+    """The control: the look-up finds the activity for its own organization."""
+    [attendees] = dialog.say(USERS["staff"], "ผู้เข้าร่วม K7M2")
+    assert attendees.splitlines()[0] == "ผู้ตอบรับ “ประชุมเครือข่ายโซน 1” (รหัส K7M2)"
+    assert dialog.say(USERS["staff"], "กิจกรรม K7M2") == ["[flex]"]
+    # Someone with no district yet is told how to have one, not shown the card.
+    assert dialog.say(USERS["stranger"], "กิจกรรม K7M2") == [T["event.list_none_register"]]

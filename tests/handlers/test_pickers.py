@@ -9,6 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import read_registry_csv
+from bot.demo.names import DISTRICT as DEMO_DISTRICT
+from handlers import pickers
+from handlers.context import BUTTON_LABEL_LIMIT, graphemes
 from handlers.services import registry as reg
 from models import Community, Organization, Person, RoleName
 from support.dialog import Dialog
@@ -219,3 +222,21 @@ def test_staff_registering_choose_among_the_names_holding_what_they_typed(dialog
          + e("picker.choose_zone", count=38)),
         (STAFF, "บางนาใต้", e("register.ask_phone")),   # one exact name: chosen at once
     ])
+
+
+@pytest.mark.parametrize(("district", "community", "label"), [
+    ("สำนักงานเขตคลองสาน", "ชุมชนวัดทองนพคุณ", "เขตคลองสาน วัดทองนพคุณ"),  # 20 clusters: whole
+    # The demo's district: cut to what the community's name leaves, not the name asked for pushed out.
+    (DEMO_DISTRICT, "ชุมชนวัดทองนพคุณ", "เขตบางสาย… วัดทองนพคุณ"),
+    (DEMO_DISTRICT, "ชุมชนวัดบางนา", "เขตบางสายใย… วัดบางนา"),
+    # Both long: the district keeps its first 7 clusters, and the whole is cut at LINE's 20.
+    (DEMO_DISTRICT, "ชุมชนหมู่บ้านสุขสันต์พัฒนาใหม่", "เขตบางส… หมู่บ้านสุขสันต์…"),
+])
+def test_a_district_labelled_button_keeps_the_community_and_fits_line(district, community, label) -> None:
+    """Two districts with a community of one name: the button names the district first, cut between grapheme
+    clusters so that a long district name (the demo's) leaves the community's name readable."""
+    org, twin = Organization(name=district), Organization(name="สำนักงานเขตบางนา")
+    mine, theirs = Community(name=community, organization=org), Community(name=community, organization=twin)
+    assert pickers.button(mine, [mine, theirs]) == (label, f"{community} ({district})")
+    assert len(graphemes(label)) <= BUTTON_LABEL_LIMIT
+    assert pickers.button(mine, [mine]) == (community, community)  # a name of its own: no district

@@ -91,8 +91,8 @@ def going(name: str) -> str:
 
 def test_part_of_a_name_answers_for_nobody_and_offers_who_it_may_be(dialog, people, db) -> None:
     dialog.run([(LEADER, f"ตอบแทน {CODE} ยายมี ไป", suggestion("ยายมี"))])
-    assert buttons(dialog) == [("ทองดี มีสุข (ชุมชนว…", "postback", pick(people["thongdee"])),
-                               ("บุญมี ศรีสุข (ชุมชน…", "postback", pick(people["boonmee"])),
+    assert buttons(dialog) == [("ทองดี มีสุข (ชุมชนวัดบาง…", "postback", pick(people["thongdee"])),
+                               ("บุญมี ศรีสุข (ชุมชนวัดบาง…", "postback", pick(people["boonmee"])),
                                ("ยกเลิก", "message", "ยกเลิก")]
     assert rsvps(db) == []
     assert count(db, OutboxMessage) == 1  # the reply only: ทองดี is pushed nothing

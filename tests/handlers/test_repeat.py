@@ -222,7 +222,7 @@ def test_refusals_change_nothing(dialog, district, db, session_factory, clock) -
         (CHAIR, "repeat", E["series.usage"]),
         (CHAIR, "จัดซ้ำ QQQQ ทุกเดือน", t("event.unknown_code", code="QQQQ")),
         (CANAL_LEADER, f"จัดซ้ำ {code} ทุกเดือน", T["series.refused"]),       # another zone's chair
-        (OUTSIDER, f"จัดซ้ำ {code} ทุกเดือน", t("series.other_district", code=code)),
+        (OUTSIDER, f"จัดซ้ำ {code} ทุกเดือน", t("event.unknown_code", code=code)),  # another district's: not found
         (STAFF, f"จัดซ้ำ {own_code} ทุกเดือน", t("series.network_only", title="ประชุมประจำเดือน")),
     ])
     with session_factory() as session, session.begin():
@@ -359,7 +359,8 @@ def test_two_taps_at_once_make_one_series(district, db, session_factory, clock, 
     """Two deliveries of the same button, handled by two workers that both read "no series yet"."""
     _, code = seed(session_factory, clock, district)
     first, second = session_factory(), session_factory()
-    taps = [svc.find_activity(first, code), svc.find_activity(second, code)]
+    taps = [svc.find_activity(session, session.get(Person, district.people["chair"].id).memberships, code)
+            for session in (first, second)]
     assert [a.series_id for a in taps] == [None, None]
     svc.repeat(first, taps[0], 1, None, clock())
     first.commit()

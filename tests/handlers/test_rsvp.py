@@ -167,26 +167,26 @@ def test_a_count_with_not_going_or_maybe_brings_no_guests(dialog, activity, db) 
 @pytest.mark.parametrize(
     ("user", "text", "reply"),
     [
-        ("somsri", f"ไป {CODE} 0 คน", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
-        ("somsri", f"going {CODE} 0 people", E["rsvp.guests_invalid"].format(max=10, keyword="going")),
-        ("somsri", f"ไป {CODE} 2 คน +1", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),  # which one?
+        ("somsri", f"ไป {CODE} 0 คน", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
+        ("somsri", f"going {CODE} 0 people", E["rsvp.guests_invalid"].format(max=10, command="going")),
+        ("somsri", f"ไป {CODE} 2 คน +1", T["rsvp.guests_invalid"].format(max=10, command="ไป")),  # which one?
         ("somsri", f"ไป {CODE} 12 คน", T["rsvp.too_many_guests"].format(max=10)),
         ("somsri", f"ไป {CODE} พา 11 คน", T["rsvp.too_many_guests"].format(max=10)),
-        ("somsri", "ไป", T["rsvp.usage"].format(keyword="ไป")),
-        ("somsri", "ไม่ไป +2", T["rsvp.usage"].format(keyword="ไม่ไป")),
-        ("somsri", "not going", E["rsvp.usage"].format(keyword="not going")),
-        ("somsri", "ไป ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ")),
-        ("somsri", "maybe ABCDEFGHIJKLMNOPQRSTUVWXYZ", E["rsvp.unknown_code"].format(code="ABCDEFGHIJKLMNOPQRST…")),
+        ("somsri", "ไป", T["rsvp.usage_going"].format(command="ไป", events="กิจกรรม")),
+        ("somsri", "ไม่ไป +2", T["rsvp.usage"].format(command="ไม่ไป", events="กิจกรรม")),
+        ("somsri", "not going", E["rsvp.usage"].format(command="not going", events="events")),
+        ("somsri", "ไป ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ", events="กิจกรรม")),
+        ("somsri", "maybe ABCDEFGHIJKLMNOPQRSTUVWXYZ", E["rsvp.unknown_code"].format(code="ABCDEFGHIJKLMNOPQRST…", events="events")),
         ("somsri", f"ไป {CODE} +11", T["rsvp.too_many_guests"].format(max=10)),
-        ("somsri", f"ไป {CODE} +-1", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
-        ("somsri", f"going {CODE} +two", E["rsvp.guests_invalid"].format(max=10, keyword="going")),
+        ("somsri", f"ไป {CODE} +-1", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
+        ("somsri", f"going {CODE} +two", E["rsvp.guests_invalid"].format(max=10, command="going")),
         # The code is found; what follows it is not a count: say how to write one, not "no such code".
-        ("somsri", f"ไป {CODE} -1", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
-        ("somsri", f"ไป {CODE} 🙏", T["rsvp.guests_invalid"].format(max=10, keyword="ไป")),
-        ("somsri", f"going {CODE} two", E["rsvp.guests_invalid"].format(max=10, keyword="going")),
-        ("somsri", f"ไม่ไป {CODE} ติดธุระ", T["rsvp.usage"].format(keyword="ไม่ไป")),
-        ("somsri", f"maybe {CODE} 🙏", E["rsvp.usage"].format(keyword="maybe")),
-        ("somsri", "ไป ZZZZ -1", T["rsvp.unknown_code"].format(code="ZZZZ -1")),
+        ("somsri", f"ไป {CODE} -1", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
+        ("somsri", f"ไป {CODE} 🙏", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
+        ("somsri", f"going {CODE} two", E["rsvp.guests_invalid"].format(max=10, command="going")),
+        ("somsri", f"ไม่ไป {CODE} ติดธุระ", T["rsvp.usage"].format(command="ไม่ไป", events="กิจกรรม")),
+        ("somsri", f"maybe {CODE} 🙏", E["rsvp.usage"].format(command="maybe", events="events")),
+        ("somsri", "ไป ZZZZ -1", T["rsvp.unknown_code"].format(code="ZZZZ -1", events="กิจกรรม")),
         ("stranger", f"ไป {CODE}", T["rsvp.not_registered"]),
         ("stranger", f"going {CODE}",
          "Please register before answering: type “register” in a 1:1 chat with Saiyai. It takes less than a minute."),
@@ -439,7 +439,7 @@ def test_a_proxy_answer_reads_the_count_as_the_members_own_answer_does(dialog, a
         (U["staff"], f"proxy {CODE} สมหญิง ทองดี going 3 guests",
          E["rsvp.going_guests"].format(name="สมหญิง ทองดี", title=TITLE, when=WHEN_EN, guests=3)
          + "\n" + e("rsvp.by_proxy", leader="คุณstaff")),
-        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 0 คน", T["proxy.usage"]),
+        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 0 คน", T["proxy.usage"].format(command="ตอบแทน")),
     ])
     assert rsvps(db, activity_id) == [
         ("somsri", Answer.GOING, 1, "ชุมชนวัดบางนา", False, "leader"),
@@ -458,10 +458,10 @@ def test_proxy_is_refused_to_members_and_outside_the_leaders_communities(dialog,
         (U["leader"], f"ตอบแทน {CODE} สมหญิง ทองดี ไป", T["proxy.not_found"].format(name="สมหญิง ทองดี")),
         (U["chair"], f"ตอบแทน {CODE} สมหญิง ทองดี ไป", T["proxy.not_found"].format(name="สมหญิง ทองดี")),
         (U["leader"], f"ตอบแทน {CODE} ใครก็ไม่รู้ ไป", T["proxy.not_found"].format(name="ใครก็ไม่รู้")),
-        (U["leader"], "ตอบแทน ZZZZ สมศรี ใจดี ไป", T["rsvp.unknown_code"].format(code="ZZZZ")),
-        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี", T["proxy.usage"]),
-        (U["leader"], "ตอบแทน", T["proxy.usage"]),
-        (U["other_leader"], "proxy", E["proxy.usage"]),
+        (U["leader"], "ตอบแทน ZZZZ สมศรี ใจดี ไป", T["rsvp.unknown_code"].format(code="ZZZZ", events="กิจกรรม")),
+        (U["leader"], f"ตอบแทน {CODE} สมศรี ใจดี", T["proxy.usage"].format(command="ตอบแทน")),
+        (U["leader"], "ตอบแทน", T["proxy.usage"].format(command="ตอบแทน")),
+        (U["other_leader"], "proxy", E["proxy.usage"].format(command="proxy")),
     ])
     assert rsvps(db, activity_id) == []
 
@@ -476,8 +476,9 @@ def test_an_ambiguous_name_lists_the_matches_with_buttons(dialog, activity, db, 
     # A surname alone is only part of a name: who it may be is offered, to confirm (tests/handlers/test_proxy_names.py).
     dialog.run([(U["chair"], f"ตอบแทน {CODE} ใจดี ไป", T["proxy.suggest"].format(
         name="ใจดี", people="• สมศรี ใจดี (ชุมชนวัดบางนา)\n• สมศรี ใจดี (ชุมชนตลาดบางนา)\n• สมศักดิ์ ใจดี (ชุมชนวัดบางนา)"))])
-    # Labels are cut to LINE's 20, visibly.
-    assert dialog.quick_replies() == ["สมศรี ใจดี (ชุมชนวั…", "สมศรี ใจดี (ชุมชนตล…", "สมศักดิ์ ใจดี (ชุมช…", "ยกเลิก"]
+    # Labels are cut to LINE's 20 grapheme clusters, visibly.
+    assert dialog.quick_replies() == ["สมศรี ใจดี (ชุมชนวัดบาง…", "สมศรี ใจดี (ชุมชนตลาดบ…", "สมศักดิ์ ใจดี (ชุมชนวัดบา…",
+                                     "ยกเลิก"]
     dialog.say(U["chair"], "ยกเลิก")
     # Two people of one name: each button sends the whole command for one person, a guest count kept.
     dialog.say(U["chair"], f"ตอบแทน {CODE} สมศรี ใจดี ไป 2 คน")
@@ -526,7 +527,8 @@ def test_attendees_counts_by_community_without_names_for_members(dialog, answere
     hidden = "\n".join([*COUNTS, T["attendees.names_hidden"]])
     dialog.run([
         (U["somsri"], f"ผู้เข้าร่วม {CODE}", hidden),
-        (U["stranger"], "ผู้เข้าร่วม k7m2", hidden),
+        # Someone of no district reads no district's activity (tests/handlers/test_permissions.py).
+        (U["stranger"], "ผู้เข้าร่วม k7m2", T["rsvp.unknown_code"].format(code="k7m2", events="กิจกรรม")),
         (U["partner"], f"ผู้เข้าร่วม {CODE}", hidden),
         # The canal leader is a leader, but not of a community of zone 1.
         (U["other_leader"], f"ผู้เข้าร่วม {CODE}", hidden),
@@ -560,9 +562,9 @@ def test_attendees_in_english_and_odd_input(dialog, activity) -> None:
     dialog.run([
         (U["somsri"], f"attendees {CODE}", "\n".join([
             "Answers for “ประชุมเครือข่ายโซน 1” (code K7M2)", WHEN_EN, "Nobody has answered yet."])),
-        (U["somsri"], "attendees", E["attendees.usage"]),
-        (U["somsri"], "ผู้เข้าร่วม", T["attendees.usage"]),
-        (U["somsri"], "ผู้เข้าร่วม XXXX", T["rsvp.unknown_code"].format(code="XXXX")),
+        (U["somsri"], "attendees", E["attendees.usage"].format(command="attendees", events="events")),
+        (U["somsri"], "ผู้เข้าร่วม", T["attendees.usage"].format(command="ผู้เข้าร่วม", events="กิจกรรม")),
+        (U["somsri"], "ผู้เข้าร่วม XXXX", T["rsvp.unknown_code"].format(code="XXXX", events="กิจกรรม")),
     ])
 
 
@@ -600,9 +602,11 @@ def test_another_districts_member_can_neither_answer_nor_check_in(dialog, distri
     clock.now = START - timedelta(minutes=30)  # check-in is open
     refused = [T["rsvp.other_district"].format(code=CODE)]
     assert dialog.postback(OUTSIDER, f"a=rsvp&id={ident}&v=going") == refused
-    assert dialog.say(OUTSIDER, f"ไป {CODE} +2") == refused
     assert dialog.postback(OUTSIDER, f"a=checkin&id={ident}") == refused
-    assert dialog.say(OUTSIDER, f"เช็คอิน {CODE}") == refused
+    # A typed code of another district is not found, as a code nobody has (tests/handlers/test_permissions.py).
+    unknown = [T["rsvp.unknown_code"].format(code=CODE, events="กิจกรรม")]
+    assert dialog.say(OUTSIDER, f"ไป {CODE} +2") == unknown
+    assert dialog.say(OUTSIDER, f"เช็คอิน {CODE}") == unknown
     assert rsvps(db, ident) == []
     # The district's own member may.
     assert dialog.postback(U["member"], f"a=rsvp&id={ident}&v=going") != refused
@@ -614,10 +618,10 @@ def test_an_answer_without_a_code_offers_the_upcoming_activities_as_buttons(dial
     per activity they may answer, soonest first, that answers it."""
     activity()
     activity("Q2XW", title="อบรมปฐมพยาบาล", starts_at=START + timedelta(days=2), ends_at=START + timedelta(days=2, hours=2))
-    dialog.run([(U["somsri"], "ไม่ไปครับ", T["rsvp.usage"].format(keyword="ไม่ไป"))])
+    dialog.run([(U["somsri"], "ไม่ไปครับ", T["rsvp.usage"].format(command="ไม่ไป", events="กิจกรรม"))])
     last = dialog.fake_line.state.requests[-1].body["messages"][-1]
     assert [(i["action"]["label"], i["action"]["text"]) for i in last["quickReply"]["items"]] == [
-        ("K7M2 ประชุมเครือข่า…", "ไม่ไป K7M2"), ("Q2XW อบรมปฐมพยาบาล", "ไม่ไป Q2XW")]
+        ("K7M2 ประชุมเครือข่ายโซ…", "ไม่ไป K7M2"), ("Q2XW อบรมปฐมพยาบาล", "ไม่ไป Q2XW")]
     dialog.run([(U["somsri"], "ไม่ไป Q2XW", T["rsvp.not_going"].format(name="สมศรี ใจดี", title="อบรมปฐมพยาบาล"))])
     # In a group the button calls the bot, or it would not be read.
     dialog.say(U["somsri"], "บอท ไป", group="C" + "e" * 32)
@@ -631,3 +635,40 @@ def test_a_code_with_a_polite_ending_is_the_code(dialog, answered) -> None:
     dialog.run([(U["somsri"], f"ผู้เข้าร่วม {CODE} ครับ", hidden)])
     assert dialog.say(U["leader"], f"ยกเลิกกิจกรรม {CODE} ค่ะ")[0].startswith(
         t("event.ask_cancel", title=TITLE, when=WHEN.split(" เวลา")[0], count=0).split("”")[0])
+
+
+GROUP_OTHER = "C" + "e" * 32
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        # In a group a command is read only after "บอท": the usage writes it so, and guests only for going.
+        ("บอท ไป", "พิมพ์ “บอท ไป” ตามด้วยรหัสกิจกรรม เช่น “บอท ไป K7M2” ถ้าพาผู้ติดตามไปด้วย พิมพ์ “บอท ไป K7M2 +2” "
+                   "หรือ “บอท ไป K7M2 พา 2 คน” (ผู้ติดตาม 2 คน) หรือบอกจำนวนทั้งหมดรวมตัวคุณ เช่น “บอท ไป K7M2 3 คน” "
+                   "ดูรหัสกิจกรรมได้ด้วยคำสั่ง “บอท กิจกรรม” ครับ"),
+        ("บอท ไม่ไป", "พิมพ์ “บอท ไม่ไป” ตามด้วยรหัสกิจกรรม เช่น “บอท ไม่ไป K7M2” ดูรหัสกิจกรรมได้ด้วยคำสั่ง “บอท กิจกรรม” ครับ"),
+        ("บอท ไม่แน่ใจ", T["rsvp.usage"].format(command="บอท ไม่แน่ใจ", events="บอท กิจกรรม")),
+        (f"บอท ไม่ไป {CODE} ติดธุระ", T["rsvp.usage"].format(command="บอท ไม่ไป", events="บอท กิจกรรม")),
+        ("bot not going", E["rsvp.usage"].format(command="bot not going", events="bot events")),
+        ("bot going", E["rsvp.usage_going"].format(command="bot going", events="bot events")),
+        (f"บอท ไป {CODE} -1", T["rsvp.guests_invalid"].format(max=10, command="บอท ไป")),
+        ("บอท ไป ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ", events="บอท กิจกรรม")),
+        ("บอท ผู้เข้าร่วม ZZZZ", T["rsvp.unknown_code"].format(code="ZZZZ", events="บอท กิจกรรม")),
+        ("บอท ผู้เข้าร่วม", "พิมพ์ “บอท ผู้เข้าร่วม” ตามด้วยรหัสกิจกรรม เช่น “บอท ผู้เข้าร่วม K7M2” "
+                           "ดูรหัสได้ด้วยคำสั่ง “บอท กิจกรรม” ครับ"),
+        ("บอท เช็คอิน", T["checkin.usage"].format(command="บอท เช็คอิน")),
+        ("bot checkin", E["checkin.usage"].format(command="bot checkin")),
+    ],
+)
+def test_usage_in_a_group_calls_the_bot_and_fits_the_answer(dialog, activity, db, text, reply) -> None:
+    activity_id = activity()
+    dialog.run([(U["somsri"], text, reply, GROUP_OTHER)])
+    assert rsvps(db, activity_id) == []
+
+
+def test_a_leaders_proxy_usage_in_a_group_calls_the_bot(dialog, activity, db) -> None:
+    activity_id = activity()
+    dialog.run([(U["leader"], "บอท ตอบแทน", T["proxy.usage"].format(command="บอท ตอบแทน"), GROUP_OTHER)])
+    assert T["proxy.usage"].format(command="บอท ตอบแทน").count("“บอท ตอบแทน") == 5
+    assert rsvps(db, activity_id) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import strip_polite
 from handlers.services.registry import INVITE_ALPHABET
-from models import Activity, Community, Network, NetworkKind, community_issue_network
+from models import Activity, Community, Membership, Network, NetworkKind, community_issue_network
 
 
 CHECK_IN_OPENS = timedelta(hours=1)
@@ -25,10 +26,17 @@ def new_code(session: Session) -> str:
             return code
 
 
-def find_activity(session: Session, code: str) -> Activity | None:
-    """The activity with this code (case, spaces and a polite ending forgiven: "k7m2 ครับ")."""
+def find_activity(session: Session, memberships: Sequence[Membership], code: str) -> Activity | None:
+    """The activity with this code (case, spaces and a polite ending forgiven: "k7m2 ครับ") that the sender
+    holding these memberships may ask about: one of their own organizations'. Every command that takes a code
+    looks it up here, so another district's activity is not found, like a code nobody has: its title, counts,
+    network or existence are never told outside it (as another district's community or notice is not)."""
     cleaned = strip_polite(code).upper().replace(" ", "")
-    return session.scalars(select(Activity).where(Activity.code == cleaned)).first() if cleaned else None
+    organizations = {m.organization_id for m in memberships}
+    if not cleaned or not organizations:
+        return None
+    return session.scalars(select(Activity).where(Activity.code == cleaned,
+                                                  Activity.organization_id.in_(organizations))).first()
 
 
 def network_communities(session: Session, network: Network) -> list[Community]:

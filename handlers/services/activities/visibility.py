@@ -85,11 +85,12 @@ def _interested(activity_ids: Sequence[int], answers: Sequence[Answer]) -> tuple
     return (Rsvp.activity_id.in_(list(activity_ids)), Rsvp.answer.in_(list(answers)), Person.reachable)
 
 
-def interested_people(session: Session, activity: Activity, answers: Sequence[Answer] = INTERESTED
-                      ) -> list[Person]:
-    """People who answered going or maybe (reachable): told about edits and cancellation, reminded."""
-    return list(session.scalars(select(Person).join(Rsvp, Rsvp.person_id == Person.id)
-                                .where(*_interested([activity.id], answers)).order_by(Person.id)))
+def interested_people(session: Session, activity: Activity) -> list[tuple[Person, bool]]:
+    """People who answered going or maybe (reachable), each with whether they wait for a seat (going, on the
+    waitlist): all are told about edits and cancellation, and a count of them says the waitlisted apart."""
+    return [(person, waiting) for person, waiting in session.execute(
+        select(Person, Rsvp.waitlisted_at.is_not(None)).join(Rsvp, Rsvp.person_id == Person.id)
+        .where(*_interested([activity.id], INTERESTED)).order_by(Person.id))]
 
 
 def answered_for_offline(session: Session, activity: Activity) -> dict[int, list[Person]]:
