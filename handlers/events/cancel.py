@@ -22,7 +22,7 @@ def cancel_event(ctx: Context) -> list[Message]:
     found = _activity_to_change(ctx, _answer(ctx), "event.cancel_usage")
     if not isinstance(found, Activity):
         return [found]
-    count = len(_answered(ctx, found))
+    count = svc.interested_count(ctx.session, found, besides=ctx.person)  # those `_answered` will tell
     lang = f"&l={ctx.lang}"
     # Buttons, not a conversation: "ยกเลิก" typed in a conversation would only end the conversation.
     buttons = QuickReply(items=[

@@ -15,7 +15,7 @@ from handlers.services.activities.answers import (
 )
 from handlers.services.activities.checkin import Attendance, attendance, check_in, check_in_open
 from handlers.services.activities.visibility import (
-    answered_for_offline, interested_contacts, interested_people, linked_chats, networks_of_person,
+    answered_for_offline, interested_contacts, interested_count, interested_people, linked_chats, networks_of_person,
     upcoming_for,
 )
 from handlers.services.activities.series import (
@@ -37,7 +37,7 @@ __all__ = [
     "can_change_activity", "cancel_activity", "check_in", "check_in_open", "closed_reason", "community_leaders",
     "answer_count", "community_seats_left", "confirm_host", "counts_by_community", "create_activity", "decline_host",
     "default_rsvp_deadline", "find_activity", "first_proposed_host", "followup_key", "followup_topic",
-    "answered_for_offline", "generate_next", "host_history", "interested_contacts",
+    "answered_for_offline", "generate_next", "host_history", "interested_contacts", "interested_count",
     "interested_people", "latest_occurrence",
     "linked_chats", "locked_activity", "locked_series", "managed_community_ids", "managed_people_named",
     "may_plan_series", "network_communities", "networks_of_person", "next_slot", "people_named",
