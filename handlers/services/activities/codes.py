@@ -25,10 +25,16 @@ def new_code(session: Session) -> str:
             return code
 
 
-def find_activity(session: Session, code: str) -> Activity | None:
-    """The activity with this code (case, spaces and a polite ending forgiven: "k7m2 ครับ")."""
+def find_activity(session: Session, code: str, *, lock: bool = False) -> Activity | None:
+    """The activity with this code (case, spaces and a polite ending forgiven: "k7m2 ครับ"); with `lock`,
+    its row locked for the caller's change and read afresh (PostgreSQL), in the same statement."""
     cleaned = strip_polite(code).upper().replace(" ", "")
-    return session.scalars(select(Activity).where(Activity.code == cleaned)).first() if cleaned else None
+    if not cleaned:
+        return None
+    query = select(Activity).where(Activity.code == cleaned)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).first()
 
 
 def network_communities(session: Session, network: Network) -> list[Community]:
