@@ -47,10 +47,6 @@ class FlexJson(Serialized):
     def alt_text(self) -> str:
         return self._data["altText"]
 
-    @property
-    def contents(self) -> dict[str, Any]:
-        return self._data["contents"]
-
 
 def lang_of(ctx_or_lang: object) -> str:
     """A Context's language, or the language given as a string."""
