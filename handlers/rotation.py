@@ -8,7 +8,7 @@ answers, and queues the requests to the next host's leaders and the notices to t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -28,6 +28,7 @@ from models import (
     ActivityStatus,
     Community,
     HostLog,
+    HostSlot,
     HostState,
     Membership,
     Network,
@@ -142,14 +143,15 @@ def _rotation_text(ctx: Context, network: Network) -> str:
     for activity in waiting:
         lines.append(ctx.t("host.waiting", community=_name(ctx, activity.host_community_id), title=activity.title,
                            date=_date(ctx, activity.starts_at)))
-    choice = _next_for_new_activity(ctx, network)
+    choice = _next_for_new_activity(ctx, network, slots)
     lines.append(ctx.t("host.next", community=choice.community.name, reason=_reason(ctx, choice, rank)))
     return "\n".join(lines)
 
 
-def _next_for_new_activity(ctx: Context, network: Network) -> act.HostChoice:
-    """The choice propose_host would make for a new activity now (those still to answer come last)."""
-    return act.suggested_host(ctx.session, network, ctx.now)
+def _next_for_new_activity(ctx: Context, network: Network, slots: Sequence[HostSlot] | None = None) -> act.HostChoice:
+    """The choice propose_host would make for a new activity now (those still to answer come last); `slots`:
+    the network's rotation, when read already."""
+    return act.suggested_host(ctx.session, network, ctx.now, slots)
 
 
 def _waiting(ctx: Context, network: Network) -> list[Activity]:
@@ -303,10 +305,11 @@ def host_swap(ctx: Context) -> list[Message]:
         return [ctx.text("host.not_your_network", network=networks[0].name)]
     network = mine[0]  # the zone when both share it: the rotation people mean by default
     act.swap_hosts(ctx.session, network, first, second, reason, ctx.now, actor=ctx.person)
-    slots = {slot.community_id: n for n, slot in enumerate(act.rotation(ctx.session, network), 1)}
+    rotation = act.rotation(ctx.session, network)
+    slots = {slot.community_id: n for n, slot in enumerate(rotation, 1)}
     reply = ctx.t("host.swapped", network=network.name, first=first.name, second=second.name,
                   first_place=slots[first.id], second_place=slots[second.id])
-    choice = _next_for_new_activity(ctx, network)
+    choice = _next_for_new_activity(ctx, network, rotation)
     next_line = ctx.t("host.next", community=choice.community.name, reason=_reason(ctx, choice, slots))
     return [ctx.text_message(reply + "\n" + next_line)]
 
@@ -314,19 +317,19 @@ def host_swap(ctx: Context) -> list[Message]:
 def _parse_swap(ctx: Context) -> tuple[Community, Community, str | None] | TextMessage:
     """`<A> กับ <B> [เหตุผล]`: A is what comes before a กับ / with; B the longest run of words naming one."""
     text = ctx.args.strip()
-    organizations = reg.organizations_of(ctx.memberships)
+    match = reg.community_matcher(ctx.session, reg.organizations_of(ctx.memberships))
     unknown: str | None = None
     for separator in WITH.finditer(text):
         left, rest = text[:separator.start()].strip(), text[separator.end():].strip()
         if not left or not rest:
             continue
-        first = reg.match_community(ctx.session, left, organizations).found
+        first = match(left).found
         if first is None:
             unknown = unknown or left
             continue
         words = rest.split()
         for k in range(len(words), 0, -1):
-            second = reg.match_community(ctx.session, " ".join(words[:k]), organizations).found
+            second = match(" ".join(words[:k])).found
             if second is not None:
                 return first, second, " ".join(words[k:]) or None
         unknown = words[0]
@@ -349,10 +352,9 @@ def host_skip(ctx: Context) -> list[Message]:
         return [ctx.text("host.skip_usage")]
     if len(reason) > REASON_LIMIT:
         return [ctx.text("host.reason_too_long", limit=REASON_LIMIT)]
-    activity = act.find_activity(ctx.session, ctx.memberships, code)
+    activity = act.find_activity(ctx.session, ctx.memberships, code, lock=True)
     if activity is None or activity.network_id is None:
         return [ctx.text("host.code_unknown", code=_short(code))]
-    activity = ctx.session.get(Activity, activity.id, with_for_update=True, populate_existing=True)
     network = ctx.session.get(Network, activity.network_id)
     if not reg.can_manage_network(ctx.memberships, network):
         return [ctx.text("host.not_your_network", network=network.name)]

@@ -22,7 +22,8 @@ def cancel_event(ctx: Context) -> list[Message]:
     found = _activity_to_change(ctx, _answer(ctx), "event.cancel_usage")
     if not isinstance(found, Activity):
         return [found]
-    answered = _answered(ctx, found)
+    # Those `_answered` will tell, and the waitlisted among them, counted without loading them.
+    people, waitlisted = svc.interested_count(ctx.session, found, besides=ctx.person)
     lang = f"&l={ctx.lang}"
     # Buttons, not a conversation: "ยกเลิก" typed in a conversation would only end the conversation.
     buttons = QuickReply(items=[
@@ -32,9 +33,9 @@ def cancel_event(ctx: Context) -> list[Message]:
                                              display_text=ctx.t("event.cancel_no"))),
     ])
     text = ctx.t("event.ask_cancel", title=found.title, when=cards.when_range(ctx.lang, found.starts_at),
-                 count=len(answered.people) - answered.waitlisted)
-    if answered.waitlisted:
-        text += "\n" + ctx.t("event.ask_cancel_waitlisted", count=answered.waitlisted)
+                 count=people - waitlisted)
+    if waitlisted:
+        text += "\n" + ctx.t("event.ask_cancel_waitlisted", count=waitlisted)
     return [TextMessage(text=text, quickReply=buttons)]
 
 

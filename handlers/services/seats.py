@@ -11,6 +11,7 @@ Whatever frees a seat — an answer changed, a capacity raised, a person erased,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +45,17 @@ def seats_taken(session: Session, activity: Activity, community_id: int | None =
     if exclude_person is not None:
         query = query.where(Rsvp.person_id != exclude_person)
     return int(session.scalar(query))
+
+
+def seats_taken_of(session: Session, activity_ids: Sequence[int]) -> dict[int, int]:
+    """`seats_taken` of many activities in one statement (an activity nobody holds a seat of: 0)."""
+    taken = dict.fromkeys(activity_ids, 0)
+    if taken:
+        taken.update((activity_id, int(seats)) for activity_id, seats in session.execute(
+            select(Rsvp.activity_id, func.sum(1 + Rsvp.guests)).where(
+                Rsvp.activity_id.in_(list(taken)), Rsvp.answer == Answer.GOING, Rsvp.waitlisted_at.is_(None))
+            .group_by(Rsvp.activity_id)))
+    return taken
 
 
 def waitlist(session: Session, activity: Activity) -> list[Waiting]:

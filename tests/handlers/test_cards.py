@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from linebot.v3.messaging import FlexMessage, PushMessageRequest
+from linebot.v3.messaging import PushMessageRequest
 
 from handlers import cards
 from handlers.catalog import en, th
@@ -62,10 +62,11 @@ def actions(node: object) -> list[dict]:
     return []
 
 
-def accepted_by_line(message: FlexMessage) -> dict:
-    """The push body LINE would get: rebuilt by the SDK's models and checked against LINE's OpenAPI spec."""
-    body = PushMessageRequest(to=USER, messages=[message]).to_dict()
-    PushMessageRequest.from_dict(body)
+def accepted_by_line(message: cards.FlexJson) -> dict:
+    """The push body LINE would get: the same once rebuilt by the SDK's models (the cards are built as
+    their JSON, not with them), and valid against LINE's OpenAPI spec."""
+    body = {"to": USER, "messages": [message.to_dict()]}
+    assert PushMessageRequest.from_dict(body).to_dict()["messages"] == body["messages"]
     spec = OpenApiSpec.load(require_openapi_dir() / "messaging-api.yml")
     assert spec.validate_request("POST", PUSH, body, {"X-Line-Retry-Key": "123e4567-e89b-12d3-a456-426614174000"}) \
         == []
@@ -137,18 +138,18 @@ def test_a_personal_card_shows_my_answer(session, district, clock, mine, shown) 
         mine = Rsvp(answer=Answer.GOING, guests=0, waitlisted_at=clock())
     elif mine == "guests":
         mine = Rsvp(answer=Answer.GOING, guests=4)
-    bubble = cards.activity_card("th", session, activity, mine, personal=True).to_dict()
+    bubble = cards.activity_card("th", session, activity, mine, personal=True)
     assert texts(bubble["body"])[-1] == shown
     # Not personal (a group announcement): no answer line at all.
     assert not any(text.startswith("คำตอบของคุณ") for text in texts(
-        cards.activity_card("th", session, activity, mine).to_dict()["body"]))
+        cards.activity_card("th", session, activity, mine)["body"]))
 
 
 def test_going_count_without_a_capacity(session, district, clock) -> None:
     activity = make(session, district, clock)
     member = session.get(Person, district.people["member"].id)
     svc.answer(session, activity, member, Answer.GOING, clock(), guests=2)
-    body = cards.activity_card("th", session, activity).to_dict()["body"]
+    body = cards.activity_card("th", session, activity)["body"]
     assert texts(body)[10:12] == ["ที่นั่ง", "ตอบว่าไปแล้ว 3 คน"]
 
 
@@ -175,7 +176,7 @@ def test_a_cancelled_card_says_so_and_has_no_buttons(session, district, clock) -
 
 def test_check_in_button_while_check_in_is_open_and_map_for_a_location(session, district, clock) -> None:
     activity = make(session, district, clock, place_lat=13.6676, place_lng=100.6342)
-    closed = actions(cards.activity_card("th", session, activity, now=clock()).to_dict()["footer"])
+    closed = actions(cards.activity_card("th", session, activity, now=clock())["footer"])
     assert [a["type"] for a in closed] == ["postback", "postback", "postback", "uri"]
     open_now = bangkok(2026, 12, 20, 13, 30)
     message = accepted_by_line(cards.activity_message("th", session, activity, now=open_now))

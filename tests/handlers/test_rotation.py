@@ -556,6 +556,29 @@ def test_swap_refusals_change_nothing(dialog, world, db, user, text, expected) -
     assert (counts(db, user), ledger(db, world)) == before
 
 
+@pytest.fixture
+def statements(app):
+    """The SQL statements the app runs while the test looks."""
+    from sqlalchemy import event
+
+    engine = app.extensions["saiyai.engine"]
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_swap_reads_the_communities_and_the_rotation_once(dialog, world, statements) -> None:
+    # Before: the district's communities and their aliases were read for every reading tried of what was
+    # typed (three here: "ตรงกับงานวัด" holds a กับ too), and the rotation twice (22 statements).
+    dialog.say(USERS["chair"], "สลับเจ้าภาพ ชุมชนวัดบางนา กับ ชุมชนสวนบางนา ตรงกับงานวัด")
+    assert len(statements) == 16, [" ".join(s.split())[:50] for s in statements]
+
+
 # --- skip -------------------------------------------------------------------------------------
 
 def test_the_chair_skips_the_proposed_host(dialog, world, session_factory, clock, db, jobs, fake_line) -> None:
@@ -573,6 +596,19 @@ def test_the_chair_skips_the_proposed_host(dialog, world, session_factory, clock
     assert dispatch_outbox(jobs) == {"sent": 1}  # the chair acted: nobody else to tell
     assert pushes(fake_line) == {
         (MARKET_LEADER,): request_messages("th", activity, MARKET, world.ids[MARKET], order_reason("th", 0, 2))}
+
+
+def test_a_skip_reads_the_activity_and_the_rotation_once(dialog, world, session_factory, clock, statements) -> None:
+    # Every other community of zone 1 is already asked to host something else: the rotation is asked twice
+    # (anyone not busy? then anyone at all), and read once for both. The activity is found and locked in
+    # one statement (it took two, and the rotation two more).
+    new_activity(session_factory, clock, world)
+    new_activity(session_factory, clock, world, code="HST2", starts=STARTS + timedelta(days=7))
+    new_activity(session_factory, clock, world, code="HST3", starts=STARTS + timedelta(days=14))
+    statements.clear()
+    [reply] = dialog.say(USERS["chair"], "ข้ามเจ้าภาพ hst1 ชุมชนประสบน้ำท่วม")
+    assert reply.startswith(f"ข้ามชุมชนวัดบางนาจากการเป็นเจ้าภาพ “{TITLE}” แล้วครับ")
+    assert len(statements) == 21, [" ".join(s.split())[:50] for s in statements]
 
 
 def test_staff_skip_in_english_tells_the_chair(dialog, world, session_factory, clock, db, jobs, fake_line) -> None:

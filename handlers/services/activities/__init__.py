@@ -15,7 +15,8 @@ from handlers.services.activities.answers import (
 )
 from handlers.services.activities.checkin import Attendance, attendance, check_in, check_in_open
 from handlers.services.activities.visibility import (
-    answered_for_offline, interested_contacts, interested_people, linked_chats, networks_of_person, upcoming_for,
+    answered_for_offline, interested_contacts, interested_count, interested_people, linked_chats, networks_of_person,
+    upcoming_for,
 )
 from handlers.services.activities.series import (
     SERIES_HORIZON, SERIES_RULES, add_months, generate_next, latest_occurrence, locked_series, next_slot,
@@ -28,7 +29,7 @@ from handlers.services.activities.planning import (
 from handlers.services.activities.followups import (
     answers_of, cancel_activity, followup_key, followup_topic, reschedule, touch, withdraw_followups,
 )
-from handlers.services.seats import seats_freed, seats_taken
+from handlers.services.seats import seats_freed, seats_taken, seats_taken_of
 
 __all__ = [
     "AnswerResult", "Attendance", "CHECK_IN_OPENS", "DEFAULT_DURATION", "HostChoice", "MAX_GUESTS",
@@ -36,10 +37,11 @@ __all__ = [
     "can_change_activity", "cancel_activity", "check_in", "check_in_open", "closed_reason", "community_leaders",
     "answer_count", "community_seats_left", "confirm_host", "counts_by_community", "create_activity", "decline_host",
     "default_rsvp_deadline", "find_activity", "first_proposed_host", "followup_key", "followup_topic",
-    "answered_for_offline", "generate_next", "host_history", "interested_contacts", "interested_people", "latest_occurrence",
+    "answered_for_offline", "generate_next", "host_history", "interested_contacts", "interested_count",
+    "interested_people", "latest_occurrence",
     "linked_chats", "locked_activity", "locked_series", "managed_community_ids", "managed_people_named",
     "may_plan_series", "network_communities", "networks_of_person", "next_slot", "people_named",
     "propose_chosen_host", "propose_host", "read_series_rule", "repeat", "reschedule", "rotation", "seats_freed",
-    "seats_left", "seats_taken", "sees_names", "skip_host", "slot_start", "suggested_host", "swap_hosts", "touch",
-    "upcoming_for", "withdraw_followups",
+    "seats_left", "seats_taken", "seats_taken_of", "sees_names", "skip_host", "slot_start", "suggested_host",
+    "swap_hosts", "touch", "upcoming_for", "withdraw_followups",
 ]

@@ -26,17 +26,21 @@ def new_code(session: Session) -> str:
             return code
 
 
-def find_activity(session: Session, memberships: Sequence[Membership], code: str) -> Activity | None:
+def find_activity(session: Session, memberships: Sequence[Membership], code: str, *,
+                  lock: bool = False) -> Activity | None:
     """The activity with this code (case, spaces and a polite ending forgiven: "k7m2 ครับ") that the sender
     holding these memberships may ask about: one of their own organizations'. Every command that takes a code
     looks it up here, so another district's activity is not found, like a code nobody has: its title, counts,
-    network or existence are never told outside it (as another district's community or notice is not)."""
+    network or existence are never told outside it (as another district's community or notice is not).
+    With `lock`, its row is locked for the caller's change and read afresh (PostgreSQL), in the same statement."""
     cleaned = strip_polite(code).upper().replace(" ", "")
     organizations = {m.organization_id for m in memberships}
     if not cleaned or not organizations:
         return None
-    return session.scalars(select(Activity).where(Activity.code == cleaned,
-                                                  Activity.organization_id.in_(organizations))).first()
+    query = select(Activity).where(Activity.code == cleaned, Activity.organization_id.in_(organizations))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).first()
 
 
 def network_communities(session: Session, network: Network) -> list[Community]:

@@ -48,9 +48,12 @@ class HostChoice:
     values: dict[str, object] = field(default_factory=dict)
 
 
-def next_host(session: Session, network: Network, exclude: set[int] = frozenset()) -> HostChoice | None:
-    """The community that should host next, and why (None when every community is excluded)."""
-    ordered = [s for s in host_order(rotation(session, network)) if s.community_id not in exclude]
+def next_host(session: Session, network: Network, exclude: set[int] = frozenset(),
+              slots: Sequence[HostSlot] | None = None) -> HostChoice | None:
+    """The community that should host next, and why (None when every community is excluded); `slots`:
+    the network's `rotation` when the caller has read it already."""
+    slots = rotation(session, network) if slots is None else slots
+    ordered = [s for s in host_order(slots) if s.community_id not in exclude]
     if not ordered:
         return None
     first = ordered[0]
@@ -102,8 +105,9 @@ def propose_host(session: Session, activity: Activity, now: datetime, actor: Per
     passed = passed_over(session, activity)
     # A community already asked for another open activity is not asked twice at once (both could be
     # confirmed and it would host twice in a row); only when nobody else is left is it asked again.
-    choice = next_host(session, network, passed | busy_hosts(session, network, now, activity)) or \
-        next_host(session, network, passed)
+    slots = rotation(session, network)
+    choice = next_host(session, network, passed | busy_hosts(session, network, now, activity), slots) or \
+        next_host(session, network, passed, slots)
     if choice is None:
         activity.host_community_id, activity.host_state = None, HostState.NONE
         return None

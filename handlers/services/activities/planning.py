@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import Role
 from handlers.services.registry import ROLE_RANK
-from models import Activity, ActivityStatus, Community, HostLogKind, HostState, Membership, Network, Person, RoleName
+from models import (
+    Activity, ActivityStatus, Community, HostLogKind, HostSlot, HostState, Membership, Network, Person, RoleName,
+)
 from handlers.services.activities.codes import new_code
-from handlers.services.activities.hosts import HostChoice, _log, busy_hosts, next_host
+from handlers.services.activities.hosts import HostChoice, _log, busy_hosts, next_host, rotation
 
 
 DEFAULT_DURATION = timedelta(hours=3)
@@ -48,9 +50,13 @@ def create_activity(session: Session, *, title: str, organization_id: int, start
     return activity
 
 
-def suggested_host(session: Session, network: Network, now: datetime) -> HostChoice | None:
-    """The host `propose_host` would pick for a new activity of the network, to show before creating it."""
-    return next_host(session, network, busy_hosts(session, network, now)) or next_host(session, network)
+def suggested_host(session: Session, network: Network, now: datetime,
+                   slots: Sequence[HostSlot] | None = None) -> HostChoice | None:
+    """The host `propose_host` would pick for a new activity of the network, to show before creating it
+    (`slots`: its `rotation`, when the caller has read it already)."""
+    slots = rotation(session, network) if slots is None else slots
+    return next_host(session, network, busy_hosts(session, network, now), slots) or \
+        next_host(session, network, slots=slots)
 
 
 def propose_chosen_host(session: Session, activity: Activity, community: Community, now: datetime,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -30,32 +30,37 @@ def networks_of_person(session: Session, person: Person | None) -> set[int]:
     """Networks the person belongs to through their communities, or chairs (staff: all of their organization)."""
     if person is None:
         return set()
-    held = list(session.scalars(select(Membership).where(Membership.person_id == person.id)))
-    ids: set[int] = set()
-    for m in held:
-        if m.role == "staff":
-            ids.update(session.scalars(select(Network.id).where(Network.organization_id == m.organization_id)))
-        if m.network_id:
-            ids.add(m.network_id)
-        if m.community_id:
-            community = session.get(Community, m.community_id)
-            ids.add(community.zone_id)
-            ids.update(session.scalars(select(community_issue_network.c.network_id).where(
-                community_issue_network.c.community_id == community.id)))
+    return _networks_held(session, _held(session, person))
+
+
+def _held(session: Session, person: Person) -> list[Membership]:
+    return list(session.scalars(select(Membership).where(Membership.person_id == person.id)))
+
+
+def _networks_held(session: Session, held: Sequence[Membership]) -> set[int]:
+    """The networks of these roles, in at most two statements however many they are."""
+    ids = {m.network_id for m in held if m.network_id}
+    organizations = {m.organization_id for m in held if m.role == "staff"}
+    if organizations:
+        ids.update(session.scalars(select(Network.id).where(Network.organization_id.in_(organizations))))
+    communities = {m.community_id for m in held if m.community_id}
+    if communities:
+        # A community's zone, and the issue networks it takes part in.
+        for zone, issue in session.execute(
+                select(Community.zone_id, community_issue_network.c.network_id)
+                .outerjoin(community_issue_network, community_issue_network.c.community_id == Community.id)
+                .where(Community.id.in_(communities))):
+            ids.update(n for n in (zone, issue) if n is not None)
     return ids
-
-
-def communities_of_person(session: Session, person: Person | None) -> set[int]:
-    if person is None:
-        return set()
-    return set(session.scalars(select(Membership.community_id).where(
-        Membership.person_id == person.id, Membership.community_id.is_not(None))))
 
 
 def upcoming_for(session: Session, person: Person | None, now: datetime,
                  limit: int = UPCOMING_LIMIT) -> list[Activity]:
     """Planned or confirmed activities ahead, of the person's networks and communities, soonest first."""
-    networks, communities = networks_of_person(session, person), communities_of_person(session, person)
+    if person is None:
+        return []
+    held = _held(session, person)
+    networks, communities = _networks_held(session, held), {m.community_id for m in held if m.community_id}
     if not networks and not communities:
         return []
     return list(session.scalars(select(Activity).where(
@@ -91,6 +96,17 @@ def interested_people(session: Session, activity: Activity) -> list[tuple[Person
     return [(person, waiting) for person, waiting in session.execute(
         select(Person, Rsvp.waitlisted_at.is_not(None)).join(Rsvp, Rsvp.person_id == Person.id)
         .where(*_interested([activity.id], INTERESTED)).order_by(Person.id))]
+
+
+def interested_count(session: Session, activity: Activity, *, besides: Person | None = None) -> tuple[int, int]:
+    """How many `interested_people` there are (but `besides`), and how many of them wait for a seat,
+    counted by the database: a 3,000-person training's cancel question loads nobody."""
+    query = (select(func.count(), func.count(Rsvp.waitlisted_at)).select_from(Rsvp)
+             .join(Person, Person.id == Rsvp.person_id).where(*_interested([activity.id], INTERESTED)))
+    if besides is not None:
+        query = query.where(Rsvp.person_id != besides.id)
+    people, waiting = session.execute(query).one()
+    return int(people), int(waiting)
 
 
 def answered_for_offline(session: Session, activity: Activity) -> dict[int, list[Person]]:

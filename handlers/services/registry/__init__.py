@@ -10,7 +10,7 @@ from handlers.services.registry.people import (
     community_networks, find_person, highest_role, is_registered, load_profile, memberships, organizations_of,
 )
 from handlers.services.registry.names import (
-    NameMatch, THAI_DIGITS, given_name_key, match_community, match_network, name_key, name_refusal, person_key,
+    NameMatch, THAI_DIGITS, community_matcher, given_name_key, match_community, match_network, name_key, name_refusal, person_key,
     person_name, phone_answer,
 )
 from handlers.services.registry.membership import (
@@ -37,7 +37,7 @@ __all__ = [
     "CONSENT_VERSION", "CommunityRow", "INVITE_ALPHABET", "INVITE_TTL", "InviteError", "NAME_LIMIT", "NameMatch",
     "ROLES_BY_RANK", "ROLE_RANK", "RosterEntry", "THAI_DIGITS", "can_invite_chair", "can_invite_leader",
     "can_manage_community", "can_manage_network", "chaired_communities", "chat_link", "command_log_count",
-    "community_networks", "create_invite", "create_link_code", "create_organization", "end_chat_link",
+    "community_matcher", "community_networks", "create_invite", "create_link_code", "create_organization", "end_chat_link",
     "ensure_person", "find_invite", "find_organization", "find_person", "forget_person", "forget_user",
     "given_name_key", "grant", "highest_role", "import_communities", "invite_by_code", "is_registered",
     "join_community", "link_chat", "link_line", "load_profile", "managed_communities", "match_chat_target",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -40,15 +40,21 @@ class NameMatch:
 
 def match_community(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
     """Find a community by name or alias, forgiving spacing, prefixes and small typos."""
+    return community_matcher(session, organization_ids)(text)
+
+
+def community_matcher(session: Session, organization_ids: Iterable[int] | None = None) -> Callable[[str], NameMatch]:
+    """`match_community` for several texts: the communities and their names are read once (a command that
+    tries several readings of what was typed, as `สลับเจ้าภาพ` does, read them for each)."""
     # Aliases in one more statement, not one per community (a district has dozens, Bangkok thousands).
     query = select(Community).options(selectinload(Community.aliases))
     if organization_ids is not None:
         query = query.where(Community.organization_id.in_(list(organization_ids)))
-    candidates: list[tuple[str, Community]] = []
+    candidates: list[tuple[str, Community | Network]] = []
     for community in session.scalars(query):
         candidates.append((name_key(community.name), community))
         candidates.extend((name_key(a.name), community) for a in community.aliases)
-    return _best(text, candidates)
+    return lambda text: _best(text, candidates)
 
 
 def match_network(session: Session, text: str, organization_ids: Iterable[int] | None = None) -> NameMatch:
