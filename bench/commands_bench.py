@@ -95,6 +95,7 @@ class Bench:
         self.engine = self.app.extensions["saiyai.engine"]
         self.capture: list[tuple[float, str, Any]] | None = None
         self.profile = 0  # > 0: profile each cell's requests and print that many functions
+        self.warmup = 2   # requests of each cell run before measuring
 
         @event.listens_for(self.engine, "before_cursor_execute")
         def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
@@ -151,8 +152,8 @@ class Bench:
         cell = Cell(label, role)
         profiler = cProfile.Profile() if self.profile else None
         started = time.perf_counter()
-        for i in range(self.requests if count is None else count):
-            if i and time.perf_counter() - started > self.budget:
+        for i in range((self.requests if count is None else count) + self.warmup):
+            if i > self.warmup and time.perf_counter() - started > self.budget:
                 break
             if before:
                 before(i)
@@ -165,6 +166,12 @@ class Bench:
             elapsed, captured, reply = self.post(event)
             if profiler is not None:
                 profiler.disable()
+            if i < self.warmup:  # the first requests of a command compile its statements: not measured
+                if user:
+                    self.forget_conversations(user)
+                if after:
+                    after(i)
+                continue
             if memory:
                 cell.rss_growth_mb.append(max(0.0, _peak_rss_mb() - rss_before))
             cell.times_ms.append(elapsed)
@@ -173,7 +180,7 @@ class Bench:
             if elapsed >= cell.slowest_request_ms and captured:
                 cell.slowest_request_ms = elapsed
                 cell.slowest_sql = max(captured, key=lambda c: c[0])
-            if i == 0:
+            if not cell.sample_reply:
                 cell.sample_reply = _reply_text(reply)
             if user:
                 self.forget_conversations(user)
@@ -483,13 +490,13 @@ def measure(bench: Bench, d: District, only: list[str]) -> tuple[list[Cell], lis
         untimed(current["u"], "ลบข้อมูลของฉัน")
     erasure.append(bench.run("`ลบข้อมูลของฉัน` confirmed", "member", lambda i: postback(
         "a=forget&confirm=1&l=th", user=current["u"]), before=ask_forget, memory=True,
-        count=min(bench.requests, len(d.forget_users) - 3)))
+        count=min(bench.requests, len(d.forget_users) - 3 - bench.warmup)))
     names = iter(d.remove_names)
     chair = d.users["chair"]
     remove = text_for("th", "offline.remove_label")
     erasure.append(bench.run("`ลบสมาชิก <name>` confirmed", "chair", lambda i: text(remove, user=chair),
                              before=lambda i: untimed(chair, f"ลบสมาชิก {next(names)}"), user=chair, memory=True,
-                             count=min(bench.requests, len(d.remove_names) - 3)))
+                             count=min(bench.requests, len(d.remove_names) - 3 - bench.warmup)))
     # Python's own allocation peak, in three more erasures each (tracemalloc slows Python down: not timed above).
     for cell, make, before in [
         (erasure[0], lambda i: postback("a=forget&confirm=1&l=th", user=current["u"]), ask_forget),
@@ -527,7 +534,8 @@ def report(cells: list[Cell], erasure: list[Cell], seed: dict | None, info: dict
     lines.append(f"- Command: `{info['command']}`; PostgreSQL {info['pg_version']} on loopback "
                  "(bench/bangkok_pg.sh: fsync off, shared_buffers 512 MB)")
     lines += ["", "Server time of one signed POST /callback (Flask test client, reply to the fake LINE API "
-              "included), one request at a time; n = requests measured (50, or fewer when the cell's time "
+              f"included), one request at a time, after {info['warmup']} unmeasured warm-up requests per cell; "
+              f"n = requests measured ({info['requests']}, or fewer when the cell's time "
               f"budget of {info['budget']:.0f} s ran out). SQL: statements per request (median) and the slowest "
               "statement of the slowest request; in SQL: the median share of the request's time spent in SQL "
               "statements (the rest is Python: loading rows into objects, building the reply). Sorted by p99.", "",
@@ -571,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated parts of labels: measure only those "
                         "(e.g. --only 'สถานะ,confirmed' --no-write --explain-file …)")
     parser.add_argument("--explain-file", type=Path, default=EXPLAIN_MD)
+    parser.add_argument("--warmup", type=int, default=2, help="requests of each cell run first and not measured "
+                        "(the first request of a command compiles its statements and fills caches)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="print the N functions with the most cumulative time over each measured cell (cProfile)")
     args = parser.parse_args(argv)
@@ -582,10 +592,11 @@ def main(argv: list[str] | None = None) -> int:
     info: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                             "code": common.code_version(untracked=False), "machine": common.machine(),
                             "load_before": os.getloadavg(), "budget": args.budget,
+                            "warmup": args.warmup, "requests": args.requests,
                             "command": "python bench/commands_bench.py" + "".join(
                                 f" {a}" for a in (argv if argv is not None else sys.argv[1:]))}
     bench = Bench(url, args.budget, args.requests)
-    bench.profile = args.profile
+    bench.profile, bench.warmup = args.profile, args.warmup
     logging.getLogger().setLevel(logging.WARNING)  # the app logs every event at INFO
     try:
         info["pg_version"] = bench.sql("SHOW server_version")[0][0]
