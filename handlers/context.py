@@ -75,6 +75,11 @@ class Context:
         """A text message from the catalogue, with optional quick-reply buttons (label, text to send)."""
         return self.text_message(self.t(key, **values), quick=quick, cancel=cancel)
 
+    def usage(self, key: str, **values: object) -> TextMessage:
+        """How to write the command just typed (`{command}` in the text), as this chat needs it: "บอท รายงาน"
+        in a group, where a message is read only after "บอท"."""
+        return self.text(key, command=self.command_text(self.keyword), **values)
+
     def text_message(self, text: str, *, quick: Sequence[tuple[str, str]] = (), cancel: bool = False) -> TextMessage:
         """A text message; `cancel` adds the cancel button that works at every step of a conversation."""
         buttons = list(quick)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from handlers.thaitime import format_when_in
 from handlers.catalog import CATALOGUES
 from handlers.context import SKIP_WORDS, Context, Turn, button_label, command_refusal, record_id
+from handlers.events.listing import events
 from handlers.registry import Role, command, normalize, postback, step, strip_polite
 from handlers.services import activities as acts
 from handlers.services import registry as reg
@@ -68,7 +69,7 @@ def report(ctx: Context) -> Turn:
     """ดูหรือส่งรายงานหลังกิจกรรม (รายงาน รหัส) / See or send an after-activity report (report CODE)"""
     code, correcting = _code_and_intent(strip_polite(ctx.args))  # "รายงาน RPT1 ครับ", "รายงาน RPT1 แก้ไข"
     if not code:
-        return Turn([ctx.text("report.usage")])
+        return Turn([ctx.usage("report.usage", events=ctx.command_text(ctx.keyword_of(events)))])
     activity = acts.find_activity(ctx.session, ctx.memberships, code)
     if activity is None:
         return Turn([ctx.text("report.unknown_code", code=code[:20])])

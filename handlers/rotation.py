@@ -349,7 +349,7 @@ def host_skip(ctx: Context) -> list[Message]:
     code, _, reason = ctx.args.strip().partition(" ")
     reason = reason.strip()
     if not code or not reason:
-        return [ctx.text("host.skip_usage")]
+        return [ctx.usage("host.skip_usage")]
     if len(reason) > REASON_LIMIT:
         return [ctx.text("host.reason_too_long", limit=REASON_LIMIT)]
     activity = act.find_activity(ctx.session, ctx.memberships, code, lock=True)

@@ -39,7 +39,7 @@ def repeat(ctx: Context) -> list[Message]:
     code, _, rule = ctx.args.strip().partition(" ")
     rule = strip_polite(rule)
     if not code:
-        return [ctx.text("series.usage")]
+        return [ctx.usage("series.usage")]
     activity = svc.find_activity(ctx.session, ctx.memberships, code)
     if activity is None:
         return [ctx.text("event.unknown_code", code=code[:20])]

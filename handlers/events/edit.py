@@ -34,7 +34,7 @@ from handlers.events.telling import (
 def _activity_to_change(ctx: Context, code: str, usage_key: str) -> Activity | Message:
     """The activity the sender may change, or the reply saying why not."""
     if not code:
-        return ctx.text(usage_key)
+        return ctx.usage(usage_key)
     activity = svc.find_activity(ctx.session, ctx.memberships, code)
     if activity is None:
         return ctx.text("event.unknown_code", code=_short(code, 20))

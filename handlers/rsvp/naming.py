@@ -58,7 +58,7 @@ def _unknown_code(ctx: Context, code: str) -> Message:
 def _usage(ctx: Context, key: str) -> Message:
     """How to write the command just typed, written as this chat needs it: "บอท ผู้เข้าร่วม K7M2" in a group,
     where a message is read only after "บอท"."""
-    return ctx.text(key, command=ctx.command_text(ctx.keyword), events=_events_command(ctx))
+    return ctx.usage(key, events=_events_command(ctx))
 
 
 def _events_command(ctx: Context) -> str:

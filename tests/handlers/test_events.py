@@ -988,10 +988,10 @@ def test_a_value_no_longer_possible_on_confirming_is_asked_again(dialog, distric
 
 
 @pytest.mark.parametrize(("who", "text", "reply"), [
-    (LEADER, "แก้ไขกิจกรรม", T["event.edit_usage"]),
+    (LEADER, "แก้ไขกิจกรรม", t("event.edit_usage", command="แก้ไขกิจกรรม")),
     (LEADER, "แก้ไขกิจกรรม QQQQ", t("event.unknown_code", code="QQQQ")),
     (LEADER, "ยกเลิกกิจกรรม QQQQ", t("event.unknown_code", code="QQQQ")),
-    (LEADER, "ยกเลิกกิจกรรม", T["event.cancel_usage"]),
+    (LEADER, "ยกเลิกกิจกรรม", t("event.cancel_usage", command="ยกเลิกกิจกรรม")),
     (CANAL_LEADER, "แก้ไขกิจกรรม {code}", T["event.change_refused"]),   # leads another zone's community
     (CANAL_LEADER, "ยกเลิกกิจกรรม {code}", T["event.change_refused"]),
     (MARKET_LEADER, "edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),  # the host's leader may

@@ -218,8 +218,8 @@ def test_refusals_change_nothing(dialog, district, db, session_factory, clock) -
         reg.grant(session, outsider, RoleName.STAFF, session.scalars(
             select(Organization).where(Organization.name == "สำนักงานเขตพระโขนง")).one(), now=clock())
     dialog.run([
-        (CHAIR, "จัดซ้ำ", T["series.usage"]),
-        (CHAIR, "repeat", E["series.usage"]),
+        (CHAIR, "จัดซ้ำ", t("series.usage", command="จัดซ้ำ")),
+        (CHAIR, "repeat", e("series.usage", command="repeat")),
         (CHAIR, "จัดซ้ำ QQQQ ทุกเดือน", t("event.unknown_code", code="QQQQ")),
         (CANAL_LEADER, f"จัดซ้ำ {code} ทุกเดือน", T["series.refused"]),       # another zone's chair
         (OUTSIDER, f"จัดซ้ำ {code} ทุกเดือน", t("event.unknown_code", code=code)),  # another district's: not found

@@ -134,7 +134,7 @@ def test_bad_answers_are_asked_again(dialog, activity_id, db, answers, reply) ->
     [
         (MEMBER, "รายงาน RPT1", T["report.not_yet"].format(title="ประชุมโซน 1")),   # not the host's leader
         (OTHER, "รายงาน RPT1", T["report.not_yet"].format(title="ประชุมโซน 1")),    # another community's leader
-        (LEADER, "รายงาน", T["report.usage"]),
+        (LEADER, "รายงาน", T["report.usage"].format(command="รายงาน", events="กิจกรรม")),
         (LEADER, "รายงาน ZZZZ", T["report.unknown_code"].format(code="ZZZZ")),
         (USERS["stranger"], "รายงาน RPT1", T["command.refused"].format(keyword="รายงาน", role=T["role.1"])),
     ],

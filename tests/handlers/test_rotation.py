@@ -633,8 +633,8 @@ def test_staff_skip_in_english_tells_the_chair(dialog, world, session_factory, c
         (USERS["leader"], "ข้ามเจ้าภาพ HST1 น้ำท่วม", "ขออภัยครับ คำสั่ง “ข้ามเจ้าภาพ” สงวนไว้สำหรับประธานเครือข่ายครับ"),
         (USERS["partner"], "skip host HST1 flooded", "Sorry, “skip host” is for network chairs only."),
         (CHAIR2, "ข้ามเจ้าภาพ HST1 น้ำท่วม", t("host.not_your_network", network=ZONE1)),
-        (USERS["chair"], "ข้ามเจ้าภาพ HST1", T["host.skip_usage"]),  # a reason is required
-        (USERS["chair"], "ข้ามเจ้าภาพ", T["host.skip_usage"]),
+        (USERS["chair"], "ข้ามเจ้าภาพ HST1", t("host.skip_usage", command="ข้ามเจ้าภาพ")),  # a reason is required
+        (USERS["chair"], "ข้ามเจ้าภาพ", t("host.skip_usage", command="ข้ามเจ้าภาพ")),
         (USERS["chair"], "ข้ามเจ้าภาพ ZZZZ น้ำท่วม", t("host.code_unknown", code="ZZZZ")),
         (USERS["chair"], "ข้ามเจ้าภาพ HST1 " + "ก" * 501, t("host.reason_too_long", limit=500)),
     ],

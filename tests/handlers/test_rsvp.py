@@ -672,3 +672,14 @@ def test_a_leaders_proxy_usage_in_a_group_calls_the_bot(dialog, activity, db) ->
     dialog.run([(U["leader"], "บอท ตอบแทน", T["proxy.usage"].format(command="บอท ตอบแทน"), GROUP_OTHER)])
     assert T["proxy.usage"].format(command="บอท ตอบแทน").count("“บอท ตอบแทน") == 5
     assert rsvps(db, activity_id) == []
+
+
+@pytest.mark.parametrize(("text", "key", "values"), [
+    ("บอท แก้ไขกิจกรรม", "event.edit_usage", {"command": "บอท แก้ไขกิจกรรม"}),
+    ("บอท ยกเลิกกิจกรรม", "event.cancel_usage", {"command": "บอท ยกเลิกกิจกรรม"}),
+    ("บอท รายงาน", "report.usage", {"command": "บอท รายงาน", "events": "บอท กิจกรรม"}),
+])
+def test_other_usages_in_a_group_call_the_bot(dialog, activity, text, key, values) -> None:
+    """Before, these usage texts wrote the bare keyword, which a group ignores without "บอท"."""
+    activity()
+    dialog.run([(U["leader"], text, T[key].format(**values), GROUP_OTHER)])

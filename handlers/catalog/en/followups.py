@@ -23,7 +23,7 @@ TEXT: dict[str, str] = {
     "followup.host_request": "{community} is proposed as host of “{title}” #{occurrence} ({when}, code {code}). Please confirm or decline below.",
     "followup.host_confirm": "Confirm hosting",
     "followup.host_decline": "Decline",
-    "report.usage": "Type “report” and the activity code, e.g. “report K7M2” (codes are shown by “events”).",
+    "report.usage": "Type “{command}” and the activity code, e.g. “{command} K7M2” (codes are shown by “{events}”).",
     "report.unknown_code": "No activity has the code “{code}”. See the codes with “events”.",
     "report.not_yet": "“{title}” has no report yet; the host sends one after the activity.",
     "report.too_early": "“{title}” has not ended yet; the report can be sent after it ends.",

@@ -66,7 +66,7 @@ TEXT: dict[str, str] = {
     "host.swap_no_network": "{first} and {second} are not in the same network, so they cannot swap places.",
     "host.not_your_network": "Sorry, only the chair of {network} or district staff can change the hosts of {network}.",
     "host.swapped": "Swapped in the host order of {network}: {first} is now place {first_place} and {second} place {second_place}.",
-    "host.skip_usage": "Type “skip host <activity code> <reason>”, e.g. “skip host K7M2 flooded”. A reason is required.",
+    "host.skip_usage": "Type “{command} <activity code> <reason>”, e.g. “{command} K7M2 flooded”. A reason is required.",
     "host.code_unknown": "No activity has the code “{code}”.",
     "host.skip_confirmed": "{community} has already confirmed hosting “{title}”, so it cannot be skipped.",
     "host.skipped": "Skipped {community} as host of “{title}” (reason: {reason}). {community} keeps its place first in line for a later turn.",
