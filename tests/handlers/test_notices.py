@@ -943,6 +943,11 @@ def test_composing_and_status_stay_out_of_groups(dialog, district, keyword, repl
     dialog.run([(STAFF, f"บอท {keyword}", reply, GROUP_WAT)])
 
 
+@pytest.mark.parametrize("text", ["ประกาศ โซน 1 ครับ", "ประกาศ เครือข่ายโซน 1ค่ะ"])
+def test_a_network_typed_with_a_polite_ending_is_found(dialog, district, db, text) -> None:
+    dialog.run([(STAFF, text, t("notice.ask_roles", target="เครือข่ายโซน 1"))])
+
+
 SCOPE_REFUSALS = [
     pytest.param(LEADER, "ประกาศ ชุมชนคลองบางนา",
                  t("notice.scope_unknown", text="ชุมชนคลองบางนา") + "\n" + T["notice.ask_scope"],
