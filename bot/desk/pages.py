@@ -290,9 +290,7 @@ def notice(notice_id: int) -> str:
 
 def _not_answered(session, item: Notice, visible: set[int]) -> list[tuple[str, str]]:
     """(community, name) of recipients in the viewer's communities who have not answered, by community."""
-    a = notice_service.Audience.of(item)
-    silent = notice_service.recipients_query(a).where(~select(NoticeAck.id).where(
-        NoticeAck.notice_id == item.id, NoticeAck.person_id == Person.id).exists()).subquery()
+    silent = notice_service.silent_recipients(item).subquery()
     rows = session.execute(select(Person.full_name, Community.name)
                            .join(Membership, Membership.person_id == Person.id)
                            .join(Community, Community.id == Membership.community_id)

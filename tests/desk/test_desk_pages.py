@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.desk import i18n, stats
 from bot.storage import DatabaseStorage
-from models import ActivityStatus, Answer, AuditLog, ReportPhoto, RoleName
+from handlers.services.registry.people import CONSENT_VERSION
+from models import ActivityStatus, Answer, AuditLog, Membership, Person, ReportPhoto, RoleName
 from support.activities import bkk
 from support.desk import World, csrf_of, post_form, seed_world, sign_in
 from support.registry import USERS
@@ -245,3 +246,28 @@ def test_the_host_history_says_what_happened_in_the_page_language(staff, world, 
     history = re.findall(r"<li>([^<]*?· [^<]*?)</li>", re.search(r'<ul id="host-history">(.*?)</ul>', html, re.DOTALL)[1])
     assert history == ["วันจันทร์ที่ 7 กันยายน 2569 เวลา 13:00 น. · ยืนยันเป็นเจ้าภาพ · ชุมชนวัดบางนา",
                        "วันเสาร์ที่ 5 กันยายน 2569 เวลา 13:00 น. · ข้ามรอบเจ้าภาพ · ชุมชนวัดบางนา — น้ำท่วม"]
+
+
+def silent_list(html: str) -> list[str]:
+    section = re.search(r'<ul id="silent">(.*?)</ul>', html, re.DOTALL)[1]
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", section, re.DOTALL)]
+
+
+def test_a_notice_page_does_not_list_people_who_registered_after_it_went_out(staff, world, session_factory,
+                                                                           clock) -> None:
+    """"Not answered" lists whom the notice reached: a member who registered after it was counted never got
+    it (the page listed them beside the table's counts, which leave them out)."""
+    before = silent_list(staff.get(f"/desk/notices/{world.notice_id}").data.decode())  # counted at this look
+    clock.advance(minutes=5)
+    with session_factory() as s, s.begin():
+        late = Person(line_user_id=f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", consent_version=CONSENT_VERSION,
+                      consented_at=clock(), created_at=clock(), updated_at=clock())
+        s.add(late)
+        s.flush()
+        s.add(Membership(person_id=late.id, role=RoleName.MEMBER, organization_id=world.district.org.id,
+                         community_id=world.district.wat.id, created_at=clock()))
+    after = silent_list(staff.get(f"/desk/notices/{world.notice_id}").data.decode())
+    assert before == ["ชุมชนคลองบางนา · คุณother_leader", "ชุมชนคลองบางนา · สมหญิง ทองดี", "ชุมชนตลาดบางนา · มาลี ศรีสุข",
+                      "ชุมชนวัดบางนา · คุณchair", "ชุมชนวัดบางนา · คุณleader", "ชุมชนวัดบางนา · คุณpartner",
+                      "ชุมชนวัดบางนา · สมศรี ใจดี", "ชุมชนวัดบางนา · สมศักดิ์ ใจดี"]
+    assert after == before

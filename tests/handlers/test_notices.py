@@ -536,6 +536,27 @@ def test_the_status_counts_whom_the_notice_reached_when_it_went_out(dialog, dist
                                         rate="25%")]
 
 
+def test_someone_who_registered_after_the_notice_is_not_named_as_not_acknowledging(
+        dialog, district, sent_notice, clock, session_factory) -> None:
+    """The author's list of who has not acknowledged names only people the notice reached: it said
+    "ยังไม่รับทราบ 3 คน" followed by four names, one of them a member who registered the next day."""
+    from models import Membership
+
+    clock.advance(days=1)
+    with session_factory() as s, s.begin():
+        late = Person(line_user_id=f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", consent_version=reg.CONSENT_VERSION,
+                      consented_at=clock(), created_at=clock(), updated_at=clock())
+        s.add(late)
+        s.flush()
+        s.add(Membership(person_id=late.id, role=RoleName.MEMBER, organization_id=district.org.id,
+                         community_id=district.wat.id, created_at=clock()))
+    dialog.postback(MEMBER, f"a=ack&n={sent_notice.id}", group=GROUP_WAT)
+    [reply] = dialog.say(LEADER, "ประกาศ สถานะ")
+    assert reply.split("\n")[3:] == [
+        t("notice.status_community", community="ชุมชนวัดบางนา", acked=1, expected=4, rate="25%"),
+        t("notice.status_pending", count=3, names="คุณchair, คุณpartner, คุณstaff")]
+
+
 def test_a_notice_sent_before_counts_were_kept_is_counted_at_its_first_look(dialog, district, session_factory,
                                                                              clock, db) -> None:
     """A notice that went out before the upgrade (no counts, `counted_at` empty) is counted the first time
