@@ -116,6 +116,7 @@ def test_the_members_name_loses_its_particle_and_a_greeting_is_no_name(dialog, d
         (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
         (LEADER, "สวัสดีครับ", T["offline.name_greeting"]),
         (LEADER, "ตอบแทน K7M2 สมศรี ไป", T["offline.name_command"]),
+        (LEADER, "ข้ามค่ะ", T["offline.name_skip"]),      # was stored as the member's name "ข้าม"
         (LEADER, "สมปอง แก้วมณี ครับ", T["offline.ask_phone"]),
         (LEADER, "ข้าม", consent_text("สมปอง แก้วมณี", "ชุมชนวัดบางนา")),
     ])
