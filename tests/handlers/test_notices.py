@@ -729,6 +729,31 @@ def wat_alert(session_factory, district, clock) -> Notice:
                                  text="ไฟไหม้", now=clock(), urgent=True)
 
 
+def test_an_alert_may_be_answered_by_typing(dialog, district, session_factory, clock, jobs, db) -> None:
+    """Someone who types "ปลอดภัยค่ะ" or "ช่วยด้วย" under the alert instead of tapping a button answers the newest
+    alert that reached them; it was "not understood" and a list of every command."""
+    dialog.run([
+        (MEMBER, "ปลอดภัย", T["alert.typed_no_alert"]),                     # no alert yet: nothing recorded
+        (STRANGER, "ช่วยด้วย", T["alert.unregistered"]),
+    ])
+    with session_factory() as session, session.begin():
+        seed_outsider(session, clock())
+    wat_alert(session_factory, district, clock)
+    send_all(jobs)
+    dialog.run([
+        (MEMBER, "ปลอดภัยค่ะ", t("alert.safe_recorded", name="คุณmember")),
+        (PARTNER, "ช่วยด้วยครับ", T["alert.help_recorded"]),
+        (PARTNER, "ข้าม", T["alert.location_skipped"]),
+        (OUTSIDER, "ปลอดภัย", T["alert.typed_no_alert"]),                  # another district's member
+    ])
+    db.expire_all()
+    assert sorted((a.person_id, a.kind) for a in db.scalars(select(NoticeAck))) == sorted([
+        (district.people["member"].id, AckKind.SAFE), (district.people["partner"].id, AckKind.NEED_HELP)])
+    clock.advance(days=4)  # an alert days old is over: typing no longer answers it
+    dialog.run([(LEADER, "ปลอดภัย", T["alert.typed_no_alert"])])
+    assert len(db.scalars(select(NoticeAck)).all()) == 2
+
+
 def test_need_help_in_a_group_takes_the_location_there_or_a_skip(dialog, district, session_factory, clock, jobs,
                                                                  fake_line) -> None:
     alert = wat_alert(session_factory, district, clock)
