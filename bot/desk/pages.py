@@ -42,7 +42,6 @@ from models import (
     Membership,
     Network,
     Notice,
-    NoticeAck,
     Organization,
     Person,
     ReportPhoto,
@@ -260,9 +259,8 @@ def activity(activity_id: int) -> str:
 @signed_in
 def notices() -> str:
     session = db()
-    acked = (select(func.count(NoticeAck.id)).where(NoticeAck.notice_id == Notice.id).correlate(Notice)
-             .scalar_subquery())
-    rows = session.execute(select(Notice, acked).where(notices_clause(g.viewer))
+    acked, expected = stats.notice_answers()
+    rows = session.execute(select(Notice, acked, expected).where(notices_clause(g.viewer))
                            .order_by(Notice.send_at.desc()).limit(PAGE_SIZE)).all()
     return render_template("desk/notices.html", rows=rows)
 

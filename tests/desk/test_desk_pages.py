@@ -271,3 +271,25 @@ def test_a_notice_page_does_not_list_people_who_registered_after_it_went_out(sta
                       "ชุมชนวัดบางนา · คุณchair", "ชุมชนวัดบางนา · คุณleader", "ชุมชนวัดบางนา · คุณpartner",
                       "ชุมชนวัดบางนา · สมศรี ใจดี", "ชุมชนวัดบางนา · สมศักดิ์ ใจดี"]
     assert after == before
+
+
+def test_answers_for_members_without_line_count_them_as_expected_as_in_line(staff, world, session_factory,
+                                                                            clock) -> None:
+    """A leader answered for a member without LINE (`ตอบแทน`): nothing reached them, so `ประกาศ สถานะ` counts them
+    expected once answered for. The desk's list and overview counted the answer against the LINE recipients
+    only (3 of 10; 30%), disagreeing with LINE and with the notice's own page."""
+    from models import AckKind, NoticeAck
+
+    with session_factory() as s, s.begin():
+        elder = Person(full_name="ยายทองใบ มีสุข", consent_version=CONSENT_VERSION, consented_at=clock(),
+                       created_at=clock(), updated_at=clock())
+        s.add(elder)
+        s.flush()
+        s.add(Membership(person_id=elder.id, role=RoleName.MEMBER, organization_id=world.district.org.id,
+                         community_id=world.district.wat.id, created_at=clock()))
+        s.add(NoticeAck(notice_id=world.notice_id, person_id=elder.id, community_id=world.district.wat.id,
+                        kind=AckKind.ACKNOWLEDGED, at=bkk(2026, 11, 15, 10),
+                        proxy_by_id=world.district.people["leader"].id))
+    listed = cells(staff.get("/desk/notices").get_data(as_text=True), "notices")
+    assert listed[1][1:] == ["ประกาศปิดถนนสุขุมวิท", "11", "3"]
+    assert one(staff.get("/desk/").get_data(as_text=True), "ack-rate") == "27%"  # 3 of 11
