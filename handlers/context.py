@@ -106,8 +106,8 @@ def is_greeting(text: str) -> bool:
 
 def not_a_name(ctx: Context) -> str | None:
     """Why the answer at a name step is no name, before any check of the name itself: `sticker` (a sticker,
-    image or anything but text), `greeting`, or `command` (a command of the bot, or the register button's
-    label typed); None when it may be one."""
+    image or anything but text), `greeting`, `command` (a command of the bot, or the register button's
+    label typed) or `skip` (ข้าม, ไม่มี: a name cannot be skipped); None when it may be one."""
     if ctx.message is not None:
         return "sticker"
     if is_greeting(ctx.args):
@@ -116,6 +116,8 @@ def not_a_name(ctx: Context) -> str | None:
               for key in ("welcome.register_label", "welcome.register_text")}
     if ctx.registry.match(ctx.args) is not None or word_in(ctx.args, labels) is not None:
         return "command"
+    if word_in(ctx.args, PHONE_SKIP_WORDS) is not None:
+        return "skip"  # "ข้ามค่ะ", "ไม่มี": the next step's button typed early, or a name refused; no name
     return None
 
 

@@ -60,6 +60,11 @@ def add_member(ctx: Context) -> Turn:
     """ลงทะเบียนสมาชิกที่ไม่มี LINE (เมื่อเจ้าตัวยินยอม) / Register a member who has no LINE (with their consent)"""
     if not _communities(ctx):
         return Turn([ctx.text("offline.no_community")])
+    if ctx.args.strip():  # "เพิ่มสมาชิก ยายทองใบ มีสุข": the name given with the command, as ลบสมาชิก takes it
+        ctx.data = {}
+        turn = add_member_name(ctx)
+        turn.flow, turn.data = ADD, ctx.data
+        return turn
     return Turn([ctx.text("offline.ask_name", cancel=True)], flow=ADD, step=AddStep.NAME, data={})
 
 

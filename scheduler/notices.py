@@ -198,7 +198,9 @@ def _nudge_page(session: Session, notice_id: int, now: datetime, size: int) -> s
         cursor = ChannelState(key=key, value="0", until=None, updated_at=now)
         session.add(cursor)
     after = int(cursor.value)
-    rows = svc.recipient_page(session, svc.Audience.of(notice), after, size, unanswered_notice=notice.id)
+    # "เตือนอีกครั้ง: คุณยังไม่ได้กดรับทราบ" only to people the notice reached, not to those who registered since.
+    rows = svc.recipient_page(session, svc.Audience.of(notice), after, size, unanswered_notice=notice.id,
+                              registered_by=notice.counted_at)
     by_lang: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         by_lang[row.language if row.language in CATALOGUES else "th"].append(row.line_user_id)

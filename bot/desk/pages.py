@@ -42,7 +42,6 @@ from models import (
     Membership,
     Network,
     Notice,
-    NoticeAck,
     Organization,
     Person,
     ReportPhoto,
@@ -260,9 +259,8 @@ def activity(activity_id: int) -> str:
 @signed_in
 def notices() -> str:
     session = db()
-    acked = (select(func.count(NoticeAck.id)).where(NoticeAck.notice_id == Notice.id).correlate(Notice)
-             .scalar_subquery())
-    rows = session.execute(select(Notice, acked).where(notices_clause(g.viewer))
+    acked, expected = stats.notice_answers()
+    rows = session.execute(select(Notice, acked, expected).where(notices_clause(g.viewer))
                            .order_by(Notice.send_at.desc()).limit(PAGE_SIZE)).all()
     return render_template("desk/notices.html", rows=rows)
 
@@ -290,9 +288,7 @@ def notice(notice_id: int) -> str:
 
 def _not_answered(session, item: Notice, visible: set[int]) -> list[tuple[str, str]]:
     """(community, name) of recipients in the viewer's communities who have not answered, by community."""
-    a = notice_service.Audience.of(item)
-    silent = notice_service.recipients_query(a).where(~select(NoticeAck.id).where(
-        NoticeAck.notice_id == item.id, NoticeAck.person_id == Person.id).exists()).subquery()
+    silent = notice_service.silent_recipients(item).subquery()
     rows = session.execute(select(Person.full_name, Community.name)
                            .join(Membership, Membership.person_id == Person.id)
                            .join(Community, Community.id == Membership.community_id)

@@ -30,8 +30,22 @@ from models import (
     Notice,
     NoticeAck,
     NoticeStatus,
+    Person,
     Rsvp,
 )
+
+def notice_answers():
+    """Correlated to Notice: (answers, people expected to answer), counted as `ประกาศ สถานะ` counts them
+    (handlers/services/notices/tally.py): those it reached, plus members without LINE a leader answered for
+    after phoning them (nothing reached them; their answers were counted against the LINE recipients only,
+    so an alert read 3 of 6 answered on the desk and 3 of 8 in LINE)."""
+    answers = (select(func.count(NoticeAck.id)).where(NoticeAck.notice_id == Notice.id)
+               .correlate(Notice).scalar_subquery())
+    phoned = (select(func.count(NoticeAck.id)).join(Person, Person.id == NoticeAck.person_id)
+              .where(NoticeAck.notice_id == Notice.id, NoticeAck.proxy_by_id.is_not(None),
+                     Person.line_user_id.is_(None)).correlate(Notice).scalar_subquery())
+    return answers, Notice.recipients + phoned
+
 
 ATTENDANCE_TARGET = 0.9        # checked in ÷ answered "going" (as the monthly summary in LINE counts it)
 NETWORKS_ACTIVE_TARGET = 3     # networks with at least one activity in a month
@@ -160,9 +174,8 @@ def overview(session: Session, viewer: Viewer, p: Period, now: datetime) -> Over
         came_month[index] += came or 0
     attendance = [came_month[i] / going_month[i] if going_month[i] else None for i in range(len(months))]
 
-    acked = (select(func.count(NoticeAck.id)).where(NoticeAck.notice_id == Notice.id)
-             .correlate(Notice).scalar_subquery())
-    notices = session.execute(select(Notice.id, Notice.text, Notice.recipients, acked, Notice.sent_at).where(
+    acked, expected = notice_answers()
+    notices = session.execute(select(Notice.id, Notice.text, expected, acked, Notice.sent_at).where(
         notices_clause(viewer), Notice.status.in_((NoticeStatus.SENT, NoticeStatus.STOPPED)),
         Notice.sent_at >= p.start, Notice.sent_at < p.end).order_by(Notice.sent_at.desc())).all()
     sent_month, acked_month = defaultdict(int), defaultdict(int)

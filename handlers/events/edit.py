@@ -14,7 +14,7 @@ from bot.config import TIMEZONE
 from handlers import cards
 from handlers.catalog import CATALOGUES, text_for
 from handlers.context import Context, Turn, text_message
-from handlers.registry import Role, command, step
+from handlers.registry import Role, command, step, word_in
 from handlers.services import activities as svc
 from models import Activity, ActivityStatus, Community, HostState
 from handlers.events.create import _when_again
@@ -56,11 +56,30 @@ def _refusal(ctx: Context, activity: Activity) -> Message | None:
 @command("แก้ไขกิจกรรม", "edit event", min_role=Role.COMMUNITY_LEADER)
 def edit_event(ctx: Context) -> Turn:
     """แก้ไขชื่อ วันเวลา สถานที่ จำนวนที่นั่ง หรือวันปิดรับคำตอบของกิจกรรม / Change an activity's title, time, place, seats or answer deadline"""
-    found = _activity_to_change(ctx, _answer(ctx), "event.edit_usage")
+    code, field = _code_and_field(ctx, _answer(ctx))
+    found = _activity_to_change(ctx, code, "event.edit_usage")
     if not isinstance(found, Activity):
         return Turn([found])
+    if field is not None:  # "แก้ไขกิจกรรม K7M2 วันเวลา": the field named after the code
+        turn = _ask_new(ctx, field, found)
+        turn.flow, turn.data = EDIT, {"activity_id": found.id}
+        return turn
     return Turn([_say(ctx, ctx.t("event.ask_field", title=found.title), _field_buttons(ctx))],
                 flow=EDIT, step=EditStep.FIELD, data={"activity_id": found.id})
+
+
+def _field_named(ctx: Context, text: str) -> str | None:
+    """The field these words name ("วันเวลา", "ที่นั่งครับ", or a button's label), or None."""
+    return next((name for name, words in FIELDS.items()
+                 if word_in(text, {*words, ctx.t(f"event.field.{name}").casefold()}) is not None), None)
+
+
+def _code_and_field(ctx: Context, text: str) -> tuple[str, str | None]:
+    """The activity code and the field typed after it, if the words after the code name one: "K7M2 วันเวลา"
+    is K7M2's time; anything else is all code, as before (an unknown code is said back as typed)."""
+    code, _, rest = text.strip().partition(" ")
+    field = _field_named(ctx, rest) if rest.strip() else None
+    return (code, field) if field is not None else (text, None)
 
 
 def _field_buttons(ctx: Context) -> list[tuple[str, str]]:
@@ -69,8 +88,7 @@ def _field_buttons(ctx: Context) -> list[tuple[str, str]]:
 
 @step(EDIT, EditStep.FIELD)
 def edit_event_field(ctx: Context) -> Turn:
-    field = next((name for name, words in FIELDS.items()
-                  if ctx.means({*words, ctx.t(f"event.field.{name}").casefold()})), None)
+    field = _field_named(ctx, ctx.args)
     if field is None:
         return Turn([_say(ctx, ctx.t("event.field_unknown"), _field_buttons(ctx))], step=EditStep.FIELD)
     return _ask_new(ctx, field, ctx.session.get(Activity, ctx.data["activity_id"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from linebot.v3.messaging import LocationMessage, Message, MessageAction, QuickReply, QuickReplyItem, TextMessage
 from linebot.v3.webhooks import LocationMessageContent
@@ -16,7 +16,7 @@ from bot import outbox
 from handlers.thaitime import format_when_in
 from handlers.catalog import CATALOGUES, text_for
 from handlers.context import Context, Turn, button_label, record_id
-from handlers.registry import ChatKind, Role, postback, step
+from handlers.registry import ChatKind, Role, command, postback, step
 from handlers.rotation import actor_name
 from handlers.services import notices as svc
 from handlers.services import registry as reg
@@ -82,6 +82,32 @@ def alert_answer(ctx: Context) -> Turn:
         # Never forward someone's name and phone to staff (perhaps of another district) the alert was
         # not theirs to answer; point them to the emergency numbers instead.
         return Turn([ctx.text("alert.not_recipient")])
+    return _record_alert_answer(ctx, notice, answer)
+
+
+# Typed instead of tapped ("ปลอดภัยค่ะ", "ช่วยด้วย"): the newest alert that reached the sender, if it went out
+# within this many days; an older one is over, and the answer would tell staff of an emergency long past.
+TYPED_ALERT_DAYS = 3
+SAFE_WORDS = ("ปลอดภัย", "ปลอดภัยดี", "safe")
+
+
+@command("ปลอดภัย", "ปลอดภัยดี", "ต้องการความช่วยเหลือ", "ขอความช่วยเหลือ", "ช่วยด้วย", "safe", "need help",
+         chats={ChatKind.USER})
+def typed_alert_answer(ctx: Context) -> Turn:
+    """ตอบแจ้งเตือนด่วนล่าสุดว่าปลอดภัยหรือต้องการความช่วยเหลือ (แทนการกดปุ่ม) / Answer the latest urgent alert: safe or need help"""
+    answer = AckKind.SAFE if ctx.keyword.casefold() in SAFE_WORDS else AckKind.NEED_HELP
+    if ctx.user_id is None:
+        return Turn([ctx.text("register.no_user_id")])
+    if not reg.is_registered(ctx.person):
+        return Turn([ctx.text("alert.unregistered")])
+    notice = svc.latest_alert_for(ctx.session, ctx.person)
+    if notice is None or notice.send_at < ctx.now - timedelta(days=TYPED_ALERT_DAYS):
+        return Turn([ctx.text("alert.typed_no_alert")])
+    return _record_alert_answer(ctx, notice, answer)
+
+
+def _record_alert_answer(ctx: Context, notice: Notice, answer: str) -> Turn:
+    """Record the sender's own answer to an alert they may answer, and tell whom it concerns."""
     before = svc.answer_of(ctx.session, notice, ctx.person)
     ack = svc.record_answer(ctx.session, notice, ctx.person, AckKind(answer), ctx.now)
     if answer == AckKind.SAFE:

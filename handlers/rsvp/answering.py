@@ -22,10 +22,12 @@ from handlers.rsvp.naming import (
 )
 
 
-# How many come along, after the code. `+2`, `+2 คน`, `พา 2 คน`, `2 guests`: two guests. `2 คน`, `2 people`: two
+# How many come along, after the code. `+2`, `+2 คน`, `พา 2 คน`, `พาหลาน 2 คน`, `2 guests`: two guests. `2 คน`, `2 people`: two
 # people in all, the sender and one guest, as Thai reads "ไป 2 คน". A bare number is not read: it may be a code's.
 _UNIT = r"(?:คน|ท่าน|guests?|people|persons?)"
-GUESTS = re.compile(rf"(?:\+|(?<!\S)พา)\s*(?P<guests>\d+)(?:\s*{_UNIT})?"
+# Whom one brings, named between พา and the count: "พาหลาน 2 คน", "พาลูกไปด้วย 2 คน" are two guests.
+_KIN = r"(?:ลูกหลาน|หลาน|ลูก|เด็ก|เพื่อน|แฟน|ภรรยา|ภริยา|สามี|พ่อ|แม่|ญาติ|น้อง|พี่|ครอบครัว|ผู้ติดตาม)"
+GUESTS = re.compile(rf"(?:\+|(?<!\S)พา(?:\s*{_KIN})?(?:\s*(?:ไป|มา))?(?:\s*ด้วย)?)\s*(?P<guests>\d+)(?:\s*{_UNIT})?"
                     rf"|(?<!\S)(?P<count>\d+)\s*(?P<unit>{_UNIT})", re.IGNORECASE)
 ANSWER_WORDS = {"ไป": Answer.GOING, "going": Answer.GOING, "ไม่ไป": Answer.NOT_GOING,
                 "not going": Answer.NOT_GOING, "ไม่แน่ใจ": Answer.MAYBE, "maybe": Answer.MAYBE}

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.desk import i18n, stats
 from bot.storage import DatabaseStorage
-from models import Activity, ActivityStatus, Answer, AuditLog, ReportPhoto, RoleName
+from handlers.services.registry.people import CONSENT_VERSION
+from models import Activity, ActivityStatus, Answer, AuditLog, Membership, Person, ReportPhoto, RoleName
 from support.activities import bkk
 from support.desk import World, csrf_of, post_form, seed_world, sign_in
 from support.registry import USERS
@@ -272,3 +273,50 @@ def test_the_host_history_says_what_happened_in_the_page_language(staff, world, 
     history = re.findall(r"<li>([^<]*?· [^<]*?)</li>", re.search(r'<ul id="host-history">(.*?)</ul>', html, re.DOTALL)[1])
     assert history == ["วันจันทร์ที่ 7 กันยายน 2569 เวลา 13:00 น. · ยืนยันเป็นเจ้าภาพ · ชุมชนวัดบางนา",
                        "วันเสาร์ที่ 5 กันยายน 2569 เวลา 13:00 น. · ข้ามรอบเจ้าภาพ · ชุมชนวัดบางนา — น้ำท่วม"]
+
+
+def silent_list(html: str) -> list[str]:
+    section = re.search(r'<ul id="silent">(.*?)</ul>', html, re.DOTALL)[1]
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", section, re.DOTALL)]
+
+
+def test_a_notice_page_does_not_list_people_who_registered_after_it_went_out(staff, world, session_factory,
+                                                                           clock) -> None:
+    """"Not answered" lists whom the notice reached: a member who registered after it was counted never got
+    it (the page listed them beside the table's counts, which leave them out)."""
+    before = silent_list(staff.get(f"/desk/notices/{world.notice_id}").data.decode())  # counted at this look
+    clock.advance(minutes=5)
+    with session_factory() as s, s.begin():
+        late = Person(line_user_id=f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", consent_version=CONSENT_VERSION,
+                      consented_at=clock(), created_at=clock(), updated_at=clock())
+        s.add(late)
+        s.flush()
+        s.add(Membership(person_id=late.id, role=RoleName.MEMBER, organization_id=world.district.org.id,
+                         community_id=world.district.wat.id, created_at=clock()))
+    after = silent_list(staff.get(f"/desk/notices/{world.notice_id}").data.decode())
+    assert before == ["ชุมชนคลองบางนา · คุณother_leader", "ชุมชนคลองบางนา · สมหญิง ทองดี", "ชุมชนตลาดบางนา · มาลี ศรีสุข",
+                      "ชุมชนวัดบางนา · คุณchair", "ชุมชนวัดบางนา · คุณleader", "ชุมชนวัดบางนา · คุณpartner",
+                      "ชุมชนวัดบางนา · สมศรี ใจดี", "ชุมชนวัดบางนา · สมศักดิ์ ใจดี"]
+    assert after == before
+
+
+def test_answers_for_members_without_line_count_them_as_expected_as_in_line(staff, world, session_factory,
+                                                                            clock) -> None:
+    """A leader answered for a member without LINE (`ตอบแทน`): nothing reached them, so `ประกาศ สถานะ` counts them
+    expected once answered for. The desk's list and overview counted the answer against the LINE recipients
+    only (3 of 10; 30%), disagreeing with LINE and with the notice's own page."""
+    from models import AckKind, NoticeAck
+
+    with session_factory() as s, s.begin():
+        elder = Person(full_name="ยายทองใบ มีสุข", consent_version=CONSENT_VERSION, consented_at=clock(),
+                       created_at=clock(), updated_at=clock())
+        s.add(elder)
+        s.flush()
+        s.add(Membership(person_id=elder.id, role=RoleName.MEMBER, organization_id=world.district.org.id,
+                         community_id=world.district.wat.id, created_at=clock()))
+        s.add(NoticeAck(notice_id=world.notice_id, person_id=elder.id, community_id=world.district.wat.id,
+                        kind=AckKind.ACKNOWLEDGED, at=bkk(2026, 11, 15, 10),
+                        proxy_by_id=world.district.people["leader"].id))
+    listed = cells(staff.get("/desk/notices").get_data(as_text=True), "notices")
+    assert listed[1][1:] == ["ประกาศปิดถนนสุขุมวิท", "11", "3"]
+    assert one(staff.get("/desk/").get_data(as_text=True), "ack-rate") == "27%"  # 3 of 11

@@ -909,6 +909,21 @@ def test_a_polite_confirmation_saves_the_edit(dialog, district, db, session_fact
     assert dispatch_outbox(jobs) == {"sent": 1}
 
 
+def test_the_field_may_be_named_after_the_code(dialog, district, db, session_factory, clock, jobs) -> None:
+    """"แก้ไขกิจกรรม K7M2 วันเวลา", as the help reads ("แก้ไขชื่อ วันเวลา สถานที่ …"), asks the new time at once;
+    it was read as the code "K7M2 วันเวลา" and refused as unknown."""
+    ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
+    dialog.run([
+        (LEADER, f"แก้ไขกิจกรรม {code.lower()} ที่นั่งค่ะ", t("event.ask_new_capacity", current="ไม่จำกัด")),
+        (LEADER, "ยกเลิก", T["flow.cancelled"]),
+        (LEADER, f"แก้ไขกิจกรรม {code} ชื่อ", t("event.ask_new_title", title="ประชุมใหญ่")),
+        (LEADER, "ประชุมใหญ่ประจำปี", edit_preview("ชื่อ", "ประชุมใหญ่", "ประชุมใหญ่ประจำปี", who_answered(2))),
+        (LEADER, "ยืนยัน", [t("event.edited", title="ประชุมใหญ่ประจำปี", field="ชื่อ", value="ประชุมใหญ่ประจำปี")
+                             + "\n" + t("event.notified", count=2), FLEX]),
+    ])
+    assert (activities(db)[0].title, activities(db)[0].revision) == ("ประชุมใหญ่ประจำปี", 2)
+
+
 def test_an_activity_cancelled_while_the_preview_was_read_is_not_edited(dialog, district, db, session_factory,
                                                                         clock, jobs, fake_line) -> None:
     ident, code = seed_activity(session_factory, clock, district, answers=ANSWERS)
@@ -994,6 +1009,9 @@ def test_a_value_no_longer_possible_on_confirming_is_asked_again(dialog, distric
     (LEADER, "ยกเลิกกิจกรรม", t("event.cancel_usage", command="ยกเลิกกิจกรรม")),
     (CANAL_LEADER, "แก้ไขกิจกรรม {code}", T["event.change_refused"]),   # leads another zone's community
     (CANAL_LEADER, "ยกเลิกกิจกรรม {code}", T["event.change_refused"]),
+    (CANAL_LEADER, "แก้ไขกิจกรรม {code} วันเวลา", T["event.change_refused"]),   # naming the field changes nothing
+    (LEADER, "แก้ไขกิจกรรม QQQQ วันเวลา", t("event.unknown_code", code="QQQQ")),
+    (LEADER, "แก้ไขกิจกรรม QQQQ ZZ", t("event.unknown_code", code="QQQQ ZZ")),
     (MARKET_LEADER, "edit event {code}", e("event.ask_field", title="ประชุมใหญ่")),  # the host's leader may
 ])
 def test_edit_and_cancel_need_a_known_code_and_the_right(dialog, district, db, session_factory, clock,

@@ -132,6 +132,8 @@ def test_staff_invites_a_chair_who_registers_first_in_english(dialog, district, 
     ("staff", "สร้างรหัส ประธานชุมชนคลองบางนา", "ผู้นำชุมชนคลองบางนา", "canal"),   # a community's president leads it
     ("staff", "สร้างรหัส ประธาน เครือข่ายผู้สูงอายุ", "ประธานเครือข่ายผู้สูงอายุ", "elderly"),
     ("staff", "สร้างรหัส ประธานเครือข่ายโซน 1", "ประธานเครือข่ายโซน 1", "zone1"),
+    ("staff", "สร้างรหัส ประธาน โซน 1 ครับ", "ประธานเครือข่ายโซน 1", "zone1"),        # a polite ending
+    ("staff", "สร้างรหัส ประธาน เครือข่ายผู้สูงอายุค่ะ", "ประธานเครือข่ายผู้สูงอายุ", "elderly"),
 ])
 def test_thai_ways_of_asking(dialog, district, db, user, text, target, scope) -> None:
     replies = dialog.say(USERS[user], text)

@@ -536,6 +536,27 @@ def test_the_status_counts_whom_the_notice_reached_when_it_went_out(dialog, dist
                                         rate="25%")]
 
 
+def test_someone_who_registered_after_the_notice_is_not_named_as_not_acknowledging(
+        dialog, district, sent_notice, clock, session_factory) -> None:
+    """The author's list of who has not acknowledged names only people the notice reached: it said
+    "ยังไม่รับทราบ 3 คน" followed by four names, one of them a member who registered the next day."""
+    from models import Membership
+
+    clock.advance(days=1)
+    with session_factory() as s, s.begin():
+        late = Person(line_user_id=f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", consent_version=reg.CONSENT_VERSION,
+                      consented_at=clock(), created_at=clock(), updated_at=clock())
+        s.add(late)
+        s.flush()
+        s.add(Membership(person_id=late.id, role=RoleName.MEMBER, organization_id=district.org.id,
+                         community_id=district.wat.id, created_at=clock()))
+    dialog.postback(MEMBER, f"a=ack&n={sent_notice.id}", group=GROUP_WAT)
+    [reply] = dialog.say(LEADER, "ประกาศ สถานะ")
+    assert reply.split("\n")[3:] == [
+        t("notice.status_community", community="ชุมชนวัดบางนา", acked=1, expected=4, rate="25%"),
+        t("notice.status_pending", count=3, names="คุณchair, คุณpartner, คุณstaff")]
+
+
 def test_a_notice_sent_before_counts_were_kept_is_counted_at_its_first_look(dialog, district, session_factory,
                                                                              clock, db) -> None:
     """A notice that went out before the upgrade (no counts, `counted_at` empty) is counted the first time
@@ -706,6 +727,31 @@ def wat_alert(session_factory, district, clock) -> Notice:
                                                        community_id=district.wat.id,
                                                        author_id=district.people["staff"].id),
                                  text="ไฟไหม้", now=clock(), urgent=True)
+
+
+def test_an_alert_may_be_answered_by_typing(dialog, district, session_factory, clock, jobs, db) -> None:
+    """Someone who types "ปลอดภัยค่ะ" or "ช่วยด้วย" under the alert instead of tapping a button answers the newest
+    alert that reached them; it was "not understood" and a list of every command."""
+    dialog.run([
+        (MEMBER, "ปลอดภัย", T["alert.typed_no_alert"]),                     # no alert yet: nothing recorded
+        (STRANGER, "ช่วยด้วย", T["alert.unregistered"]),
+    ])
+    with session_factory() as session, session.begin():
+        seed_outsider(session, clock())
+    wat_alert(session_factory, district, clock)
+    send_all(jobs)
+    dialog.run([
+        (MEMBER, "ปลอดภัยค่ะ", t("alert.safe_recorded", name="คุณmember")),
+        (PARTNER, "ช่วยด้วยครับ", T["alert.help_recorded"]),
+        (PARTNER, "ข้าม", T["alert.location_skipped"]),
+        (OUTSIDER, "ปลอดภัย", T["alert.typed_no_alert"]),                  # another district's member
+    ])
+    db.expire_all()
+    assert sorted((a.person_id, a.kind) for a in db.scalars(select(NoticeAck))) == sorted([
+        (district.people["member"].id, AckKind.SAFE), (district.people["partner"].id, AckKind.NEED_HELP)])
+    clock.advance(days=4)  # an alert days old is over: typing no longer answers it
+    dialog.run([(LEADER, "ปลอดภัย", T["alert.typed_no_alert"])])
+    assert len(db.scalars(select(NoticeAck)).all()) == 2
 
 
 def test_need_help_in_a_group_takes_the_location_there_or_a_skip(dialog, district, session_factory, clock, jobs,
@@ -941,6 +987,11 @@ def test_lower_roles_are_refused(dialog, district, db, th_keyword, en_keyword, r
 ])
 def test_composing_and_status_stay_out_of_groups(dialog, district, keyword, reply) -> None:
     dialog.run([(STAFF, f"บอท {keyword}", reply, GROUP_WAT)])
+
+
+@pytest.mark.parametrize("text", ["ประกาศ โซน 1 ครับ", "ประกาศ เครือข่ายโซน 1ค่ะ"])
+def test_a_network_typed_with_a_polite_ending_is_found(dialog, district, db, text) -> None:
+    dialog.run([(STAFF, text, t("notice.ask_roles", target="เครือข่ายโซน 1"))])
 
 
 SCOPE_REFUSALS = [

@@ -116,11 +116,26 @@ def test_the_members_name_loses_its_particle_and_a_greeting_is_no_name(dialog, d
         (LEADER, "เพิ่มสมาชิก", T["offline.ask_name"]),
         (LEADER, "สวัสดีครับ", T["offline.name_greeting"]),
         (LEADER, "ตอบแทน K7M2 สมศรี ไป", T["offline.name_command"]),
+        (LEADER, "ข้ามค่ะ", T["offline.name_skip"]),      # was stored as the member's name "ข้าม"
         (LEADER, "สมปอง แก้วมณี ครับ", T["offline.ask_phone"]),
         (LEADER, "ข้าม", consent_text("สมปอง แก้วมณี", "ชุมชนวัดบางนา")),
     ])
     dialog.say(LEADER, "ยินยอมแล้ว")
     assert offline_people(db) == [("สมปอง แก้วมณี", None, "ชุมชนวัดบางนา", LEADER, True)]
+
+
+def test_the_name_may_come_with_the_command(dialog, district, db) -> None:
+    """"เพิ่มสมาชิก ยายทองใบ มีสุข" (as `ลบสมาชิก ชื่อ` and `ผูกไลน์ ชื่อ` are typed): the name was dropped and asked
+    again; a greeting after the command is still no name."""
+    dialog.run([
+        (LEADER, "เพิ่มสมาชิก ยายทองใบ มีสุข ค่ะ", T["offline.ask_phone"]),
+        (LEADER, "ข้าม", consent_text("ยายทองใบ มีสุข", "ชุมชนวัดบางนา")),
+        (LEADER, "ยกเลิก", T["flow.cancelled"]),
+        (LEADER, "เพิ่มสมาชิก สวัสดีครับ", T["offline.name_greeting"]),
+        (LEADER, "สมปอง แก้วมณี", T["offline.ask_phone"]),
+    ])
+    assert offline_people(db) == []
+    dialog.run([(MEMBER, "เพิ่มสมาชิก สมปอง แก้วมณี", t("command.refused", keyword="เพิ่มสมาชิก", role=T["role.3"]))])
 
 
 def test_without_consent_nothing_is_stored(dialog, district, db) -> None:

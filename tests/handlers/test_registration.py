@@ -115,6 +115,8 @@ def test_a_polite_particle_is_no_part_of_the_name(dialog, district, db, typed, s
     ("hello", "register.name_greeting"),
     ("ไป K7M2 +2", "register.name_command"),     # a command with more than a code is still no name
     ("สมัครสมาชิก", "register.name_command"),    # the welcome button's label, typed
+    ("ข้ามครับ", "register.name_skip"),          # the phone step's button, typed a step early: no name
+    ("ไม่มีค่ะ", "register.name_skip"),
 ])
 def test_a_greeting_or_a_command_at_the_name_step_is_no_name(dialog, district, db, typed, reply) -> None:
     dialog.say(NEW, "สมัคร")

@@ -136,6 +136,9 @@ def test_text_answers_in_thai_and_english(dialog, activity, db) -> None:
         (f"ไป {CODE} +2 คน", 2),          # + and พา count the guests only
         (f"ไป {CODE} พา 2 คน", 2),
         (f"ไป {CODE} พา2คน", 2),
+        (f"ไป {CODE} พาหลาน 2 คน", 2),    # whom they bring, named: it was refused as no count
+        (f"ไป {CODE} พา หลาน ๓ คนค่ะ", 3),
+        (f"ไป {CODE} พาลูกไปด้วย 1 คน", 1),
         (f"ไป {CODE}+2", 2),
         (f"going {CODE} 2 guests", 2),
         (f"going {CODE} +2 guests", 2),

@@ -259,6 +259,34 @@ def test_one_nudge_after_24_hours_to_those_who_did_not_acknowledge(district, ses
             == [f"notice_nudge:{notice.id}"]
 
 
+def test_the_nudge_skips_people_who_registered_after_the_notice_went_out(district, session_factory, clock, jobs,
+                                                                         fake_line) -> None:
+    """"เตือนอีกครั้ง: คุณยังไม่ได้กดรับทราบประกาศนี้" went to a member who registered the day after the notice
+    and never got it (one more push against the quota, for a notice they were never sent)."""
+    with session_factory() as session, session.begin():
+        notice = wat_notice(session, district, clock(), text="ส่งแบบสำรวจภายในวันศุกร์")
+    notice_jobs.send_notices(jobs)
+    dispatch_outbox(jobs)
+    clock.advance(hours=3)
+    late_user = f"U{0xD00D:032x}"
+    with session_factory() as session, session.begin():
+        late = Person(line_user_id=late_user, full_name="มาใหม่ ทีหลัง", consent_version=reg.CONSENT_VERSION,
+                      consented_at=clock(), created_at=clock(), updated_at=clock())
+        session.add(late)
+        session.flush()
+        session.add(Membership(person_id=late.id, role=RoleName.MEMBER, organization_id=district.org.id,
+                               community_id=district.wat.id, created_at=clock()))
+        for who in ("member", "leader"):
+            svc.record_answer(session, session.get(Notice, notice.id), session.get(Person, district.people[who].id),
+                              AckKind.ACKNOWLEDGED, clock())
+    clock.advance(hours=21)
+    before = len(fake_line.state.requests)
+    assert notice_jobs.nudge_unacknowledged(jobs) == 2  # chair and partner, not the newcomer
+    assert dispatch_outbox(jobs) == {"sent": 1}
+    [request] = [r for r in fake_line.state.requests[before:] if r.delivered]
+    assert sorted(request.body["to"]) == sorted([USERS["chair"], USERS["partner"]])
+
+
 # --- settling -------------------------------------------------------------------------------------
 
 def test_refused_deliveries_are_reported_to_the_author_and_staff(district, session_factory, clock, jobs,

@@ -111,6 +111,7 @@ TEXT: dict[str, str] = {
     "notice.ack_not_recipient": "This notice was not sent to you, so no acknowledgement was recorded. See the notices for you with “news”.",
     "alert.not_recipient": "This alert was not sent to you, so Saiyai cannot pass your answer on to staff. In an emergency call 1669 (medical) or 199 (fire).",
     "alert.unregistered": "Saiyai does not know you yet, so it cannot alert staff for you. In an emergency call 1669 (medical) or 199 (fire), and register with “register”.",
+    "alert.typed_no_alert": "There is no urgent alert waiting for your answer. If you need help urgently, call 1669 (medical emergency) or 199 (fire).",
     "alert.safe_recorded": "✅ Glad you are safe, {name}. Noted.",
     "alert.help_recorded": "🆘 Staff have been told. Please send your location with “Send location” below (or tap “Skip”).",
     "alert.help_recorded_nobody": "🆘 Noted, but no staff are registered to pass it on to. In an emergency call 1669 or 199. Please send your location with “Send location” below (or tap “Skip”).",

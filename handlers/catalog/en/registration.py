@@ -6,6 +6,7 @@ TEXT: dict[str, str] = {
     "register.name_greeting": "Hello 🙏 Nice to meet you. You are registering: what is your full name?",
     "register.name_sticker": "Thank you 😊 You are registering: please type your full name.",
     "register.name_command": "That is one of Saiyai's commands, not a name. You are registering: what is your full name? (Tap “Cancel” to stop.)",
+    "register.name_skip": "This step cannot be skipped: Saiyai needs your full name to register you. Please type it. (Tap “Cancel” to stop.)",
     "register.handover_ask": "Hello 🙏 You tapped register for {community} in the group: what is your full name? Type it here.",
     "register.name_too_long": "That name is longer than 200 characters. Please type a shorter full name.",
     "register.ask_community": "Which community do you live in? Tap one below or type its name.",

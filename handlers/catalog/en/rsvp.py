@@ -45,6 +45,7 @@ TEXT: dict[str, str] = {
     "offline.name_greeting": "Hello 🙏 You are adding a member without LINE: what is their full name?",
     "offline.name_sticker": "Please type the full name of the member without LINE.",
     "offline.name_command": "That is one of Saiyai's commands, not a name. You are adding a member without LINE: what is their full name? (Tap “Cancel” to stop.)",
+    "offline.name_skip": "This step cannot be skipped: please type the full name of the member without LINE. (Tap “Cancel” to stop.)",
     "offline.ask_community": "Which community is this member in? Tap one or type its name.",
     "offline.community_unknown": "“{text}” is not one of the communities you look after.",
     "offline.already_there": "{name} is already a member of {community}. If this is someone else, please type a name that tells them apart, e.g. with a nickname or house number in brackets: “{name} (house 12)”.",

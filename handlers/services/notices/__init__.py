@@ -24,7 +24,9 @@ from handlers.services.notices.answers import (
     answer_of, answered_for, answered_themselves, helpers_for, latest_alert_for, need_help, offline_by_leader,
     record_answer, record_location,
 )
-from handlers.services.notices.tally import CommunityTally, count_audience, offline_silent, tally, unanswered_names
+from handlers.services.notices.tally import (
+    CommunityTally, count_audience, offline_silent, silent_recipients, tally, unanswered_names,
+)
 from handlers.services.notices.news import SHOWN, news_for, news_for_link, visible_notices
 
 __all__ = [
@@ -33,6 +35,6 @@ __all__ = [
     "cancel_notice", "cancellable", "count_audience", "count_recipients", "create_notice", "delivery", "group_sizes", "helpers_for",
     "iter_recipients", "latest_alert_for", "may_answer", "may_cancel", "need_help", "news_for", "news_for_link",
     "notices_to_queue", "nudge_topic_of", "offline_by_leader", "offline_silent", "plan", "queue_page", "recipient_page",
-    "recipients_query", "record_answer", "record_location", "stale_group_links", "store_group_size", "store_quota",
+    "recipients_query", "record_answer", "silent_recipients", "record_location", "stale_group_links", "store_group_size", "store_quota",
     "tally", "topic_of", "unanswered_names", "unsettled", "visible_notices", "without_line",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -116,14 +116,17 @@ def recipients_query(a: Audience, after: int = 0):
 
 
 def recipient_page(session: Session, a: Audience, after: int = 0, size: int = PAGE, *,
-                   unanswered_notice: int | None = None) -> list[Any]:
+                   unanswered_notice: int | None = None, registered_by: datetime | None = None) -> list[Any]:
     """The next `size` recipients with an id above `after`, by id (keyset pagination).
 
-    With `unanswered_notice`, only those who have not answered that notice (for the nudge)."""
+    With `unanswered_notice`, only those who have not answered that notice (for the nudge); with
+    `registered_by`, only those who had registered by then (the nudge's notice reached nobody who came later)."""
     query = recipients_query(a, after)
     if unanswered_notice is not None:
         query = query.where(~exists().where(NoticeAck.notice_id == unanswered_notice,
                                             NoticeAck.person_id == Person.id))
+    if registered_by is not None:
+        query = query.where(func.coalesce(Person.consented_at, Person.created_at) <= registered_by)
     # Core rows through the session's connection: plain columns need none of the ORM's loading.
     return session.connection().execute(query.order_by(Person.id).limit(size)).all()
 

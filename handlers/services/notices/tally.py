@@ -108,13 +108,22 @@ def tally(session: Session, notice: Notice, now: datetime) -> list[CommunityTall
     return sorted(found, key=lambda t: (t.name is None, t.name or "", t.community_id or 0))
 
 
+def silent_recipients(notice: Notice):
+    """A select of (id, LINE user id, language) of the people the notice reached who have not answered.
+    Someone who registered after it went out was not counted in its audience and never got it: not
+    listed as silent (the count said 2 and the names were 3)."""
+    query = recipients_query(Audience.of(notice)).where(
+        ~exists().where(NoticeAck.notice_id == notice.id, NoticeAck.person_id == Person.id))
+    if notice.counted_at is not None:
+        query = query.where(func.coalesce(Person.consented_at, Person.created_at) <= notice.counted_at)
+    return query
+
+
 def unanswered_names(session: Session, notice: Notice, limit: int = 30) -> list[str]:
-    """Names of up to `limit` people the notice reaches who have not answered: the first to have
+    """Names of up to `limit` people the notice reached who have not answered: the first to have
     registered, sorted by name in Python (databases order Thai differently). How many there are in all
     comes from `tally` (its `silent`), so the two never disagree."""
-    a = Audience.of(notice)
-    silent = recipients_query(a).with_only_columns(Person.full_name).where(
-        ~exists().where(NoticeAck.notice_id == notice.id, NoticeAck.person_id == Person.id))
+    silent = silent_recipients(notice).with_only_columns(Person.full_name)
     names = session.scalars(silent.order_by(Person.id).limit(limit)).all()
     return sorted(name or "-" for name in names)
 

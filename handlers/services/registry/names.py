@@ -62,7 +62,7 @@ def match_network(session: Session, text: str, organization_ids: Iterable[int] |
     query = select(Network)
     if organization_ids is not None:
         query = query.where(Network.organization_id.in_(list(organization_ids)))
-    return _best(_network_key(text), [(_network_key(n.name), n) for n in session.scalars(query)], keyed=True)
+    return _best(text, [(_network_key(n.name), n) for n in session.scalars(query)], key=_network_key)
 
 
 def _network_key(name: str) -> str:
@@ -72,21 +72,22 @@ def _network_key(name: str) -> str:
     return (NETWORK_PREFIX.sub("", key) or key).replace("zone", "โซน")
 
 
-def _best(text: str, candidates: list[tuple[str, Community | Network]], keyed: bool = False) -> NameMatch:
-    found = _closest(text, candidates, keyed)
-    if found.found is None and not keyed:
-        # "ตลาดบางนาค่ะ": a name is read without the polite ending when it is not found with it.
+def _best(text: str, candidates: list[tuple[str, Community | Network]],
+          key: Callable[[str], str] = name_key) -> NameMatch:
+    found = _closest(key(text), candidates)
+    if found.found is None:
+        # "ตลาดบางนาค่ะ", "โซน 1 ครับ": a name is read without the polite ending when it is not found with it.
         plain = strip_polite(text)
         if plain and plain != text.strip():
-            without = _closest(plain, candidates, keyed)
+            without = _closest(key(plain), candidates)
             if (without.found is not None or (without.containing and not found.containing)
                     or (without.suggestions and not found.suggestions)):
                 return without
     return found
 
 
-def _closest(text: str, candidates: list[tuple[str, Community | Network]], keyed: bool) -> NameMatch:
-    key = text if keyed else name_key(text)
+def _closest(key: str, candidates: list[tuple[str, Community | Network]]) -> NameMatch:
+    """The candidate whose key is (nearly) this key of the typed name."""
     if not key:
         return NameMatch(None, [])
     exact = {id(c): c for k, c in candidates if k == key}
