@@ -466,6 +466,7 @@ def measure(bench: Bench, d: District, only: list[str]) -> tuple[list[Cell], lis
     say("`แจ้งเตือนด่วน`", "แจ้งเตือนด่วน", ["staff"])
     say("`ประกาศ สถานะ`", "ประกาศ สถานะ", LEADERS)
     say("`แจ้งเตือนด่วน สถานะ`", "แจ้งเตือนด่วน สถานะ", ["staff"])
+    say("`ปลอดภัย` typed (answers the latest alert)", "ปลอดภัยค่ะ", ROLES)
     say("`ยกเลิกประกาศ`", "ยกเลิกประกาศ", LEADERS)
     say("`ข่าว`", "ข่าว", ROLES)
     say("`กิจกรรม` (zone group)", "กิจกรรม", ROLES, in_group=True)
