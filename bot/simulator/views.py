@@ -34,6 +34,7 @@ from models import (
     Membership,
     Network,
     NetworkKind,
+    Organization,
     Person,
     RoleName,
 )
@@ -77,6 +78,7 @@ def personas() -> Response:
 def _personas(session: Session) -> list[dict[str, Any]]:
     communities = {c.id: c for c in session.scalars(select(Community))}
     networks = {n.id: n for n in session.scalars(select(Network))}
+    districts = {o.id: o.name for o in session.scalars(select(Organization))}
     held: dict[int, list[Membership]] = defaultdict(list)
     for membership in session.scalars(select(Membership).order_by(Membership.id)):
         held[membership.person_id].append(membership)
@@ -93,7 +95,8 @@ def _personas(session: Session) -> list[dict[str, Any]]:
         network = networks.get(top.network_id) if top.network_id else (
             networks.get(community.zone_id) if community else None)
         found.append({
-            "user": person.line_user_id, "name": person.full_name or person.display_name or person.line_user_id,
+            "user": person.line_user_id, "name": person.full_name or person.display_name or _unnamed(person),
+            "district": districts.get(top.organization_id),
             "role": str(top.role), "roleLabel": ROLE_LABELS[RoleName(top.role)], "title": top.title,
             "community": community.name if community else None, "network": network.name if network else None,
             "lang": person.language or "th", "blocked": person.blocked_at is not None,
@@ -102,6 +105,11 @@ def _personas(session: Session) -> list[dict[str, Any]]:
     found.sort(key=lambda p: (ROLE_ORDER.index(RoleName(p["role"])), p["network"] or "", p["community"] or "",
                               p["name"]))
     return found
+
+
+def _unnamed(person: Person) -> str:
+    """Someone made staff by `flask org grant-staff` who has not registered: no name, only a LINE user id."""
+    return f"ผู้ใช้ LINE …{person.line_user_id[-4:]} (ยังไม่มีชื่อ · no name yet)"
 
 
 @blueprint.get("/api/chats")

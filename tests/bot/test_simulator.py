@@ -220,3 +220,14 @@ def test_photos_locations_and_picked_dates_become_the_events_line_sends(local_ap
     answer = client.post("/callback", data=signed["body"].encode(),
                          headers={"X-Line-Signature": signed["signature"], "Content-Type": "application/json"})
     assert answer.status_code == 200
+
+
+def test_staff_granted_before_registering_are_listed_by_a_label_not_a_bare_user_id(local_app, fake_line) -> None:
+    """`flask org grant-staff` makes staff of a LINE user id alone: the persona list showed that bare id."""
+    runner, staff = local_app.test_cli_runner(), "U" + "0123456789abcdef" * 2
+    assert runner.invoke(args=["org", "create", "เขตสายใย"]).exit_code == 0
+    assert runner.invoke(args=["org", "grant-staff", "เขตสายใย", staff]).exit_code == 0
+    assert local_app.test_client().get("/simulator/api/personas").get_json() == [{
+        "user": staff, "name": "ผู้ใช้ LINE …cdef (ยังไม่มีชื่อ · no name yet)", "district": "เขตสายใย",
+        "role": "staff", "roleLabel": "เจ้าหน้าที่เขต (staff)", "title": None, "community": None, "network": None,
+        "lang": "th", "blocked": False, "communityGroup": False}]

@@ -44,7 +44,8 @@ async function loadPersonas(keep) {
 }
 
 function personaText(p) {
-  const where = [p.title, p.community, p.network].filter(Boolean).join(" · ");
+  // Staff hold no community or network: their district says where they work.
+  const where = [p.title, p.community, p.network || p.district].filter(Boolean).join(" · ");
   return where ? `${p.name} — ${where}` : p.name;
 }
 
@@ -76,7 +77,8 @@ async function selectPersona(persona) {
   delete $("chats").dataset.persona;
   $("persona").value = persona.user;
   $("persona-info").textContent = `${persona.name} · ${persona.roleLabel}` +
-    (persona.community ? ` · ${persona.community}` : "") + (persona.network ? ` · ${persona.network}` : "") +
+    (persona.community ? ` · ${persona.community}` : "") + (persona.network ? ` · ${persona.network}` :
+      persona.district ? ` · ${persona.district}` : "") +
     ` · ${persona.user}`;
   state.chats = await api(`/chats?user=${encodeURIComponent(persona.user)}`);
   for (const extra of extraGroups()) {
