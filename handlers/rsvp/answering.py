@@ -29,6 +29,9 @@ _UNIT = r"(?:คน|ท่าน|guests?|people|persons?)"
 _KIN = r"(?:ลูกหลาน|หลาน|ลูก|เด็ก|เพื่อน|แฟน|ภรรยา|ภริยา|สามี|พ่อ|แม่|ญาติ|น้อง|พี่|ครอบครัว|ผู้ติดตาม)"
 GUESTS = re.compile(rf"(?:\+|(?<!\S)พา(?:\s*{_KIN})?(?:\s*(?:ไป|มา))?(?:\s*ด้วย)?)\s*(?P<guests>\d+)(?:\s*{_UNIT})?"
                     rf"|(?<!\S)(?P<count>\d+)\s*(?P<unit>{_UNIT})", re.IGNORECASE)
+# Words after the count are a note to whoever reads them, not part of the code ("+3 ครับ พาหลานไปด้วย"); a note with
+# a number or a + in it may be a second count or a code, and is read as before (refused as unclear).
+NOTE = re.compile(r"[^\d+]*")
 ANSWER_WORDS = {"ไป": Answer.GOING, "going": Answer.GOING, "ไม่ไป": Answer.NOT_GOING,
                 "not going": Answer.NOT_GOING, "ไม่แน่ใจ": Answer.MAYBE, "maybe": Answer.MAYBE}
 # `<member name> <answer>` (a guest count after it is taken off first): the answer is the last word(s), so a
@@ -86,6 +89,8 @@ def _answer_text(ctx: Context, choice: Answer) -> list[Message]:
     counts = list(GUESTS.finditer(args))
     guests = _guests(counts[0]) if len(counts) == 1 else None if counts else 0
     code = GUESTS.sub(" ", args).strip()
+    if len(counts) == 1 and args[:counts[0].start()].strip() and NOTE.fullmatch(args[counts[0].end():]):
+        code = args[:counts[0].start()].strip()  # "ไป K7M2 +3 ครับ พาหลานไปด้วย": the words after the count
     if not code:
         # "ไป" alone: how to write it, and a button per activity they may answer, which answers it.
         upcoming = act.upcoming_for(ctx.session, ctx.person, ctx.now) if ctx.person is not None else []

@@ -149,6 +149,12 @@ def test_text_answers_in_thai_and_english(dialog, activity, db) -> None:
         (f"ไป {CODE} ค่ะ", 0),
         (f"ไป {CODE} 3 ท่าน", 2),
         ("ไป K7\u200dM2 2\u200d คน", 1),  # a stray zero-width joiner (copy-paste) inside the code and the count
+        # Words after the count are a note, not part of the code: a walkthrough's "+๓ ครับ พาหลานไปด้วย" was refused.
+        (f"ไป {CODE} +๓ ครับ พาหลานไปด้วย", 3),
+        (f"ไป {CODE} พา ๒ คน ค่ะ หลานสองคน", 2),
+        (f"ไป {CODE} ๓ คนครับ ไปกับครอบครัว", 2),
+        (f"ไป {CODE}+1 🙏", 1),
+        (f"going {CODE} +2 with my grandchildren", 2),
     ],
 )
 def test_the_ways_of_saying_how_many_come(dialog, activity, db, text, guests) -> None:
@@ -173,6 +179,12 @@ def test_a_count_with_not_going_or_maybe_brings_no_guests(dialog, activity, db) 
         ("somsri", f"ไป {CODE} 0 คน", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
         ("somsri", f"going {CODE} 0 people", E["rsvp.guests_invalid"].format(max=10, command="going")),
         ("somsri", f"ไป {CODE} 2 คน +1", T["rsvp.guests_invalid"].format(max=10, command="ไป")),  # which one?
+        ("somsri", f"ไป {CODE} +๓ ครับ +1", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
+        ("somsri", f"ไป {CODE} +3 ครับ พาหลาน 2 คน", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
+        ("somsri", f"ไป {CODE} +3 ครับ ห้อง 5", T["rsvp.guests_invalid"].format(max=10, command="ไป")),  # a number
+        ("somsri", f"ไป {CODE} +abc ครับ พาหลาน", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
+        ("somsri", f"ไป {CODE} +๑๑ ครับ พาหลานไปด้วย", T["rsvp.too_many_guests"].format(max=10)),
+        ("somsri", f"ไป {CODE} ๐ คน ค่ะ ไม่มีใคร", T["rsvp.guests_invalid"].format(max=10, command="ไป")),
         ("somsri", f"ไป {CODE} 12 คน", T["rsvp.too_many_guests"].format(max=10)),
         ("somsri", f"ไป {CODE} พา 11 คน", T["rsvp.too_many_guests"].format(max=10)),
         ("somsri", "ไป", T["rsvp.usage_going"].format(command="ไป", events="กิจกรรม")),
