@@ -24,7 +24,8 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app. `test_config` may carry a ready Config, a clock or a dispatcher."""
     test_config = dict(test_config or {})
     config: Config = test_config.pop("SAIYAI_CONFIG", None) or load_config()
-    app = Flask(__name__, instance_relative_config=False)
+    # bot/static holds what every page shares: the icon, at /static/favicon.png and where browsers look unasked.
+    app = Flask(__name__, instance_relative_config=False, static_folder="static")
     app.config.update(
         MAX_CONTENT_LENGTH=1024 * 1024,  # LINE's bodies are small; anything over 1 MB is refused (413)
         SAIYAI=config,
@@ -47,6 +48,7 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["saiyai.replies"] = ReplySender(
         saiyai.line, engine, saiyai.clock, budget=config.reply_budget, concurrency=config.reply_concurrency,
         request_timeout=config.request_timeout)
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.png"))
     app.register_blueprint(webhook.blueprint)
     desk.init_app(app, config)
     csrf.init_app(app)

@@ -56,10 +56,12 @@ def test_in_local_mode_the_page_is_served_with_its_own_script(local_app) -> None
     page = client.get("/simulator/").get_data(as_text=True)
     # Everything the page loads comes from the app itself: no CDN.
     assert re.findall(r'(?:src|href)="([^"]+)"', page) == [
-        "data:,", "/simulator/static/simulator.css", "/simulator/static/simulator.js"]
+        "/static/favicon.png", "/simulator/static/simulator.css", "/simulator/static/simulator.js"]
     script = client.get("/simulator/static/simulator.js")
     script.close()  # a file response: its handle closes with it
     assert (script.status_code, script.mimetype) == (200, "text/javascript")
+    with client.get("/static/favicon.png") as icon, client.get("/simulator/static/simulator.css") as css:
+        assert (icon.status_code, icon.mimetype, css.status_code) == (200, "image/png", 200)
 
 
 def test_the_api_refuses_a_post_without_the_csrf_token(local_app, fake_line) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from sqlalchemy import select
@@ -171,3 +172,22 @@ def test_behind_a_proxy_the_burst_limit_counts_each_client(config, clock, distri
     finally:
         app.extensions["saiyai"].line.close()
         app.extensions["saiyai.engine"].dispose()
+
+
+def test_everything_the_sign_in_page_loads_answers_200_favicon_included(client, dialog) -> None:
+    """A browser asked for /favicon.ico on the sign-in page and got a 404 in its console; the page links an
+    icon of the app's own now, and each file it and its stylesheet load is there."""
+    page = client.get(ask_link(dialog, USERS["staff"])).get_data(as_text=True)
+    linked = re.findall(r'<(?:link|script|img)\b[^>]*?(?:src|href)="(/[^"]+)"', page)
+    assert linked == ["/static/favicon.png", "/desk/static/desk.css"]
+    with client.get("/desk/static/desk.css") as css:
+        fonts = re.findall(r'url\("?([^")]+)"?\)', css.get_data(as_text=True))
+    assert len(fonts) == 4
+    resources = [*linked, *(f"/desk/static/{font}" for font in fonts), "/favicon.ico"]
+    answered = []
+    for path in resources:
+        with client.get(path) as answer:
+            answered.append((path, answer.status_code))
+    assert answered == [(path, 200) for path in resources]
+    with client.get("/favicon.ico") as icon:
+        assert (icon.mimetype, icon.data[:8]) == ("image/png", b"\x89PNG\r\n\x1a\n")
