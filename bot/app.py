@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect
 from linebot.v3 import SignatureValidator
 
 from bot import cli, csrf, desk, webhook
@@ -49,6 +49,9 @@ def build_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         saiyai.line, engine, saiyai.clock, budget=config.reply_budget, concurrency=config.reply_concurrency,
         request_timeout=config.request_timeout)
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.png"))
+    # The address people open first: in local mode the simulator, the product's face for newcomers; in
+    # production the desk, whose page without a session explains the sign-in from LINE.
+    app.add_url_rule("/", "home", lambda: redirect("/simulator/" if config.local_mode else "/desk/"))
     app.register_blueprint(webhook.blueprint)
     desk.init_app(app, config)
     csrf.init_app(app)

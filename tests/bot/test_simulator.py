@@ -233,3 +233,13 @@ def test_staff_granted_before_registering_are_listed_by_a_label_not_a_bare_user_
         "user": staff, "name": "ผู้ใช้ LINE …cdef (ยังไม่มีชื่อ · no name yet)", "district": "เขตสายใย",
         "role": "staff", "roleLabel": "เจ้าหน้าที่เขต (staff)", "title": None, "community": None, "network": None,
         "lang": "th", "blocked": False, "communityGroup": False}]
+
+
+def test_the_root_address_leads_to_the_simulator_locally_and_to_the_desk_in_production(local_app, app) -> None:
+    # A newcomer opens http://127.0.0.1:5000/ first: it answered 404.
+    local = local_app.test_client().get("/")
+    assert (local.status_code, local.headers["Location"]) == (302, "/simulator/")
+    production = app.test_client().get("/")
+    assert (production.status_code, production.headers["Location"]) == (302, "/desk/")
+    signed_out = app.test_client().get("/desk/", follow_redirects=True)  # explains signing in from LINE
+    assert signed_out.status_code == 200 and "เข้าเว็บ" in signed_out.get_data(as_text=True)
