@@ -136,8 +136,11 @@ def _rotation_text(ctx: Context, network: Network) -> str:
     loaded = _preload(ctx, Community, [*rank, *(a.host_community_id for a in waiting)])  # noqa: F841
     lines = [ctx.t("host.header", network=network.name)]
     for n, slot in enumerate(slots, 1):
-        last = ctx.t("host.last", date=_date(ctx, slot.last_hosted_at)) if slot.last_hosted_at else ctx.t("host.never")
         owed = ctx.t("host.owed", owed=slot.owed_turns) if slot.owed_turns else ""
+        if slot.last_hosted_at is None and not slot.times_hosted:  # "hosted 0 times, never hosted" says it twice
+            lines.append(ctx.t("host.line_never", n=n, community=_name(ctx, slot.community_id), owed=owed))
+            continue
+        last = ctx.t("host.last", date=_date(ctx, slot.last_hosted_at)) if slot.last_hosted_at else ctx.t("host.never")
         lines.append(ctx.t("host.line", n=n, community=_name(ctx, slot.community_id), times=slot.times_hosted,
                            last=last, owed=owed))
     for activity in waiting:

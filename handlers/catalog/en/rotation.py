@@ -11,6 +11,7 @@ TEXT: dict[str, str] = {
     "host.line": "{n}. {community}: hosted {times} times, {last}{owed}",
     "host.last": "last on {date}",
     "host.never": "never hosted",
+    "host.line_never": "{n}. {community}: never hosted{owed}",
     "host.owed": ", owed {owed} turns",
     "host.waiting": "⏳ Waiting for {community} to answer: “{title}” on {date}",
     "host.next": "➡️ Next host: {community}\nWhy: {reason}",

@@ -11,6 +11,7 @@ TEXT: dict[str, str] = {
     "host.line": "{n}. {community}: เป็นเจ้าภาพ {times} ครั้ง, {last}{owed}",
     "host.last": "ล่าสุด{date}",
     "host.never": "ยังไม่เคยเป็นเจ้าภาพ",
+    "host.line_never": "{n}. {community}: ยังไม่เคยเป็นเจ้าภาพ{owed}",
     "host.owed": ", ค้าง {owed} รอบ",
     "host.waiting": "⏳ รอคำตอบจาก{community}: “{title}” {date}",
     "host.next": "➡️ เจ้าภาพครั้งต่อไป: {community}\nเหตุผล: {reason}",
