@@ -202,8 +202,8 @@ def test_host_in_english(dialog, world, session_factory) -> None:
                market=(1, datetime(2026, 10, 10, 9, tzinfo=TIMEZONE), 1, 1))
     dialog.run([(USERS["leader"], "host",
                  "Host rotation of เครือข่ายโซน 1\n"
-                 "1. ชุมชนวัดบางนา: hosted 1 times, last on 15 August 2026\n"
-                 "2. ชุมชนตลาดบางนา: hosted 1 times, last on 10 October 2026, owed 1 turns\n"
+                 "1. ชุมชนวัดบางนา: hosted once, last on 15 August 2026\n"
+                 "2. ชุมชนตลาดบางนา: hosted once, last on 10 October 2026, owed 1 turn\n"
                  "3. ชุมชนสวนบางนา: never hosted\n"
                  "➡️ Next host: ชุมชนสวนบางนา\n"
                  "Why: it has hosted the fewest times (0)")])
