@@ -483,6 +483,25 @@ def test_help_lists_only_what_the_role_may_use_here(dialog, district, who, one_t
     assert shown(dialog.say(USERS[who], "บอท ช่วยเหลือ", group=GROUP)) & MINE == in_group
 
 
+
+@pytest.mark.parametrize(("who", "typed", "lines"), [
+    ("stranger", "ช่วยเหลือ", ["• สมัคร — สมัครเป็นสมาชิกชุมชน", "• รหัส — ใช้รหัสเชิญเพื่อรับบทบาท"]),
+    ("stranger", "help", ["• register — Register as a community member", "• join — Use an invite code to take a role"]),
+    # Registered: registering again is how a member changes their details, so it says that; an invite
+    # code still gives a registered member a role (a leader's, a chair's).
+    ("member", "ช่วยเหลือ", ["• สมัคร — แก้ไขชื่อ ชุมชน หรือเบอร์โทรที่ลงทะเบียนไว้", "• รหัส — ใช้รหัสเชิญเพื่อรับบทบาท"]),
+    ("leader", "help", ["• register — Change the name, community or phone you registered",
+                        "• join — Use an invite code to take a role"]),
+])
+def test_help_says_what_registering_does_for_who_asks(dialog, district, who, typed, lines) -> None:
+    [text] = dialog.say(USERS[who], typed)
+    assert text.split("\n")[2:4] == lines
+    # In a group, registering there joins the group's community, registered or not: the usual text.
+    [text] = dialog.say(USERS[who], f"บอท {typed}", group=GROUP)
+    assert text.split("\n")[2] == ("• สมัคร — สมัครเป็นสมาชิกชุมชน" if typed == "ช่วยเหลือ"
+                                   else "• register — Register as a community member")
+
+
 def test_forget_me_keeps_past_answers_as_counts_and_frees_a_seat_to_come(dialog, district, db, session_factory,
                                                                         clock) -> None:
     """A meeting already held keeps its head count and check-ins (the summary and the attendance rate do
