@@ -5,8 +5,10 @@ from __future__ import annotations
 from linebot.v3.messaging import Message
 
 from bot.messages import serialized
+from handlers.catalog import CATALOGUES
 from handlers.context import Context, text_message
 from handlers.registry import ChatKind, command, on_event
+from handlers.services import registry as reg
 
 
 @command("ช่วยเหลือ", "วิธีใช้", "help", "menu")
@@ -24,7 +26,7 @@ def help_messages(ctx: Context, prefix: str | None = None) -> list[Message]:
     it) it is built each time."""
     if prefix is not None:
         return [_build(ctx, prefix)]
-    key = ("help", ctx.lang, ctx.role, ctx.chat_kind)
+    key = ("help", ctx.lang, ctx.role, ctx.chat_kind, _registered(ctx))
     if key not in ctx.registry.memo:
         ctx.registry.memo[key] = serialized([_build(ctx, None)])  # every piece, should fit() ever split it
     return list(ctx.registry.memo[key])
@@ -35,15 +37,26 @@ def _build(ctx: Context, prefix: str | None) -> Message:
     lines.append(ctx.t("help.header"))
     visible = [spec for spec in ctx.registry.commands
                if spec.min_role <= ctx.role and ctx.chat_kind in spec.chats]
+    registered = _registered(ctx)
     for spec in visible:
-        lines.append(ctx.t("help.line", keyword=spec.keyword_for(ctx.lang),
-                           help=spec.help_th if ctx.lang == "th" else spec.help_en))
+        # A command that does something else for someone already registered says so (registering again
+        # in the 1:1 chat changes their details): its catalogue text for them, if it has one.
+        own = f"help.registered.{spec.name}"
+        text = ctx.t(own) if registered and own in CATALOGUES[ctx.lang] else \
+            spec.help_th if ctx.lang == "th" else spec.help_en
+        lines.append(ctx.t("help.line", keyword=spec.keyword_for(ctx.lang), help=text))
     if ctx.chat_kind != ChatKind.USER:
         lines.append(ctx.t("help.group_hint"))
     # In a group a button must call the bot like any message there ("บอท กิจกรรม"), or it is not read.
     quick = [(spec.keyword_for(ctx.lang), ctx.command_text(spec.keyword_for(ctx.lang)))
              for spec in visible if spec.name != "help"]
     return text_message("\n".join(lines), quick=quick)
+
+
+def _registered(ctx: Context) -> bool:
+    """Whether the help is for someone already registered, in the 1:1 chat (in a group, registering
+    there joins the group's community, which is what the usual text says)."""
+    return ctx.chat_kind == ChatKind.USER and reg.is_registered(ctx.person)
 
 
 @on_event("follow")

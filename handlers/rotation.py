@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot import outbox
 from handlers.thaitime import ENGLISH_MONTHS, TZ, format_date, format_when_in
 from handlers import cards, events
-from handlers.catalog import text_for
+from handlers.catalog import counted, text_for
 from handlers.context import Context, Turn, record_id
 from handlers.registry import ChatKind, Role, command, postback, step
 from handlers.services import activities as act
@@ -136,10 +136,13 @@ def _rotation_text(ctx: Context, network: Network) -> str:
     loaded = _preload(ctx, Community, [*rank, *(a.host_community_id for a in waiting)])  # noqa: F841
     lines = [ctx.t("host.header", network=network.name)]
     for n, slot in enumerate(slots, 1):
+        owed = ctx.t(counted("host.owed", slot.owed_turns), owed=slot.owed_turns) if slot.owed_turns else ""
+        if slot.last_hosted_at is None and not slot.times_hosted:  # "hosted 0 times, never hosted" says it twice
+            lines.append(ctx.t("host.line_never", n=n, community=_name(ctx, slot.community_id), owed=owed))
+            continue
         last = ctx.t("host.last", date=_date(ctx, slot.last_hosted_at)) if slot.last_hosted_at else ctx.t("host.never")
-        owed = ctx.t("host.owed", owed=slot.owed_turns) if slot.owed_turns else ""
-        lines.append(ctx.t("host.line", n=n, community=_name(ctx, slot.community_id), times=slot.times_hosted,
-                           last=last, owed=owed))
+        lines.append(ctx.t(counted("host.line", slot.times_hosted), n=n, community=_name(ctx, slot.community_id),
+                           times=slot.times_hosted, last=last, owed=owed))
     for activity in waiting:
         lines.append(ctx.t("host.waiting", community=_name(ctx, activity.host_community_id), title=activity.title,
                            date=_date(ctx, activity.starts_at)))

@@ -37,6 +37,12 @@ def _glued_fields(template: str) -> frozenset[str]:
                      if field and not spec and not conversion and _THAI_START.match(after))
 
 
+def counted(key: str, count: int) -> str:
+    """The key for a text about `count` things: `<key>.one` for exactly one where the catalogues have it
+    (English says "1 notice", not "1 notices"; Thai, with no plural, repeats its text there), else `key`."""
+    return f"{key}.one" if count == 1 and f"{key}.one" in th.TEXT else key
+
+
 def text_for(lang: str, key: str, **values: object) -> str:
     """The text for `key` in `lang` (Thai when the language is unknown), with values filled in."""
     template = CATALOGUES.get(lang, th.TEXT)[key]

@@ -6,6 +6,7 @@ from linebot.v3.messaging import Message, PostbackAction, QuickReply, QuickReply
 from sqlalchemy import select
 
 from handlers.thaitime import format_when_in
+from handlers.catalog import counted
 from handlers.context import Context
 from handlers.registry import ChatKind, command
 from handlers.services import notices as svc
@@ -34,7 +35,7 @@ def news(ctx: Context) -> list[Message]:
 def _news_reply(ctx: Context, found: list[Notice], answered: set[int]) -> list[Message]:
     if not found:
         return [ctx.text("news.none")]
-    lines = [ctx.t("news.header", count=len(found))]
+    lines = [ctx.t(counted("news.header", len(found)), count=len(found))]
     buttons: list[QuickReplyItem] = []
     for n, notice in enumerate(found, 1):
         key = "news.item_urgent" if notice.urgent else "news.item"

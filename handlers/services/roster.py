@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from handlers.services.registry import ROLE_RANK, ROLES_BY_RANK, RosterEntry
-from models import Community, Membership, Person, RoleName
+from models import Community, Membership, Person, RoleName, community_issue_network
 
 # Leaders before members within a community, as the roster has always been shown.
 _RANK = case({role.value: int(rank) for role, rank in ROLE_RANK.items()}, value=Membership.role, else_=0)
@@ -85,6 +85,19 @@ def search(session: Session, communities: Sequence[Community], text: str, limit:
     return _entries(session, communities, offset=0, limit=limit, where=found)
 
 
+def counts_in_roster(membership, community):
+    """Whether a role shows beside a name in a community's roster: the roles held in the community itself
+    and those that look after it (as `can_manage_community` decides) — the chair of its zone or of an issue
+    network it joined, the staff of its organization. A partner's role is its network's, not shown."""
+    return or_(
+        membership.community_id == community.id,
+        and_(membership.role == RoleName.STAFF, membership.organization_id == community.organization_id),
+        and_(membership.role == RoleName.NETWORK_CHAIR, or_(
+            membership.network_id == community.zone_id,
+            membership.network_id.in_(select(community_issue_network.c.network_id)
+                                      .where(community_issue_network.c.community_id == community.id)))))
+
+
 def _entries(session: Session, communities: Sequence[Community], *, offset: int, limit: int,
              where=None) -> list[RosterEntry]:
     if not communities:
@@ -105,9 +118,10 @@ def _entries(session: Session, communities: Sequence[Community], *, offset: int,
         return []
     roles: dict[tuple[int, int], set[RoleName]] = {}
     for community_id, person_id, role in session.execute(
-            select(Membership.community_id, Membership.person_id, Membership.role).where(
-                or_(*(and_(Membership.community_id == cid, Membership.person_id == person.id)
-                      for cid, person in rows)))):
+            select(Community.id, Membership.person_id, Membership.role)
+            .join(Community, counts_in_roster(Membership, Community))
+            .where(Community.id.in_({cid for cid, _ in rows}), Membership.person_id.in_({p.id for _, p in rows}),
+                   or_(*(and_(Community.id == cid, Membership.person_id == person.id) for cid, person in rows)))):
         roles.setdefault((community_id, person_id), set()).add(RoleName(role))
     return [RosterEntry(by_id[cid], person, [r for r in ROLES_BY_RANK if r in roles.get((cid, person.id), ())])
             for cid, person in rows]

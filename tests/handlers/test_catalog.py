@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.catalog import _glued_fields, text_for
+from handlers.catalog import _glued_fields, counted, text_for, th
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,16 @@ def test_a_value_glued_to_thai_once_gets_its_space_only_there() -> None:
     # get a second one (the value itself used to carry the space everywhere in the text).
     assert text_for("th", "members.no_page_in", community="ชุมชนหมู่05", pages=2) == (
         "รายชื่อของชุมชนหมู่05 มีทั้งหมด 2 หน้าครับ พิมพ์ “สมาชิก ชุมชนหมู่05 2” เพื่อดูหน้าสุดท้าย")
+
+
+def test_a_count_of_one_has_its_own_text_where_english_needs_it() -> None:
+    assert [text_for("en", counted("news.header", n), count=n) for n in (1, 2)] == [
+        "📰 The latest notice (reading it here costs nothing)",
+        "📰 Latest 2 notices (reading them here costs nothing)"]
+    assert [text_for("th", counted("news.header", n), count=n) for n in (1, 2)] == [
+        "📰 ประกาศล่าสุด 1 รายการ (ดูที่นี่ไม่เสียโควตา)", "📰 ประกาศล่าสุด 2 รายการ (ดูที่นี่ไม่เสียโควตา)"]
+    assert counted("news.item", 1) == "news.item"  # no text of its own for one: the usual one
+
+
+def test_every_text_for_one_has_the_usual_text_beside_it() -> None:
+    assert sorted(key for key in th.TEXT if key.endswith(".one") and key[:-4] not in th.TEXT) == []

@@ -21,6 +21,7 @@ from models import (
     Conversation,
     InviteCode,
     Membership,
+    Network,
     Organization,
     OutboxMessage,
     OutboxState,
@@ -260,8 +261,8 @@ def test_forget_me_erases_the_person_from_every_table(dialog, district, db, sess
 
 # --- members --------------------------------------------------------------------------------------------
 
-WAT = [("คุณleader", "community_leader", "member"), ("คุณchair", "member"), ("คุณmember", "member"),
-       ("คุณpartner", "member"), ("คุณstaff", "member")]  # leaders first, then by name
+WAT = [("คุณleader", "community_leader", "member"), ("คุณchair", "network_chair", "member"), ("คุณmember", "member"),
+       ("คุณpartner", "member"), ("คุณstaff", "staff", "member")]  # leaders first, then by name
 MARKET = [(f"ตลาด{n:02d}", "member") for n in range(12)]
 
 
@@ -279,10 +280,12 @@ def test_members_for_a_leader_in_thai(dialog, district, fake_line) -> None:
         "สมาชิกในความดูแลของคุณ 5 คน จาก 1 ชุมชน\n• ชุมชนวัดบางนา: 5 คน (ผู้นำ 1, สมาชิก 5)",
         "รายชื่อ หน้า 1/1\n"
         "1. คุณleader — ชุมชนวัดบางนา (ผู้นำ, สมาชิก)\n"
-        "2. คุณchair — ชุมชนวัดบางนา (สมาชิก)\n"
+        # The zone's chair and the district's staff with the roles that look after this community too;
+        # a partner's role is the network's, not the community's.
+        "2. คุณchair — ชุมชนวัดบางนา (ประธานเครือข่าย, สมาชิก)\n"
         "3. คุณmember — ชุมชนวัดบางนา (สมาชิก)\n"
         "4. คุณpartner — ชุมชนวัดบางนา (สมาชิก)\n"
-        "5. คุณstaff — ชุมชนวัดบางนา (สมาชิก)",
+        "5. คุณstaff — ชุมชนวัดบางนา (เจ้าหน้าที่, สมาชิก)",
     ])])
     assert dialog.quick_replies() == []  # one page only
 
@@ -353,6 +356,27 @@ def test_members_for_staff_covers_the_whole_organization(dialog, district) -> No
                        "• ชุมชนคลองบางนา: 1 คน (ผู้นำ 1, สมาชิก 1)\n"
                        "• ชุมชนตลาดบางนา: ยังไม่มีผู้ลงทะเบียน\n"
                        "• ชุมชนวัดบางนา: 5 คน (ผู้นำ 1, สมาชิก 5)")
+
+
+
+def test_members_show_the_roles_that_look_after_each_community(dialog, district, session_factory, clock) -> None:
+    # A chair's role counts in the communities of their network, zone or issue, and nowhere else.
+    with session_factory() as session, session.begin():
+        org = session.get(Organization, district.org.id)
+        reg.grant(session, reg.find_person(session, USERS["other_leader"]), RoleName.NETWORK_CHAIR, org,
+                  network=session.get(Network, district.elderly.id), now=clock())
+        reg.grant(session, reg.find_person(session, MEMBER), RoleName.NETWORK_CHAIR, org,
+                  network=session.get(Network, district.zone2.id), now=clock())
+    [_, page] = dialog.say(STAFF, "สมาชิก")
+    assert page == ("รายชื่อ หน้า 1/1\n"
+                    "1. คุณother_leader — ชุมชนคลองบางนา (ประธานเครือข่าย, ผู้นำ, สมาชิก)\n"
+                    "2. คุณleader — ชุมชนวัดบางนา (ผู้นำ, สมาชิก)\n"
+                    "3. คุณchair — ชุมชนวัดบางนา (ประธานเครือข่าย, สมาชิก)\n"
+                    "4. คุณmember — ชุมชนวัดบางนา (สมาชิก)\n"
+                    "5. คุณpartner — ชุมชนวัดบางนา (สมาชิก)\n"
+                    "6. คุณstaff — ชุมชนวัดบางนา (เจ้าหน้าที่, สมาชิก)")
+    [found] = dialog.say(STAFF, "members คุณch")
+    assert found == "People whose name holds “คุณch” in the communities you look after\n1. คุณchair — ชุมชนวัดบางนา (network chair, member)"
 
 
 @pytest.mark.parametrize("who", ["member", "partner", "stranger"])
@@ -457,6 +481,25 @@ def test_help_lists_only_what_the_role_may_use_here(dialog, district, who, one_t
 
     assert shown(dialog.say(USERS[who], "ช่วยเหลือ")) & MINE == one_to_one
     assert shown(dialog.say(USERS[who], "บอท ช่วยเหลือ", group=GROUP)) & MINE == in_group
+
+
+
+@pytest.mark.parametrize(("who", "typed", "lines"), [
+    ("stranger", "ช่วยเหลือ", ["• สมัคร — สมัครเป็นสมาชิกชุมชน", "• รหัส — ใช้รหัสเชิญเพื่อรับบทบาท"]),
+    ("stranger", "help", ["• register — Register as a community member", "• join — Use an invite code to take a role"]),
+    # Registered: registering again is how a member changes their details, so it says that; an invite
+    # code still gives a registered member a role (a leader's, a chair's).
+    ("member", "ช่วยเหลือ", ["• สมัคร — แก้ไขชื่อ ชุมชน หรือเบอร์โทรที่ลงทะเบียนไว้", "• รหัส — ใช้รหัสเชิญเพื่อรับบทบาท"]),
+    ("leader", "help", ["• register — Change the name, community or phone you registered",
+                        "• join — Use an invite code to take a role"]),
+])
+def test_help_says_what_registering_does_for_who_asks(dialog, district, who, typed, lines) -> None:
+    [text] = dialog.say(USERS[who], typed)
+    assert text.split("\n")[2:4] == lines
+    # In a group, registering there joins the group's community, registered or not: the usual text.
+    [text] = dialog.say(USERS[who], f"บอท {typed}", group=GROUP)
+    assert text.split("\n")[2] == ("• สมัคร — สมัครเป็นสมาชิกชุมชน" if typed == "ช่วยเหลือ"
+                                   else "• register — Register as a community member")
 
 
 def test_forget_me_keeps_past_answers_as_counts_and_frees_a_seat_to_come(dialog, district, db, session_factory,

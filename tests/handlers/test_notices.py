@@ -649,7 +649,7 @@ def test_news_replies_with_the_latest_notices_for_the_sender(dialog, district, s
         (STRANGER, "บอท ข่าว", items(T, 6), GROUP_WAT),
         (STRANGER, "bot news", E["news.group_unlinked"], "C" + "e" * 32),
         (CANAL_LEADER, "news", "\n\n".join([
-            e("news.header", count=1),
+            "📰 The latest notice (reading it here costs nothing)",  # one: not “Latest 1 notices”
             e("news.item", n=1, when="Saturday 21 November 2026, 10:06", text="ข่าวคลอง")])),
     ])
     assert fake_line.state.requests[-1].path == "/v2/bot/message/reply"  # free: a reply, never a push

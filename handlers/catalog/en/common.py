@@ -3,6 +3,7 @@
 TEXT: dict[str, str] = {
     "help.header": "Here is what Saiyai can do. Type any of these:",
     "help.line": "• {keyword} — {help}",
+    "help.registered.register": "Change the name, community or phone you registered",
     "help.group_hint": "In a group, start your message with “bot”, e.g. “bot help”.",
     "help.greeting": "Hello 🙏",
     "help.unknown": "Sorry, Saiyai did not understand “{text}”.",

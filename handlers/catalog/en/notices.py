@@ -177,6 +177,7 @@ TEXT: dict[str, str] = {
     "alert.status_map": "location https://www.google.com/maps/search/?api=1&query={lat},{lng}",
     "alert.status_no_location": "no location sent yet",
     "news.header": "📰 Latest {count} notices (reading them here costs nothing)",
+    "news.header.one": "📰 The latest notice (reading it here costs nothing)",
     "news.item": "{n}. {when}\n{text}",
     "news.item_urgent": "{n}. 🚨 {when}\n{text}",
     "news.acknowledged": " ✅",

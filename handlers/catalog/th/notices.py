@@ -177,6 +177,7 @@ TEXT: dict[str, str] = {
     "alert.status_map": "ตำแหน่ง https://www.google.com/maps/search/?api=1&query={lat},{lng}",
     "alert.status_no_location": "ยังไม่ได้ส่งตำแหน่ง",
     "news.header": "📰 ประกาศล่าสุด {count} รายการ (ดูที่นี่ไม่เสียโควตา)",
+    "news.header.one": "📰 ประกาศล่าสุด 1 รายการ (ดูที่นี่ไม่เสียโควตา)",
     "news.item": "{n}. {when}\n{text}",
     "news.item_urgent": "{n}. 🚨 {when}\n{text}",
     "news.acknowledged": " ✅",
