@@ -24,20 +24,6 @@ def district(session_factory, clock):
         return seed_linked_district(session, clock())
 
 
-@pytest.fixture
-def statements(app):
-    """The SQL statements the app runs (cleared by the test between requests)."""
-    engine = app.extensions["saiyai.engine"]
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
-
-
 def add_activities(session_factory, clock, district, start: int, count: int) -> None:
     """Activities unlike each other in everything a card looks up: network or community, host, seats taken,
     series."""

@@ -520,16 +520,12 @@ def test_the_status_counts_whom_the_notice_reached_when_it_went_out(dialog, dist
                                                                    session_factory, db) -> None:
     """The audience is counted once, by community, as the notice is queued (not derived again from every
     person of the district at each look): someone who joins afterwards was not sent it and is not expected."""
-    from models import Membership, NoticeAudience
+    from models import NoticeAudience
 
     assert [(row.community_id, row.reached) for row in db.scalars(select(NoticeAudience))] == [(district.wat.id, 4)]
     with session_factory() as s, s.begin():
-        late = Person(line_user_id=f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", consent_version=reg.CONSENT_VERSION,
-                      created_at=clock(), updated_at=clock())
-        s.add(late)
-        s.flush()
-        s.add(Membership(person_id=late.id, role=RoleName.MEMBER, organization_id=district.org.id,
-                         community_id=district.wat.id, created_at=clock()))
+        reg.register_person(s, f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", community=district.wat, phone=None,
+                            display_name=None, now=clock())
     dialog.postback(MEMBER, f"a=ack&n={sent_notice.id}")
     [reply] = dialog.say(STAFF, "ประกาศ สถานะ")
     assert reply.split("\n")[3:] == [t("notice.status_community", community="ชุมชนวัดบางนา", acked=1, expected=4,
@@ -540,16 +536,10 @@ def test_someone_who_registered_after_the_notice_is_not_named_as_not_acknowledgi
         dialog, district, sent_notice, clock, session_factory) -> None:
     """The author's list of who has not acknowledged names only people the notice reached: it said
     "ยังไม่รับทราบ 3 คน" followed by four names, one of them a member who registered the next day."""
-    from models import Membership
-
     clock.advance(days=1)
     with session_factory() as s, s.begin():
-        late = Person(line_user_id=f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", consent_version=reg.CONSENT_VERSION,
-                      consented_at=clock(), created_at=clock(), updated_at=clock())
-        s.add(late)
-        s.flush()
-        s.add(Membership(person_id=late.id, role=RoleName.MEMBER, organization_id=district.org.id,
-                         community_id=district.wat.id, created_at=clock()))
+        reg.register_person(s, f"U{0xD00D:032x}", full_name="มาใหม่ ทีหลัง", community=district.wat, phone=None,
+                            display_name=None, now=clock())
     dialog.postback(MEMBER, f"a=ack&n={sent_notice.id}", group=GROUP_WAT)
     [reply] = dialog.say(LEADER, "ประกาศ สถานะ")
     assert reply.split("\n")[3:] == [
@@ -577,7 +567,7 @@ def test_a_notice_sent_before_counts_were_kept_is_counted_at_its_first_look(dial
 
 def test_a_district_wide_status_lists_twenty_communities_and_sums_the_rest(dialog, district, session_factory,
                                                                            clock, jobs) -> None:
-    from models import Community, Membership, Person
+    from models import Community
 
     with session_factory() as session, session.begin():
         for n in range(22):  # 22 more communities of zone 2, one member each
@@ -585,12 +575,8 @@ def test_a_district_wide_status_lists_twenty_communities_and_sums_the_rest(dialo
                                   zone_id=district.zone2.id)
             session.add(community)
             session.flush()
-            person = Person(line_user_id=f"U{0xC000 + n:032x}", full_name=f"สมาชิก {n}",
-                            consent_version=reg.CONSENT_VERSION, created_at=clock(), updated_at=clock())
-            session.add(person)
-            session.flush()
-            session.add(Membership(person_id=person.id, role=RoleName.MEMBER, organization_id=district.org.id,
-                                   community_id=community.id, created_at=clock()))
+            reg.register_person(session, f"U{0xC000 + n:032x}", full_name=f"สมาชิก {n}", community=community,
+                                phone=None, display_name=None, now=clock())
         notice = svc.create_notice(session, svc.Audience(district.org.id, NoticeScope.ORGANIZATION,
                                                          author_id=district.people["staff"].id),
                                    text="ประชุมใหญ่", now=clock(), nudge_after_hours=None)

@@ -556,22 +556,6 @@ def test_swap_refusals_change_nothing(dialog, world, db, user, text, expected) -
     assert (counts(db, user), ledger(db, world)) == before
 
 
-@pytest.fixture
-def statements(app):
-    """The SQL statements the app runs while the test looks."""
-    from sqlalchemy import event
-
-    engine = app.extensions["saiyai.engine"]
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
-
-
 def test_a_swap_reads_the_communities_and_the_rotation_once(dialog, world, statements) -> None:
     # Before: the district's communities and their aliases were read for every reading tried of what was
     # typed (three here: "ตรงกับงานวัด" holds a กับ too), and the rotation twice (22 statements).
