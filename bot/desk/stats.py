@@ -19,6 +19,7 @@ from bot.config import TIMEZONE
 from bot.desk.scope import Viewer, activities_clause, networks_clause, notices_clause, related_network_ids
 from handlers.thaitime import BUDDHIST_ERA_OFFSET, THAI_MONTH_ABBREVIATIONS, fiscal_year_of
 from handlers.services.activities import add_months
+from handlers.services.notices import answered_by_phone
 from models import (
     Activity,
     ActivityReport,
@@ -42,8 +43,7 @@ def notice_answers():
     answers = (select(func.count(NoticeAck.id)).where(NoticeAck.notice_id == Notice.id)
                .correlate(Notice).scalar_subquery())
     phoned = (select(func.count(NoticeAck.id)).join(Person, Person.id == NoticeAck.person_id)
-              .where(NoticeAck.notice_id == Notice.id, NoticeAck.proxy_by_id.is_not(None),
-                     Person.line_user_id.is_(None)).correlate(Notice).scalar_subquery())
+              .where(NoticeAck.notice_id == Notice.id, answered_by_phone()).correlate(Notice).scalar_subquery())
     return answers, Notice.recipients + phoned
 
 

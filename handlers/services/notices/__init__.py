@@ -25,12 +25,12 @@ from handlers.services.notices.answers import (
     record_answer, record_location,
 )
 from handlers.services.notices.tally import (
-    CommunityTally, count_audience, offline_silent, silent_recipients, tally, unanswered_names,
+    CommunityTally, answered_by_phone, count_audience, offline_silent, silent_recipients, tally, unanswered_names,
 )
 from handlers.services.notices.news import SHOWN, news_for, news_for_link, visible_notices
 
 __all__ = [
-    "Audience", "CommunityTally", "DEFAULT_NUDGE_HOURS", "NUDGE_CURSOR", "PAGE", "Plan", "QUEUE_CURSOR", "Queued",
+    "Audience", "CommunityTally", "answered_by_phone", "DEFAULT_NUDGE_HOURS", "NUDGE_CURSOR", "PAGE", "Plan", "QUEUE_CURSOR", "Queued",
     "Quota", "SHOWN", "TEXT_LIMIT", "answer_of", "answered_for", "answered_themselves", "cached_quota",
     "cancel_notice", "cancellable", "count_audience", "count_recipients", "create_notice", "delivery", "group_sizes", "helpers_for",
     "iter_recipients", "latest_alert_for", "may_answer", "may_cancel", "need_help", "news_for", "news_for_link",

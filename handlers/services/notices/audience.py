@@ -104,6 +104,16 @@ def _person_conditions(a: Audience, answered: Any = None) -> list[Any]:
     return conditions
 
 
+def not_answered(notice_id: int):
+    """Someone (Person) who has not answered this notice."""
+    return ~exists().where(NoticeAck.notice_id == notice_id, NoticeAck.person_id == Person.id)
+
+
+def registered_in_time(moment: datetime):
+    """Someone (Person) who had registered (consented) by then: a notice counted at that moment reached them."""
+    return func.coalesce(Person.consented_at, Person.created_at) <= moment
+
+
 def recipients_query(a: Audience, after: int = 0):
     """A select of (id, LINE user id, language) of everyone the audience covers with an id above `after`,
     one row per person. The bound is given to both sides so the database starts both scans there."""
@@ -123,10 +133,9 @@ def recipient_page(session: Session, a: Audience, after: int = 0, size: int = PA
     `registered_by`, only those who had registered by then (the nudge's notice reached nobody who came later)."""
     query = recipients_query(a, after)
     if unanswered_notice is not None:
-        query = query.where(~exists().where(NoticeAck.notice_id == unanswered_notice,
-                                            NoticeAck.person_id == Person.id))
+        query = query.where(not_answered(unanswered_notice))
     if registered_by is not None:
-        query = query.where(func.coalesce(Person.consented_at, Person.created_at) <= registered_by)
+        query = query.where(registered_in_time(registered_by))
     # Core rows through the session's connection: plain columns need none of the ORM's loading.
     return session.connection().execute(query.order_by(Person.id).limit(size)).all()
 
@@ -176,8 +185,7 @@ def without_line(session: Session, a: Audience, limit: int, *,
     query = select(Person).where(Person.line_user_id.is_(None), Person.consent_version.is_not(None),
                                  Person.id.in_(members))
     if unanswered_notice is not None:
-        query = query.where(~exists().where(NoticeAck.notice_id == unanswered_notice,
-                                            NoticeAck.person_id == Person.id))
+        query = query.where(not_answered(unanswered_notice))
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return count, list(session.scalars(query.order_by(Person.id).limit(limit))) if count else []
 

@@ -21,12 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, exists, func, insert, literal, select, update
+from sqlalchemy import and_, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import AckKind, Community, Membership, Notice, NoticeAck, NoticeAudience, Person
-from handlers.services.notices.audience import Audience, membership_condition, recipients_query
+from handlers.services.notices.audience import (
+    Audience, membership_condition, not_answered, recipients_query, registered_in_time,
+)
 from handlers.services.notices.news import SHOWN
 
 
@@ -43,6 +45,12 @@ class CommunityTally:
     @property
     def silent(self) -> int:
         return self.expected - self.acknowledged
+
+
+def answered_by_phone():
+    """The answers that make someone expected whom the notice could not reach: a leader phoned a member
+    without LINE and answered for them (`ตอบแทน`). With notice_ack joined to person."""
+    return and_(NoticeAck.proxy_by_id.is_not(None), Person.line_user_id.is_(None))
 
 
 def _reached_by_community(a: Audience, notice_id: int):
@@ -94,7 +102,7 @@ def tally(session: Session, notice: Notice, now: datetime) -> list[CommunityTall
     # their person by primary key.
     phoned = dict(session.execute(
         select(NoticeAck.community_id, func.count()).join(Person, Person.id == NoticeAck.person_id)
-        .where(NoticeAck.notice_id == notice.id, NoticeAck.proxy_by_id.is_not(None), Person.line_user_id.is_(None))
+        .where(NoticeAck.notice_id == notice.id, answered_by_phone())
         .group_by(NoticeAck.community_id)).all())
     ids = [cid for cid in {*reached, *answers} if cid is not None]
     names = dict(session.execute(select(Community.id, Community.name).where(Community.id.in_(ids))).all()) if ids else {}
@@ -112,11 +120,8 @@ def silent_recipients(notice: Notice):
     """A select of (id, LINE user id, language) of the people the notice reached who have not answered.
     Someone who registered after it went out was not counted in its audience and never got it: not
     listed as silent (the count said 2 and the names were 3)."""
-    query = recipients_query(Audience.of(notice)).where(
-        ~exists().where(NoticeAck.notice_id == notice.id, NoticeAck.person_id == Person.id))
-    if notice.counted_at is not None:
-        query = query.where(func.coalesce(Person.consented_at, Person.created_at) <= notice.counted_at)
-    return query
+    query = recipients_query(Audience.of(notice)).where(not_answered(notice.id))
+    return query.where(registered_in_time(notice.counted_at)) if notice.counted_at is not None else query
 
 
 def unanswered_names(session: Session, notice: Notice, limit: int = 30) -> list[str]:
@@ -138,8 +143,7 @@ def offline_silent(session: Session, notice: Notice, community_ids: list[int], l
     rows = session.execute(
         select(Person, Membership.community_id).join(Membership, Membership.person_id == Person.id)
         .where(membership_condition(a), Membership.community_id.in_(community_ids), Person.line_user_id.is_(None),
-               Person.consent_version.is_not(None),
-               ~exists().where(NoticeAck.notice_id == notice.id, NoticeAck.person_id == Person.id))
+               Person.consent_version.is_not(None), not_answered(notice.id))
         .order_by(Membership.community_id, Person.id).limit(limit * 2)).all()
     rank = {cid: n for n, cid in enumerate(community_ids)}
     found: dict[int, Person] = {}
