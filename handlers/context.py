@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import regex
 from linebot.v3.messaging import (
     Message,
     MessageAction,
@@ -137,26 +138,14 @@ def record_id(value: str | None) -> int | None:
 
 
 BUTTON_LABEL_LIMIT = 20  # LINE's limit for a quick-reply label, in grapheme clusters
-# What joins the character before it on screen besides combining marks: Thai and Lao SARA AM (spacing
-# marks: "น้ำ" is one cluster), the zero-width joiner, skin-tone modifiers.
-_JOINS = frozenset("\u0e33\u0eb3\u200d") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
-_FLAGS = range(0x1F1E6, 0x1F200)  # regional indicators: a flag is a pair
+_GRAPHEME = regex.compile(r"\X")
 
 
 def graphemes(text: str) -> list[str]:
     """The text as the characters a reader sees (grapheme clusters, which LINE counts in a label): a
-    consonant with its vowel and tone marks is one ("ชุ", "น้ำ"). Enough of Unicode's rules (UAX #29) for
-    Thai, Lao, accents and emoji; Saiyai has no dependency that segments text."""
-    clusters: list[str] = []
-    for char in text:
-        last = clusters[-1] if clusters else ""
-        joins = last and (unicodedata.category(char) in ("Mn", "Mc", "Me") or char in _JOINS or last[-1] == "\u200d"
-                          or (ord(char) in _FLAGS and len(last) == 1 and ord(last) in _FLAGS))
-        if joins:
-            clusters[-1] += char
-        else:
-            clusters.append(char)
-    return clusters
+    consonant with its vowel and tone marks is one ("ชุ", "น้ำ"), a flag or a family emoji too. Unicode's
+    own rules (UAX #29), from the `regex` library's \\X."""
+    return _GRAPHEME.findall(text)
 
 
 def button_label(label: str, limit: int = BUTTON_LABEL_LIMIT) -> str:
